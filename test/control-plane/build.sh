@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Builds the test control plane's binaries (kube-apiserver, kube-controller-manager,
+# kube-scheduler, kubectl from k8s.io/kubernetes; kwok) into a cache keyed by version.
+# Builds only what is missing; prints the bin directory on stdout.
+set -euo pipefail
+
+K8S_VERSION="${SLUICE_K8S_VERSION:-1.37.2}"
+KWOK_VERSION="${SLUICE_KWOK_VERSION:-0.8.0}"
+CACHE="${SLUICE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sluice}"
+BIN="$CACHE/control-plane/k8s-v$K8S_VERSION-kwok-v$KWOK_VERSION/bin"
+K8S_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+
+log() { echo "[control-plane build] $*" >&2; }
+
+missing=0
+for b in "${K8S_BINS[@]}" kwok; do [[ -x "$BIN/$b" ]] || missing=1; done
+if [[ $missing == 0 ]]; then echo "$BIN"; exit 0; fi
+
+command -v go >/dev/null || { log "go is required to build the control plane"; exit 1; }
+mkdir -p "$BIN"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+start=$(date +%s)
+
+need_k8s=0
+for b in "${K8S_BINS[@]}"; do [[ -x "$BIN/$b" ]] || need_k8s=1; done
+if [[ $need_k8s == 1 ]]; then
+  log "building Kubernetes v$K8S_VERSION (several minutes on a cold cache)"
+  mkdir -p "$work/k8s" && cd "$work/k8s"
+  go mod init sluice.dev/control-plane-build >/dev/null 2>&1
+  modfile="$(go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
+  # k8s.io/kubernetes replaces its staging modules with local paths; a build from the
+  # module proxy must replace each of them with the published v0.X.Y of the release.
+  staging_version="v0.${K8S_VERSION#1.}"
+  {
+    echo "require k8s.io/kubernetes v$K8S_VERSION"
+    grep -E '^\s+k8s\.io/[a-z0-9-]+ => \./staging/' "$modfile" \
+      | awk -v v="$staging_version" '{ print "replace " $1 " => " $1 " " v }'
+  } >> go.mod
+  cat > tools.go <<GO
+//go:build tools
+
+package tools
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubernetes/cmd/kubectl"
+)
+GO
+  go mod tidy -e >&2 2>&1 || true
+  for b in "${K8S_BINS[@]}"; do
+    [[ -x "$BIN/$b" ]] && continue
+    log "go build $b"
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w \
+      -X k8s.io/component-base/version.gitVersion=v$K8S_VERSION \
+      -X k8s.io/component-base/version.gitMajor=1 \
+      -X k8s.io/component-base/version.gitMinor=${K8S_VERSION#1.} \
+      -X k8s.io/client-go/pkg/version.gitVersion=v$K8S_VERSION" \
+      -o "$BIN/$b.tmp" "k8s.io/kubernetes/cmd/$b"
+    mv "$BIN/$b.tmp" "$BIN/$b"
+  done
+fi
+
+if [[ ! -x "$BIN/kwok" ]]; then
+  log "building kwok v$KWOK_VERSION"
+  CGO_ENABLED=0 GOBIN="$work/gobin" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@v$KWOK_VERSION"
+  mv "$work/gobin/kwok" "$BIN/kwok"
+fi
+
+log "built in $(( $(date +%s) - start ))s into $BIN"
+echo "$BIN"
