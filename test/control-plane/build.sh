@@ -6,6 +6,7 @@ set -euo pipefail
 
 K8S_VERSION="${SLUICE_K8S_VERSION:-1.37.2}"
 KWOK_VERSION="${SLUICE_KWOK_VERSION:-0.8.0}"
+KUSTOMIZE_VERSION="${SLUICE_KUSTOMIZE_VERSION:-5.8.1}"
 CACHE="${SLUICE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sluice}"
 BIN="$CACHE/control-plane/k8s-v$K8S_VERSION-kwok-v$KWOK_VERSION/bin"
 K8S_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
@@ -13,7 +14,8 @@ K8S_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
 log() { echo "[control-plane build] $*" >&2; }
 
 missing=0
-for b in "${K8S_BINS[@]}" kwok; do [[ -x "$BIN/$b" ]] || missing=1; done
+for b in "${K8S_BINS[@]}" kwok "kustomize-v$KUSTOMIZE_VERSION"; do [[ -x "$BIN/$b" ]] || missing=1; done
+[[ -s "$BIN/kwok-stages.yaml" ]] || missing=1
 if [[ $missing == 0 ]]; then echo "$BIN"; exit 0; fi
 
 command -v go >/dev/null || { log "go is required to build the control plane"; exit 1; }
@@ -67,6 +69,24 @@ if [[ ! -x "$BIN/kwok" ]]; then
   log "building kwok v$KWOK_VERSION"
   CGO_ENABLED=0 GOBIN="$work/gobin" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@v$KWOK_VERSION"
   mv "$work/gobin/kwok" "$BIN/kwok"
+fi
+
+if [[ ! -s "$BIN/kwok-stages.yaml" ]]; then
+  # kwok's published stages (data from its module): nodes become Ready and keep a lease,
+  # pods become Running and Ready, complete, and are deleted like with a kubelet.
+  stages="$(go mod download -json "sigs.k8s.io/kwok@v$KWOK_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')/kustomize/stage"
+  for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+           pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+    echo "---"; cat "$stages/$f"
+  done > "$BIN/kwok-stages.yaml.tmp"
+  mv "$BIN/kwok-stages.yaml.tmp" "$BIN/kwok-stages.yaml"
+fi
+
+if [[ ! -x "$BIN/kustomize-v$KUSTOMIZE_VERSION" ]]; then
+  log "building kustomize v$KUSTOMIZE_VERSION"
+  CGO_ENABLED=0 GOBIN="$work/gobin" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kustomize/kustomize/v5@v$KUSTOMIZE_VERSION"
+  mv "$work/gobin/kustomize" "$BIN/kustomize-v$KUSTOMIZE_VERSION"
+  ln -sf "kustomize-v$KUSTOMIZE_VERSION" "$BIN/kustomize"
 fi
 
 log "built in $(( $(date +%s) - start ))s into $BIN"

@@ -1,0 +1,96 @@
+// The contract between the analysis engine and the metric backends. Field names of the specs
+// follow Argo Rollouts' AnalysisTemplate so existing templates carry over unchanged.
+
+/** A JSON-like value a condition expression sees as `result`. */
+export type MetricValue =
+  | number
+  | string
+  | boolean
+  | null
+  | readonly MetricValue[]
+  | { readonly [key: string]: MetricValue };
+
+export interface HeaderSpec {
+  key: string;
+  value: string;
+}
+
+export interface PrometheusRangeQuerySpec {
+  /** Argo expressions such as `now() - duration("5m")`; the caller resolves them into `MeasureRequest.range`. */
+  start?: string;
+  end?: string;
+  step?: string;
+}
+
+export interface PrometheusMetricSpec {
+  address?: string;
+  query: string;
+  /** Seconds; Argo's default is 30. */
+  timeout?: number;
+  headers?: HeaderSpec[];
+  rangeQuery?: PrometheusRangeQuerySpec;
+  /** Accepted in the schema for Argo compatibility; rejected at measure time (see prometheus provider). */
+  insecure?: boolean;
+}
+
+export type WebMetricMethod = 'GET' | 'POST' | 'PUT';
+
+export interface WebMetricSpec {
+  url: string;
+  method?: WebMetricMethod;
+  headers?: HeaderSpec[];
+  body?: string;
+  jsonBody?: unknown;
+  /** k8s JSONPath subset, e.g. `{$.data.ok}`; default `{$}` (the whole document). */
+  jsonPath?: string;
+  /** Seconds; Argo's default is 10. */
+  timeoutSeconds?: number;
+  insecure?: boolean;
+}
+
+/** A metric's `provider` field. Exactly one key must be set; other Argo providers are rejected by name. */
+export interface MetricProviderSpec {
+  prometheus?: PrometheusMetricSpec;
+  web?: WebMetricSpec;
+  [other: string]: unknown;
+}
+
+/** Credentials read from a Secret by the caller. Never logged, never put in a message. */
+export type ProviderCredentials =
+  | { kind: 'basic'; username: string; password: string }
+  | { kind: 'bearer'; token: string };
+
+export interface ResolvedRange {
+  start: Date;
+  end: Date;
+  /** Seconds, or a Prometheus duration such as `30s`. */
+  step: number | string;
+}
+
+export interface MeasureRequest {
+  /** For messages only. */
+  metricName: string;
+  /** The metric's provider spec with `{{args.*}}` already substituted. */
+  provider: MetricProviderSpec;
+  credentials?: ProviderCredentials;
+  /** Evaluation time of an instant query; defaults to the current time. */
+  now?: Date;
+  /** Resolved `rangeQuery`; when set, Prometheus is asked for a range (`query_range`). */
+  range?: ResolvedRange;
+}
+
+export interface MeasureResult {
+  /** What conditions see as `result`. */
+  value: MetricValue;
+  /** Human-readable form stored in the measurement's `value` (Argo stores a string). */
+  text: string;
+  /** Extra facts shown with the measurement, e.g. the resolved query and Prometheus warnings. */
+  metadata: Record<string, string>;
+}
+
+export interface MetricProvider {
+  /** `Prometheus` or `Web`, as Argo names them. */
+  readonly type: string;
+  /** Resolves with a value or rejects with a `ProviderError`; never resolves for a failed request. */
+  measure(request: MeasureRequest, signal: AbortSignal): Promise<MeasureResult>;
+}

@@ -1,0 +1,106 @@
+// Application: what to render and apply from a source. Mirrors crds/applications.sluice.dev.yaml,
+// which follows Flux kustomize.toolkit.fluxcd.io/v1 Kustomization.
+
+import type {
+  CommonStatus,
+  Duration,
+  ReconcileRequestStatus,
+  SluiceObject,
+  SluiceResourceType,
+  Time,
+} from './meta.ts';
+import { GROUP, VERSION } from './meta.ts';
+
+export const applicationResource = {
+  group: GROUP,
+  version: VERSION,
+  kind: 'Application',
+  plural: 'applications',
+  singular: 'application',
+  namespaced: true,
+  shortNames: ['app', 'apps'],
+} as const satisfies SluiceResourceType;
+
+/** Condition type, beside Ready / Reconciling / Stalled, reporting the health of applied objects. */
+export const CONDITION_HEALTHY = 'Healthy';
+
+export const SOURCE_KINDS = ['GitRepository'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+
+export const SYNC_STATUSES = ['Synced', 'OutOfSync', 'Unknown'] as const;
+export type SyncStatus = (typeof SYNC_STATUSES)[number];
+
+/** Ordered best to worst, as in the schema. */
+export const HEALTH_STATUSES = ['Healthy', 'Progressing', 'Degraded', 'Missing', 'Unknown'] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+
+export const SYNC_RESULTS = ['Succeeded', 'Failed'] as const;
+export type SyncResult = (typeof SYNC_RESULTS)[number];
+
+export interface SourceReference {
+  kind: SourceKind;
+  name: string;
+  /** Defaults to the Application's namespace. */
+  namespace?: string;
+}
+
+export interface DependencyReference {
+  name: string;
+  /** Defaults to the Application's namespace. */
+  namespace?: string;
+}
+
+export interface ApplicationSpec {
+  sourceRef: SourceReference;
+  /** Relative to the source root, without `..` segments; defaults to the root. */
+  path?: string;
+  interval: Duration;
+  /** Defaults to interval. */
+  retryInterval?: Duration;
+  /** Defaults to interval. */
+  timeout?: Duration;
+  prune: boolean;
+  targetNamespace?: string;
+  /** Impersonated for apply and prune when set. */
+  serviceAccountName?: string;
+  dependsOn?: DependencyReference[];
+  wait?: boolean;
+  suspend?: boolean;
+}
+
+/**
+ * One owned object, as Flux records it: `id` is `<namespace>_<name>_<group>_<kind>` with empty
+ * namespace for cluster-scoped objects and empty group for the core group (so a Namespace is
+ * `_prod__Namespace`); `v` is the version it was applied with.
+ */
+export interface InventoryEntry {
+  id: string;
+  v: string;
+}
+
+export interface ResourceInventory {
+  entries?: InventoryEntry[];
+}
+
+export interface SyncRecord {
+  revision: string;
+  startedAt?: Time;
+  /** When the sync finished. */
+  time: Time;
+  result: SyncResult;
+  message?: string;
+  objectsChanged?: number;
+  objectsPruned?: number;
+}
+
+export interface ApplicationStatus extends CommonStatus, ReconcileRequestStatus {
+  lastAppliedRevision?: string;
+  lastAttemptedRevision?: string;
+  syncStatus?: SyncStatus;
+  health?: HealthStatus;
+  inventory?: ResourceInventory;
+  /** Newest first; the controller trims it to the last few syncs. */
+  history?: SyncRecord[];
+}
+
+export type Application = SluiceObject<'Application', ApplicationSpec, ApplicationStatus>;

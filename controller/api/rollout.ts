@@ -1,0 +1,263 @@
+// Rollout: progressive delivery of a pod template. Mirrors crds/rollouts.sluice.dev.yaml, whose field
+// names follow Argo Rollouts argoproj.io/v1alpha1 Rollout so its manifests port by changing apiVersion.
+
+import type { AnalysisPhase, Argument, DryRun, MeasurementRetention } from './analysis.ts';
+import type { CommonStatus, IntOrString, SluiceObject, SluiceResourceType, Time } from './meta.ts';
+import { GROUP, VERSION } from './meta.ts';
+
+export const rolloutResource = {
+  group: GROUP,
+  version: VERSION,
+  kind: 'Rollout',
+  plural: 'rollouts',
+  singular: 'rollout',
+  namespaced: true,
+  shortNames: ['ro'],
+} as const satisfies SluiceResourceType;
+
+/** Values the controller assumes when a field is unset (as Argo Rollouts does). */
+export const ROLLOUT_DEFAULTS = {
+  replicas: 1,
+  revisionHistoryLimit: 10,
+  progressDeadlineSeconds: 600,
+  minReadySeconds: 0,
+  canaryMaxSurge: '25%',
+  canaryMaxUnavailable: '25%',
+  blueGreenMaxUnavailable: 0,
+  scaleDownDelaySeconds: 30,
+  abortScaleDownDelaySeconds: 30,
+  autoPromotionEnabled: true,
+  successfulRunHistoryLimit: 5,
+  unsuccessfulRunHistoryLimit: 5,
+  backgroundAnalysisStartingStep: 0,
+  nginxAnnotationPrefix: 'nginx.ingress.kubernetes.io',
+  workloadRefApiVersion: 'apps/v1',
+  workloadRefScaleDown: 'never',
+} as const;
+
+export const ROLLOUT_PHASES = ['Healthy', 'Progressing', 'Paused', 'Degraded'] as const;
+export type RolloutPhase = (typeof ROLLOUT_PHASES)[number];
+
+export const PAUSE_REASONS = ['CanaryPauseStep', 'BlueGreenPause', 'InconclusiveAnalysisRun'] as const;
+export type PauseReason = (typeof PAUSE_REASONS)[number];
+
+export const WORKLOAD_SCALE_DOWN_MODES = ['never', 'onsuccess', 'progressively'] as const;
+export type WorkloadScaleDown = (typeof WORKLOAD_SCALE_DOWN_MODES)[number];
+
+export const LABEL_SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
+export type LabelSelectorOperator = (typeof LABEL_SELECTOR_OPERATORS)[number];
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: LabelSelectorOperator; values?: string[] }[];
+}
+
+/** A corev1.PodTemplateSpec; the schema keeps it opaque, so only the parts read here are typed. */
+export interface PodTemplateSpec {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+}
+
+export interface WorkloadRef {
+  /** Defaults to apps/v1. */
+  apiVersion?: string;
+  kind: 'Deployment';
+  name: string;
+  scaleDown?: WorkloadScaleDown;
+}
+
+export interface AnalysisTemplateRef {
+  templateName: string;
+  /** Refers to a ClusterAnalysisTemplate. */
+  clusterScope?: boolean;
+}
+
+/** An analysis a Rollout starts: a canary step, background, or blue-green pre/post promotion. */
+export interface RolloutAnalysis {
+  templates: AnalysisTemplateRef[];
+  args?: Argument[];
+  dryRun?: DryRun[];
+  measurementRetention?: MeasurementRetention[];
+  analysisRunMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+}
+
+export interface RolloutAnalysisBackground extends RolloutAnalysis {
+  startingStep?: number;
+}
+
+/** Exactly one field is set. */
+export interface SetCanaryScale {
+  weight?: number;
+  replicas?: number;
+  matchTrafficWeight?: boolean;
+}
+
+export interface RolloutPause {
+  /** Seconds, or a duration string such as `5m`. Unset: until promoted. */
+  duration?: IntOrString;
+}
+
+/** Exactly one field is set. */
+export interface CanaryStep {
+  /** 0-100. */
+  setWeight?: number;
+  pause?: RolloutPause;
+  analysis?: RolloutAnalysis;
+  setCanaryScale?: SetCanaryScale;
+}
+
+export interface NginxTrafficRouting {
+  stableIngress: string;
+  annotationPrefix?: string;
+  additionalIngressAnnotations?: Record<string, string>;
+}
+
+export interface IstioTrafficRouting {
+  virtualService: { name: string; routes?: string[] };
+}
+
+export interface SmiTrafficRouting {
+  /** Defaults to stableService. */
+  rootService?: string;
+  /** Defaults to the Rollout's name. */
+  trafficSplitName?: string;
+}
+
+/** Exactly one of httpRoute and httpRoutes is set. */
+export interface GatewayApiTrafficRouting {
+  httpRoute?: string;
+  httpRoutes?: { name: string }[];
+  /** Defaults to the Rollout's namespace. */
+  namespace?: string;
+}
+
+/** Exactly one field is set. Absent trafficRouting means replica-ratio (plus Service selectors). */
+export interface TrafficRouting {
+  nginx?: NginxTrafficRouting;
+  istio?: IstioTrafficRouting;
+  smi?: SmiTrafficRouting;
+  gatewayAPI?: GatewayApiTrafficRouting;
+}
+
+export interface CanaryStrategy {
+  canaryService?: string;
+  stableService?: string;
+  steps?: CanaryStep[];
+  analysis?: RolloutAnalysisBackground;
+  trafficRouting?: TrafficRouting;
+  /** A count or `N%`. */
+  maxSurge?: IntOrString;
+  maxUnavailable?: IntOrString;
+  scaleDownDelaySeconds?: number;
+  abortScaleDownDelaySeconds?: number;
+  dynamicStableScale?: boolean;
+}
+
+export interface BlueGreenStrategy {
+  activeService: string;
+  previewService?: string;
+  previewReplicaCount?: number;
+  autoPromotionEnabled?: boolean;
+  autoPromotionSeconds?: number;
+  maxUnavailable?: IntOrString;
+  scaleDownDelaySeconds?: number;
+  scaleDownDelayRevisionLimit?: number;
+  abortScaleDownDelaySeconds?: number;
+  prePromotionAnalysis?: RolloutAnalysis;
+  postPromotionAnalysis?: RolloutAnalysis;
+}
+
+/** Exactly one field is set. */
+export interface RolloutStrategy {
+  canary?: CanaryStrategy;
+  blueGreen?: BlueGreenStrategy;
+}
+
+export interface RolloutSpec {
+  replicas?: number;
+  /** Required with template; with workloadRef it is taken from the Deployment. */
+  selector?: LabelSelector;
+  /** Exactly one of template and workloadRef is set. */
+  template?: PodTemplateSpec;
+  workloadRef?: WorkloadRef;
+  minReadySeconds?: number;
+  revisionHistoryLimit?: number;
+  paused?: boolean;
+  progressDeadlineSeconds?: number;
+  progressDeadlineAbort?: boolean;
+  restartAt?: Time;
+  rollbackWindow?: { revisions?: number };
+  analysis?: { successfulRunHistoryLimit?: number; unsuccessfulRunHistoryLimit?: number };
+  strategy: RolloutStrategy;
+}
+
+export interface PauseCondition {
+  reason: PauseReason;
+  startTime: Time;
+}
+
+export interface WeightDestination {
+  weight: number;
+  serviceName?: string;
+  podTemplateHash?: string;
+}
+
+export interface TrafficWeights {
+  canary?: WeightDestination;
+  stable?: WeightDestination;
+  verified?: boolean;
+}
+
+export interface RolloutAnalysisRunStatus {
+  name: string;
+  status: AnalysisPhase;
+  message?: string;
+}
+
+export interface CanaryStatus {
+  weights?: TrafficWeights;
+  currentStepAnalysisRunStatus?: RolloutAnalysisRunStatus;
+  currentBackgroundAnalysisRunStatus?: RolloutAnalysisRunStatus;
+}
+
+export interface BlueGreenStatus {
+  activeSelector?: string;
+  previewSelector?: string;
+  scaleUpPreviewCheckPoint?: boolean;
+  prePromotionAnalysisRunStatus?: RolloutAnalysisRunStatus;
+  postPromotionAnalysisRunStatus?: RolloutAnalysisRunStatus;
+}
+
+/**
+ * observedGeneration and workloadObservedGeneration are integers here, unlike Argo Rollouts'
+ * strings, so kstatus-style readers (and Application health checks) can compare them with
+ * metadata.generation.
+ */
+export interface RolloutStatus extends CommonStatus {
+  phase?: RolloutPhase;
+  message?: string;
+  /** Equals the number of steps once every step is done. */
+  currentStepIndex?: number;
+  currentStepHash?: string;
+  currentPodHash?: string;
+  /** pod-template-hash of the stable ReplicaSet. */
+  stableRS?: string;
+  abort?: boolean;
+  abortedAt?: Time;
+  pauseConditions?: PauseCondition[];
+  controllerPause?: boolean;
+  promoteFull?: boolean;
+  restartedAt?: Time;
+  replicas?: number;
+  updatedReplicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+  collisionCount?: number;
+  /** Serialised label selector, for the scale subresource. */
+  selector?: string;
+  workloadObservedGeneration?: number;
+  canary?: CanaryStatus;
+  blueGreen?: BlueGreenStatus;
+}
+
+export type Rollout = SluiceObject<'Rollout', RolloutSpec, RolloutStatus>;

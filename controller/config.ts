@@ -1,0 +1,87 @@
+import { parseArgs } from 'node:util';
+
+export interface ControllerConfig {
+  kubeconfig: string | undefined;
+  context: string | undefined;
+  /** host:port for /healthz, /readyz, /metrics. */
+  httpAddress: { host: string; port: number };
+  /** host:port for push webhooks; empty disables the receiver. */
+  webhookAddress: { host: string; port: number } | undefined;
+  concurrency: number;
+  logLevel: string;
+  /** Where git clones are cached. */
+  cacheDir: string;
+  leaderElect: boolean;
+  leaseNamespace: string;
+  leaseName: string;
+  /** This replica's identity (pod name in a cluster). */
+  identity: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const USAGE = `Usage: sluice-controller [flags]
+  --kubeconfig PATH         kubeconfig to use (default: $KUBECONFIG, in-cluster, ~/.kube/config)
+  --context NAME            kubeconfig context
+  --http-address HOST:PORT  /healthz, /readyz, /metrics (default 0.0.0.0:8080)
+  --webhook-address H:P     push webhook receiver (default 0.0.0.0:9292; "" disables)
+  --concurrency N           reconciles in parallel per kind (default 4)
+  --cache-dir PATH          git cache (default /tmp/sluice-cache)
+  --leader-elect            take a Lease before reconciling (default off)
+  --log-level LEVEL         trace|debug|info|warn|error (default info)`;
+
+/** Flags win over SLUICE_* environment variables, which win over defaults. */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ControllerConfig {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        kubeconfig: { type: 'string' },
+        context: { type: 'string' },
+        'http-address': { type: 'string' },
+        'webhook-address': { type: 'string' },
+        concurrency: { type: 'string' },
+        'cache-dir': { type: 'string' },
+        'leader-elect': { type: 'boolean' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}\n${USAGE}`, { cause: err });
+  }
+  if (values.help) throw new ConfigError(USAGE);
+  const str = (flag: string, envName: string, dflt: string): string => {
+    const v = values[flag];
+    return typeof v === 'string' ? v : (env[envName] ?? dflt);
+  };
+  const concurrency = Number(str('concurrency', 'SLUICE_CONCURRENCY', '4'));
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new ConfigError('--concurrency must be a positive integer');
+  const webhook = str('webhook-address', 'SLUICE_WEBHOOK_ADDRESS', '0.0.0.0:9292');
+  return {
+    kubeconfig: typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined,
+    context: typeof values.context === 'string' ? values.context : undefined,
+    httpAddress: parseAddress(str('http-address', 'SLUICE_HTTP_ADDRESS', '0.0.0.0:8080')),
+    webhookAddress: webhook ? parseAddress(webhook) : undefined,
+    concurrency,
+    logLevel: str('log-level', 'LOG_LEVEL', 'info'),
+    cacheDir: str('cache-dir', 'SLUICE_CACHE_DIR', '/tmp/sluice-cache'),
+    leaderElect: values['leader-elect'] === true || env.SLUICE_LEADER_ELECT === 'true',
+    leaseNamespace: env.POD_NAMESPACE ?? 'sluice-system',
+    leaseName: 'sluice-controller-leader',
+    identity: env.POD_NAME ?? `${process.env.HOSTNAME ?? 'local'}-${process.pid}`,
+  };
+}
+
+export function parseAddress(addr: string): { host: string; port: number } {
+  const i = addr.lastIndexOf(':');
+  const host = i > 0 ? addr.slice(0, i).replace(/^\[|\]$/g, '') : '0.0.0.0';
+  const port = Number(addr.slice(i + 1));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`invalid address ${addr}`);
+  return { host, port };
+}

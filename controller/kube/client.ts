@@ -1,0 +1,118 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeApiError, KubeConnectionError } from './errors.ts';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface Impersonation {
+  user: string;
+  groups?: string[];
+}
+
+export interface RequestOptions {
+  method?: HttpMethod;
+  /** Absolute API path, e.g. /apis/apps/v1/namespaces/default/deployments. */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** Sent as JSON unless it is already a string. */
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal | undefined;
+  /** Per-request timeout; watches pass none. */
+  timeoutMs?: number;
+  impersonate?: Impersonation | undefined;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * A raw client for the Kubernetes API: JSON in, JSON out, any content type.
+ * client-node's typed APIs serialise through models that drop unknown fields, which is
+ * wrong for arbitrary manifests and custom resources, so we only borrow its kubeconfig
+ * handling (TLS, tokens, exec plugins) and speak HTTP ourselves.
+ */
+export class KubeClient {
+  readonly config: KubeConfig;
+  readonly server: URL;
+
+  constructor(config: KubeConfig) {
+    this.config = config;
+    const cluster = config.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    this.server = new URL(cluster.server);
+  }
+
+  async request<T = unknown>(opts: RequestOptions): Promise<T> {
+    const res = await this.send(opts);
+    const body = await readBody(res);
+    const code = res.statusCode ?? 0;
+    if (code < 200 || code >= 300) {
+      throw KubeApiError.fromResponse(code, body, `${opts.method ?? 'GET'} ${opts.path}`);
+    }
+    return (body.length > 0 ? JSON.parse(body) : undefined) as T;
+  }
+
+  /** Opens a streaming response (watch); the caller consumes and destroys it. */
+  async stream(opts: RequestOptions): Promise<http.IncomingMessage> {
+    const res = await this.send({ ...opts, timeoutMs: 0 });
+    const code = res.statusCode ?? 0;
+    if (code < 200 || code >= 300) {
+      const body = await readBody(res);
+      throw KubeApiError.fromResponse(code, body, `${opts.method ?? 'GET'} ${opts.path}`);
+    }
+    return res;
+  }
+
+  private async send(opts: RequestOptions): Promise<http.IncomingMessage> {
+    const reqOpts: https.RequestOptions = { headers: {} };
+    // Re-applied per request so rotated tokens and exec credentials are picked up; the
+    // agent is cached by client-node, so connections are still reused.
+    await this.config.applyToHTTPSOptions(reqOpts);
+    const url = new URL(opts.path, this.server);
+    for (const [k, v] of Object.entries(opts.query ?? {})) {
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    }
+    const headers: http.OutgoingHttpHeaders = {
+      ...(reqOpts.headers as http.OutgoingHttpHeaders | undefined),
+      Accept: 'application/json',
+    };
+    let payload: string | undefined;
+    if (opts.body !== undefined) {
+      payload = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+      headers['Content-Type'] = opts.contentType ?? 'application/json';
+      headers['Content-Length'] = Buffer.byteLength(payload);
+    }
+    if (opts.impersonate) {
+      headers['Impersonate-User'] = opts.impersonate.user;
+      if (opts.impersonate.groups?.length) headers['Impersonate-Group'] = opts.impersonate.groups;
+    }
+    const transport = url.protocol === 'http:' ? http : https;
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    return new Promise((resolve, reject) => {
+      const req = transport.request(url, { ...reqOpts, method: opts.method ?? 'GET', headers }, resolve);
+      const fail = (err: Error) =>
+        reject(
+          new KubeConnectionError(`${opts.method ?? 'GET'} ${url.pathname}: ${err.message}`, { cause: err }),
+        );
+      req.on('error', fail);
+      if (timeoutMs > 0) {
+        req.setTimeout(timeoutMs, () => req.destroy(new Error(`timed out after ${timeoutMs}ms`)));
+      }
+      if (opts.signal) {
+        if (opts.signal.aborted) req.destroy(new Error('aborted'));
+        opts.signal.addEventListener('abort', () => req.destroy(new Error('aborted')), { once: true });
+      }
+      req.end(payload);
+    });
+  }
+}
+
+function readBody(res: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.on('error', reject);
+  });
+}

@@ -1,0 +1,197 @@
+import { EventEmitter } from 'node:events';
+import type { KubeClient } from './client.ts';
+import { isGone, KubeApiError } from './errors.ts';
+import { ObjectApi } from './objects.ts';
+import { type KubeObject, objectKey, type ResourceType, resourcePath } from './resources.ts';
+import { type WatchEvent, watchStream } from './watch.ts';
+
+export interface InformerOptions {
+  resource: ResourceType;
+  namespace?: string | undefined;
+  labelSelector?: string | undefined;
+  /** Called when the list/watch loop fails and is about to retry (for logs and metrics). */
+  onError?: (err: unknown, retryInMs: number) => void;
+}
+
+export type InformerHandler<T> = (obj: T, old?: T) => void;
+
+const MIN_BACKOFF_MS = 500;
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * List-then-watch cache of one resource type. Unlike client-node's informer it never
+ * stops on its own: any failure is retried with jittered backoff, a 410 Gone relists,
+ * and a closed watch resumes from the last seen resourceVersion (bookmarks keep that
+ * fresh). `synced` resolves when the first list has landed in the cache.
+ */
+export class Informer<T extends KubeObject> {
+  readonly resource: ResourceType;
+  private readonly client: KubeClient;
+  private readonly opts: InformerOptions;
+  private readonly store = new Map<string, T>();
+  private readonly events = new EventEmitter();
+  private readonly abort = new AbortController();
+  private resourceVersion = '';
+  private failures = 0;
+  private running = false;
+  private markSynced!: () => void;
+  readonly synced: Promise<void>;
+  hasSynced = false;
+
+  constructor(client: KubeClient, opts: InformerOptions) {
+    this.client = client;
+    this.opts = opts;
+    this.resource = opts.resource;
+    this.synced = new Promise((resolve) => {
+      this.markSynced = resolve;
+    });
+  }
+
+  on(event: 'add' | 'update' | 'delete', handler: InformerHandler<T>): void {
+    this.events.on(event, handler);
+  }
+
+  get(key: string): T | undefined {
+    return this.store.get(key);
+  }
+
+  list(): T[] {
+    return [...this.store.values()];
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    void this.run();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.abort.abort();
+  }
+
+  private async run(): Promise<void> {
+    let needList = true;
+    while (this.running) {
+      try {
+        if (needList) await this.relist();
+        needList = false;
+        await this.watch();
+        this.failures = 0;
+      } catch (err) {
+        if (!this.running) return;
+        if (isGone(err)) {
+          needList = true;
+          continue;
+        }
+        // Anything else (connection refused while the API server restarts, 5xx, 403
+        // until RBAC lands): retry the watch from where we were, relisting after a few
+        // failures in a row in case the resourceVersion went stale meanwhile.
+        this.failures++;
+        if (this.failures >= 3) needList = true;
+        const delay = backoff(this.failures);
+        this.opts.onError?.(err, delay);
+        await sleep(delay, this.abort.signal);
+      }
+    }
+  }
+
+  private async relist(): Promise<void> {
+    const api = new ObjectApi(this.client);
+    const list = await api.list<T>(this.resource, this.opts.namespace, {
+      ...(this.opts.labelSelector ? { labelSelector: this.opts.labelSelector } : {}),
+    });
+    const seen = new Set<string>();
+    for (const item of list.items) {
+      const obj = withTypeMeta(item, this.resource);
+      const key = objectKey(obj);
+      seen.add(key);
+      this.upsert(key, obj);
+    }
+    for (const [key, old] of this.store) {
+      if (!seen.has(key)) {
+        this.store.delete(key);
+        this.events.emit('delete', old);
+      }
+    }
+    this.resourceVersion = list.metadata.resourceVersion ?? '';
+    if (!this.hasSynced) {
+      this.hasSynced = true;
+      this.markSynced();
+    }
+  }
+
+  private async watch(): Promise<void> {
+    // A random server-side timeout spreads reconnects of many informers over time.
+    const timeoutSeconds = 240 + Math.floor(Math.random() * 120);
+    const res = await this.client.stream({
+      path: resourcePath(this.resource, this.opts.namespace),
+      query: {
+        watch: true,
+        allowWatchBookmarks: true,
+        resourceVersion: this.resourceVersion,
+        timeoutSeconds,
+        labelSelector: this.opts.labelSelector,
+      },
+      signal: this.abort.signal,
+    });
+    for await (const ev of watchStream<T>(res)) {
+      this.handle(ev);
+      this.failures = 0;
+    }
+  }
+
+  private handle(ev: WatchEvent<T>): void {
+    if (ev.type === 'ERROR') {
+      const status = ev.object as unknown as { code?: number; reason?: string; message?: string };
+      throw new KubeApiError(status.code ?? 500, status.reason ?? 'Unknown', status.message ?? 'watch error');
+    }
+    const rv = ev.object.metadata?.resourceVersion;
+    if (rv) this.resourceVersion = rv;
+    if (ev.type === 'BOOKMARK') return;
+    const obj = withTypeMeta(ev.object, this.resource);
+    const key = objectKey(obj);
+    if (ev.type === 'DELETED') {
+      this.store.delete(key);
+      this.events.emit('delete', obj);
+    } else {
+      this.upsert(key, obj);
+    }
+  }
+
+  private upsert(key: string, obj: T): void {
+    const old = this.store.get(key);
+    if (old?.metadata.resourceVersion === obj.metadata.resourceVersion) return;
+    this.store.set(key, obj);
+    if (old) this.events.emit('update', obj, old);
+    else this.events.emit('add', obj);
+  }
+}
+
+/** Items of a list carry no kind/apiVersion; set them so handlers see whole objects. */
+function withTypeMeta<T extends KubeObject>(obj: T, rt: ResourceType): T {
+  if (obj.kind && obj.apiVersion) return obj;
+  obj.kind = rt.kind;
+  obj.apiVersion = rt.group ? `${rt.group}/${rt.version}` : rt.version;
+  return obj;
+}
+
+export function backoff(failures: number, min = MIN_BACKOFF_MS, max = MAX_BACKOFF_MS): number {
+  const base = Math.min(max, min * 2 ** Math.max(0, failures - 1));
+  return Math.round(base / 2 + Math.random() * (base / 2));
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,142 @@
+import type { Impersonation, KubeClient } from './client.ts';
+import { isNotFound } from './errors.ts';
+import { type KubeObject, type ObjectList, type ResourceType, resourcePath } from './resources.ts';
+
+export const FIELD_MANAGER = 'sluice';
+
+export interface ApplyOptions {
+  fieldManager?: string;
+  force?: boolean;
+  dryRun?: boolean;
+  impersonate?: Impersonation | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** Typed helpers over the raw client for the verbs controllers use. */
+export class ObjectApi {
+  readonly client: KubeClient;
+
+  constructor(client: KubeClient) {
+    this.client = client;
+  }
+
+  get<T extends KubeObject>(rt: ResourceType, namespace: string | undefined, name: string): Promise<T> {
+    return this.client.request<T>({ path: resourcePath(rt, namespace, name) });
+  }
+
+  async getOrUndefined<T extends KubeObject>(
+    rt: ResourceType,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<T | undefined> {
+    try {
+      return await this.get<T>(rt, namespace, name);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Lists every page. */
+  async list<T extends KubeObject>(
+    rt: ResourceType,
+    namespace?: string,
+    query: { labelSelector?: string; fieldSelector?: string } = {},
+  ): Promise<ObjectList<T>> {
+    const items: T[] = [];
+    let cont: string | undefined;
+    let resourceVersion: string | undefined;
+    do {
+      const page = await this.client.request<ObjectList<T>>({
+        path: resourcePath(rt, namespace),
+        query: { ...query, limit: 500, continue: cont },
+      });
+      items.push(...page.items);
+      cont = page.metadata.continue || undefined;
+      resourceVersion = page.metadata.resourceVersion;
+    } while (cont);
+    return { metadata: { resourceVersion }, items };
+  }
+
+  create<T extends KubeObject>(rt: ResourceType, obj: T): Promise<T> {
+    return this.client.request<T>({
+      method: 'POST',
+      path: resourcePath(rt, obj.metadata.namespace),
+      body: obj,
+    });
+  }
+
+  /**
+   * Server-side apply of the raw object. Fields the typed client does not know are kept,
+   * because the object is sent as-is.
+   */
+  apply<T extends KubeObject>(rt: ResourceType, obj: KubeObject, opts: ApplyOptions = {}): Promise<T> {
+    return this.client.request<T>({
+      method: 'PATCH',
+      path: resourcePath(rt, obj.metadata.namespace, obj.metadata.name),
+      query: {
+        fieldManager: opts.fieldManager ?? FIELD_MANAGER,
+        force: opts.force ?? true,
+        dryRun: opts.dryRun ? 'All' : undefined,
+      },
+      body: obj,
+      contentType: 'application/apply-patch+yaml',
+      impersonate: opts.impersonate,
+      signal: opts.signal,
+    });
+  }
+
+  mergePatch<T extends KubeObject>(
+    rt: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    subresource?: string,
+  ): Promise<T> {
+    return this.client.request<T>({
+      method: 'PATCH',
+      path: resourcePath(rt, namespace, name, subresource),
+      body: patch,
+      contentType: 'application/merge-patch+json',
+    });
+  }
+
+  jsonPatch<T extends KubeObject>(
+    rt: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    ops: unknown[],
+    subresource?: string,
+  ): Promise<T> {
+    return this.client.request<T>({
+      method: 'PATCH',
+      path: resourcePath(rt, namespace, name, subresource),
+      body: ops,
+      contentType: 'application/json-patch+json',
+    });
+  }
+
+  async delete(
+    rt: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    opts: { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'; impersonate?: Impersonation } = {},
+  ): Promise<boolean> {
+    try {
+      await this.client.request({
+        method: 'DELETE',
+        path: resourcePath(rt, namespace, name),
+        body: {
+          kind: 'DeleteOptions',
+          apiVersion: 'v1',
+          propagationPolicy: opts.propagationPolicy ?? 'Background',
+        },
+        impersonate: opts.impersonate,
+      });
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+}

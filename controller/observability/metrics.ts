@@ -1,0 +1,48 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The controller's metric families. Labels are bounded: kinds, results, error classes —
+ * never a commit SHA, pod name or measured value.
+ */
+export class ControllerMetrics {
+  readonly registry = new Registry();
+
+  readonly reconcileDuration = new Histogram({
+    name: 'sluice_reconcile_duration_seconds',
+    help: 'Time spent in one reconcile, by kind and result.',
+    labelNames: ['kind', 'result'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  readonly reconcileErrors = new Counter({
+    name: 'sluice_reconcile_errors_total',
+    help: 'Failed reconciles, by kind and error class (stalling, waiting, transient).',
+    labelNames: ['kind', 'class'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queueDepth = new Gauge({
+    name: 'sluice_workqueue_depth',
+    help: 'Keys waiting in a controller work queue.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly informerRestarts = new Counter({
+    name: 'sluice_informer_restarts_total',
+    help: 'List/watch failures that made an informer retry, by resource.',
+    labelNames: ['resource'] as const,
+    registers: [this.registry],
+  });
+
+  readonly leader = new Gauge({
+    name: 'sluice_leader',
+    help: '1 while this replica holds the leader lease.',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'sluice_' });
+  }
+}

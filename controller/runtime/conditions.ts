@@ -1,0 +1,78 @@
+/** metav1.Condition as stored in status. */
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+  lastTransitionTime: string;
+}
+
+export const READY = 'Ready';
+export const RECONCILING = 'Reconciling';
+export const STALLED = 'Stalled';
+
+export type ConditionInput = Omit<Condition, 'lastTransitionTime'>;
+
+export function findCondition(
+  conditions: readonly Condition[] | undefined,
+  type: string,
+): Condition | undefined {
+  return conditions?.find((c) => c.type === type);
+}
+
+export function isTrue(conditions: readonly Condition[] | undefined, type: string): boolean {
+  return findCondition(conditions, type)?.status === 'True';
+}
+
+/**
+ * Returns conditions with `input` set. lastTransitionTime moves only when the status
+ * flips, so a person can see how long something has been failing.
+ */
+export function setCondition(
+  conditions: readonly Condition[] | undefined,
+  input: ConditionInput,
+  now: Date = new Date(),
+): Condition[] {
+  const list = [...(conditions ?? [])];
+  const i = list.findIndex((c) => c.type === input.type);
+  const prev = i >= 0 ? list[i] : undefined;
+  const next: Condition = {
+    ...input,
+    message: truncate(input.message),
+    lastTransitionTime:
+      prev && prev.status === input.status
+        ? prev.lastTransitionTime
+        : now.toISOString().replace(/\.\d+Z$/, 'Z'),
+  };
+  if (i >= 0) list[i] = next;
+  else list.push(next);
+  return list;
+}
+
+export function removeCondition(conditions: readonly Condition[] | undefined, type: string): Condition[] {
+  return (conditions ?? []).filter((c) => c.type !== type);
+}
+
+/** kstatus: while a reconcile is under way, Reconciling=True and Ready=Unknown. */
+export function markReconciling(
+  conditions: readonly Condition[] | undefined,
+  generation: number | undefined,
+  reason: string,
+  message: string,
+): Condition[] {
+  let list = setCondition(conditions, {
+    type: RECONCILING,
+    status: 'True',
+    reason,
+    message,
+    observedGeneration: generation,
+  });
+  list = removeCondition(list, STALLED);
+  return list;
+}
+
+/** Conditions' messages are bounded by the CRD schema (32 KiB); keep them readable well below. */
+function truncate(message: string, max = 4096): string {
+  return message.length <= max ? message : `${message.slice(0, max - 3)}...`;
+}

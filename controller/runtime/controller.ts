@@ -1,0 +1,119 @@
+import type { Informer } from '../kube/informer.ts';
+import { type KubeObject, objectKey } from '../kube/resources.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { ControllerMetrics } from '../observability/metrics.ts';
+import { classify } from './errors.ts';
+import { KeyBackoff, WorkQueue } from './work-queue.ts';
+
+export interface ReconcileResult {
+  /** Reconcile again after this long even if nothing changes (polling, timers). */
+  requeueAfterMs?: number;
+}
+
+export interface ReconcileContext {
+  log: Logger;
+}
+
+export interface Reconciler<T extends KubeObject> {
+  /** The kind, for logs and metric labels. */
+  readonly kind: string;
+  reconcile(obj: T, ctx: ReconcileContext): Promise<ReconcileResult>;
+  /** Called when the object is gone from the cache (finalizers are handled in reconcile). */
+  forget?(key: string): void;
+}
+
+export interface ControllerOptions<T extends KubeObject> {
+  informer: Informer<T>;
+  reconciler: Reconciler<T>;
+  log: Logger;
+  metrics: ControllerMetrics;
+  concurrency?: number;
+}
+
+/**
+ * Drives one reconciler from its informer: every add/update/delete enqueues the key;
+ * workers take the latest cached object and reconcile it. Errors decide the requeue:
+ * stalling waits for a change to the object, waiting requeues after its interval,
+ * transient backs off exponentially with jitter.
+ */
+export class Controller<T extends KubeObject> {
+  readonly queue: WorkQueue;
+  private readonly opts: ControllerOptions<T>;
+  private readonly backoff = new KeyBackoff();
+
+  constructor(opts: ControllerOptions<T>) {
+    this.opts = opts;
+    const kind = opts.reconciler.kind;
+    this.queue = new WorkQueue({
+      concurrency: opts.concurrency ?? 4,
+      handler: (key) => this.process(key),
+      onDepth: (depth) => opts.metrics.queueDepth.set({ kind }, depth),
+    });
+    opts.informer.on('add', (obj) => this.queue.add(objectKey(obj)));
+    opts.informer.on('update', (obj, old) => {
+      // Status-only updates (our own patches) do not need another reconcile, except
+      // when annotations change (reconcile-now requests) or the object is being deleted.
+      if (
+        old &&
+        obj.metadata.generation !== undefined &&
+        obj.metadata.generation === old.metadata.generation &&
+        sameAnnotations(obj, old) &&
+        !obj.metadata.deletionTimestamp
+      ) {
+        return;
+      }
+      this.queue.add(objectKey(obj));
+    });
+    opts.informer.on('delete', (obj) => this.queue.add(objectKey(obj)));
+  }
+
+  enqueue(key: string, afterMs = 0): void {
+    this.queue.addAfter(key, afterMs);
+  }
+
+  /** Enqueues every object in the cache (e.g. on becoming leader). */
+  enqueueAll(): void {
+    for (const obj of this.opts.informer.list()) this.queue.add(objectKey(obj));
+  }
+
+  shutdown(): Promise<void> {
+    return this.queue.shutdown();
+  }
+
+  private async process(key: string): Promise<void> {
+    const { reconciler, metrics } = this.opts;
+    const obj = this.opts.informer.get(key);
+    if (!obj) {
+      this.backoff.reset(key);
+      reconciler.forget?.(key);
+      return;
+    }
+    const [namespace, name] = key.includes('/') ? key.split('/') : [undefined, key];
+    const log = this.opts.log.child({ kind: reconciler.kind, namespace, name });
+    const end = metrics.reconcileDuration.startTimer({ kind: reconciler.kind });
+    try {
+      const result = await reconciler.reconcile(obj, { log });
+      end({ result: 'success' });
+      this.backoff.reset(key);
+      if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
+    } catch (thrown) {
+      const err = classify(thrown);
+      end({ result: 'error' });
+      metrics.reconcileErrors.inc({ kind: reconciler.kind, class: err.errorClass });
+      if (err.errorClass === 'stalling') {
+        log.error({ reason: err.reason, err: err.message }, 'reconcile stalled; waiting for a change');
+      } else if (err.errorClass === 'waiting' && 'retryAfterMs' in err) {
+        log.info({ reason: err.reason, msg2: err.message }, 'waiting');
+        this.queue.addAfter(key, err.retryAfterMs as number);
+      } else {
+        const delay = this.backoff.next(key);
+        log.warn({ reason: err.reason, err: err.message, retryInMs: delay }, 'reconcile failed; retrying');
+        this.queue.addAfter(key, delay);
+      }
+    }
+  }
+}
+
+function sameAnnotations(a: KubeObject, b: KubeObject): boolean {
+  return JSON.stringify(a.metadata.annotations ?? {}) === JSON.stringify(b.metadata.annotations ?? {});
+}

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import type { KubeClient } from '../kube/client.ts';
+import { ObjectApi } from '../kube/objects.ts';
+import { core, type KubeObject } from '../kube/resources.ts';
+import type { Logger } from '../observability/logger.ts';
+
+export type EventType = 'Normal' | 'Warning';
+
+const CONTROLLER = 'sluice.dev/controller';
+const SERIES_WINDOW_MS = 10 * 60_000;
+const MAX_TRACKED = 4096;
+
+interface Tracked {
+  name: string;
+  namespace: string;
+  count: number;
+  firstAt: number;
+}
+
+/**
+ * Records events.k8s.io/v1 Events. Repeats of the same event for the same object within
+ * ten minutes update one Event's series instead of creating new ones, so a failing
+ * object does not flood etcd. Recording never fails a reconcile.
+ */
+export class EventRecorder {
+  private readonly api: ObjectApi;
+  private readonly log: Logger;
+  private readonly instance: string;
+  private readonly recent = new Map<string, Tracked>();
+
+  constructor(client: KubeClient, log: Logger, instance: string) {
+    this.api = new ObjectApi(client);
+    this.log = log;
+    this.instance = instance;
+  }
+
+  async record(
+    regarding: KubeObject,
+    type: EventType,
+    reason: string,
+    note: string,
+    action = reason,
+  ): Promise<void> {
+    const namespace = regarding.metadata.namespace ?? 'default';
+    const key = `${regarding.metadata.uid}|${type}|${reason}|${note}`;
+    const now = Date.now();
+    const prior = this.recent.get(key);
+    try {
+      if (prior && now - prior.firstAt < SERIES_WINDOW_MS) {
+        prior.count++;
+        await this.api.mergePatch(core.events, prior.namespace, prior.name, {
+          series: { count: prior.count, lastObservedTime: microTime(now) },
+        });
+        return;
+      }
+      const name = `${regarding.metadata.name}.${randomBytes(8).toString('hex')}`.slice(0, 253);
+      await this.api.create(core.events, {
+        apiVersion: 'events.k8s.io/v1',
+        kind: 'Event',
+        metadata: { name, namespace },
+        eventTime: microTime(now),
+        type,
+        reason,
+        action,
+        note: note.slice(0, 1024),
+        reportingController: CONTROLLER,
+        reportingInstance: this.instance,
+        regarding: {
+          apiVersion: regarding.apiVersion,
+          kind: regarding.kind,
+          name: regarding.metadata.name,
+          namespace: regarding.metadata.namespace,
+          uid: regarding.metadata.uid,
+          resourceVersion: regarding.metadata.resourceVersion,
+        },
+      });
+      if (this.recent.size >= MAX_TRACKED) this.recent.delete(this.recent.keys().next().value as string);
+      this.recent.set(key, { name, namespace, count: 1, firstAt: now });
+    } catch (err) {
+      this.recent.delete(key);
+      this.log.warn({ err: (err as Error).message, reason }, 'recording event failed');
+    }
+  }
+}
+
+/** Event times are MicroTime: RFC 3339 with exactly six fractional digits. */
+export function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}

@@ -1,0 +1,58 @@
+import type { KubeClient } from '../kube/client.ts';
+import { Informer } from '../kube/informer.ts';
+import type { KubeObject, ResourceType } from '../kube/resources.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { ControllerMetrics } from '../observability/metrics.ts';
+
+/** One informer per resource type, shared by every controller that watches it. */
+export class InformerFactory {
+  private readonly informers = new Map<string, Informer<KubeObject>>();
+  private readonly client: KubeClient;
+  private readonly log: Logger;
+  private readonly metrics: ControllerMetrics;
+  private started = false;
+
+  constructor(client: KubeClient, log: Logger, metrics: ControllerMetrics) {
+    this.client = client;
+    this.log = log;
+    this.metrics = metrics;
+  }
+
+  for<T extends KubeObject>(resource: ResourceType): Informer<T> {
+    const id = `${resource.group}/${resource.version}/${resource.plural}`;
+    let inf = this.informers.get(id);
+    if (!inf) {
+      inf = new Informer<KubeObject>(this.client, {
+        resource,
+        onError: (err, retryInMs) => {
+          this.metrics.informerRestarts.inc({ resource: resource.plural });
+          this.log.warn({ err: errorText(err), resource: id, retryInMs }, 'list/watch failed, retrying');
+        },
+      });
+      this.informers.set(id, inf);
+      if (this.started) inf.start();
+    }
+    return inf as unknown as Informer<T>;
+  }
+
+  start(): void {
+    this.started = true;
+    for (const inf of this.informers.values()) inf.start();
+  }
+
+  stop(): void {
+    for (const inf of this.informers.values()) inf.stop();
+  }
+
+  get synced(): boolean {
+    return [...this.informers.values()].every((i) => i.hasSynced);
+  }
+
+  async waitForSync(): Promise<void> {
+    await Promise.all([...this.informers.values()].map((i) => i.synced));
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

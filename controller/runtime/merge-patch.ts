@@ -1,0 +1,41 @@
+/**
+ * RFC 7386 JSON merge patch that turns `from` into `to`: changed keys are set, removed
+ * keys become null, arrays and scalars are replaced whole. Returns undefined when the
+ * two are equal, so callers can skip a request.
+ */
+export function createMergePatch(from: unknown, to: unknown): unknown {
+  if (deepEqual(from, to)) return undefined;
+  if (!isPlainObject(from) || !isPlainObject(to)) return to === undefined ? null : to;
+  const patch: Record<string, unknown> = {};
+  for (const key of Object.keys(from)) {
+    if (!(key in to) || to[key] === undefined) {
+      if (from[key] !== undefined) patch[key] = null;
+    }
+  }
+  for (const [key, value] of Object.entries(to)) {
+    if (value === undefined) continue;
+    const sub = createMergePatch(from[key], value);
+    if (sub !== undefined) patch[key] = sub;
+  }
+  return Object.keys(patch).length > 0 ? patch : undefined;
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Structural equality of JSON data; `undefined` members count as absent. */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((v, i) => deepEqual(v, b[i]));
+  }
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    if (ka.length !== kb.length) return false;
+    return ka.every((k) => deepEqual(a[k], b[k]));
+  }
+  return typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b);
+}

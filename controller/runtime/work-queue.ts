@@ -1,0 +1,136 @@
+export type KeyHandler = (key: string) => Promise<void>;
+
+export interface WorkQueueOptions {
+  concurrency: number;
+  handler: KeyHandler;
+  /** Called whenever the number of waiting keys changes (for a depth gauge). */
+  onDepth?: (depth: number) => void;
+}
+
+/**
+ * A work queue with the guarantees controllers rely on:
+ * - de-duplication: a key queued twice is processed once;
+ * - per-key serialisation: a key is never processed by two workers at once; a key
+ *   added while it is being processed runs again right after;
+ * - delayed adds (requeue-after), keeping the earliest deadline per key.
+ */
+export class WorkQueue {
+  private readonly opts: WorkQueueOptions;
+  private readonly queue: string[] = [];
+  private readonly queued = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  private active = 0;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(opts: WorkQueueOptions) {
+    this.opts = opts;
+  }
+
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  add(key: string): void {
+    if (this.stopped) return;
+    const pending = this.timers.get(key);
+    if (pending) {
+      clearTimeout(pending.timer);
+      this.timers.delete(key);
+    }
+    if (this.processing.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
+    this.queue.push(key);
+    this.opts.onDepth?.(this.queue.length);
+    this.pump();
+  }
+
+  addAfter(key: string, delayMs: number): void {
+    if (this.stopped) return;
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
+    const at = Date.now() + delayMs;
+    const existing = this.timers.get(key);
+    if (existing && existing.at <= at) return;
+    if (existing) clearTimeout(existing.timer);
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, delayMs);
+    timer.unref();
+    this.timers.set(key, { at, timer });
+  }
+
+  /** Stops taking work, cancels timers, and waits for in-flight handlers. */
+  async shutdown(): Promise<void> {
+    this.stopped = true;
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    this.queue.length = 0;
+    this.queued.clear();
+    if (this.active > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private pump(): void {
+    while (!this.stopped && this.active < this.opts.concurrency && this.queue.length > 0) {
+      const key = this.queue.shift() as string;
+      this.queued.delete(key);
+      this.opts.onDepth?.(this.queue.length);
+      this.active++;
+      this.processing.add(key);
+      void this.run(key);
+    }
+  }
+
+  private async run(key: string): Promise<void> {
+    try {
+      await this.opts.handler(key);
+    } catch {
+      // Handlers classify and log their own errors; the queue only keeps going.
+    } finally {
+      this.processing.delete(key);
+      this.active--;
+      if (this.dirty.delete(key)) this.add(key);
+      if (this.active === 0 && this.stopped) {
+        for (const w of this.idleWaiters.splice(0)) w();
+      }
+      this.pump();
+    }
+  }
+}
+
+/** Per-key jittered exponential backoff, reset when a key succeeds. */
+export class KeyBackoff {
+  private readonly failures = new Map<string, number>();
+  private readonly baseMs: number;
+  private readonly maxMs: number;
+
+  constructor(baseMs = 1_000, maxMs = 5 * 60_000) {
+    this.baseMs = baseMs;
+    this.maxMs = maxMs;
+  }
+
+  next(key: string): number {
+    const n = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, n);
+    const ceiling = Math.min(this.maxMs, this.baseMs * 2 ** (n - 1));
+    // "Equal jitter": at least half the ceiling, so retries still spread out.
+    return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+  }
+
+  attempts(key: string): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  reset(key: string): void {
+    this.failures.delete(key);
+  }
+}

@@ -1,0 +1,180 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type SimpleGit, simpleGit } from 'simple-git';
+import { type GitCredentials, gitAuthEnv, redact } from './auth.ts';
+import { parseLsRemote, type RemoteRef, type ResolvedRef } from './ref.ts';
+
+export class GitOperationError extends Error {
+  override readonly name = 'GitOperationError';
+}
+
+const ALLOWED_ENV = [
+  'GIT_TERMINAL_PROMPT',
+  'GIT_CONFIG_NOSYSTEM',
+  'GIT_CONFIG_COUNT',
+  'GIT_SSH_COMMAND',
+  'GIT_INDEX_FILE',
+  ...Array.from({ length: 4 }, (_, i) => [`GIT_CONFIG_KEY_${i}`, `GIT_CONFIG_VALUE_${i}`]).flat(),
+];
+
+/**
+ * One bare repository per URL, shared by every GitRepository that points at it, with
+ * operations on one URL serialised. Fetches are shallow; a revision's files are checked
+ * out once into an immutable artifact directory named by its commit.
+ */
+export class GitCache {
+  readonly root: string;
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  /** Lists the remote's refs: cheap, and tells whether anything needs fetching. */
+  lsRemote(url: string, creds: GitCredentials | undefined, timeoutMs: number): Promise<RemoteRef[]> {
+    return this.withRepo(url, creds, timeoutMs, async (git) => {
+      const out = await git.raw(['ls-remote', '--', url]);
+      return parseLsRemote(out);
+    });
+  }
+
+  artifactPath(sha: string): string {
+    return join(this.root, 'artifacts', sha);
+  }
+
+  hasArtifact(sha: string): boolean {
+    return existsSync(this.artifactPath(sha));
+  }
+
+  /** Fetches the resolved ref (shallow) and checks its tree out as an artifact directory. */
+  fetchArtifact(
+    url: string,
+    resolved: ResolvedRef,
+    creds: GitCredentials | undefined,
+    timeoutMs: number,
+  ): Promise<string> {
+    return this.withRepo(url, creds, timeoutMs, async (git, gitWith) => {
+      const dir = this.artifactPath(resolved.sha);
+      if (existsSync(dir)) return dir;
+      if (!(await hasCommit(git, resolved.sha))) {
+        if (resolved.refName) {
+          await git.raw([
+            'fetch',
+            '--depth=1',
+            '--no-tags',
+            '--',
+            url,
+            `+${resolved.refName}:refs/sluice/tip`,
+          ]);
+        } else {
+          // A bare commit: ask for it directly (protocol v2 allows it); else fetch all.
+          await git
+            .raw(['fetch', '--depth=1', '--no-tags', '--', url, resolved.sha])
+            .catch(() =>
+              git.raw([
+                'fetch',
+                '--no-tags',
+                '--',
+                url,
+                '+refs/heads/*:refs/sluice/heads/*',
+                '+refs/tags/*:refs/tags/*',
+              ]),
+            );
+        }
+        if (!(await hasCommit(git, resolved.sha))) {
+          throw new GitOperationError(
+            `commit ${resolved.sha} not found after fetching ${resolved.refName ?? 'the remote'}`,
+          );
+        }
+      }
+      const tmp = join(this.root, 'artifacts', `.tmp-${randomBytes(6).toString('hex')}`);
+      await mkdir(tmp, { recursive: true });
+      const index = join(this.root, 'artifacts', `.index-${randomBytes(6).toString('hex')}`);
+      try {
+        const withIndex = gitWith({ GIT_INDEX_FILE: index });
+        await withIndex.raw(['read-tree', resolved.sha]);
+        await withIndex.raw(['checkout-index', '--all', `--prefix=${tmp}/`]);
+        await rename(tmp, dir);
+      } finally {
+        await rm(index, { force: true });
+        await rm(tmp, { recursive: true, force: true });
+      }
+      return dir;
+    });
+  }
+
+  /** Removes artifacts not in `keep` (commits still referenced by some status). */
+  async prune(keep: Set<string>): Promise<number> {
+    const dir = join(this.root, 'artifacts');
+    if (!existsSync(dir)) return 0;
+    let removed = 0;
+    for (const name of await readdir(dir)) {
+      if (keep.has(name) || name.startsWith('.')) continue;
+      await rm(join(dir, name), { recursive: true, force: true });
+      removed++;
+    }
+    return removed;
+  }
+
+  private async withRepo<T>(
+    url: string,
+    creds: GitCredentials | undefined,
+    timeoutMs: number,
+    fn: (git: SimpleGit, gitWith: (env: Record<string, string>) => SimpleGit) => Promise<T>,
+  ): Promise<T> {
+    const id = createHash('sha256').update(url).digest('hex').slice(0, 20);
+    const prev = this.locks.get(id) ?? Promise.resolve();
+    const next = prev
+      .catch(() => undefined)
+      .then(async () => {
+        const repo = join(this.root, 'repos', id);
+        await mkdir(join(this.root, 'artifacts'), { recursive: true });
+        if (!existsSync(join(repo, 'HEAD'))) {
+          await mkdir(repo, { recursive: true });
+          await simpleGit({ baseDir: repo }).raw(['init', '--bare', '--quiet']);
+        }
+        const auth = await gitAuthEnv(url, creds);
+        const abort = new AbortController();
+        const timer = setTimeout(() => abort.abort(), timeoutMs);
+        try {
+          const gitWith = (extra: Record<string, string>) =>
+            simpleGit({ baseDir: repo, abort: abort.signal, allowEnvironment: ALLOWED_ENV }).env({
+              PATH: process.env.PATH ?? '/usr/bin:/bin',
+              HOME: process.env.HOME ?? '/tmp',
+              ...auth.env,
+              ...extra,
+            });
+          return await fn(gitWith({}), gitWith);
+        } catch (err) {
+          const message = abort.signal.aborted
+            ? `timed out after ${timeoutMs}ms`
+            : redact((err as Error).message)
+                .trim()
+                .split('\n')
+                .slice(-3)
+                .join(' ');
+          throw new GitOperationError(message, { cause: err });
+        } finally {
+          clearTimeout(timer);
+          await auth.cleanup();
+        }
+      });
+    this.locks.set(id, next);
+    try {
+      return await next;
+    } finally {
+      if (this.locks.get(id) === next) this.locks.delete(id);
+    }
+  }
+}
+
+async function hasCommit(git: SimpleGit, sha: string): Promise<boolean> {
+  try {
+    await git.raw(['cat-file', '-e', `${sha}^{commit}`]);
+    return true;
+  } catch {
+    return false;
+  }
+}

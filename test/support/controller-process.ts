@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface ControllerProcess {
+  child: ChildProcess;
+  probeUrl: string;
+  /** Every JSON log line so far. */
+  logs: Record<string, unknown>[];
+  waitForLog(
+    predicate: (line: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs the controller as users do: its own process, talking to the API server. */
+export async function startController(opts: {
+  kubeconfig: string;
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+}): Promise<ControllerProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      join(repoRoot, 'controller/main.ts'),
+      `--kubeconfig=${opts.kubeconfig}`,
+      '--http-address=127.0.0.1:0',
+      '--webhook-address=127.0.0.1:0',
+      ...(opts.args ?? []),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'debug', ...opts.env } },
+  );
+  const logs: Record<string, unknown>[] = [];
+  const waiters: {
+    pred: (l: Record<string, unknown>) => boolean;
+    resolve: (l: Record<string, unknown>) => void;
+  }[] = [];
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (text) => {
+    let line: Record<string, unknown>;
+    try {
+      line = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      line = { msg: text };
+    }
+    logs.push(line);
+    for (const w of [...waiters]) {
+      if (w.pred(line)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
+    }
+  });
+  const waitForLog = (pred: (l: Record<string, unknown>) => boolean, timeoutMs = 30_000) => {
+    const found = logs.find(pred);
+    if (found) return Promise.resolve(found);
+    return new Promise<Record<string, unknown>>((resolvePromise, reject) => {
+      const w = { pred, resolve: resolvePromise };
+      waiters.push(w);
+      const t = setTimeout(() => {
+        waiters.splice(waiters.indexOf(w), 1);
+        reject(
+          new Error(`no matching controller log line in ${timeoutMs}ms; stderr: ${stderr.slice(-2000)}`),
+        );
+      }, timeoutMs);
+      t.unref();
+      child.once('exit', (code) =>
+        reject(new Error(`controller exited (${code}); stderr: ${stderr.slice(-2000)}`)),
+      );
+    });
+  };
+  const listening = await waitForLog((l) => l.msg === 'probe server listening');
+  return {
+    child,
+    probeUrl: String(listening.url),
+    logs,
+    waitForLog,
+    stop: (signal = 'SIGTERM') =>
+      new Promise((resolvePromise) => {
+        if (child.exitCode !== null) return resolvePromise(child.exitCode);
+        child.once('exit', (code) => resolvePromise(code));
+        child.kill(signal);
+      }),
+  };
+}
