@@ -14,6 +14,12 @@ export interface ControllerConfig {
   leaderElect: boolean;
   leaseNamespace: string;
   leaseName: string;
+  /** kustomize binary for overlays. */
+  kustomize: string;
+  /** ServiceAccount (in the Application's namespace) to apply as when an Application names none. */
+  defaultServiceAccount: string | undefined;
+  /** Secret with the webhook secrets (keys github, gitlab, generic). */
+  webhookSecret: { namespace: string; name: string };
   /** This replica's identity (pod name in a cluster). */
   identity: string;
 }
@@ -27,6 +33,12 @@ const USAGE = `Usage: sluice-controller [flags]
   --context NAME            kubeconfig context
   --http-address HOST:PORT  /healthz, /readyz, /metrics (default 0.0.0.0:8080)
   --webhook-address H:P     push webhook receiver (default 0.0.0.0:9292; "" disables)
+  --webhook-secret NS/NAME  Secret holding webhook secrets under keys github, gitlab,
+                            generic (default $POD_NAMESPACE/sluice-webhook)
+  --kustomize PATH          kustomize binary (default: kustomize on PATH)
+  --default-service-account NAME
+                            apply as this ServiceAccount of the Application's namespace
+                            when it names none (default: the controller's own identity)
   --concurrency N           reconciles in parallel per kind (default 4)
   --cache-dir PATH          git cache (default /tmp/sluice-cache)
   --leader-elect            take a Lease before reconciling (default off)
@@ -43,6 +55,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
         context: { type: 'string' },
         'http-address': { type: 'string' },
         'webhook-address': { type: 'string' },
+        'webhook-secret': { type: 'string' },
+        kustomize: { type: 'string' },
+        'default-service-account': { type: 'string' },
         concurrency: { type: 'string' },
         'cache-dir': { type: 'string' },
         'leader-elect': { type: 'boolean' },
@@ -63,6 +78,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new ConfigError('--concurrency must be a positive integer');
   const webhook = str('webhook-address', 'SLUICE_WEBHOOK_ADDRESS', '0.0.0.0:9292');
+  const podNamespace = env.POD_NAMESPACE ?? 'sluice-system';
+  const [secretNs, secretName] = str(
+    'webhook-secret',
+    'SLUICE_WEBHOOK_SECRET',
+    `${podNamespace}/sluice-webhook`,
+  ).split('/');
+  if (!secretNs || !secretName) throw new ConfigError('--webhook-secret must be NAMESPACE/NAME');
   return {
     kubeconfig: typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined,
     context: typeof values.context === 'string' ? values.context : undefined,
@@ -72,7 +94,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     logLevel: str('log-level', 'LOG_LEVEL', 'info'),
     cacheDir: str('cache-dir', 'SLUICE_CACHE_DIR', '/tmp/sluice-cache'),
     leaderElect: values['leader-elect'] === true || env.SLUICE_LEADER_ELECT === 'true',
-    leaseNamespace: env.POD_NAMESPACE ?? 'sluice-system',
+    webhookSecret: { namespace: secretNs, name: secretName },
+    kustomize: str('kustomize', 'SLUICE_KUSTOMIZE', 'kustomize'),
+    defaultServiceAccount: str('default-service-account', 'SLUICE_DEFAULT_SERVICE_ACCOUNT', '') || undefined,
+    leaseNamespace: podNamespace,
     leaseName: 'sluice-controller-leader',
     identity: env.POD_NAME ?? `${process.env.HOSTNAME ?? 'local'}-${process.pid}`,
   };

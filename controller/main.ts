@@ -9,6 +9,11 @@ try {
   const config = loadConfig(process.argv.slice(2));
   log.level = config.logLevel;
   const manager = await startManager(config, log);
+  // As controller-runtime does: a replica that lost the lease exits and is restarted as a standby.
+  void manager.lost.then((err) => {
+    log.fatal({ err: err.message }, 'leader election lost; exiting');
+    process.exit(1);
+  });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

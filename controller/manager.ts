@@ -1,15 +1,23 @@
+import { type GitRepository, gitRepositoryResource } from './api/git-repository.ts';
 import type { ControllerConfig } from './config.ts';
 import { registerControllers } from './controllers.ts';
 import { KubeClient } from './kube/client.ts';
 import { loadKubeConfig } from './kube/config.ts';
+import { ObjectApi } from './kube/objects.ts';
 import { startProbeServer } from './observability/http-server.ts';
 import type { Logger } from './observability/logger.ts';
 import { ControllerMetrics } from './observability/metrics.ts';
 import { EventRecorder } from './runtime/events.ts';
 import { InformerFactory } from './runtime/informers.ts';
+import { requestReconcile, startLeadership } from './runtime/leadership.ts';
+import { PushTracker } from './webhooks/push-tracker.ts';
+import { startWebhookReceiver } from './webhooks/receiver.ts';
 
 export interface Manager {
   probeUrl: string;
+  webhookUrl: string | undefined;
+  /** Settles when this replica lost the leader lease; the process must exit non-zero. */
+  lost: Promise<Error>;
   stop(): Promise<void>;
 }
 
@@ -20,7 +28,9 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
   const metrics = new ControllerMetrics();
   const informers = new InformerFactory(client, log, metrics);
   const events = new EventRecorder(client, log, config.identity);
-  const controllers = registerControllers({ client, informers, events, log, metrics, config });
+  const pushes = new PushTracker();
+  const controllers = registerControllers({ client, informers, events, log, metrics, config, pushes });
+  const leadership = startLeadership({ config, client, controllers, informers, metrics, log });
 
   const probe = await startProbeServer({
     ...config.httpAddress,
@@ -30,15 +40,39 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
   });
   log.info({ url: probe.url, server: client.server.origin }, 'probe server listening');
 
+  const webhook = config.webhookAddress
+    ? await startWebhookReceiver({
+        ...config.webhookAddress,
+        api: new ObjectApi(client),
+        secret: config.webhookSecret,
+        repositories: informers.for<GitRepository>(gitRepositoryResource),
+        trigger: (key) => {
+          pushes.pushed(key);
+          if (leadership.isLeader) return controllers.find((c) => c.kind === 'GitRepository')?.enqueue(key);
+          requestReconcile(new ObjectApi(client), gitRepositoryResource, key).catch((err: unknown) =>
+            log.warn({ err: (err as Error).message, key }, 'handing the push to the leader failed'),
+          );
+        },
+        log,
+        registry: metrics.registry,
+      })
+    : undefined;
+  if (webhook) log.info({ url: webhook.url }, 'webhook receiver listening');
+
   informers.start();
   const synced = informers.waitForSync().then(() => log.info('caches synced'));
 
   return {
     probeUrl: probe.url,
+    webhookUrl: webhook?.url,
+    lost: leadership.lost,
     async stop() {
       informers.stop();
       await Promise.all(controllers.map((c) => c.shutdown()));
+      // Only after in-flight reconciles finished, so the next leader never overlaps them.
+      await leadership.release();
       await probe.close();
+      await webhook?.close();
       void synced;
     },
   };

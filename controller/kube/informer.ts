@@ -59,6 +59,18 @@ export class Informer<T extends KubeObject> {
     return [...this.store.values()];
   }
 
+  /**
+   * Puts an object we just wrote into the cache unless the cache already has something
+   * newer. resourceVersions are opaque in general, but etcd's are increasing integers;
+   * when either is not one, the written object is only taken for an unknown key.
+   */
+  observe(obj: T): void {
+    const key = objectKey(obj);
+    const cached = this.store.get(key);
+    if (cached && !isNewer(obj.metadata.resourceVersion, cached.metadata.resourceVersion)) return;
+    this.upsert(key, withTypeMeta(obj, this.resource));
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;
@@ -166,6 +178,11 @@ export class Informer<T extends KubeObject> {
     if (old) this.events.emit('update', obj, old);
     else this.events.emit('add', obj);
   }
+}
+
+function isNewer(a: string | undefined, b: string | undefined): boolean {
+  if (!a || !b || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
+  return BigInt(a) > BigInt(b);
 }
 
 /** Items of a list carry no kind/apiVersion; set them so handlers see whole objects. */

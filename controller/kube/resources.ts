@@ -1,3 +1,7 @@
+import type { ObjectMeta } from '../api/meta.ts';
+
+export type { ObjectMeta, OwnerReference } from '../api/meta.ts';
+
 /** A resource type as the API server serves it. */
 export interface ResourceType {
   group: string;
@@ -5,29 +9,6 @@ export interface ResourceType {
   kind: string;
   plural: string;
   namespaced: boolean;
-}
-
-export interface ObjectMeta {
-  name: string;
-  namespace?: string | undefined;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
-  ownerReferences?: OwnerReference[];
-}
-
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
 }
 
 /** Any Kubernetes object as JSON: custom objects come back as plain data. */

@@ -38,7 +38,7 @@ export class ControllerMetrics {
 
   readonly leader = new Gauge({
     name: 'sluice_leader',
-    help: '1 while this replica holds the leader lease.',
+    help: '1 while this replica holds the leader lease and reconciles (always 1 without --leader-elect).',
     registers: [this.registry],
   });
 

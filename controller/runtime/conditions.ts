@@ -1,12 +1,6 @@
-/** metav1.Condition as stored in status. */
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  observedGeneration?: number;
-  lastTransitionTime: string;
-}
+import type { Condition } from '../api/meta.ts';
+
+export type { Condition };
 
 export const READY = 'Ready';
 export const RECONCILING = 'Reconciling';
@@ -75,4 +69,46 @@ export function markReconciling(
 /** Conditions' messages are bounded by the CRD schema (32 KiB); keep them readable well below. */
 function truncate(message: string, max = 4096): string {
   return message.length <= max ? message : `${message.slice(0, max - 3)}...`;
+}
+
+/** kstatus after a successful reconcile: Ready=True, no Reconciling, no Stalled. */
+export function markReady(
+  conditions: readonly Condition[] | undefined,
+  generation: number | undefined,
+  reason: string,
+  message: string,
+): Condition[] {
+  const list = setCondition(conditions, { type: READY, status: 'True', reason, message, observedGeneration: generation });
+  return removeCondition(removeCondition(list, RECONCILING), STALLED);
+}
+
+/**
+ * kstatus after a failed reconcile: Ready=False with the reason; Stalled=True when a
+ * person must act, otherwise Reconciling=True because a retry is coming.
+ */
+export function markFailed(
+  conditions: readonly Condition[] | undefined,
+  generation: number | undefined,
+  error: { reason: string; errorClass: string },
+  message: string,
+): Condition[] {
+  let list = setCondition(conditions, {
+    type: READY,
+    status: 'False',
+    reason: error.reason,
+    message,
+    observedGeneration: generation,
+  });
+  if (error.errorClass === 'stalling') {
+    list = setCondition(list, { type: STALLED, status: 'True', reason: error.reason, message, observedGeneration: generation });
+    return removeCondition(list, RECONCILING);
+  }
+  list = setCondition(list, {
+    type: RECONCILING,
+    status: 'True',
+    reason: 'ProgressingWithRetry',
+    message,
+    observedGeneration: generation,
+  });
+  return removeCondition(list, STALLED);
 }

@@ -12,6 +12,11 @@ export interface ReconcileResult {
 
 export interface ReconcileContext {
   log: Logger;
+  /**
+   * Records an object this reconcile wrote (a status patch response) in the cache, so a
+   * reconcile that follows at once does not act on the state from before the write.
+   */
+  observe(obj: KubeObject | undefined): void;
 }
 
 export interface Reconciler<T extends KubeObject> {
@@ -67,6 +72,14 @@ export class Controller<T extends KubeObject> {
     opts.informer.on('delete', (obj) => this.queue.add(objectKey(obj)));
   }
 
+  get kind(): string {
+    return this.opts.reconciler.kind;
+  }
+
+  get informer(): Informer<T> {
+    return this.opts.informer;
+  }
+
   enqueue(key: string, afterMs = 0): void {
     this.queue.addAfter(key, afterMs);
   }
@@ -74,6 +87,17 @@ export class Controller<T extends KubeObject> {
   /** Enqueues every object in the cache (e.g. on becoming leader). */
   enqueueAll(): void {
     for (const obj of this.opts.informer.list()) this.queue.add(objectKey(obj));
+  }
+
+  /** Queues keys but reconciles nothing until start(): a standby waiting for the lease. */
+  pause(): void {
+    this.queue.pause();
+  }
+
+  /** Starts (or resumes) reconciling, with every cached object queued once. */
+  start(): void {
+    this.queue.resume();
+    this.enqueueAll();
   }
 
   shutdown(): Promise<void> {
@@ -92,7 +116,10 @@ export class Controller<T extends KubeObject> {
     const log = this.opts.log.child({ kind: reconciler.kind, namespace, name });
     const end = metrics.reconcileDuration.startTimer({ kind: reconciler.kind });
     try {
-      const result = await reconciler.reconcile(obj, { log });
+      const observe = (written: KubeObject | undefined) => {
+        if (written) this.opts.informer.observe(written as T);
+      };
+      const result = await reconciler.reconcile(obj, { log, observe });
       end({ result: 'success' });
       this.backoff.reset(key);
       if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
@@ -101,10 +128,11 @@ export class Controller<T extends KubeObject> {
       end({ result: 'error' });
       metrics.reconcileErrors.inc({ kind: reconciler.kind, class: err.errorClass });
       if (err.errorClass === 'stalling') {
-        log.error({ reason: err.reason, err: err.message }, 'reconcile stalled; waiting for a change');
-      } else if (err.errorClass === 'waiting' && 'retryAfterMs' in err) {
-        log.info({ reason: err.reason, msg2: err.message }, 'waiting');
-        this.queue.addAfter(key, err.retryAfterMs as number);
+        log.error({ reason: err.reason, err: err.message, retryInMs: err.retryAfterMs }, 'reconcile stalled');
+        if (err.retryAfterMs !== undefined) this.queue.addAfter(key, err.retryAfterMs);
+      } else if (err.errorClass === 'waiting') {
+        log.info({ reason: err.reason, detail: err.message }, 'waiting');
+        this.queue.addAfter(key, err.retryAfterMs ?? 10_000);
       } else {
         const delay = this.backoff.next(key);
         log.warn({ reason: err.reason, err: err.message, retryInMs: delay }, 'reconcile failed; retrying');

@@ -13,10 +13,16 @@ export abstract class ReconcileError extends Error {
   abstract readonly errorClass: ErrorClass;
   /** PascalCase condition reason, e.g. GitOperationFailed. */
   readonly reason: string;
+  /**
+   * When to look again. Waiting errors always have one; a stalling error may, for
+   * objects whose fix lives elsewhere (a Secret, a remote branch) and cannot wake us.
+   */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(reason: string, message: string, options?: ErrorOptions) {
+  constructor(reason: string, message: string, options?: ErrorOptions & { retryAfterMs?: number }) {
     super(message, options);
     this.reason = reason;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 
@@ -28,11 +34,9 @@ export class StallingError extends ReconcileError {
 export class WaitingError extends ReconcileError {
   override readonly name = 'WaitingError';
   readonly errorClass = 'waiting';
-  readonly retryAfterMs: number;
 
   constructor(reason: string, message: string, retryAfterMs: number, options?: ErrorOptions) {
-    super(reason, message, options);
-    this.retryAfterMs = retryAfterMs;
+    super(reason, message, { ...options, retryAfterMs });
   }
 }
 

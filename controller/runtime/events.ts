@@ -3,6 +3,7 @@ import type { KubeClient } from '../kube/client.ts';
 import { ObjectApi } from '../kube/objects.ts';
 import { core, type KubeObject } from '../kube/resources.ts';
 import type { Logger } from '../observability/logger.ts';
+import { microTime } from './micro-time.ts';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -81,9 +82,4 @@ export class EventRecorder {
       this.log.warn({ err: (err as Error).message, reason }, 'recording event failed');
     }
   }
-}
-
-/** Event times are MicroTime: RFC 3339 with exactly six fractional digits. */
-export function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }

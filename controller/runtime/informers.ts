@@ -11,6 +11,7 @@ export class InformerFactory {
   private readonly log: Logger;
   private readonly metrics: ControllerMetrics;
   private started = false;
+  private readonly gating = new Set<Informer<KubeObject>>();
 
   constructor(client: KubeClient, log: Logger, metrics: ControllerMetrics) {
     this.client = client;
@@ -18,12 +19,17 @@ export class InformerFactory {
     this.metrics = metrics;
   }
 
-  for<T extends KubeObject>(resource: ResourceType): Informer<T> {
-    const id = `${resource.group}/${resource.version}/${resource.plural}`;
+  /**
+   * The shared informer of a resource (and label selector). Informers asked for before
+   * start() gate readiness; ones added later (watches of applied kinds) do not.
+   */
+  for<T extends KubeObject>(resource: ResourceType, opts: { labelSelector?: string } = {}): Informer<T> {
+    const id = `${resource.group}/${resource.version}/${resource.plural}?${opts.labelSelector ?? ''}`;
     let inf = this.informers.get(id);
     if (!inf) {
       inf = new Informer<KubeObject>(this.client, {
         resource,
+        labelSelector: opts.labelSelector,
         onError: (err, retryInMs) => {
           this.metrics.informerRestarts.inc({ resource: resource.plural });
           this.log.warn({ err: errorText(err), resource: id, retryInMs }, 'list/watch failed, retrying');
@@ -31,6 +37,7 @@ export class InformerFactory {
       });
       this.informers.set(id, inf);
       if (this.started) inf.start();
+      else this.gating.add(inf);
     }
     return inf as unknown as Informer<T>;
   }
@@ -45,11 +52,11 @@ export class InformerFactory {
   }
 
   get synced(): boolean {
-    return [...this.informers.values()].every((i) => i.hasSynced);
+    return [...this.gating].every((i) => i.hasSynced);
   }
 
   async waitForSync(): Promise<void> {
-    await Promise.all([...this.informers.values()].map((i) => i.synced));
+    await Promise.all([...this.gating].map((i) => i.synced));
   }
 }
 

@@ -23,6 +23,7 @@ export class WorkQueue {
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private active = 0;
   private stopped = false;
+  private paused = false;
   private idleWaiters: (() => void)[] = [];
 
   constructor(opts: WorkQueueOptions) {
@@ -69,6 +70,16 @@ export class WorkQueue {
     this.timers.set(key, { at, timer });
   }
 
+  /** Keeps accepting keys but starts no handler until resume() (a leader-election standby). */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.pump();
+  }
+
   /** Stops taking work, cancels timers, and waits for in-flight handlers. */
   async shutdown(): Promise<void> {
     this.stopped = true;
@@ -80,7 +91,7 @@ export class WorkQueue {
   }
 
   private pump(): void {
-    while (!this.stopped && this.active < this.opts.concurrency && this.queue.length > 0) {
+    while (!this.stopped && !this.paused && this.active < this.opts.concurrency && this.queue.length > 0) {
       const key = this.queue.shift() as string;
       this.queued.delete(key);
       this.opts.onDepth?.(this.queue.length);

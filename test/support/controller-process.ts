@@ -84,7 +84,8 @@ export async function startController(opts: {
     waitForLog,
     stop: (signal = 'SIGTERM') =>
       new Promise((resolvePromise) => {
-        if (child.exitCode !== null) return resolvePromise(child.exitCode);
+        // Already gone (exited, or killed by a signal): 'exit' will not fire again.
+        if (child.exitCode !== null || child.signalCode !== null) return resolvePromise(child.exitCode);
         child.once('exit', (code) => resolvePromise(code));
         child.kill(signal);
       }),

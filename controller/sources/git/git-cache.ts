@@ -16,6 +16,7 @@ const ALLOWED_ENV = [
   'GIT_CONFIG_COUNT',
   'GIT_SSH_COMMAND',
   'GIT_INDEX_FILE',
+  'GIT_WORK_TREE',
   ...Array.from({ length: 4 }, (_, i) => [`GIT_CONFIG_KEY_${i}`, `GIT_CONFIG_VALUE_${i}`]).flat(),
 ];
 
@@ -93,9 +94,9 @@ export class GitCache {
       await mkdir(tmp, { recursive: true });
       const index = join(this.root, 'artifacts', `.index-${randomBytes(6).toString('hex')}`);
       try {
-        const withIndex = gitWith({ GIT_INDEX_FILE: index });
+        const withIndex = gitWith({ GIT_INDEX_FILE: index, GIT_WORK_TREE: tmp });
         await withIndex.raw(['read-tree', resolved.sha]);
-        await withIndex.raw(['checkout-index', '--all', `--prefix=${tmp}/`]);
+        await withIndex.raw(['checkout-index', '--all']);
         await rename(tmp, dir);
       } finally {
         await rm(index, { force: true });
@@ -140,7 +141,18 @@ export class GitCache {
         const timer = setTimeout(() => abort.abort(), timeoutMs);
         try {
           const gitWith = (extra: Record<string, string>) =>
-            simpleGit({ baseDir: repo, abort: abort.signal, allowEnvironment: ALLOWED_ENV }).env({
+            simpleGit({
+              baseDir: repo,
+              abort: abort.signal,
+              allowEnvironment: ALLOWED_ENV,
+              // We set these two ourselves (credentials via env, ssh with host-key checks);
+              // nothing user-supplied reaches git's command line or config.
+              unsafe: {
+                allowUnsafeConfigEnvCount: true,
+                allowUnsafeSshCommand: true,
+                allowUnsafeProtocolOverride: true,
+              },
+            }).env({
               PATH: process.env.PATH ?? '/usr/bin:/bin',
               HOME: process.env.HOME ?? '/tmp',
               ...auth.env,
@@ -150,11 +162,7 @@ export class GitCache {
         } catch (err) {
           const message = abort.signal.aborted
             ? `timed out after ${timeoutMs}ms`
-            : redact((err as Error).message)
-                .trim()
-                .split('\n')
-                .slice(-3)
-                .join(' ');
+            : summariseGitError((err as Error).message);
           throw new GitOperationError(message, { cause: err });
         } finally {
           clearTimeout(timer);
@@ -177,4 +185,19 @@ async function hasCommit(git: SimpleGit, sha: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** git's stderr minus its boilerplate, on one line, with credentials removed. */
+export function summariseGitError(stderr: string): string {
+  const lines = redact(stderr)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(
+      (l) =>
+        l &&
+        !/^(Please make sure you have the correct access rights|and the repository exists\.$|ssh-keygen -f|remove with:|Offending|Add correct host key)/.test(
+          l,
+        ),
+    );
+  return lines.slice(-4).join('; ') || 'git failed without a message';
 }

@@ -1,0 +1,38 @@
+# syntax=docker/dockerfile:1
+# The controller image: Node 24 runs the TypeScript sources directly (type stripping, no
+# build step), with git, ssh and kustomize for fetching and rendering Applications.
+#   docker build -t ghcr.io/sluice-dev/sluice:0.1.0 .
+
+ARG NODE_VERSION=24.21.0
+ARG GO_VERSION=1.26
+ARG KUSTOMIZE_VERSION=5.8.1
+
+# kustomize from source, the same version the tests use (test/control-plane/build.sh).
+FROM golang:${GO_VERSION}-bookworm AS kustomize
+ARG KUSTOMIZE_VERSION
+ENV CGO_ENABLED=0 GOBIN=/out
+RUN go install -trimpath -ldflags="-s -w" "sigs.k8s.io/kustomize/kustomize/v5@v${KUSTOMIZE_VERSION}"
+
+# Production dependencies only; no dependency needs an install script.
+FROM node:${NODE_VERSION}-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM node:${NODE_VERSION}-bookworm-slim
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends ca-certificates git openssh-client \
+  && rm -rf /var/lib/apt/lists/*
+COPY --from=kustomize /out/kustomize /usr/local/bin/kustomize
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY controller ./controller
+# The root filesystem is read-only in the Deployment; git and ssh write under $HOME.
+ENV NODE_ENV=production \
+  HOME=/tmp
+# The distroless "nonroot" uid, matching the Deployment's runAsUser.
+USER 65532:65532
+EXPOSE 8080 9292
+# No HEALTHCHECK: Kubernetes probes /healthz and /readyz.
+ENTRYPOINT ["node", "controller/main.ts"]

@@ -1,0 +1,145 @@
+import type { InventoryEntry } from '../api/application.ts';
+import type { KubeObject, ResourceType } from '../kube/resources.ts';
+import { splitApiVersion } from '../kube/resources.ts';
+import { deepEqual } from '../runtime/merge-patch.ts';
+import { managedShape, project } from './drift.ts';
+import { assessHealth, type ObjectHealth } from './health.ts';
+import type { ManagedObjects } from './managed-objects.ts';
+import { type DesiredObject, prepare } from './manifest.ts';
+import { render } from './render.ts';
+import { applyAll, prune, type Syncer, validate } from './sync.ts';
+
+export interface DriftReport {
+  changed: number;
+  changedIds: string[];
+  prunedIds: string[];
+  inventory: InventoryEntry[];
+}
+
+export interface SyncInput {
+  dir: string;
+  path: string;
+  revision: string;
+  app: { name: string; namespace: string };
+  targetNamespace: string | undefined;
+  prune: boolean;
+  previous: InventoryEntry[];
+  kustomize: string;
+}
+
+interface Tracked {
+  desired: DesiredObject;
+  rt: ResourceType;
+  shape: Record<string, unknown>;
+  /** What the API server returned for the fields we manage, after our last apply. */
+  applied: unknown;
+  resourceVersion: string | undefined;
+}
+
+interface Applied {
+  revision: string;
+  objects: Tracked[];
+}
+
+/**
+ * What each Application last applied, kept in memory to answer "did anything drift?" from
+ * the watch caches without talking to the API server. After a restart it is empty, and
+ * the first reconcile of each Application re-applies its revision once.
+ */
+export class AppState {
+  private readonly managed: ManagedObjects;
+  private readonly apps = new Map<string, Applied>();
+
+  constructor(managed: ManagedObjects) {
+    this.managed = managed;
+  }
+
+  has(key: string, revision: string): boolean {
+    return this.apps.get(key)?.revision === revision;
+  }
+
+  forget(key: string): void {
+    this.apps.delete(key);
+  }
+
+  async sync(key: string, input: SyncInput, s: Syncer): Promise<DriftReport> {
+    const rendered = await render(input.dir, input.path, { kustomize: input.kustomize });
+    const scopes = new Map<string, ResourceType | undefined>();
+    for (const r of rendered) {
+      const { apiVersion, kind } = r.object as { apiVersion?: unknown; kind?: unknown };
+      if (typeof apiVersion !== 'string' || typeof kind !== 'string') continue;
+      const id = `${apiVersion}|${kind}`;
+      if (!scopes.has(id)) scopes.set(id, await s.mapper.map(apiVersion, kind).catch(() => undefined));
+    }
+    const desired = prepare(rendered, {
+      app: input.app,
+      targetNamespace: input.targetNamespace,
+      scopeOf: (apiVersion, kind) => scopes.get(`${apiVersion}|${kind}`)?.namespaced,
+    });
+    await validate(s, desired);
+    const responses = await applyAll(s, desired);
+    const before = new Map((this.apps.get(key)?.objects ?? []).map((t) => [t.desired.id, t.resourceVersion]));
+    const tracked: Tracked[] = [];
+    const changedIds: string[] = [];
+    for (const o of desired) {
+      const rt = await s.mapper.map(o.apiVersion, o.kind);
+      const response = responses.get(o.id) as KubeObject;
+      const shape = managedShape(o.object);
+      const rv = response.metadata.resourceVersion;
+      if (before.get(o.id) !== rv) changedIds.push(o.id);
+      tracked.push({ desired: o, rt, shape, applied: project(response, shape), resourceVersion: rv });
+      this.managed.watch(rt);
+    }
+    const keep = new Set(desired.map((o) => o.id));
+    const prunedIds = input.prune ? await prune(s, input.previous, keep) : [];
+    this.apps.set(key, { revision: input.revision, objects: tracked });
+    return {
+      changed: changedIds.length,
+      changedIds,
+      prunedIds,
+      inventory: desired.map((o) => ({ id: o.id, v: splitApiVersion(o.apiVersion).version })),
+    };
+  }
+
+  /** Re-applies objects whose managed fields changed or that were deleted by hand. */
+  async correctDrift(key: string, s: Syncer): Promise<DriftReport> {
+    const state = this.apps.get(key);
+    const report: DriftReport = { changed: 0, changedIds: [], prunedIds: [], inventory: [] };
+    if (!state) return report;
+    const drifted = state.objects.filter((t) => {
+      const live = this.managed.get(t.rt, t.desired.namespace, t.desired.name);
+      if (!live.synced) return false;
+      return !live.object || !deepEqual(project(live.object, t.shape), t.applied);
+    });
+    if (drifted.length > 0) {
+      const responses = await applyAll(
+        s,
+        drifted.map((t) => t.desired),
+      );
+      for (const t of drifted) {
+        const response = responses.get(t.desired.id) as KubeObject;
+        t.applied = project(response, t.shape);
+        t.resourceVersion = response.metadata.resourceVersion;
+        report.changedIds.push(t.desired.id);
+      }
+      report.changed = drifted.length;
+    }
+    report.inventory = state.objects.map((t) => ({
+      id: t.desired.id,
+      v: splitApiVersion(t.desired.apiVersion).version,
+    }));
+    return report;
+  }
+
+  health(key: string): { id: string; health: ObjectHealth }[] {
+    const state = this.apps.get(key);
+    if (!state) return [];
+    return state.objects.map((t) => {
+      const live = this.managed.get(t.rt, t.desired.namespace, t.desired.name);
+      const health: ObjectHealth = live.synced
+        ? assessHealth(live.object)
+        : { status: 'Unknown', message: 'cache not synced' };
+      return { id: t.desired.id, health };
+    });
+  }
+}

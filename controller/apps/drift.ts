@@ -1,0 +1,24 @@
+import { deepEqual, isPlainObject } from '../runtime/merge-patch.ts';
+
+/**
+ * The part of `source` at the paths `shape` has: what we manage of an object. Arrays are
+ * taken whole, since a list we wrote is a list we own.
+ */
+export function project(source: unknown, shape: unknown): unknown {
+  if (isPlainObject(shape)) {
+    if (!isPlainObject(source)) return undefined;
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(shape)) {
+      if (key in source) out[key] = project(source[key], shape[key]);
+    }
+    return out;
+  }
+  return source;
+}
+
+/** The fields a manifest sets; server-owned metadata never counts as drift. */
+export function managedShape(desired: Record<string, unknown>): Record<string, unknown> {
+  const { metadata, status: _status, ...rest } = desired;
+  const m = isPlainObject(metadata) ? metadata : {};
+  return { ...rest, metadata: { labels: m.labels ?? {}, annotations: m.annotations ?? {} } };
+}

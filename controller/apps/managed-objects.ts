@@ -1,0 +1,48 @@
+import type { Informer } from '../kube/informer.ts';
+import type { KubeObject, ResourceType } from '../kube/resources.ts';
+import type { InformerFactory } from '../runtime/informers.ts';
+import { APP_NAME_LABEL, APP_NAMESPACE_LABEL } from './manifest.ts';
+
+/**
+ * Caches of every kind Applications have applied, limited by our tracking label to the
+ * objects we manage. A change to one (a hand edit, a Deployment becoming available) wakes
+ * its Application at once: that is how drift is corrected within seconds and health is
+ * current without polling.
+ */
+export class ManagedObjects {
+  private readonly factory: InformerFactory;
+  private readonly onChange: (appKey: string) => void;
+  private readonly informers = new Map<string, Informer<KubeObject>>();
+
+  constructor(factory: InformerFactory, onChange: (appKey: string) => void) {
+    this.factory = factory;
+    this.onChange = onChange;
+  }
+
+  watch(rt: ResourceType): Informer<KubeObject> {
+    const id = `${rt.group}/${rt.kind}`;
+    let inf = this.informers.get(id);
+    if (inf) return inf;
+    inf = this.factory.for<KubeObject>(rt, { labelSelector: APP_NAME_LABEL });
+    const notify = (obj: KubeObject) => {
+      const name = obj.metadata.labels?.[APP_NAME_LABEL];
+      const ns = obj.metadata.labels?.[APP_NAMESPACE_LABEL];
+      if (name && ns) this.onChange(`${ns}/${name}`);
+    };
+    inf.on('add', notify);
+    inf.on('update', notify);
+    inf.on('delete', notify);
+    this.informers.set(id, inf);
+    return inf;
+  }
+
+  /** The cached live object, or undefined; `synced` says whether absence means anything. */
+  get(
+    rt: ResourceType,
+    namespace: string | undefined,
+    name: string,
+  ): { synced: boolean; object: KubeObject | undefined } {
+    const inf = this.watch(rt);
+    return { synced: inf.hasSynced, object: inf.get(namespace ? `${namespace}/${name}` : name) };
+  }
+}

@@ -1,0 +1,154 @@
+import type { InventoryEntry } from '../api/application.ts';
+import { type KubeObject, splitApiVersion } from '../kube/resources.ts';
+import type { RenderedObject } from './render.ts';
+
+export const APP_NAME_LABEL = 'sluice.dev/app-name';
+export const APP_NAMESPACE_LABEL = 'sluice.dev/app-namespace';
+export const PRUNE_ANNOTATION = 'sluice.dev/prune';
+export const SYNC_WAVE_ANNOTATION = 'sluice.dev/sync-wave';
+
+export class ManifestError extends Error {
+  override readonly name = 'ManifestError';
+}
+
+export interface DesiredObject {
+  id: string;
+  apiVersion: string;
+  kind: string;
+  name: string;
+  /** Undefined for cluster-scoped objects. */
+  namespace: string | undefined;
+  namespaced: boolean;
+  wave: number;
+  source: string;
+  object: KubeObject;
+}
+
+interface Meta {
+  name?: unknown;
+  namespace?: unknown;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** Flux's inventory id: `<namespace>_<name>_<group>_<kind>`. */
+export function inventoryId(o: {
+  namespace: string | undefined;
+  name: string;
+  apiVersion: string;
+  kind: string;
+}): string {
+  return `${o.namespace ?? ''}_${o.name}_${splitApiVersion(o.apiVersion).group}_${o.kind}`;
+}
+
+export function parseInventoryId(entry: InventoryEntry): {
+  namespace: string | undefined;
+  name: string;
+  group: string;
+  kind: string;
+  version: string;
+} {
+  const parts = entry.id.split('_');
+  if (parts.length !== 4) throw new ManifestError(`malformed inventory id ${entry.id}`);
+  const [namespace, name, group, kind] = parts as [string, string, string, string];
+  return { namespace: namespace || undefined, name, group, kind, version: entry.v };
+}
+
+/**
+ * Checks rendered objects and turns them into what will be applied: namespace set (the
+ * targetNamespace wins for namespaced kinds), tracking labels added, duplicates refused.
+ */
+export function prepare(
+  rendered: RenderedObject[],
+  opts: {
+    app: { name: string; namespace: string };
+    targetNamespace: string | undefined;
+    /** Whether a kind is namespaced; undefined when the API server does not know it yet. */
+    scopeOf: (apiVersion: string, kind: string) => boolean | undefined;
+  },
+): DesiredObject[] {
+  const crdScopes = new Map<string, boolean>();
+  for (const r of rendered) {
+    const o = r.object;
+    if (o.kind === 'CustomResourceDefinition') {
+      const spec = (o.spec ?? {}) as { group?: string; names?: { kind?: string }; scope?: string };
+      if (spec.group && spec.names?.kind)
+        crdScopes.set(`${spec.group}/${spec.names.kind}`, spec.scope !== 'Cluster');
+    }
+  }
+  const seen = new Map<string, string>();
+  return rendered.map((r) => {
+    const o = r.object;
+    if (typeof o.apiVersion !== 'string' || !o.apiVersion)
+      throw new ManifestError(`${r.source}: apiVersion is missing`);
+    if (typeof o.kind !== 'string' || !o.kind) throw new ManifestError(`${r.source}: kind is missing`);
+    const meta = (o.metadata ?? {}) as Meta;
+    if (typeof meta.name !== 'string' || !meta.name) {
+      throw new ManifestError(`${r.source}: ${o.kind} has no metadata.name`);
+    }
+    const group = splitApiVersion(o.apiVersion).group;
+    const namespaced = opts.scopeOf(o.apiVersion, o.kind) ?? crdScopes.get(`${group}/${o.kind}`);
+    if (namespaced === undefined) {
+      throw new ManifestError(`${r.source}: the API server does not serve kind ${o.kind} in ${o.apiVersion}`);
+    }
+    const declared = typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : undefined;
+    const namespace = namespaced ? (opts.targetNamespace ?? declared ?? opts.app.namespace) : undefined;
+    const object = structuredClone(o) as unknown as KubeObject;
+    const metadata = { ...(object.metadata ?? {}) } as Meta & Record<string, unknown>;
+    if (namespace) metadata.namespace = namespace;
+    else delete metadata.namespace;
+    metadata.labels = {
+      ...(metadata.labels ?? {}),
+      [APP_NAME_LABEL]: opts.app.name,
+      [APP_NAMESPACE_LABEL]: opts.app.namespace,
+    };
+    object.metadata = metadata as KubeObject['metadata'];
+    const id = inventoryId({ namespace, name: meta.name, apiVersion: o.apiVersion, kind: o.kind });
+    const first = seen.get(id);
+    if (first)
+      throw new ManifestError(
+        `${r.source}: ${o.kind} ${namespace ? `${namespace}/` : ''}${meta.name} is also defined in ${first}`,
+      );
+    seen.set(id, r.source);
+    const waveText = meta.annotations?.[SYNC_WAVE_ANNOTATION];
+    const wave = waveText === undefined ? 0 : Number(waveText);
+    if (!Number.isInteger(wave))
+      throw new ManifestError(`${r.source}: ${SYNC_WAVE_ANNOTATION} must be an integer`);
+    return {
+      id,
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      name: meta.name,
+      namespace,
+      namespaced,
+      wave,
+      source: r.source,
+      object,
+    };
+  });
+}
+
+/** Apply order within a wave: Namespaces and CRDs first, then cluster-scoped, then the rest. */
+function phase(o: DesiredObject): number {
+  if (o.kind === 'Namespace') return 0;
+  if (o.kind === 'CustomResourceDefinition') return 1;
+  return o.namespaced ? 3 : 2;
+}
+
+/** Groups objects into ordered stages: by sync wave, then by phase. */
+export function stages(objects: DesiredObject[]): DesiredObject[][] {
+  const groups = new Map<string, DesiredObject[]>();
+  for (const o of objects) {
+    const key = `${o.wave}:${phase(o)}`;
+    const list = groups.get(key) ?? [];
+    list.push(o);
+    groups.set(key, list);
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => {
+      const [wa, pa] = a.split(':').map(Number) as [number, number];
+      const [wb, pb] = b.split(':').map(Number) as [number, number];
+      return wa - wb || pa - pb;
+    })
+    .map(([, list]) => list);
+}

@@ -1,0 +1,90 @@
+import { type Application, applicationResource } from '../api/application.ts';
+import { type GitRepository, gitRepositoryResource } from '../api/git-repository.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { ObjectApi } from '../kube/objects.ts';
+import { objectKey } from '../kube/resources.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { ControllerMetrics } from '../observability/metrics.ts';
+import { Controller } from '../runtime/controller.ts';
+import type { EventRecorder } from '../runtime/events.ts';
+import type { InformerFactory } from '../runtime/informers.ts';
+import type { GitSource } from '../sources/git-source.ts';
+import type { PushTracker } from '../webhooks/push-tracker.ts';
+import { createAppMetrics } from './app-metrics.ts';
+import { AppState } from './app-state.ts';
+import { ApplicationReconciler } from './application-reconciler.ts';
+import { ManagedObjects } from './managed-objects.ts';
+import { RestMapper } from './rest-mapper.ts';
+
+export interface ApplicationControllerDeps {
+  client: KubeClient;
+  informers: InformerFactory;
+  events: EventRecorder;
+  log: Logger;
+  metrics: ControllerMetrics;
+  concurrency: number;
+  source: GitSource;
+  pushes: PushTracker;
+  kustomize: string;
+  defaultServiceAccount: string | undefined;
+}
+
+/**
+ * The Application controller and what wakes it besides its own objects: a source's new
+ * revision, a dependency becoming ready, and any change to an object it applied.
+ */
+export function applicationController(deps: ApplicationControllerDeps): Controller<Application> {
+  const applications = deps.informers.for<Application>(applicationResource);
+  const repositories = deps.informers.for<GitRepository>(gitRepositoryResource);
+  let controller: Controller<Application> | undefined;
+  const managed = new ManagedObjects(deps.informers, (key) => controller?.enqueue(key));
+  const reconciler = new ApplicationReconciler({
+    api: new ObjectApi(deps.client),
+    mapper: new RestMapper(deps.client),
+    state: new AppState(managed),
+    source: deps.source,
+    repositories,
+    applications,
+    events: deps.events,
+    metrics: createAppMetrics(deps.metrics.registry),
+    pushes: deps.pushes,
+    kustomize: deps.kustomize,
+    defaultServiceAccount: deps.defaultServiceAccount,
+  });
+  controller = new Controller<Application>({
+    informer: applications,
+    reconciler,
+    log: deps.log,
+    metrics: deps.metrics,
+    concurrency: deps.concurrency,
+  });
+  const c = controller;
+  const onSource = (repo: GitRepository) => {
+    for (const app of applications.list()) {
+      const ref = app.spec.sourceRef;
+      if (
+        ref.name === repo.metadata.name &&
+        (ref.namespace ?? app.metadata.namespace) === repo.metadata.namespace
+      ) {
+        c.enqueue(objectKey(app));
+      }
+    }
+  };
+  repositories.on('add', onSource);
+  repositories.on('update', onSource);
+  const onDependency = (dep: Application) => {
+    for (const app of applications.list()) {
+      if (
+        app.spec.dependsOn?.some(
+          (d) =>
+            d.name === dep.metadata.name &&
+            (d.namespace ?? app.metadata.namespace) === dep.metadata.namespace,
+        )
+      ) {
+        c.enqueue(objectKey(app));
+      }
+    }
+  };
+  applications.on('update', onDependency);
+  return c;
+}

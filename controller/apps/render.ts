@@ -1,0 +1,129 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+import { isWithin, resolveWithin } from './safe-path.ts';
+
+const run = promisify(execFile);
+
+export const MAX_FILE_BYTES = 4 << 20;
+export const MAX_OBJECTS = 10_000;
+const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+
+export class RenderError extends Error {
+  override readonly name = 'RenderError';
+}
+
+export interface RenderedObject {
+  /** The object as written in git. */
+  object: Record<string, unknown>;
+  /** Where it came from, for messages: `deploy/app.yaml#2` (document index). */
+  source: string;
+}
+
+/**
+ * Renders `path` of a checked-out revision: a kustomize overlay when a kustomization file
+ * is there, otherwise every YAML/JSON file below it, recursively, multi-document. Nothing
+ * outside the repository is read: not through `..`, not through symlinks.
+ */
+export async function render(
+  root: string,
+  path: string,
+  opts: { kustomize?: string } = {},
+): Promise<RenderedObject[]> {
+  const dir = await resolveWithin(root, path || '.');
+  if (!(await stat(dir)).isDirectory())
+    throw new RenderError(`path ${JSON.stringify(path)} is not a directory`);
+  const realRoot = await realpath(root);
+  if (KUSTOMIZATION_FILES.some((f) => existsSync(join(dir, f)))) {
+    return renderKustomize(dir, relative(realRoot, dir) || '.', opts.kustomize ?? 'kustomize');
+  }
+  const files = await yamlFiles(realRoot, dir);
+  const out: RenderedObject[] = [];
+  for (const file of files) {
+    const rel = relative(realRoot, file);
+    const info = await stat(file);
+    if (info.size > MAX_FILE_BYTES)
+      throw new RenderError(`${rel}: file is ${info.size} bytes, over the ${MAX_FILE_BYTES} limit`);
+    out.push(...parseManifests(await readFile(file, 'utf8'), rel));
+    if (out.length > MAX_OBJECTS) throw new RenderError(`more than ${MAX_OBJECTS} objects under ${path}`);
+  }
+  return out;
+}
+
+async function yamlFiles(realRoot: string, dir: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    const entries = (await readdir(d, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      const full = join(d, e.name);
+      let isDir = e.isDirectory();
+      let isFile = e.isFile();
+      if (e.isSymbolicLink()) {
+        const target = await realpath(full).catch(() => undefined);
+        if (!target || !isWithin(realRoot, target)) {
+          throw new RenderError(`${relative(realRoot, full)}: symlink points outside the repository`);
+        }
+        const s = await lstat(target);
+        isDir = s.isDirectory();
+        isFile = s.isFile();
+      }
+      if (isDir) await walk(full);
+      else if (isFile && /\.(ya?ml|json)$/i.test(e.name)) found.push(full);
+    }
+  };
+  await walk(dir);
+  return found;
+}
+
+/** Parses a multi-document YAML (or JSON) text; errors name the file and line. */
+export function parseManifests(text: string, file: string): RenderedObject[] {
+  const out: RenderedObject[] = [];
+  const docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: true });
+  const list = Array.isArray(docs) ? docs : [docs];
+  list.forEach((doc, i) => {
+    const err = doc.errors[0];
+    if (err) {
+      const line = err.linePos?.[0]?.line;
+      throw new RenderError(`${file}${line ? `:${line}` : ''}: ${err.message.split('\n')[0]}`);
+    }
+    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    if (value === null || value === undefined) return;
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      throw new RenderError(
+        `${file}#${i + 1}: a manifest must be a mapping, not ${Array.isArray(value) ? 'a list' : typeof value}`,
+      );
+    }
+    const obj = value as Record<string, unknown>;
+    // A v1 List is a common way to ship several objects in one document.
+    if (obj.kind === 'List' && Array.isArray(obj.items)) {
+      for (const [j, item] of (obj.items as unknown[]).entries()) {
+        out.push({ object: item as Record<string, unknown>, source: `${file}#${i + 1}.items[${j}]` });
+      }
+      return;
+    }
+    out.push({ object: obj, source: list.length > 1 ? `${file}#${i + 1}` : file });
+  });
+  return out;
+}
+
+async function renderKustomize(dir: string, rel: string, binary: string): Promise<RenderedObject[]> {
+  try {
+    const { stdout } = await run(binary, ['build', dir], { maxBuffer: 64 << 20, timeout: 60_000 });
+    return parseManifests(stdout, `kustomize build ${rel}`);
+  } catch (err) {
+    if (err instanceof RenderError) throw err;
+    const e = err as Error & { stderr?: string; code?: string };
+    if (e.code === 'ENOENT')
+      throw new RenderError(`kustomize is not installed (looked for ${binary})`, { cause: err });
+    throw new RenderError(
+      `kustomize build ${rel}: ${(e.stderr ?? e.message).trim().split('\n').slice(-3).join('; ')}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}

@@ -1,0 +1,125 @@
+import type { InventoryEntry } from '../api/application.ts';
+import type { Impersonation } from '../kube/client.ts';
+import { isNotFound, KubeApiError } from '../kube/errors.ts';
+import type { ObjectApi } from '../kube/objects.ts';
+import type { KubeObject, ResourceType } from '../kube/resources.ts';
+import { settleLimit } from './concurrency.ts';
+import { type DesiredObject, PRUNE_ANNOTATION, parseInventoryId, stages } from './manifest.ts';
+import type { RestMapper } from './rest-mapper.ts';
+
+const CONCURRENCY = 16;
+const CRD_ESTABLISH_TIMEOUT_MS = 60_000;
+
+export class SyncError extends Error {
+  override readonly name = 'SyncError';
+  /** True when the API server refused what we sent (needs a fix in git), false for outages. */
+  readonly invalid: boolean;
+
+  constructor(message: string, invalid: boolean, options?: ErrorOptions) {
+    super(message, options);
+    this.invalid = invalid;
+  }
+}
+
+export interface Syncer {
+  api: ObjectApi;
+  mapper: RestMapper;
+  impersonate: Impersonation | undefined;
+}
+
+function describe(o: DesiredObject): string {
+  return `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name} (${o.source})`;
+}
+
+function failure(results: { item: DesiredObject; ok: false; error: unknown }[], verb: string): SyncError {
+  const lines = results.slice(0, 5).map((r) => `${describe(r.item)}: ${(r.error as Error).message}`);
+  const more = results.length > 5 ? `; and ${results.length - 5} more` : '';
+  const invalid = results.every(
+    (r) => r.error instanceof KubeApiError && [400, 403, 404, 422].includes(r.error.code),
+  );
+  return new SyncError(`${verb} failed: ${lines.join('; ')}${more}`, invalid, { cause: results[0]?.error });
+}
+
+/**
+ * Server-side dry-run of everything before anything is written, so a bad commit leaves
+ * the cluster as it was. Objects of kinds whose CRD arrives in the same commit cannot be
+ * dry-run yet; they are checked when applied, after their CRD.
+ */
+export async function validate(s: Syncer, objects: DesiredObject[]): Promise<void> {
+  const checkable: { o: DesiredObject; rt: ResourceType }[] = [];
+  for (const o of objects) {
+    const rt = await s.mapper.map(o.apiVersion, o.kind).catch(() => undefined);
+    if (rt) checkable.push({ o, rt });
+  }
+  // Namespaces first, so dry-runs of objects in a new namespace can be judged.
+  const missingNamespaces = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.name));
+  const results = await settleLimit(checkable, CONCURRENCY, ({ o, rt }) =>
+    s.api.apply(rt, o.object, { dryRun: true, impersonate: s.impersonate }),
+  );
+  const failed = results
+    .filter((r) => !r.ok)
+    .filter((r) => !(r.item.o.namespace && missingNamespaces.has(r.item.o.namespace) && isNotFound(r.error)))
+    .map((r) => ({ item: r.item.o, ok: false as const, error: (r as { error: unknown }).error }));
+  if (failed.length > 0) throw failure(failed, 'validation');
+}
+
+/** Applies in order (waves, then Namespaces, CRDs, cluster-scoped, namespaced); returns responses by id. */
+export async function applyAll(s: Syncer, objects: DesiredObject[]): Promise<Map<string, KubeObject>> {
+  const applied = new Map<string, KubeObject>();
+  for (const stage of stages(objects)) {
+    const results = await settleLimit(stage, CONCURRENCY, async (o) => {
+      const rt = await s.mapper.map(o.apiVersion, o.kind);
+      return s.api.apply<KubeObject>(rt, o.object, { impersonate: s.impersonate });
+    });
+    const failed = results.filter((r) => !r.ok) as { item: DesiredObject; ok: false; error: unknown }[];
+    if (failed.length > 0) throw failure(failed, 'apply');
+    for (const r of results) if (r.ok) applied.set(r.item.id, r.value);
+    const crds = stage.filter((o) => o.kind === 'CustomResourceDefinition');
+    if (crds.length > 0) {
+      await waitEstablished(s, crds);
+      s.mapper.invalidate();
+    }
+  }
+  return applied;
+}
+
+async function waitEstablished(s: Syncer, crds: DesiredObject[]): Promise<void> {
+  const rt = await s.mapper.map('apiextensions.k8s.io/v1', 'CustomResourceDefinition');
+  const deadline = Date.now() + CRD_ESTABLISH_TIMEOUT_MS;
+  for (const crd of crds) {
+    for (;;) {
+      const live = await s.api.get<
+        KubeObject & { status?: { conditions?: { type: string; status: string }[] } }
+      >(rt, undefined, crd.name);
+      if (live.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
+      if (Date.now() > deadline) throw new SyncError(`CRD ${crd.name} was not established in time`, false);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/**
+ * Deletes what the previous inventory had and the new one does not, never an object
+ * annotated `sluice.dev/prune: disabled`. Returns how many were deleted.
+ */
+export async function prune(s: Syncer, previous: InventoryEntry[], keep: Set<string>): Promise<string[]> {
+  const gone = previous.filter((e) => !keep.has(e.id));
+  const results = await settleLimit(gone, CONCURRENCY, async (entry) => {
+    const ref = parseInventoryId(entry);
+    const rt = await s.mapper.map(ref.group ? `${ref.group}/${ref.version}` : ref.version, ref.kind);
+    const live = await s.api.getOrUndefined(rt, ref.namespace, ref.name);
+    if (!live) return false;
+    if (live.metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled') return false;
+    return s.api.delete(rt, ref.namespace, ref.name, {
+      ...(s.impersonate ? { impersonate: s.impersonate } : {}),
+    });
+  });
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length > 0) {
+    const first = failed[0] as { item: InventoryEntry; error: unknown };
+    throw new SyncError(`prune of ${first.item.id} failed: ${(first.error as Error).message}`, false, {
+      cause: first.error,
+    });
+  }
+  return results.filter((r) => r.ok && r.value).map((r) => r.item.id);
+}

@@ -1,0 +1,301 @@
+// One reconcile of a canary Rollout, in Argo Rollouts' order (rollout/canary.go): the new
+// ReplicaSet, history, Services, traffic weight, analysis, replica counts, pause, and last
+// the step machine. Decisions are the pure functions next door; this file does the I/O.
+
+import type { CanaryStrategy } from '../../api/rollout.ts';
+import { ROLLOUT_DEFAULTS } from '../../api/rollout.ts';
+import { timestamp } from '../pause.ts';
+import { allAvailable, allCreated, sumAvailable } from '../replica-math.ts';
+import { viewOf } from '../replica-sets.ts';
+import type { RolloutSync } from '../sync.ts';
+import { routerFor } from '../traffic/routers.ts';
+import {
+  ensureNewReplicaSet,
+  fastRollback,
+  rollbackWithinWindow,
+  trimReplicaSetHistory,
+} from '../workload.ts';
+import { reconcileCanaryAnalysis } from './canary-analysis.ts';
+import { type CanaryScalePlan, planCanaryScale, type RsView } from './scale-plan.ts';
+import { decideCanaryProgress, reconcilePauseStep } from './step-machine.ts';
+import {
+  activeCanaryScale,
+  currentSetWeight,
+  currentStep,
+  currentStepIndex,
+  pauseDurationMs,
+  stepString,
+  stepsHash,
+} from './steps.ts';
+import { desiredWeight, replicaRatioWeight } from './traffic-weight.ts';
+
+const WEIGHT_VERIFY_RETRY_MS = 5_000;
+
+export async function syncCanary(s: RolloutSync): Promise<void> {
+  const { ro, ctx, pause, now } = s;
+  const canary = ro.spec.strategy.canary as CanaryStrategy;
+  const steps = canary.steps ?? [];
+  const replicas = ro.spec.replicas ?? ROLLOUT_DEFAULTS.replicas;
+  const prev = ro.status ?? {};
+  const sHash = stepsHash(ro);
+
+  if (prev.currentPodHash !== ctx.newHash || prev.currentStepHash !== sHash) {
+    startUpdate(s, steps.length, sHash);
+    if (!ro.spec.paused || ctx.newRS) await ensureNewReplicaSet(s, ctx.stableRS ? 0 : replicas);
+    return;
+  }
+  const newRS =
+    ro.spec.paused && !ctx.newRS ? undefined : await ensureNewReplicaSet(s, ctx.stableRS ? 0 : replicas);
+  if (!newRS) return;
+  await trimReplicaSetHistory(s);
+
+  const stableRS = ctx.stableRS && ctx.stableRS !== newRS ? ctx.stableRS : undefined;
+  const fullyPromoted = prev.stableRS === ctx.newHash;
+  const index = currentStepIndex(steps, prev.currentStepIndex);
+  const abortedBefore = pause.aborted;
+  const promoteFull = prev.promoteFull === true && !fullyPromoted;
+  const trafficRouted = canary.trafficRouting !== undefined;
+  const dynamic = canary.dynamicStableScale === true;
+  const abortDelay = canary.abortScaleDownDelaySeconds ?? ROLLOUT_DEFAULTS.abortScaleDownDelaySeconds;
+  const newView = viewOf(newRS);
+  const stableView = stableRS ? viewOf(stableRS) : undefined;
+  const olderViews = ctx.olderRSs.map(viewOf);
+  const weightsNow = s.status.canary?.weights;
+
+  const simple = promoteFull || fullyPromoted || !prev.stableRS;
+  const plan = planCanaryScale({
+    replicas,
+    weight: simple ? 100 : currentSetWeight(steps, index, abortedBefore),
+    canaryScale: simple
+      ? undefined
+      : activeCanaryScale(steps, index, {
+          trafficRouted,
+          aborted: abortedBefore,
+          keepCanaryOnAbort: abortDelay === 0,
+        }),
+    trafficRouted,
+    dynamicStableScale: dynamic,
+    aborted: abortedBefore,
+    maxSurge: canary.maxSurge ?? ROLLOUT_DEFAULTS.canaryMaxSurge,
+    maxUnavailable: canary.maxUnavailable ?? ROLLOUT_DEFAULTS.canaryMaxUnavailable,
+    newRS: newView,
+    stableRS: stableView,
+    olderRSs: olderViews,
+    actualWeights:
+      weightsNow?.canary && weightsNow.stable
+        ? { canary: weightsNow.canary.weight, stable: weightsNow.stable.weight }
+        : undefined,
+    abortScaleDownDelaySeconds: abortDelay,
+    scaleDownRevisionLimit: Number.MAX_SAFE_INTEGER,
+    now,
+  });
+  const atDesired = atDesiredCounts(plan, newView, stableView, olderViews, trafficRouted, dynamic);
+
+  // Services: stable → the stable version; canary → the new one once it has a pod to serve.
+  if (canary.stableService && prev.stableRS && (stableRS || fullyPromoted)) {
+    await s.pointService(canary.stableService, prev.stableRS, 'stable');
+  }
+  if (canary.canaryService && (newView.availableReplicas > 0 || fullyPromoted)) {
+    await s.pointService(canary.canaryService, ctx.newHash, 'canary');
+  }
+
+  const verified = await reconcileTraffic(s, {
+    steps,
+    index,
+    fullyPromoted,
+    aborted: abortedBefore,
+    promoteFull,
+    dynamic,
+    replicas,
+    newView,
+    stableView,
+    olderViews,
+    atDesired,
+  });
+
+  const skipAnalysis =
+    abortedBefore ||
+    promoteFull ||
+    !prev.stableRS ||
+    fullyPromoted ||
+    fastRollback(s) ||
+    rollbackWithinWindow(s);
+  const stepRunPhase = await reconcileCanaryAnalysis(s, { steps, index, skip: skipAnalysis, fullyPromoted });
+
+  for (const action of plan.actions) {
+    const rs = s.rsByName(action.name);
+    if (!rs) continue;
+    if (action.deadline !== undefined) await s.setDeadline(rs, action.deadline);
+    if (action.replicas !== undefined) await s.scale(rs, action.replicas);
+  }
+  s.requeue(plan.requeueAfterMs);
+
+  const pauseStep = { steps, index, specPaused: ro.spec.paused === true, promoteFull, pause, now };
+  s.requeue(reconcilePauseStep(pauseStep).requeueAfterMs);
+
+  const progress = decideCanaryProgress({
+    ...pauseStep,
+    atDesiredReplicas: atDesired,
+    weightVerified: verified,
+    stepRunPhase,
+    hasStable: stableRS !== undefined,
+    newFullyAvailable: newView.availableReplicas >= replicas && newView.specReplicas >= replicas,
+    rollbackWithinWindow: rollbackWithinWindow(s),
+  });
+  if (progress.completed) {
+    s.event(
+      'Normal',
+      'RolloutStepCompleted',
+      `Step ${progress.completed.from + 1}/${steps.length} completed (${progress.completed.step})`,
+    );
+    if (s.status.canary) s.status.canary.currentStepAnalysisRunStatus = undefined;
+  }
+  if (progress.promote) {
+    if (stableRS && trafficRouted && (stableRS.spec.replicas ?? 0) > 0) {
+      // Keep the old stable up for a fast rollback while traffic drains from it.
+      const delay = canary.scaleDownDelaySeconds ?? ROLLOUT_DEFAULTS.scaleDownDelaySeconds;
+      await s.setDeadline(stableRS, timestamp(new Date(now.getTime() + delay * 1000)));
+      s.requeue(delay * 1000);
+    }
+    if (prev.stableRS !== ctx.newHash) {
+      s.event('Normal', 'RolloutCompleted', `Promoted ${ctx.newHash} to stable: ${progress.promote}`);
+    }
+    s.status.stableRS = ctx.newHash;
+    s.status.promoteFull = undefined;
+  }
+  if (s.ro.spec.paused) s.holdResume = true;
+  s.status.currentStepIndex = steps.length > 0 ? progress.index : undefined;
+  s.stepDetail = describeStep(steps, progress.index);
+  describePause(s, steps, progress.index);
+}
+
+/** A new template or new steps: start the steps over (or skip them when going back to stable). */
+function startUpdate(s: RolloutSync, stepCount: number, sHash: string): void {
+  const { ctx, pause } = s;
+  pause.clearPauses();
+  pause.removeAbort();
+  s.status.promoteFull = undefined;
+  s.status.canary = {
+    ...(s.status.canary ?? {}),
+    currentStepAnalysisRunStatus: undefined,
+    currentBackgroundAnalysisRunStatus: undefined,
+  };
+  s.status.currentStepIndex = stepCount > 0 ? 0 : undefined;
+  if (s.ro.status?.stableRS === ctx.newHash && stepCount > 0) {
+    s.status.currentStepIndex = stepCount;
+    s.event('Normal', 'SkipSteps', `Rolled back to the stable version ${ctx.newHash}: skipping the steps`);
+  } else if (s.ro.status?.currentPodHash) {
+    s.event(
+      'Normal',
+      'RolloutUpdated',
+      `Updating from ${s.ro.status.stableRS ?? 'nothing'} to ${ctx.newHash}`,
+    );
+  }
+  s.status.currentPodHash = ctx.newHash;
+  s.status.currentStepHash = sHash;
+}
+
+interface TrafficInput {
+  steps: NonNullable<CanaryStrategy['steps']>;
+  index: number;
+  fullyPromoted: boolean;
+  aborted: boolean;
+  promoteFull: boolean;
+  dynamic: boolean;
+  replicas: number;
+  newView: RsView;
+  stableView: RsView | undefined;
+  olderViews: RsView[];
+  atDesired: boolean;
+}
+
+/** Sets (and checks) the router's weight, or reports the replica ratio; records status.canary.weights. */
+async function reconcileTraffic(s: RolloutSync, t: TrafficInput): Promise<boolean | undefined> {
+  const canary = s.ro.spec.strategy.canary as CanaryStrategy;
+  const router = routerFor(s.ro, s.api);
+  const stableHash = s.ro.status?.stableRS;
+  const previous = s.status.canary?.weights;
+  let weight: number;
+  let verified: boolean | undefined;
+  if (router) {
+    const decision = desiredWeight({
+      steps: t.steps,
+      index: t.index,
+      fullyPromoted: t.fullyPromoted,
+      aborted: t.aborted,
+      promoteFull: t.promoteFull,
+      dynamicStableScale: t.dynamic,
+      replicas: t.replicas,
+      newAvailable: t.newView.availableReplicas,
+      stableAvailable: t.stableView?.availableReplicas ?? 0,
+      currentWeight: previous?.canary?.weight,
+      atDesiredReplicas: t.atDesired,
+    });
+    if (decision.removeManagedRoutes) await router.removeManagedRoutes();
+    else await router.setWeight(decision.weight);
+    weight = decision.weight;
+    verified = await router.verifyWeight(weight);
+    if (verified === false) s.requeue(WEIGHT_VERIFY_RETRY_MS);
+  } else {
+    const all = [t.newView, t.stableView, ...t.olderViews];
+    weight = t.fullyPromoted ? 0 : replicaRatioWeight(t.newView.availableReplicas, sumAvailable(all));
+  }
+  if (previous?.canary?.weight !== weight && (router || previous)) {
+    s.event(
+      'Normal',
+      'TrafficWeightUpdated',
+      `Canary weight ${previous?.canary ? `from ${previous.canary.weight} ` : ''}to ${weight}${router ? ` (${router.type})` : ' (replica ratio)'}`,
+    );
+  }
+  s.status.canary = {
+    ...(s.status.canary ?? {}),
+    weights: {
+      canary: {
+        weight,
+        podTemplateHash: s.ctx.newHash,
+        ...(canary.canaryService ? { serviceName: canary.canaryService } : {}),
+      },
+      stable: {
+        weight: 100 - weight,
+        ...(stableHash ? { podTemplateHash: stableHash } : {}),
+        ...(canary.stableService ? { serviceName: canary.stableService } : {}),
+      },
+      ...(verified !== undefined ? { verified } : {}),
+    },
+  };
+  return verified;
+}
+
+function atDesiredCounts(
+  plan: CanaryScalePlan,
+  newRS: RsView,
+  stableRS: RsView | undefined,
+  olderRSs: readonly RsView[],
+  trafficRouted: boolean,
+  dynamic: boolean,
+): boolean {
+  if (plan.actions.some((a) => a.replicas !== undefined)) return false;
+  if (!allAvailable(newRS, plan.desired.newRS)) return false;
+  if (stableRS && !(trafficRouted && dynamic) && !allCreated(stableRS, plan.desired.stableRS)) return false;
+  return trafficRouted || sumAvailable(olderRSs) === 0;
+}
+
+function describeStep(steps: NonNullable<CanaryStrategy['steps']>, index: number): string | undefined {
+  if (steps.length === 0) return undefined;
+  if (index >= steps.length) return `all ${steps.length} steps done`;
+  return `step ${index + 1}/${steps.length}: ${stepString(steps[index])}`;
+}
+
+function describePause(s: RolloutSync, steps: NonNullable<CanaryStrategy['steps']>, index: number): void {
+  const step = currentStep(steps, index);
+  if (!step?.pause) return;
+  const start = s.pause.condition('CanaryPauseStep')?.startTime ?? timestamp(s.now);
+  const where = `paused at step ${index + 1}/${steps.length}`;
+  const ms = pauseDurationMs(step.pause.duration);
+  if (ms !== undefined) {
+    const at = timestamp(new Date(Date.parse(start) + ms));
+    s.pauseDetail.CanaryPauseStep = `${where} (${stepString(step)}); continues at ${at}, or promote now`;
+  } else {
+    s.pauseDetail.CanaryPauseStep = `${where} until promoted (clear status.pauseConditions or run promote)`;
+  }
+}

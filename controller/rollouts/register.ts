@@ -1,0 +1,82 @@
+// Wires the Rollout controller: its informers, the reconciler, and the watches that wake a
+// Rollout when something it owns or points at changes.
+
+import type { AnalysisRun } from '../api/analysis.ts';
+import { analysisRunResource } from '../api/analysis.ts';
+import { type Rollout, rolloutResource } from '../api/rollout.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { ObjectApi } from '../kube/objects.ts';
+import { core, type KubeObject, objectKey } from '../kube/resources.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { ControllerMetrics } from '../observability/metrics.ts';
+import { Controller } from '../runtime/controller.ts';
+import type { EventRecorder } from '../runtime/events.ts';
+import type { InformerFactory } from '../runtime/informers.ts';
+import { controllingRollout } from './owner.ts';
+import type { ReplicaSet } from './replica-sets.ts';
+import { RolloutReconciler } from './rollout-reconciler.ts';
+import type { Service } from './services.ts';
+
+export interface RolloutControllerDeps {
+  client: KubeClient;
+  informers: InformerFactory;
+  events: EventRecorder;
+  log: Logger;
+  metrics: ControllerMetrics;
+  concurrency?: number;
+}
+
+export function rolloutController(deps: RolloutControllerDeps): Controller<KubeObject> {
+  const rollouts = deps.informers.for<Rollout>(rolloutResource);
+  const replicaSets = deps.informers.for<ReplicaSet>(core.replicaSets);
+  const analysisRuns = deps.informers.for<AnalysisRun>(analysisRunResource);
+  const services = deps.informers.for<Service>(core.services);
+  const reconciler = new RolloutReconciler({
+    api: new ObjectApi(deps.client),
+    events: deps.events,
+    rollouts,
+    replicaSets,
+    analysisRuns,
+    services,
+  });
+  const controller = new Controller<Rollout>({
+    informer: rollouts,
+    reconciler,
+    log: deps.log,
+    metrics: deps.metrics,
+    ...(deps.concurrency ? { concurrency: deps.concurrency } : {}),
+  });
+  // Operations (promote, abort, retry) are status patches, which the generic controller
+  // skips: every change to a Rollout is a reason to look again.
+  rollouts.on('update', (obj, old) => {
+    if (obj.metadata.resourceVersion !== old?.metadata.resourceVersion) controller.enqueue(objectKey(obj));
+  });
+  const wakeOwner = (obj: KubeObject) => {
+    const owner = controllingRollout(obj);
+    if (owner && obj.metadata.namespace) controller.enqueue(`${obj.metadata.namespace}/${owner.name}`);
+  };
+  for (const inf of [replicaSets, analysisRuns] as const) {
+    inf.on('add', wakeOwner);
+    inf.on('update', wakeOwner);
+    inf.on('delete', wakeOwner);
+  }
+  // A Service a Rollout names may appear or be edited after it.
+  const wakeUsers = (svc: KubeObject) => {
+    for (const ro of rollouts.list()) {
+      if (ro.metadata.namespace !== svc.metadata.namespace) continue;
+      if (serviceNames(ro).includes(svc.metadata.name)) controller.enqueue(objectKey(ro));
+    }
+  };
+  services.on('add', wakeUsers);
+  services.on('update', wakeUsers);
+  services.on('delete', wakeUsers);
+  return controller as unknown as Controller<KubeObject>;
+}
+
+function serviceNames(ro: Rollout): string[] {
+  const c = ro.spec.strategy.canary;
+  const b = ro.spec.strategy.blueGreen;
+  return [c?.stableService, c?.canaryService, b?.activeService, b?.previewService].filter(
+    (n): n is string => typeof n === 'string',
+  );
+}

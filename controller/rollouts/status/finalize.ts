@@ -1,0 +1,134 @@
+// Folds one reconcile's decisions into the status that is written: pause and abort fields,
+// counts, selector, phase, message and conditions.
+
+import { ROLLOUT_DEFAULTS, type RolloutStatus } from '../../api/rollout.ts';
+import { hashOf } from '../replica-sets.ts';
+import type { RolloutSync } from '../sync.ts';
+import { formatSelector } from '../validate.ts';
+import { computeConditions, PROGRESSING, ProgressReason, progressDeadline } from './conditions.ts';
+import { computePhase } from './phase.ts';
+
+/**
+ * Before the strategy runs: has progressDeadlineSeconds passed without progress? With
+ * progressDeadlineAbort that aborts the update.
+ */
+export function checkProgressDeadline(s: RolloutSync): string | undefined {
+  const { ro, pause } = s;
+  const prev = ro.status ?? {};
+  const steps = ro.spec.strategy.canary?.steps ?? [];
+  const atAnalysis = steps[prev.currentStepIndex ?? 0]?.analysis !== undefined;
+  const paused = (prev.pauseConditions?.length ?? 0) > 0 || ro.spec.paused === true;
+  const result = progressDeadline({
+    previous: prev.conditions,
+    deadlineSeconds: ro.spec.progressDeadlineSeconds ?? ROLLOUT_DEFAULTS.progressDeadlineSeconds,
+    now: s.now,
+    exempt: paused || pause.aborted || atAnalysis || prev.phase === 'Healthy',
+    newRSName: s.ctx.newRS?.metadata.name,
+  });
+  s.requeue(result.remainingMs !== undefined ? result.remainingMs + 1000 : undefined);
+  if (result.timedOut && ro.spec.progressDeadlineAbort && !pause.aborted) {
+    pause.requestAbort({ reason: ProgressReason.timedOut, message: result.timedOut });
+    s.abortMessage = result.timedOut;
+  }
+  return result.timedOut;
+}
+
+export function finalizeStatus(s: RolloutSync, timedOut: string | undefined): void {
+  const { ro, ctx, now } = s;
+  const prev = ro.status ?? {};
+  const st = s.status;
+  Object.assign(st, s.pause.result(now, s.holdResume));
+  const prevProgressing = prev.conditions?.find((c) => c.type === PROGRESSING);
+  const abortRecorded = prevProgressing?.reason === ProgressReason.aborted;
+  if (st.abort) {
+    s.abortMessage ??= abortRecorded ? prevProgressing?.message : 'aborted by a person (status.abort=true)';
+    if (!abortRecorded) {
+      st.abortedAt = now.toISOString();
+      s.event('Warning', 'RolloutAborted', `Rollout aborted: ${s.abortMessage}`);
+    }
+  } else if (abortRecorded && prev.currentPodHash === st.currentPodHash) {
+    s.event('Normal', 'RolloutRetried', 'Rollout retried: starting the update again');
+  }
+
+  const replicas = ro.spec.replicas ?? ROLLOUT_DEFAULTS.replicas;
+  const sum = (f: (n: NonNullable<(typeof ctx.allRSs)[number]['status']>) => number | undefined) =>
+    ctx.allRSs.reduce((t, rs) => t + (f(rs.status ?? {}) ?? 0), 0);
+  st.replicas = sum((x) => x.replicas);
+  st.readyReplicas = sum((x) => x.readyReplicas);
+  st.updatedReplicas = ctx.newRS?.status?.replicas ?? 0;
+  const bg = ro.spec.strategy.blueGreen;
+  const activeRS = bg ? ctx.allRSs.find((rs) => hashOf(rs) === st.blueGreen?.activeSelector) : undefined;
+  st.availableReplicas = bg ? (activeRS?.status?.availableReplicas ?? 0) : sum((x) => x.availableReplicas);
+  st.selector = activeRS ? formatSelector(activeRS.spec.selector) : formatSelector(ro.spec.selector);
+  st.observedGeneration = ro.metadata.generation;
+
+  const progressed = progressMade(prev, st);
+  const stillTimedOut = progressed ? undefined : timedOut;
+  const phase = computePhase({
+    rollout: ro,
+    status: st,
+    abortMessage: s.abortMessage,
+    timedOut: stillTimedOut,
+    pauseDetail: s.pauseDetail,
+    stepDetail: s.stepDetail,
+  });
+  st.phase = phase.phase;
+  st.message = phase.message || undefined;
+  const available = bg
+    ? !!activeRS && (activeRS.status?.availableReplicas ?? 0) >= replicas
+    : (st.availableReplicas ?? 0) >= replicas;
+  st.conditions = computeConditions({
+    previous: prev.conditions,
+    generation: ro.metadata.generation,
+    phase,
+    now,
+    progressed,
+    complete: phase.phase === 'Healthy',
+    paused: (st.pauseConditions?.length ?? 0) > 0 || ro.spec.paused === true,
+    abortMessage: st.abort ? s.abortMessage : undefined,
+    timedOut: stillTimedOut,
+    available,
+    newRSName: ctx.newRS?.metadata.name,
+  });
+}
+
+/** Something moved: pods, the step, the version. Resets the progress deadline. */
+function progressMade(prev: RolloutStatus, next: RolloutStatus): boolean {
+  const keys = [
+    'replicas',
+    'updatedReplicas',
+    'readyReplicas',
+    'availableReplicas',
+    'currentStepIndex',
+    'currentPodHash',
+    'stableRS',
+  ] as const;
+  return keys.some((k) => prev[k] !== next[k]);
+}
+
+/** The status a stalled reconcile writes: the conditions say why, the rest stays. */
+export function stalledStatus(
+  s: { ro: RolloutSync['ro']; now: Date },
+  reason: string,
+  message: string,
+): RolloutStatus {
+  const prev = s.ro.status ?? {};
+  const st = structuredClone(prev);
+  const phase = { phase: 'Degraded' as const, message: `${reason}: ${message}` };
+  st.phase = phase.phase;
+  st.message = phase.message;
+  st.observedGeneration = s.ro.metadata.generation;
+  st.conditions = computeConditions({
+    previous: prev.conditions,
+    generation: s.ro.metadata.generation,
+    phase,
+    now: s.now,
+    progressed: false,
+    complete: false,
+    paused: false,
+    invalidSpec: reason === 'InvalidSpec' || reason === 'InvalidAnalysis' ? message : undefined,
+    stalledReason: reason,
+    available: (prev.availableReplicas ?? 0) >= (s.ro.spec.replicas ?? ROLLOUT_DEFAULTS.replicas),
+  });
+  return st;
+}

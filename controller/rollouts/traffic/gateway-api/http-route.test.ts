@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { weightPatch, weightsInEffect } from '../weighted-backends.ts';
+import { type HttpRoute, httpRouteSlots } from './http-route.ts';
+
+const target = { rolloutName: 'web', rolloutUid: 'u', namespace: 'shop', stableService: 'web-stable', canaryService: 'web-canary' };
+const route: HttpRoute = {
+  metadata: { name: 'web', namespace: 'shop' },
+  spec: {
+    rules: [
+      { backendRefs: [{ name: 'other', weight: 1 }] },
+      {
+        backendRefs: [
+          { name: 'web-stable', weight: 100 },
+          { name: 'web-canary', weight: 0 },
+        ],
+      },
+    ],
+  },
+};
+
+describe('HTTPRoute backend weights', () => {
+  it('finds the rules that send to both Services', () => {
+    const slots = httpRouteSlots(route, target);
+    expect(slots.map((s) => [s.pointer, s.role, s.weight])).toEqual([
+      ['/spec/rules/1/backendRefs/0', 'stable', 100],
+      ['/spec/rules/1/backendRefs/1', 'canary', 0],
+    ]);
+  });
+
+  it('patches only weights that differ, each guarded by a test of the backend name', () => {
+    const ops = weightPatch(httpRouteSlots(route, target), 30);
+    expect(ops).toEqual([
+      { op: 'test', path: '/spec/rules/1/backendRefs/0/name', value: 'web-stable' },
+      { op: 'add', path: '/spec/rules/1/backendRefs/0/weight', value: 70 },
+      { op: 'test', path: '/spec/rules/1/backendRefs/1/name', value: 'web-canary' },
+      { op: 'add', path: '/spec/rules/1/backendRefs/1/weight', value: 30 },
+    ]);
+    expect(weightPatch(httpRouteSlots(route, target), 0)).toEqual([]);
+    expect(weightsInEffect(httpRouteSlots(route, target), 0)).toBe(true);
+    expect(weightsInEffect(httpRouteSlots(route, target), 30)).toBe(false);
+  });
+
+  it('ignores backends of another kind or namespace', () => {
+    const other: HttpRoute = {
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: { rules: [{ backendRefs: [{ name: 'web-stable', kind: 'ServiceImport' }, { name: 'web-canary', namespace: 'x' }] }] },
+    };
+    expect(httpRouteSlots(other, target)).toEqual([]);
+  });
+});

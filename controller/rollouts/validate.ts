@@ -1,0 +1,59 @@
+// Spec checks the CRD's CEL rules cannot express. A failure stalls the Rollout with
+// InvalidSpec until a person changes the spec.
+
+import type { LabelSelector, Rollout } from '../api/rollout.ts';
+import { StallingError } from '../runtime/errors.ts';
+
+export function validateRollout(ro: Rollout): void {
+  const spec = ro.spec;
+  if (spec.workloadRef) {
+    throw invalid('workloadRef is not supported yet: set spec.template and spec.selector');
+  }
+  const labels = spec.template?.metadata?.labels ?? {};
+  if (!selectorMatches(spec.selector, labels)) {
+    throw invalid('spec.selector does not match the labels of spec.template');
+  }
+  const canary = spec.strategy.canary;
+  if (canary?.trafficRouting && canary.stableService === canary.canaryService) {
+    throw invalid('canaryService and stableService must be different Services');
+  }
+}
+
+function invalid(message: string): StallingError {
+  return new StallingError('InvalidSpec', message);
+}
+
+/** A label selector matches a set of labels (matchLabels and matchExpressions). */
+export function selectorMatches(
+  selector: LabelSelector | undefined,
+  labels: Record<string, string>,
+): boolean {
+  if (!selector) return false;
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of selector.matchExpressions ?? []) {
+    const has = e.key in labels;
+    const value = labels[e.key];
+    const values = e.values ?? [];
+    if (e.operator === 'In' && !(has && values.includes(value as string))) return false;
+    if (e.operator === 'NotIn' && has && values.includes(value as string)) return false;
+    if (e.operator === 'Exists' && !has) return false;
+    if (e.operator === 'DoesNotExist' && has) return false;
+  }
+  return true;
+}
+
+/** metav1.FormatLabelSelector: `app=web,tier in (a,b)`, for status.selector and the scale subresource. */
+export function formatSelector(selector: LabelSelector | undefined): string {
+  if (!selector) return '';
+  const parts = Object.entries(selector.matchLabels ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`);
+  for (const e of selector.matchExpressions ?? []) {
+    const values = [...(e.values ?? [])].sort().join(',');
+    if (e.operator === 'In') parts.push(`${e.key} in (${values})`);
+    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${values})`);
+    else if (e.operator === 'Exists') parts.push(e.key);
+    else parts.push(`!${e.key}`);
+  }
+  return parts.join(',');
+}

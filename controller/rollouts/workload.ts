@@ -1,0 +1,96 @@
+// Writes shared by both strategies: the new ReplicaSet for the desired template, its
+// revision, and the revision history limit.
+
+import { ROLLOUT_DEFAULTS } from '../api/rollout.ts';
+import { maxRevision } from './context.ts';
+import { SCALE_DOWN_DEADLINE_ANNOTATION } from './labels.ts';
+import {
+  buildReplicaSet,
+  createReplicaSet,
+  deleteReplicaSet,
+  HashCollisionError,
+  patchReplicaSet,
+  type ReplicaSet,
+  revisionOf,
+} from './replica-sets.ts';
+import type { RolloutSync } from './sync.ts';
+
+/**
+ * The ReplicaSet of the desired template, created when missing. A ReplicaSet brought back by a
+ * rollback gets the next revision, as Deployments do. Returns undefined after a hash collision
+ * (status.collisionCount is bumped, and the next reconcile tries another name).
+ */
+export async function ensureNewReplicaSet(
+  s: RolloutSync,
+  initialReplicas: number,
+): Promise<ReplicaSet | undefined> {
+  const { ctx, ro } = s;
+  const others = ctx.allRSs.filter((rs) => rs !== ctx.newRS);
+  const nextRevision = maxRevision(others) + 1;
+  if (ctx.newRS) {
+    const rs = ctx.newRS;
+    const minReady = ro.spec.minReadySeconds ?? 0;
+    const revision = revisionOf(rs) < nextRevision ? nextRevision : undefined;
+    if (revision !== undefined || (rs.spec.minReadySeconds ?? 0) !== minReady) {
+      await patchReplicaSet(s.api, rs, { revision, minReadySeconds: minReady });
+    }
+    return rs;
+  }
+  const rs = buildReplicaSet(ro, ctx.newHash, initialReplicas, nextRevision);
+  try {
+    const created = await createReplicaSet(s.api, ro, rs);
+    ctx.newRS = created;
+    ctx.allRSs.push(created);
+    s.event(
+      'Normal',
+      'NewReplicaSetCreated',
+      `Created ReplicaSet ${created.metadata.name} (revision ${nextRevision}) with ${initialReplicas} replicas`,
+    );
+    return created;
+  } catch (err) {
+    if (!(err instanceof HashCollisionError)) throw err;
+    s.status.collisionCount = (s.status.collisionCount ?? 0) + 1;
+    s.event('Warning', 'HashCollision', `${err.message}; using collision count ${s.status.collisionCount}`);
+    s.requeue(0);
+    return undefined;
+  }
+}
+
+/** Deletes the oldest scaled-down ReplicaSets beyond spec.revisionHistoryLimit. */
+export async function trimReplicaSetHistory(s: RolloutSync): Promise<void> {
+  const limit = s.ro.spec.revisionHistoryLimit ?? ROLLOUT_DEFAULTS.revisionHistoryLimit;
+  const idle = s.ctx.olderRSs
+    .filter((rs) => (rs.spec.replicas ?? 1) === 0 && (rs.status?.replicas ?? 0) === 0)
+    .sort((a, b) => revisionOf(a) - revisionOf(b));
+  for (const rs of idle.slice(0, Math.max(0, idle.length - limit))) {
+    await deleteReplicaSet(s.api, rs);
+    s.deps.log.info({ replicaSet: rs.metadata.name }, 'deleted ReplicaSet beyond revisionHistoryLimit');
+  }
+}
+
+/**
+ * Argo's rollbackWindow: going back to a ReplicaSet at most `revisions` older than the stable
+ * one skips steps and analysis.
+ */
+export function rollbackWithinWindow(s: RolloutSync): boolean {
+  const { newRS, stableRS, allRSs } = s.ctx;
+  const window = s.ro.spec.rollbackWindow?.revisions ?? 0;
+  if (!newRS || !stableRS || newRS === stableRS || window <= 0) return false;
+  const created = (rs: ReplicaSet) => rs.metadata.creationTimestamp ?? '';
+  if (!(created(newRS) < created(stableRS))) return false;
+  const between = allRSs.filter(
+    (rs) => created(rs) < created(stableRS) && created(newRS) < created(rs),
+  ).length;
+  return between < window;
+}
+
+/**
+ * Going back to a version still kept up for its scale-down delay (an older ReplicaSet with a
+ * deadline): it is promoted at once, without steps or analysis, as Argo does.
+ */
+export function fastRollback(s: RolloutSync): boolean {
+  const { newRS, stableRS } = s.ctx;
+  if (!newRS || !stableRS || newRS === stableRS) return false;
+  if (!newRS.metadata.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION]) return false;
+  return (newRS.metadata.creationTimestamp ?? '') < (stableRS.metadata.creationTimestamp ?? '');
+}

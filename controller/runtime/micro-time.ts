@@ -1,0 +1,7 @@
+/**
+ * Kubernetes MicroTime (Event times, Lease acquire/renew times): RFC 3339 with exactly
+ * six fractional digits. The API server rejects the three digits `toISOString` gives.
+ */
+export function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}

@@ -1,0 +1,127 @@
+import type { GitRepository } from '../api/git-repository.ts';
+import { GIT_REPOSITORY_DEFAULTS } from '../api/git-repository.ts';
+import { isNotFound } from '../kube/errors.ts';
+import type { ObjectApi } from '../kube/objects.ts';
+import { core, type KubeObject } from '../kube/resources.ts';
+import { parseDuration } from '../runtime/duration.ts';
+import { StallingError, TransientError } from '../runtime/errors.ts';
+import { credentialsFromSecretData, GitAuthError, type GitCredentials } from './git/auth.ts';
+import type { GitCache } from './git/git-cache.ts';
+import { formatRevision, RefError, type ResolvedRef, resolveRef, shaOfRevision } from './git/ref.ts';
+
+export interface FetchedSource {
+  revision: string;
+  sha: string;
+  dir: string;
+  /** False when the commit was already in the cache. */
+  fetched: boolean;
+}
+
+/**
+ * Resolves and fetches GitRepositories, for their own reconciler and for Applications
+ * that need the files of a revision (for instance after a restart emptied the cache).
+ */
+export class GitSource {
+  readonly cache: GitCache;
+  private readonly api: ObjectApi;
+
+  constructor(api: ObjectApi, cache: GitCache) {
+    this.api = api;
+    this.cache = cache;
+  }
+
+  /** Resolves the spec's ref on the remote and makes its files available. */
+  async fetchLatest(repo: GitRepository): Promise<FetchedSource> {
+    const creds = await this.credentials(repo);
+    const timeoutMs = parseDuration(repo.spec.timeout ?? GIT_REPOSITORY_DEFAULTS.timeout);
+    let resolved: ResolvedRef;
+    try {
+      const refs = await this.cache.lsRemote(repo.spec.url, creds, timeoutMs);
+      resolved = resolveRef(repo.spec.ref, refs);
+    } catch (err) {
+      throw classifyGitError(err);
+    }
+    const revision = formatRevision(resolved);
+    const fetched = !this.cache.hasArtifact(resolved.sha);
+    try {
+      const dir = await this.cache.fetchArtifact(repo.spec.url, resolved, creds, timeoutMs);
+      return { revision, sha: resolved.sha, dir, fetched };
+    } catch (err) {
+      throw classifyGitError(err);
+    }
+  }
+
+  /** The files of the repository's current artifact, fetching that exact commit if needed. */
+  async artifactFiles(repo: GitRepository): Promise<{ revision: string; dir: string } | undefined> {
+    const revision = repo.status?.artifact?.revision;
+    const sha = shaOfRevision(revision);
+    if (!revision || !sha) return undefined;
+    if (this.cache.hasArtifact(sha)) return { revision, dir: this.cache.artifactPath(sha) };
+    const creds = await this.credentials(repo);
+    const timeoutMs = parseDuration(repo.spec.timeout ?? GIT_REPOSITORY_DEFAULTS.timeout);
+    const refName = revisionRefName(repo, revision);
+    try {
+      const dir = await this.cache.fetchArtifact(
+        repo.spec.url,
+        { sha, ...(refName ? { refName } : {}) },
+        creds,
+        timeoutMs,
+      );
+      return { revision, dir };
+    } catch (err) {
+      throw classifyGitError(err);
+    }
+  }
+
+  private async credentials(repo: GitRepository): Promise<GitCredentials | undefined> {
+    const name = repo.spec.secretRef?.name;
+    if (!name) return undefined;
+    try {
+      const secret = await this.api.get<KubeObject & { data?: Record<string, string> }>(
+        core.secrets,
+        repo.metadata.namespace,
+        name,
+      );
+      return credentialsFromSecretData(secret.data);
+    } catch (err) {
+      if (isNotFound(err)) {
+        throw new StallingError(
+          'AuthenticationFailed',
+          `Secret ${repo.metadata.namespace}/${name} not found`,
+          {
+            cause: err,
+            retryAfterMs: 30_000,
+          },
+        );
+      }
+      throw err;
+    }
+  }
+}
+
+function revisionRefName(repo: GitRepository, revision: string): string | undefined {
+  const name = revision.split('@')[0];
+  if (!name || name === revision) return undefined;
+  if (repo.spec.ref?.tag || repo.spec.ref?.semver) return `refs/tags/${name}`;
+  if (repo.spec.ref?.name) return repo.spec.ref.name;
+  return `refs/heads/${name}`;
+}
+
+const AUTH_FAILURE =
+  /Authentication failed|could not read Username|Permission denied \(publickey|Host key verification failed|HTTP 401|HTTP 403|returned error: 40[13]/i;
+
+/** Auth and missing refs need a person; everything else (network, server down) is retried. */
+export function classifyGitError(err: unknown): Error {
+  if (err instanceof StallingError || err instanceof TransientError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof GitAuthError) {
+    return new StallingError('AuthenticationFailed', message, { cause: err, retryAfterMs: 60_000 });
+  }
+  if (err instanceof RefError) {
+    return new StallingError('GitOperationFailed', message, { cause: err, retryAfterMs: 30_000 });
+  }
+  if (AUTH_FAILURE.test(message)) {
+    return new StallingError('AuthenticationFailed', message, { cause: err, retryAfterMs: 60_000 });
+  }
+  return new TransientError('GitOperationFailed', message, { cause: err });
+}

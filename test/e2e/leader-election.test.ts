@@ -1,0 +1,152 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gitRepositoryResource } from '../../controller/api/git-repository.ts';
+import { core, type KubeObject } from '../../controller/kube/resources.ts';
+import { microTime } from '../../controller/runtime/micro-time.ts';
+import { createNamespace, deleteNamespace, eventually, testCluster } from '../support/cluster.ts';
+import { type ControllerProcess, startController } from '../support/controller-process.ts';
+import { applyObject, gitRepository } from '../support/kinds.ts';
+
+const cluster = testCluster();
+const LEASE = 'sluice-controller-leader';
+let ns: string;
+let workDir: string;
+const running: ControllerProcess[] = [];
+
+interface Lease extends KubeObject {
+  spec: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+  };
+}
+
+type LogLine = Record<string, unknown>;
+
+/** A replica as the Deployment runs it: --leader-elect, POD_NAME and POD_NAMESPACE from the downward API. */
+async function replica(name: string): Promise<ControllerProcess> {
+  const ctl = await startController({
+    kubeconfig: cluster.kubeconfig,
+    args: ['--leader-elect', `--cache-dir=${join(workDir, name)}`],
+    env: { POD_NAMESPACE: ns, POD_NAME: name },
+  });
+  running.push(ctl);
+  return ctl;
+}
+
+const lease = () => cluster.api.get<Lease>(core.leases, ns, LEASE);
+const became = (l: LogLine) => l.msg === 'became leader';
+const standingBy = (leader: string) => (l: LogLine) =>
+  l.msg === 'another replica is leader; standing by' && l.leader === leader;
+/** Lines a reconcile of our GitRepository writes (its logger carries the kind). */
+const reconciled = (l: LogLine) => l.kind === 'GitRepository' && l.namespace === ns;
+
+async function leaderGauge(ctl: ControllerProcess): Promise<number> {
+  const text = await (await fetch(`${ctl.probeUrl}/metrics`)).text();
+  return Number(/^sluice_leader (\d+)$/m.exec(text)?.[1]);
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'sluice-leader-'));
+  // The Lease lives in POD_NAMESPACE, which the installation creates.
+  ns = await createNamespace(cluster.api, 'leader');
+  // Something to reconcile: fails to fetch (nothing listens there), which the leader logs.
+  await applyObject(
+    cluster.api,
+    gitRepositoryResource,
+    gitRepository(ns, 'unreachable', { url: 'http://127.0.0.1:9/none.git', ref: { branch: 'main' } }),
+  );
+});
+
+afterAll(async () => {
+  await Promise.all(running.map((c) => c.stop('SIGKILL')));
+  await deleteNamespace(cluster.api, ns);
+  await rm(workDir, { recursive: true, force: true });
+});
+
+describe('leader election between two replicas', () => {
+  let a: ControllerProcess;
+  let b: ControllerProcess;
+  let c: ControllerProcess;
+
+  it('lets exactly one replica hold the Lease and reconcile; both are ready', async () => {
+    a = await replica('replica-a');
+    await a.waitForLog(became);
+    b = await replica('replica-b');
+    await b.waitForLog(standingBy('replica-a'));
+    const l = await lease();
+    expect(l.spec.holderIdentity).toBe('replica-a');
+    expect(l.spec.leaseDurationSeconds).toBe(15);
+    expect(l.spec.leaseTransitions).toBe(0);
+    expect(l.spec.renewTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    for (const ctl of [a, b]) {
+      await eventually(async () => {
+        expect((await fetch(`${ctl.probeUrl}/readyz`)).status).toBe(200);
+      });
+    }
+    expect(await leaderGauge(a)).toBe(1);
+    expect(await leaderGauge(b)).toBe(0);
+    await a.waitForLog(reconciled);
+    // The leader renews every 2 s; give the standby time to (wrongly) act.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(b.logs.filter(reconciled)).toEqual([]);
+    expect(b.logs.some(became)).toBe(false);
+  });
+
+  it('hands over to the standby when the leader is killed, once the Lease expires', async () => {
+    const killedAt = Date.now();
+    expect(await a.stop('SIGKILL')).toBeNull();
+    await b.waitForLog(became, 40_000);
+    const takeover = Date.now() - killedAt;
+    process.stderr.write(
+      `[leader-election] standby took over ${seconds(takeover)} after SIGKILL of the leader\n`,
+    );
+    // Not before the 15 s lease ran out (less the up to 2 s between the last renew and the kill).
+    expect(takeover).toBeGreaterThan(12_000);
+    expect(takeover).toBeLessThan(25_000);
+    const l = await lease();
+    expect(l.spec.holderIdentity).toBe('replica-b');
+    expect(l.spec.leaseTransitions).toBe(1);
+    await b.waitForLog(reconciled);
+    expect(await leaderGauge(b)).toBe(1);
+  });
+
+  it('releases the Lease on SIGTERM, so the standby takes over at once', async () => {
+    c = await replica('replica-c');
+    await c.waitForLog(standingBy('replica-b'));
+    const termAt = Date.now();
+    expect(await b.stop('SIGTERM')).toBe(0);
+    expect(b.logs.some((l) => l.msg === 'released leader lease')).toBe(true);
+    await c.waitForLog(became, 10_000);
+    const handover = Date.now() - termAt;
+    process.stderr.write(
+      `[leader-election] standby took over ${seconds(handover)} after SIGTERM of the leader\n`,
+    );
+    expect(handover).toBeLessThan(5_000);
+    const l = await lease();
+    expect(l.spec.holderIdentity).toBe('replica-c');
+    expect(l.spec.leaseTransitions).toBe(2);
+  });
+
+  it('makes a leader that finds the Lease taken stop acting and exit non-zero', async () => {
+    const exited = new Promise<number | null>((resolve) => c.child.once('exit', (code) => resolve(code)));
+    await cluster.api.mergePatch(core.leases, ns, LEASE, {
+      spec: { holderIdentity: 'intruder', renewTime: microTime(Date.now()), leaseDurationSeconds: 15 },
+    });
+    const code = await Promise.race([
+      exited,
+      new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 10_000)),
+    ]);
+    expect(code).toBe(1);
+    expect(c.logs.some((l) => l.msg === 'lost leadership')).toBe(true);
+    expect((await lease()).spec.holderIdentity).toBe('intruder');
+  });
+});

@@ -1,0 +1,213 @@
+// Helpers for end-to-end tests of Rollouts: objects to start from, operations done the way a
+// person does them (kubectl patches of spec and status), and waits on observable state.
+
+import { expect } from 'vitest';
+import { type AnalysisPhase, type AnalysisRun, analysisRunResource } from '../../controller/api/analysis.ts';
+import type { Rollout, RolloutSpec } from '../../controller/api/rollout.ts';
+import { rolloutResource } from '../../controller/api/rollout.ts';
+import { core, type KubeObject } from '../../controller/kube/resources.ts';
+import { type TestCluster, eventually } from './cluster.ts';
+
+export const HASH_LABEL = 'rollouts-pod-template-hash';
+
+export interface ReplicaSetLike extends KubeObject {
+  spec: { replicas?: number };
+  status?: { replicas?: number; availableReplicas?: number; readyReplicas?: number };
+}
+
+export interface ServiceLike extends KubeObject {
+  spec: { selector?: Record<string, string> };
+}
+
+export function template(app: string, image: string): NonNullable<RolloutSpec['template']> {
+  return {
+    metadata: { labels: { app } },
+    spec: { containers: [{ name: 'app', image }] },
+  };
+}
+
+export function service(ns: string, name: string, app: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: ns },
+    spec: { selector: { app }, ports: [{ port: 80, targetPort: 8080 }] },
+  };
+}
+
+export class RolloutDriver {
+  readonly cluster: TestCluster;
+  readonly ns: string;
+
+  constructor(cluster: TestCluster, ns: string) {
+    this.cluster = cluster;
+    this.ns = ns;
+  }
+
+  get(name: string): Promise<Rollout> {
+    return this.cluster.api.get<Rollout>(rolloutResource, this.ns, name);
+  }
+
+  create(name: string, spec: RolloutSpec): Promise<Rollout> {
+    return this.cluster.api.create<Rollout>(rolloutResource, {
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name, namespace: this.ns },
+      spec,
+    });
+  }
+
+  /** `kubectl set image`-like change of the only container's image: a new version. */
+  async setImage(name: string, image: string): Promise<void> {
+    await this.kubectl(['patch', 'rollout', name, '--type=json', '-p',
+      JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: image }])]);
+  }
+
+  kubectl(args: string[], input?: string): Promise<string> {
+    return this.cluster.kubectl(['-n', this.ns, ...args], input);
+  }
+
+  /** Status patches as the kubectl-argo-rollouts plugin sends them, from plain kubectl. */
+  statusPatch(name: string, patch: unknown): Promise<string> {
+    return this.kubectl(['patch', 'rollout', name, '--subresource=status', '--type=merge', '-p', JSON.stringify(patch)]);
+  }
+
+  /** `promote`: clear the pause conditions (or unpause, or skip the running step), as the plugin does. */
+  async promote(name: string): Promise<void> {
+    const ro = await this.get(name);
+    if (ro.spec.paused) await this.kubectl(['patch', 'rollout', name, '--type=merge', '-p', '{"spec":{"paused":false}}']);
+    if ((ro.status?.pauseConditions?.length ?? 0) > 0) {
+      await this.statusPatch(name, { status: { pauseConditions: null } });
+    } else if (ro.spec.strategy.canary) {
+      const steps = ro.spec.strategy.canary.steps?.length ?? 0;
+      const index = Math.min((ro.status?.currentStepIndex ?? 0) + 1, steps);
+      await this.statusPatch(name, { status: { pauseConditions: null, currentStepIndex: index } });
+    }
+  }
+
+  abort(name: string): Promise<string> {
+    return this.statusPatch(name, { status: { abort: true } });
+  }
+
+  retry(name: string): Promise<string> {
+    return this.statusPatch(name, { status: { abort: false } });
+  }
+
+  promoteFull(name: string): Promise<string> {
+    return this.statusPatch(name, { status: { promoteFull: true } });
+  }
+
+  /** Waits until `check` passes against the Rollout, returning it. */
+  waitFor(name: string, check: (ro: Rollout) => void, timeoutMs = 60_000): Promise<Rollout> {
+    return eventually(async () => {
+      const ro = await this.get(name);
+      check(ro);
+      return ro;
+    }, timeoutMs);
+  }
+
+  async replicaSets(name: string): Promise<ReplicaSetLike[]> {
+    const list = await this.cluster.api.list<ReplicaSetLike>(core.replicaSets, this.ns);
+    return list.items.filter((rs) => rs.metadata.ownerReferences?.some((o) => o.kind === 'Rollout' && o.name === name));
+  }
+
+  /** spec.replicas and available pods of the ReplicaSet of each pod-template-hash. */
+  async scale(name: string): Promise<Record<string, { spec: number; available: number }>> {
+    const out: Record<string, { spec: number; available: number }> = {};
+    for (const rs of await this.replicaSets(name)) {
+      const hash = rs.metadata.labels?.[HASH_LABEL] ?? '?';
+      out[hash] = { spec: rs.spec.replicas ?? 0, available: rs.status?.availableReplicas ?? 0 };
+    }
+    return out;
+  }
+
+  async selector(svc: string): Promise<string | undefined> {
+    const s = await this.cluster.api.get<ServiceLike>(core.services, this.ns, svc);
+    return s.spec.selector?.[HASH_LABEL];
+  }
+
+  async runs(name: string): Promise<AnalysisRun[]> {
+    const list = await this.cluster.api.list<AnalysisRun>(analysisRunResource, this.ns);
+    return list.items
+      .filter((r) => r.metadata.ownerReferences?.some((o) => o.kind === 'Rollout' && o.name === name))
+      .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''));
+  }
+
+  waitForRun(name: string, runName: (n: string) => boolean, timeoutMs = 60_000): Promise<AnalysisRun> {
+    return eventually(async () => {
+      const run = (await this.runs(name)).find((r) => runName(r.metadata.name));
+      expect(run, 'AnalysisRun').toBeDefined();
+      return run as AnalysisRun;
+    }, timeoutMs);
+  }
+
+  /**
+   * Drives an AnalysisRun's outcome by writing its status, as the AnalysisRun controller would
+   * after measuring: the metric, its value and the phase. (The Prometheus-driven path is tested
+   * with the analysis controller.)
+   */
+  async driveRun(run: string, phase: AnalysisPhase, metric = 'error-rate', value = '0.01'): Promise<void> {
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const done = phase !== 'Running' && phase !== 'Pending';
+    await eventually(async () => {
+      const current = await this.cluster.api.get<AnalysisRun>(analysisRunResource, this.ns, run);
+      await this.cluster.api.mergePatch(
+        analysisRunResource,
+        this.ns,
+        run,
+        {
+          metadata: { resourceVersion: current.metadata.resourceVersion },
+          status: {
+            phase,
+            message: done && phase !== 'Successful' ? `metric "${metric}" assessed ${phase}` : undefined,
+            startedAt: now,
+            ...(done ? { completedAt: now } : {}),
+            metricResults: [
+              {
+                name: metric,
+                phase,
+                count: 1,
+                ...(phase === 'Failed' ? { failed: 1 } : phase === 'Successful' ? { successful: 1 } : {}),
+                measurements: [{ phase, value, startedAt: now, finishedAt: now }],
+              },
+            ],
+          },
+        },
+        'status',
+      );
+    }, 15_000);
+  }
+
+  async events(name: string): Promise<{ reason: string; note: string; type: string }[]> {
+    const list = await this.cluster.api.list<KubeObject>(core.events, this.ns);
+    return list.items
+      .filter((e) => (e.regarding as { name?: string } | undefined)?.name === name)
+      .map((e) => ({ reason: String(e.reason), note: String(e.note), type: String(e.type) }));
+  }
+}
+
+/** An AnalysisTemplate with one Prometheus metric; its outcome is driven by the tests. */
+export function analysisTemplate(ns: string, name: string): KubeObject {
+  return {
+    apiVersion: 'sluice.dev/v1alpha1',
+    kind: 'AnalysisTemplate',
+    metadata: { name, namespace: ns },
+    spec: {
+      args: [{ name: 'canary-hash' }, { name: 'service', value: 'web' }],
+      metrics: [
+        {
+          name: 'error-rate',
+          // A long initial delay keeps a measuring controller (if one runs) from deciding first.
+          initialDelay: '1h',
+          successCondition: 'result[0] < 0.05',
+          provider: {
+            prometheus: {
+              address: 'http://127.0.0.1:9',
+              query: 'sum(rate(errors{hash="{{args.canary-hash}}"}[1m]))',
+            },
+          },
+        },
+      ],
+    },
+  };
+}
