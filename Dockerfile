@@ -13,11 +13,13 @@ ARG KUSTOMIZE_VERSION
 ENV CGO_ENABLED=0 GOBIN=/out
 RUN go install -trimpath -ldflags="-s -w" "sigs.k8s.io/kustomize/kustomize/v5@v${KUSTOMIZE_VERSION}"
 
-# Production dependencies only; no dependency needs an install script.
+# Production dependencies only, at the locked versions; none needs an install script.
+# `npm install` rather than `npm ci`: the lock holds only Linux's optional packages, which
+# npm ci refuses (see .ci/run); npm install follows the same lock.
 FROM node:${NODE_VERSION}-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM node:${NODE_VERSION}-bookworm-slim
 RUN apt-get update \

@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: unit tests of pure logic (no cluster), and end-to-end tests that share one
+// Three projects, run one after another (sequence.groupOrder): unit tests of pure logic,
+// integration tests against real servers on loopback, and end-to-end tests that share one
 // real control plane started by the global setup.
 export default defineConfig({
   test: {
@@ -9,7 +10,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['controller/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          sequence: { groupOrder: 0 },
+          include: ['controller/**/*.test.ts', 'cli/**/*.test.ts', 'test/unit/**/*.test.ts'],
           environment: 'node',
         },
       },
@@ -17,6 +19,7 @@ export default defineConfig({
         test: {
           // Real servers on loopback (git, sshd, Prometheus), no cluster.
           name: 'integration',
+          sequence: { groupOrder: 1 },
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
@@ -26,6 +29,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          sequence: { groupOrder: 2 },
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/e2e/global-setup.ts'],

@@ -36,9 +36,10 @@ const USAGE = `Usage: sluice-controller [flags]
   --webhook-secret NS/NAME  Secret holding webhook secrets under keys github, gitlab,
                             generic (default $POD_NAMESPACE/sluice-webhook)
   --kustomize PATH          kustomize binary (default: kustomize on PATH)
-  --default-service-account NAME
-                            apply as this ServiceAccount of the Application's namespace
-                            when it names none (default: the controller's own identity)
+  --default-service-account [NS/]NAME
+                            apply as this ServiceAccount when an Application names none:
+                            NAME in the Application's namespace, or NS/NAME for one
+                            account for all (default: the controller's own identity)
   --concurrency N           reconciles in parallel per kind (default 4)
   --cache-dir PATH          git cache (default /tmp/sluice-cache)
   --leader-elect            take a Lease before reconciling (default off)
@@ -79,12 +80,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     throw new ConfigError('--concurrency must be a positive integer');
   const webhook = str('webhook-address', 'SLUICE_WEBHOOK_ADDRESS', '0.0.0.0:9292');
   const podNamespace = env.POD_NAMESPACE ?? 'sluice-system';
-  const [secretNs, secretName] = str(
-    'webhook-secret',
-    'SLUICE_WEBHOOK_SECRET',
-    `${podNamespace}/sluice-webhook`,
-  ).split('/');
-  if (!secretNs || !secretName) throw new ConfigError('--webhook-secret must be NAMESPACE/NAME');
+  const secret = str('webhook-secret', 'SLUICE_WEBHOOK_SECRET', `${podNamespace}/sluice-webhook`).split('/');
+  const [secretNs, secretName] = secret;
+  if (secret.length !== 2 || !secretNs || !secretName)
+    throw new ConfigError('--webhook-secret must be NAMESPACE/NAME');
   return {
     kubeconfig: typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined,
     context: typeof values.context === 'string' ? values.context : undefined,
@@ -106,7 +105,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
 export function parseAddress(addr: string): { host: string; port: number } {
   const i = addr.lastIndexOf(':');
   const host = i > 0 ? addr.slice(0, i).replace(/^\[|\]$/g, '') : '0.0.0.0';
-  const port = Number(addr.slice(i + 1));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`invalid address ${addr}`);
+  const portText = addr.slice(i + 1);
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) throw new ConfigError(`invalid address ${addr}`);
   return { host, port };
 }

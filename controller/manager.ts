@@ -32,10 +32,14 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
   const controllers = registerControllers({ client, informers, events, log, metrics, config, pushes });
   const leadership = startLeadership({ config, client, controllers, informers, metrics, log });
 
+  // Ready once the caches the controllers start with have synced. Not the ones opened later
+  // for the kinds Applications apply: one the RBAC does not let us list would otherwise make
+  // the whole controller unready (and drop it from the webhook Service) for one tenant's kind.
+  let cachesSynced = false;
   const probe = await startProbeServer({
     ...config.httpAddress,
     registry: metrics.registry,
-    ready: () => informers.synced,
+    ready: () => cachesSynced,
     log,
   });
   log.info({ url: probe.url, server: client.server.origin }, 'probe server listening');
@@ -60,7 +64,10 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
   if (webhook) log.info({ url: webhook.url }, 'webhook receiver listening');
 
   informers.start();
-  const synced = informers.waitForSync().then(() => log.info('caches synced'));
+  const synced = informers.waitForSync().then(() => {
+    cachesSynced = true;
+    log.info('caches synced');
+  });
 
   return {
     probeUrl: probe.url,

@@ -110,7 +110,8 @@ export class AnalysisRunReconciler implements Reconciler<AnalysisRun> {
       status.message,
     );
 
-    await patchRunStatus(this.api, run, status);
+    // The next reconcile must see this write even if the watch has not delivered it yet.
+    ctx.observe(await patchRunStatus(this.api, run, status));
     this.report(run, status, taken, ctx);
     if (finished) return {};
     const wake = nextWake(prepared, assessed.results, now, startedAt);
@@ -128,7 +129,8 @@ export class AnalysisRunReconciler implements Reconciler<AnalysisRun> {
     status.message = `analysis spec invalid: ${error.message}`;
     status.completedAt = timestamp(this.now());
     status.conditions = runConditions(status.conditions, run.metadata.generation, 'Error', status.message);
-    await patchRunStatus(this.api, run, status);
+    // The next reconcile must see this write even if the watch has not delivered it yet.
+    ctx.observe(await patchRunStatus(this.api, run, status));
     this.report(run, status, [], ctx);
     return {};
   }
@@ -144,10 +146,15 @@ export class AnalysisRunReconciler implements Reconciler<AnalysisRun> {
     for (const { metric, measurement, numeric } of taken) {
       this.metrics.measurements.inc({ namespace, metric, phase: measurement.phase });
       if (numeric !== undefined) this.metrics.metricValue.set({ namespace, metric }, numeric);
-      ctx.log.info(
-        { metric, phase: measurement.phase, value: measurement.value, detail: measurement.message },
-        'measurement taken',
-      );
+      const fields = {
+        metric,
+        phase: measurement.phase,
+        value: measurement.value,
+        detail: measurement.message,
+      };
+      // Every second or minute per metric: routine successes only at debug level.
+      if (measurement.phase === 'Successful') ctx.log.debug(fields, 'measurement taken');
+      else ctx.log.info(fields, 'measurement taken');
       if (measurement.phase !== 'Successful') {
         const value = measurement.value === undefined ? '' : ` measured ${measurement.value}`;
         const why = measurement.message === undefined ? '' : `: ${measurement.message}`;

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Metric } from '../api/analysis.ts';
-import { ArgumentError, referencedArgs, referencedArgsIn, runArguments, substituteArgs, substituteText } from './args.ts';
+import {
+  ArgumentError,
+  referencedArgs,
+  referencedArgsIn,
+  runArguments,
+  substituteArgs,
+  substituteText,
+} from './args.ts';
 
 const values = new Map([
   ['service', 'checkout'],
@@ -47,7 +54,10 @@ describe('substituteText', () => {
       'Bearer {{args.token}}',
     );
     expect(() =>
-      substituteText('{{args.servce}}', values, { subject: 'metric "m"', field: 'provider.prometheus.query' }),
+      substituteText('{{args.servce}}', values, {
+        subject: 'metric "m"',
+        field: 'provider.prometheus.query',
+      }),
     ).toThrow(
       'metric "m": provider.prometheus.query refers to {{args.servce}}, but the run has no argument "servce"',
     );

@@ -10,7 +10,11 @@ const metric = (name: string, extra: Partial<Metric> = {}): Metric => ({
   ...extra,
 });
 
-const template = (templateName: string, spec: Partial<AnalysisTemplateSpec>, clusterScope = false): LoadedTemplate => ({
+const template = (
+  templateName: string,
+  spec: Partial<AnalysisTemplateSpec>,
+  clusterScope = false,
+): LoadedTemplate => ({
   ref: { templateName, ...(clusterScope ? { clusterScope } : {}) },
   spec: { metrics: [], ...spec },
 });
@@ -22,7 +26,10 @@ describe('newAnalysisRun', () => {
     const run = newAnalysisRun({
       ...base,
       templates: [
-        template('errors', { args: [{ name: 'service' }, { name: 'hash' }], metrics: [metric('error-rate')] }),
+        template('errors', {
+          args: [{ name: 'service' }, { name: 'hash' }],
+          metrics: [metric('error-rate')],
+        }),
         template('latency', { args: [{ name: 'service' }], metrics: [metric('latency')] }, true),
       ],
       args: [
@@ -32,9 +39,15 @@ describe('newAnalysisRun', () => {
       ],
       podTemplateHashes: { stable: 'aaa111', latest: 'bbb222' },
       labels: { 'rollouts-pod-template-hash': 'bbb222' },
-      ownerReferences: [{ apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', name: 'web', uid: 'u1', controller: true }],
+      ownerReferences: [
+        { apiVersion: 'sluice.dev/v1alpha1', kind: 'Rollout', name: 'web', uid: 'u1', controller: true },
+      ],
     });
-    expect(run.metadata).toMatchObject({ name: 'web-abc123-2', namespace: 'shop', labels: { 'rollouts-pod-template-hash': 'bbb222' } });
+    expect(run.metadata).toMatchObject({
+      name: 'web-abc123-2',
+      namespace: 'shop',
+      labels: { 'rollouts-pod-template-hash': 'bbb222' },
+    });
     expect(run.metadata.ownerReferences?.[0]?.name).toBe('web');
     expect(run.spec.metrics.map((m) => m.name)).toEqual(['error-rate', 'latency']);
     // Placeholders stay in the metrics; the controller fills them in when it measures.
@@ -78,7 +91,10 @@ describe('newAnalysisRun', () => {
     expect(() =>
       newAnalysisRun({
         ...base,
-        templates: [template('a', { metrics: [metric('m')] }), template('b', { metrics: [metric('m')] }, true)],
+        templates: [
+          template('a', { metrics: [metric('m')] }),
+          template('b', { metrics: [metric('m')] }, true),
+        ],
         args: [{ name: 'service', value: 'x' }],
       }),
     ).toThrow('metric "m" is defined by AnalysisTemplate "a" and ClusterAnalysisTemplate "b"');
@@ -140,7 +156,10 @@ describe('newAnalysisRun', () => {
         ...base,
         templates: [
           template('t', {
-            args: [{ name: 'limit', value: 'three' }, { name: 'service', value: 'x' }],
+            args: [
+              { name: 'limit', value: 'three' },
+              { name: 'service', value: 'x' },
+            ],
             metrics: [metric('m', { failureLimit: '{{args.limit}}' })],
           }),
         ],

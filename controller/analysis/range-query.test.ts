@@ -26,8 +26,12 @@ describe('resolveRange', () => {
 
   it('says what it does not understand', () => {
     expect(() => resolveRange({}, now)).toThrow(RangeQueryError);
-    expect(() => resolveRange({ start: 'yesterday' }, now)).toThrow(/rangeQuery.start "yesterday" is not understood/);
-    expect(() => resolveRange({ start: 'now() - duration("5 minutes")' }, now)).toThrow(/rangeQuery.start: time:/);
+    expect(() => resolveRange({ start: 'yesterday' }, now)).toThrow(
+      /rangeQuery.start "yesterday" is not understood/,
+    );
+    expect(() => resolveRange({ start: 'now() - duration("5 minutes")' }, now)).toThrow(
+      /rangeQuery.start: time:/,
+    );
     expect(() => resolveRange({ start: 'now()', end: 'now() - 1m' }, now)).toThrow(/after rangeQuery.end/);
   });
 });

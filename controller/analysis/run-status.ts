@@ -15,25 +15,24 @@ import type { ObjectApi } from '../kube/objects.ts';
 import { markFailed, markReady, markReconciling, READY, setCondition } from '../runtime/conditions.ts';
 import { createMergePatch } from '../runtime/merge-patch.ts';
 
-/** Patches /status once with only what changed; returns whether a request was made. */
+/** Patches /status once with only what changed; returns the object written, if a request was made. */
 export async function patchRunStatus(
   api: ObjectApi,
   run: AnalysisRun,
   status: AnalysisRunStatus,
-): Promise<boolean> {
+): Promise<AnalysisRun | undefined> {
   const patch = createMergePatch(run.status ?? {}, status);
-  if (patch === undefined) return false;
+  if (patch === undefined) return undefined;
   try {
-    await api.mergePatch(
+    return await api.mergePatch<AnalysisRun>(
       analysisRunResource,
       run.metadata.namespace,
       run.metadata.name,
       { metadata: { resourceVersion: run.metadata.resourceVersion }, status: patch },
       'status',
     );
-    return true;
   } catch (error) {
-    if (isNotFound(error)) return false;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }

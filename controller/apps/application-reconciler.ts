@@ -23,6 +23,7 @@ import type { AppState, DriftReport } from './app-state.ts';
 import { aggregateHealth } from './health.ts';
 import { ManifestError } from './manifest.ts';
 import { RenderError } from './render.ts';
+import { PathEscapeError } from './safe-path.ts';
 import type { RestMapper } from './rest-mapper.ts';
 import { SyncError } from './sync.ts';
 
@@ -236,14 +237,10 @@ export class ApplicationReconciler implements Reconciler<Application> {
     mapper: RestMapper;
     impersonate: Impersonation | undefined;
   } {
-    const sa = app.spec.serviceAccountName ?? this.d.defaultServiceAccount;
-    const ns = app.metadata.namespace as string;
-    const impersonate = sa
-      ? {
-          user: `system:serviceaccount:${ns}:${sa}`,
-          groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'],
-        }
-      : undefined;
+    const sa = applierAccount(app, this.d.defaultServiceAccount);
+    // The user only: for a ServiceAccount the API server adds its groups itself, while
+    // naming groups would need `impersonate` on groups, a grant that reaches system:masters.
+    const impersonate = sa ? { user: `system:serviceaccount:${sa.namespace}:${sa.name}` } : undefined;
     return { api: this.d.api, mapper: this.d.mapper, impersonate };
   }
 
@@ -327,7 +324,7 @@ function classifySyncError(err: unknown, revision: string): Error {
   if (err instanceof WaitingError || err instanceof StallingError || err instanceof TransientError)
     return err;
   const msg = (err as Error).message;
-  if (err instanceof RenderError || err instanceof ManifestError) {
+  if (err instanceof RenderError || err instanceof ManifestError || err instanceof PathEscapeError) {
     return new StallingError('BuildFailed', `revision ${revision}: ${msg}`, { cause: err });
   }
   if (err instanceof SyncError) {
@@ -340,4 +337,22 @@ function classifySyncError(err: unknown, revision: string): Error {
 
 function iso(d: Date): string {
   return d.toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/**
+ * The ServiceAccount an Application applies as: its own spec.serviceAccountName, in its
+ * namespace; else the default, `NAME` (in the Application's namespace) or `NAMESPACE/NAME`
+ * (one account for all, e.g. sluice-system/sluice-applier); else none (the controller).
+ */
+export function applierAccount(
+  app: Application,
+  defaultAccount: string | undefined,
+): { namespace: string; name: string } | undefined {
+  const ns = app.metadata.namespace as string;
+  if (app.spec.serviceAccountName) return { namespace: ns, name: app.spec.serviceAccountName };
+  if (!defaultAccount) return undefined;
+  const i = defaultAccount.indexOf('/');
+  return i < 0
+    ? { namespace: ns, name: defaultAccount }
+    : { namespace: defaultAccount.slice(0, i), name: defaultAccount.slice(i + 1) };
 }

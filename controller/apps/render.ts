@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
+import { isPlainObject } from '../runtime/merge-patch.ts';
 import { isWithin, resolveWithin } from './safe-path.ts';
 
 const run = promisify(execFile);
@@ -38,6 +39,7 @@ export async function render(
     throw new RenderError(`path ${JSON.stringify(path)} is not a directory`);
   const realRoot = await realpath(root);
   if (KUSTOMIZATION_FILES.some((f) => existsSync(join(dir, f)))) {
+    await checkKustomizeRoots(realRoot, dir, new Set());
     return renderKustomize(dir, relative(realRoot, dir) || '.', opts.kustomize ?? 'kustomize');
   }
   const files = await yamlFiles(realRoot, dir);
@@ -55,7 +57,7 @@ export async function render(
 
 async function yamlFiles(realRoot: string, dir: string): Promise<string[]> {
   const found: string[] = [];
-  const walk = async (d: string): Promise<void> => {
+  const walk = async (d: string, ancestors: Set<string>): Promise<void> => {
     const entries = (await readdir(d, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
     for (const e of entries) {
       if (e.name.startsWith('.')) continue;
@@ -70,12 +72,15 @@ async function yamlFiles(realRoot: string, dir: string): Promise<string[]> {
         const s = await lstat(target);
         isDir = s.isDirectory();
         isFile = s.isFile();
+        if (isDir && ancestors.has(target)) {
+          throw new RenderError(`${relative(realRoot, full)}: symlink makes a loop`);
+        }
       }
-      if (isDir) await walk(full);
+      if (isDir) await walk(full, new Set(ancestors).add(await realpath(full)));
       else if (isFile && /\.(ya?ml|json)$/i.test(e.name)) found.push(full);
     }
   };
-  await walk(dir);
+  await walk(dir, new Set([dir]));
   return found;
 }
 
@@ -90,24 +95,77 @@ export function parseManifests(text: string, file: string): RenderedObject[] {
       const line = err.linePos?.[0]?.line;
       throw new RenderError(`${file}${line ? `:${line}` : ''}: ${err.message.split('\n')[0]}`);
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
-    if (value === null || value === undefined) return;
-    if (typeof value !== 'object' || Array.isArray(value)) {
-      throw new RenderError(
-        `${file}#${i + 1}: a manifest must be a mapping, not ${Array.isArray(value) ? 'a list' : typeof value}`,
-      );
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      // Unresolved aliases and alias bombs surface only here.
+      throw new RenderError(`${file}#${i + 1}: ${(e as Error).message}`, { cause: e });
     }
-    const obj = value as Record<string, unknown>;
+    if (value === null || value === undefined) return;
+    const obj = mapping(value, `${file}#${i + 1}`);
     // A v1 List is a common way to ship several objects in one document.
     if (obj.kind === 'List' && Array.isArray(obj.items)) {
       for (const [j, item] of (obj.items as unknown[]).entries()) {
-        out.push({ object: item as Record<string, unknown>, source: `${file}#${i + 1}.items[${j}]` });
+        const source = `${file}#${i + 1}.items[${j}]`;
+        out.push({ object: mapping(item, source), source });
       }
       return;
     }
     out.push({ object: obj, source: list.length > 1 ? `${file}#${i + 1}` : file });
   });
   return out;
+}
+
+function mapping(value: unknown, source: string): Record<string, unknown> {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value))
+    return value as Record<string, unknown>;
+  const what = value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value;
+  throw new RenderError(`${source}: a manifest must be a mapping, not ${what}`);
+}
+
+/** Fields of a kustomization whose local entries may be directories, each loaded as a new root. */
+const KUSTOMIZE_ROOT_FIELDS = [
+  'resources',
+  'bases',
+  'components',
+  'generators',
+  'transformers',
+  'validators',
+];
+
+/**
+ * kustomize refuses files outside a kustomization's directory but loads bases and
+ * components from any directory; refuse those that leave the repository before running it.
+ * Entries that do not exist locally (remote bases, mistakes) are left to kustomize.
+ */
+async function checkKustomizeRoots(realRoot: string, dir: string, seen: Set<string>): Promise<void> {
+  if (seen.has(dir)) return;
+  seen.add(dir);
+  const file = KUSTOMIZATION_FILES.map((f) => join(dir, f)).find((f) => existsSync(f));
+  if (!file) return;
+  let doc: unknown;
+  try {
+    doc = parse(await readFile(file, 'utf8'));
+  } catch {
+    return; // kustomize reports a broken kustomization itself
+  }
+  if (!isPlainObject(doc)) return;
+  for (const field of KUSTOMIZE_ROOT_FIELDS) {
+    const entries = doc[field];
+    if (!Array.isArray(entries)) continue;
+    for (const entry of entries) {
+      if (typeof entry !== 'string') continue;
+      const target = await realpath(resolve(dir, entry)).catch(() => undefined);
+      if (!target) continue;
+      if (!isWithin(realRoot, target)) {
+        throw new RenderError(
+          `${relative(realRoot, file)}: ${field} entry ${JSON.stringify(entry)} leaves the repository`,
+        );
+      }
+      if ((await stat(target)).isDirectory()) await checkKustomizeRoots(realRoot, target, seen);
+    }
+  }
 }
 
 async function renderKustomize(dir: string, rel: string, binary: string): Promise<RenderedObject[]> {

@@ -11,11 +11,19 @@ describe('hashes', () => {
     expect(safeEncode(1234567890)).toMatch(/^[bcdfghjklmnpqrstvwxz2456789]{10}$/);
   });
   it('is independent of key order, and changes with content and collision count', () => {
-    const a = { metadata: { labels: { app: 'x', tier: 'web' } }, spec: { containers: [{ name: 'c', image: 'i:1' }] } };
-    const b = { spec: { containers: [{ image: 'i:1', name: 'c' }] }, metadata: { labels: { tier: 'web', app: 'x' } } };
+    const a = {
+      metadata: { labels: { app: 'x', tier: 'web' } },
+      spec: { containers: [{ name: 'c', image: 'i:1' }] },
+    };
+    const b = {
+      spec: { containers: [{ image: 'i:1', name: 'c' }] },
+      metadata: { labels: { tier: 'web', app: 'x' } },
+    };
     expect(canonicalJson(a)).toBe(canonicalJson(b));
     expect(podTemplateHash(a)).toBe(podTemplateHash(b));
-    expect(podTemplateHash(a)).not.toBe(podTemplateHash({ ...a, spec: { containers: [{ name: 'c', image: 'i:2' }] } }));
+    expect(podTemplateHash(a)).not.toBe(
+      podTemplateHash({ ...a, spec: { containers: [{ name: 'c', image: 'i:2' }] } }),
+    );
     expect(podTemplateHash(a, 1)).not.toBe(podTemplateHash(a));
   });
 });

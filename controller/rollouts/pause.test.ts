@@ -29,7 +29,10 @@ describe('PauseState', () => {
   });
 
   it('an abort drops every pause and wins over new ones', () => {
-    const p = new PauseState({ pauseConditions: [{ reason: 'BlueGreenPause', startTime: 'x' }], controllerPause: true });
+    const p = new PauseState({
+      pauseConditions: [{ reason: 'BlueGreenPause', startTime: 'x' }],
+      controllerPause: true,
+    });
     p.addPause('InconclusiveAnalysisRun');
     p.requestAbort({ reason: 'AnalysisRunFailed', message: 'boom' });
     expect(p.aborted).toBe(true);

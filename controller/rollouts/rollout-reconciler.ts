@@ -79,7 +79,13 @@ export class RolloutReconciler implements Reconciler<Rollout> {
     const now = this.deps.now?.() ?? new Date();
     const ctx = buildContext(ro, replicaSets.list(), analysisRuns.list());
     rc.log.debug(
-      { rv: ro.metadata.resourceVersion, rs: ctx.allRSs.map((rs) => `${rs.metadata.name}:${rs.spec.replicas}/${rs.status?.replicas ?? 0}/${rs.status?.availableReplicas ?? 0}`) },
+      {
+        rv: ro.metadata.resourceVersion,
+        rs: ctx.allRSs.map(
+          (rs) =>
+            `${rs.metadata.name}:${rs.spec.replicas}/${rs.status?.replicas ?? 0}/${rs.status?.availableReplicas ?? 0}`,
+        ),
+      },
       'reconciling',
     );
     const s = new RolloutSync(ro, ctx, {

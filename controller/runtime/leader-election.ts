@@ -105,12 +105,14 @@ export class LeaderElector {
 
   private async runLoop(): Promise<void> {
     const t = this.timings;
+    // When the lease was last written, by our clock; taken before the request, to err early.
+    let lastRenewAt = 0;
     while (!this.stopped) {
+      lastRenewAt = Date.now();
       if ((await this.attempt(t.renewDeadlineMs)) === 'leading') break;
       await this.pause(jitteredRetry(t));
     }
     if (this.stopped) return;
-    let lastRenewAt = Date.now();
     this.opts.onStartedLeading();
     while (!this.stopped) {
       await this.pause(Math.min(t.retryPeriodMs, renewTimeLeft(lastRenewAt, Date.now(), t)));

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { WorkQueue } from './work-queue.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { KeyBackoff, WorkQueue } from './work-queue.ts';
 
 describe('WorkQueue pause and resume', () => {
   it('collects keys while paused, de-duplicated, and processes them on resume', async () => {
@@ -22,5 +22,247 @@ describe('WorkQueue pause and resume', () => {
     expect(seen.sort()).toEqual(['a', 'b']);
     expect(q.depth).toBe(0);
     await q.shutdown();
+  });
+});
+
+/** A handler whose calls finish only when the test says so. */
+function gated() {
+  const calls: string[] = [];
+  const open = new Map<string, (() => void)[]>();
+  let active = 0;
+  let peak = 0;
+  const handler = (key: string) =>
+    new Promise<void>((resolve) => {
+      calls.push(key);
+      active++;
+      peak = Math.max(peak, active);
+      const list = open.get(key) ?? [];
+      list.push(() => {
+        active--;
+        resolve();
+      });
+      open.set(key, list);
+    });
+  return {
+    calls,
+    handler,
+    get active() {
+      return active;
+    },
+    get peak() {
+      return peak;
+    },
+    /** Finishes the oldest running call for `key`. */
+    finish(key: string) {
+      const done = open.get(key)?.shift();
+      if (!done) throw new Error(`${key} is not running`);
+      done();
+    },
+  };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('WorkQueue', () => {
+  it('processes a key queued several times once', async () => {
+    const g = gated();
+    const q = new WorkQueue({ concurrency: 1, handler: g.handler });
+    q.add('busy');
+    q.add('a');
+    q.add('a');
+    q.add('a');
+    expect(q.depth).toBe(1);
+    g.finish('busy');
+    await settle();
+    g.finish('a');
+    await settle();
+    expect(g.calls).toEqual(['busy', 'a']);
+    await q.shutdown();
+  });
+
+  it('never runs one key twice at once, and runs it again when added during processing', async () => {
+    const g = gated();
+    const q = new WorkQueue({ concurrency: 4, handler: g.handler });
+    q.add('k');
+    await settle();
+    q.add('k');
+    q.add('k');
+    await settle();
+    expect(g.calls).toEqual(['k']);
+    expect(g.active).toBe(1);
+    g.finish('k');
+    await settle();
+    expect(g.calls).toEqual(['k', 'k']);
+    g.finish('k');
+    await settle();
+    expect(g.calls).toEqual(['k', 'k']);
+    expect(g.peak).toBe(1);
+    await q.shutdown();
+  });
+
+  it('runs different keys in parallel up to the concurrency, in the order they came', async () => {
+    const g = gated();
+    const depths: number[] = [];
+    const q = new WorkQueue({ concurrency: 2, handler: g.handler, onDepth: (d) => depths.push(d) });
+    for (const k of ['a', 'b', 'c', 'd']) q.add(k);
+    await settle();
+    expect(g.calls).toEqual(['a', 'b']);
+    expect(q.depth).toBe(2);
+    g.finish('b');
+    await settle();
+    expect(g.calls).toEqual(['a', 'b', 'c']);
+    g.finish('a');
+    g.finish('c');
+    await settle();
+    g.finish('d');
+    await settle();
+    expect(g.peak).toBe(2);
+    expect(q.depth).toBe(0);
+    expect(depths.at(-1)).toBe(0);
+    await q.shutdown();
+  });
+
+  it('keeps going after a handler throws', async () => {
+    const seen: string[] = [];
+    const q = new WorkQueue({
+      concurrency: 1,
+      handler: async (key) => {
+        seen.push(key);
+        if (key === 'bad') throw new Error('boom');
+      },
+    });
+    q.add('bad');
+    q.add('good');
+    await settle();
+    await settle();
+    expect(seen).toEqual(['bad', 'good']);
+    await q.shutdown();
+  });
+
+  it('shutdown waits for running handlers, drops waiting keys and refuses new ones', async () => {
+    const g = gated();
+    const q = new WorkQueue({ concurrency: 1, handler: g.handler });
+    q.add('running');
+    q.add('waiting');
+    await settle();
+    let done = false;
+    const stopped = q.shutdown().then(() => {
+      done = true;
+    });
+    q.add('late');
+    q.addAfter('later', 1);
+    await settle();
+    expect(done).toBe(false);
+    g.finish('running');
+    await stopped;
+    expect(done).toBe(true);
+    expect(g.calls).toEqual(['running']);
+    expect(q.depth).toBe(0);
+  });
+
+  it('shutdown of an idle queue returns at once', async () => {
+    const q = new WorkQueue({ concurrency: 1, handler: async () => {} });
+    await q.shutdown();
+  });
+
+  describe('addAfter', () => {
+    it('adds the key after the delay', async () => {
+      vi.useFakeTimers();
+      try {
+        const seen: string[] = [];
+        const q = new WorkQueue({ concurrency: 1, handler: async (k) => void seen.push(k) });
+        q.addAfter('k', 1_000);
+        await vi.advanceTimersByTimeAsync(999);
+        expect(seen).toEqual([]);
+        await vi.advanceTimersByTimeAsync(1);
+        expect(seen).toEqual(['k']);
+        await q.shutdown();
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it('keeps the earliest deadline per key', async () => {
+      vi.useFakeTimers();
+      try {
+        const seen: string[] = [];
+        const q = new WorkQueue({ concurrency: 1, handler: async (k) => void seen.push(k) });
+        q.addAfter('k', 5_000);
+        q.addAfter('k', 1_000);
+        q.addAfter('k', 3_000);
+        await vi.advanceTimersByTimeAsync(1_000);
+        expect(seen).toEqual(['k']);
+        await vi.advanceTimersByTimeAsync(10_000);
+        expect(seen).toEqual(['k']);
+        await q.shutdown();
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it('is replaced by an immediate add, and a delay of zero adds at once', async () => {
+      vi.useFakeTimers();
+      try {
+        const seen: string[] = [];
+        const q = new WorkQueue({ concurrency: 1, handler: async (k) => void seen.push(k) });
+        q.addAfter('k', 1_000);
+        q.add('k');
+        await vi.advanceTimersByTimeAsync(0);
+        expect(seen).toEqual(['k']);
+        await vi.advanceTimersByTimeAsync(5_000);
+        expect(seen).toEqual(['k']);
+        q.addAfter('z', 0);
+        await vi.advanceTimersByTimeAsync(0);
+        expect(seen).toEqual(['k', 'z']);
+        await q.shutdown();
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it('shutdown cancels pending delays', async () => {
+      vi.useFakeTimers();
+      try {
+        const seen: string[] = [];
+        const q = new WorkQueue({ concurrency: 1, handler: async (k) => void seen.push(k) });
+        q.addAfter('k', 1_000);
+        await q.shutdown();
+        await vi.advanceTimersByTimeAsync(5_000);
+        expect(seen).toEqual([]);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+  });
+});
+
+describe('KeyBackoff', () => {
+  it('doubles per failure with equal jitter, up to the maximum, per key', () => {
+    const b = new KeyBackoff(1_000, 8_000);
+    const random = vi.spyOn(Math, 'random');
+    try {
+      random.mockReturnValue(0);
+      expect([b.next('a'), b.next('a'), b.next('a'), b.next('a'), b.next('a')]).toEqual([
+        500, 1_000, 2_000, 4_000, 4_000,
+      ]);
+      random.mockReturnValue(0.999_999);
+      expect(b.next('b')).toBe(1_000);
+      expect(b.next('a')).toBe(8_000);
+      expect(b.attempts('a')).toBe(6);
+      expect(b.attempts('b')).toBe(1);
+    } finally {
+      random.mockRestore();
+    }
+  });
+
+  it('starts over after reset', () => {
+    const b = new KeyBackoff(100, 1_000);
+    b.next('a');
+    b.next('a');
+    b.reset('a');
+    expect(b.attempts('a')).toBe(0);
+    const first = b.next('a');
+    expect(first).toBeGreaterThanOrEqual(50);
+    expect(first).toBeLessThanOrEqual(100);
   });
 });

@@ -1,75 +1,82 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Application, applicationResource } from '../../controller/api/application.ts';
 import { type GitRepository, gitRepositoryResource } from '../../controller/api/git-repository.ts';
 import { core, type KubeObject } from '../../controller/kube/resources.ts';
 import { createNamespace, deleteNamespace, eventually, testCluster } from '../support/cluster.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
+import { type GitServers, startGitServers } from '../support/git/index.ts';
+import { installSluice, SLUICE_NAMESPACE as NS, serviceAccountKubeconfig } from '../support/install.ts';
 import { applyObject, condition, gitRepository } from '../support/kinds.ts';
 
-const cluster = testCluster();
-const cp = inject('controlPlane');
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const NS = 'sluice-system';
-const SA_USER = `system:serviceaccount:${NS}:sluice-controller`;
-const SA_GROUPS = ['system:serviceaccounts', `system:serviceaccounts:${NS}`, 'system:authenticated'];
+// `kubectl apply -k manifests/` on the test control plane, then the controller itself running
+// as the ServiceAccount it installs: proof that the RBAC is enough (install-rbac.test.ts
+// checks that it is not more).
 
+const cluster = testCluster();
+const configMaps = { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
 let tenantNs: string;
 let workDir: string;
+let git: GitServers;
+let ctl: ControllerProcess;
 
 interface Pod extends KubeObject {
   spec: { nodeName?: string; serviceAccountName?: string };
   status?: { conditions?: { type: string; status: string }[] };
 }
 
-/** Asks the API server whether the controller's ServiceAccount may do something. */
-async function allowed(attrs: {
-  verb: string;
-  resource: string;
-  group?: string;
-  namespace?: string;
-  name?: string;
-  subresource?: string;
-}): Promise<boolean> {
-  const review = await cluster.client.request<{ status: { allowed: boolean } }>({
-    method: 'POST',
-    path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
-    body: {
-      apiVersion: 'authorization.k8s.io/v1',
-      kind: 'SubjectAccessReview',
-      spec: { user: SA_USER, groups: SA_GROUPS, resourceAttributes: { group: '', ...attrs } },
+const cm = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  a: "1"\n`;
+const forbidden = () => ctl.logs.filter((l) => /forbidden/i.test(JSON.stringify(l)));
+
+function application(name: string, path: string, serviceAccountName?: string): Application {
+  return {
+    apiVersion: 'sluice.dev/v1alpha1',
+    kind: 'Application',
+    metadata: { name, namespace: tenantNs },
+    spec: {
+      sourceRef: { kind: 'GitRepository', name: 'repo' },
+      path,
+      interval: '1m',
+      prune: true,
+      serviceAccountName,
     },
-  });
-  return review.status.allowed;
+  };
 }
+
+const readyCondition = async (name: string) =>
+  condition(await cluster.api.get<Application>(applicationResource, tenantNs, name), 'Ready');
 
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'sluice-install-'));
   tenantNs = await createNamespace(cluster.api, 'install');
-  await cluster.kubectl(['apply', '--server-side', '-k', join(repoRoot, 'manifests')]);
+  git = await startGitServers();
+  const repo = await git.createRepo('tenant.git');
+  const work = await git.workTree(repo);
+  await work.commitAndPush(
+    { 'by-default/cm.yaml': cm('by-default'), 'own/cm.yaml': cm('own'), 'nobody/cm.yaml': cm('nobody') },
+    'tenant config',
+    repo.remote('git'),
+  );
+  await applyObject(
+    cluster.api,
+    gitRepositoryResource,
+    gitRepository(tenantNs, 'repo', { url: repo.urls.git }),
+  );
+  await installSluice(cluster);
 });
 
 afterAll(async () => {
+  if (ctl) expect(await ctl.stop('SIGTERM')).toBe(0);
+  await git?.stop();
   await deleteNamespace(cluster.api, tenantNs);
-  // Not `delete -k`: that would take the CRDs from every other test file.
-  await cluster.kubectl(['delete', '--wait=false', '--ignore-not-found', 'namespace', NS]);
-  await cluster.kubectl([
-    'delete',
-    '--ignore-not-found',
-    'clusterrolebinding,clusterrole',
-    'sluice-controller',
-  ]);
   await rm(workDir, { recursive: true, force: true });
 });
 
 describe('kubectl apply -k manifests/', () => {
-  it('installs the namespace, ServiceAccounts, RBAC, Service, PDB and a two-replica Deployment', async () => {
-    const out = await cluster.kubectl([
-      'get',
-      '-n',
-      NS,
+  it('installs the namespace, ServiceAccounts, RBAC, Service, PDB, Deployment and CRDs', async () => {
+    const names = [
       'serviceaccount/sluice-controller',
       'serviceaccount/sluice-applier',
       'service/sluice-controller',
@@ -77,10 +84,9 @@ describe('kubectl apply -k manifests/', () => {
       'role/sluice-controller-leader-election',
       'rolebinding/sluice-controller-leader-election',
       'deployment/sluice-controller',
-      '-o',
-      'name',
-    ]);
-    expect(out.trim().split('\n')).toHaveLength(7);
+    ];
+    const out = await cluster.kubectl(['get', '-n', NS, ...names, '-o', 'name']);
+    expect(out.trim().split('\n')).toHaveLength(names.length);
     await cluster.kubectl(['get', 'clusterrole/sluice-controller', 'clusterrolebinding/sluice-controller']);
     const crds = await cluster.kubectl([
       'get',
@@ -113,39 +119,23 @@ describe('kubectl apply -k manifests/', () => {
 });
 
 describe('the controller running as its ServiceAccount', () => {
-  let ctl: ControllerProcess;
-
   beforeAll(async () => {
-    const token = (
-      await cluster.kubectl(['create', 'token', 'sluice-controller', '-n', NS, '--duration=1h'])
-    ).trim();
-    const kubeconfig = join(workDir, 'sluice-controller.kubeconfig');
-    await writeFile(
-      kubeconfig,
-      `apiVersion: v1
-kind: Config
-clusters:
-  - name: test
-    cluster: { server: '${cp.server}', certificate-authority: '${cp.caCert}' }
-users:
-  - name: sluice-controller
-    user: { token: '${token}' }
-contexts:
-  - name: test
-    context: { cluster: test, user: sluice-controller }
-current-context: test
-`,
-      { mode: 0o600 },
+    const kubeconfig = await serviceAccountKubeconfig(
+      cluster,
+      NS,
+      'sluice-controller',
+      join(workDir, 'sluice-controller.kubeconfig'),
     );
+    // As the Deployment runs it (manifests/deployment.yaml).
     ctl = await startController({
       kubeconfig,
-      args: ['--leader-elect', `--cache-dir=${join(workDir, 'cache')}`],
-      env: { POD_NAMESPACE: NS, POD_NAME: 'install-test' },
+      args: [
+        '--leader-elect',
+        `--cache-dir=${join(workDir, 'cache')}`,
+        `--default-service-account=${NS}/sluice-applier`,
+      ],
+      env: { POD_NAMESPACE: NS, POD_NAME: 'install-test', PATH: `${cluster.binDir}:${process.env.PATH}` },
     });
-  });
-
-  afterAll(async () => {
-    if (ctl) expect(await ctl.stop('SIGTERM')).toBe(0);
   });
 
   it('syncs its caches, takes the Lease and reports ready: the RBAC is enough to start', async () => {
@@ -160,19 +150,13 @@ current-context: test
       'sluice-controller-leader',
     );
     expect(lease.spec.holderIdentity).toBe('install-test');
-    const forbidden = ctl.logs.filter((l) => /forbidden/i.test(JSON.stringify(l)));
-    expect(forbidden).toEqual([]);
+    expect(forbidden()).toEqual([]);
   });
 
-  it('writes status and Events as that ServiceAccount', async () => {
-    await applyObject(
-      cluster.api,
-      gitRepositoryResource,
-      gitRepository(tenantNs, 'unreachable', { url: 'http://127.0.0.1:9/none.git', ref: { branch: 'main' } }),
-    );
+  it('fetches, and writes status and Events', async () => {
     await eventually(async () => {
-      const r = await cluster.api.get<GitRepository>(gitRepositoryResource, tenantNs, 'unreachable');
-      expect(condition(r, 'Ready')?.status).toBe('False');
+      const r = await cluster.api.get<GitRepository>(gitRepositoryResource, tenantNs, 'repo');
+      expect(condition(r, 'Ready')?.status, condition(r, 'Ready')?.message).toBe('True');
     }, 30_000);
     await eventually(async () => {
       const events = await cluster.api.list<KubeObject & { reportingController?: string }>(
@@ -181,78 +165,66 @@ current-context: test
       );
       expect(events.items.some((e) => e.reportingController === 'sluice.dev/controller')).toBe(true);
     }, 30_000);
-    expect(ctl.logs.filter((l) => /forbidden/i.test(JSON.stringify(l)))).toEqual([]);
-  });
-});
-
-describe('the controller RBAC', () => {
-  it('has no wildcard resources or verbs (kubectl auth can-i --list)', async () => {
-    for (const ns of [NS, 'default']) {
-      const out = await cluster.kubectl(['auth', 'can-i', '--list', `--as=${SA_USER}`, '-n', ns]);
-      const rows = out
-        .split('\n')
-        .slice(1)
-        .map((line) => /^(\S*)\s+\[(.*?)\]\s+\[(.*?)\]\s+\[(.*?)\]\s*$/.exec(line))
-        .filter((m): m is RegExpExecArray => m !== null && m[1] !== '');
-      expect(rows.length).toBeGreaterThan(10);
-      for (const [, resource, , , verbs] of rows) {
-        expect(resource, `resource in: ${out}`).not.toMatch(/^\*|\/\*$|^\*\./);
-        expect(verbs, `verbs of ${resource}`).not.toMatch(/(^|\s)\*(\s|$)/);
-      }
-      const secrets = rows.find((r) => r[1] === 'secrets');
-      expect(secrets?.[4]).toBe('get');
-    }
+    expect(forbidden()).toEqual([]);
   });
 
-  it.each([
-    { verb: 'get', resource: 'secrets', namespace: 'default' },
-    { verb: 'impersonate', resource: 'serviceaccounts', namespace: 'default', name: 'deployer' },
-    { verb: 'patch', group: 'sluice.dev', resource: 'rollouts', subresource: 'status', namespace: 'default' },
-    { verb: 'create', group: 'apps', resource: 'replicasets', namespace: 'default' },
-    { verb: 'patch', group: 'apps', resource: 'deployments', namespace: 'default' },
-    { verb: 'patch', group: 'gateway.networking.k8s.io', resource: 'httproutes', namespace: 'default' },
-    { verb: 'create', group: 'events.k8s.io', resource: 'events', namespace: 'default' },
-    { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: NS },
-    {
-      verb: 'update',
-      group: 'coordination.k8s.io',
-      resource: 'leases',
-      namespace: NS,
-      name: 'sluice-controller-leader',
-    },
-  ])('may %j', async (attrs) => {
-    expect(await allowed(attrs)).toBe(true);
+  it('applies as sluice-system/sluice-applier when an Application names no ServiceAccount', async () => {
+    await cluster.kubectl(
+      ['apply', '-f', '-'],
+      `apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: sluice-applier, namespace: ${tenantNs} }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit }
+subjects: [{ kind: ServiceAccount, name: sluice-applier, namespace: ${NS} }]
+`,
+    );
+    await applyObject(cluster.api, applicationResource, application('by-default', 'by-default'));
+    await eventually(async () => {
+      const ready = await readyCondition('by-default');
+      expect(ready?.status, ready?.message).toBe('True');
+    }, 45_000);
+    const live = await cluster.api.get(configMaps, tenantNs, 'by-default');
+    expect(live.metadata.name).toBe('by-default');
+    // Health comes from the controller's own cache of ConfigMaps: readable, no 403 retries.
+    await eventually(async () => {
+      const app = await cluster.api.get<Application>(applicationResource, tenantNs, 'by-default');
+      expect(app.status?.health).toBe('Healthy');
+    }, 30_000);
+    expect(forbidden()).toEqual([]);
   });
 
-  it.each([
-    { verb: 'list', resource: 'secrets', namespace: 'default' },
-    { verb: 'watch', resource: 'secrets', namespace: NS },
-    { verb: 'create', resource: 'secrets', namespace: NS },
-    { verb: 'update', resource: 'secrets', namespace: 'default' },
-    { verb: 'delete', resource: 'secrets', namespace: 'default' },
-    { verb: 'create', resource: 'namespaces' },
-    { verb: 'delete', resource: 'namespaces' },
-    { verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' },
-    { verb: 'escalate', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' },
-    { verb: 'bind', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' },
-    { verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'clusterrolebindings' },
-    { verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'rolebindings', namespace: 'default' },
-    { verb: 'impersonate', resource: 'users' },
-    { verb: 'impersonate', resource: 'groups', name: 'system:masters' },
-    {
-      verb: 'create',
-      resource: 'serviceaccounts',
-      subresource: 'token',
-      namespace: NS,
-      name: 'sluice-applier',
-    },
-    { verb: 'create', resource: 'pods', namespace: 'default' },
-    { verb: 'create', group: 'apps', resource: 'deployments', namespace: 'default' },
-    { verb: 'delete', group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' },
-    { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: 'default' },
-    { verb: 'update', group: 'coordination.k8s.io', resource: 'leases', namespace: NS, name: 'other-lease' },
-    { verb: 'create', group: 'sluice.dev', resource: 'gitrepositories', namespace: 'default' },
-  ])('may not %j', async (attrs) => {
-    expect(await allowed(attrs)).toBe(false);
+  it("applies as the Application's own ServiceAccount, and no further than it may", async () => {
+    await cluster.kubectl(
+      ['apply', '-f', '-'],
+      `apiVersion: v1
+kind: ServiceAccount
+metadata: { name: deployer, namespace: ${tenantNs} }
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: { name: nobody, namespace: ${tenantNs} }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: deployer, namespace: ${tenantNs} }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit }
+subjects: [{ kind: ServiceAccount, name: deployer, namespace: ${tenantNs} }]
+`,
+    );
+    await applyObject(cluster.api, applicationResource, application('own', 'own', 'deployer'));
+    await applyObject(cluster.api, applicationResource, application('nobody', 'nobody', 'nobody'));
+    await eventually(async () => {
+      const ready = await readyCondition('own');
+      expect(ready?.status, ready?.message).toBe('True');
+    }, 45_000);
+    expect((await cluster.api.get(configMaps, tenantNs, 'own')).metadata.name).toBe('own');
+    const refused = await eventually(async () => {
+      const ready = await readyCondition('nobody');
+      expect(ready?.status).toBe('False');
+      expect(ready?.message).toMatch(/forbidden/i);
+      return ready;
+    }, 45_000);
+    expect(refused?.message).toContain(`system:serviceaccount:${tenantNs}:nobody`);
+    expect(await cluster.api.getOrUndefined(configMaps, tenantNs, 'nobody')).toBeUndefined();
   });
 });

@@ -1,16 +1,20 @@
+import { createHmac } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gitRepositoryResource } from '../../controller/api/git-repository.ts';
+import { type GitRepository, gitRepositoryResource } from '../../controller/api/git-repository.ts';
+import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../../controller/api/meta.ts';
 import { core, type KubeObject } from '../../controller/kube/resources.ts';
 import { microTime } from '../../controller/runtime/micro-time.ts';
 import { createNamespace, deleteNamespace, eventually, testCluster } from '../support/cluster.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
-import { applyObject, gitRepository } from '../support/kinds.ts';
+import { applyObject, createSecret, gitRepository } from '../support/kinds.ts';
 
 const cluster = testCluster();
 const LEASE = 'sluice-controller-leader';
+const REPO_URL = 'http://127.0.0.1:9/none.git';
+const WEBHOOK_SECRET = 'leader-election-hook';
 let ns: string;
 let workDir: string;
 const running: ControllerProcess[] = [];
@@ -58,11 +62,12 @@ beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'sluice-leader-'));
   // The Lease lives in POD_NAMESPACE, which the installation creates.
   ns = await createNamespace(cluster.api, 'leader');
+  await createSecret(cluster.api, ns, 'sluice-webhook', { generic: WEBHOOK_SECRET });
   // Something to reconcile: fails to fetch (nothing listens there), which the leader logs.
   await applyObject(
     cluster.api,
     gitRepositoryResource,
-    gitRepository(ns, 'unreachable', { url: 'http://127.0.0.1:9/none.git', ref: { branch: 'main' } }),
+    gitRepository(ns, 'unreachable', { url: REPO_URL, ref: { branch: 'main' } }),
   );
 });
 
@@ -99,6 +104,31 @@ describe('leader election between two replicas', () => {
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(b.logs.filter(reconciled)).toEqual([]);
     expect(b.logs.some(became)).toBe(false);
+  });
+
+  it('hands a push webhook received by the standby to the leader', async () => {
+    const hook = String((await b.waitForLog((l) => l.msg === 'webhook receiver listening')).url);
+    const body = JSON.stringify({ url: REPO_URL, ref: 'refs/heads/main' });
+    const ts = String(Math.floor(Date.now() / 1000));
+    const sig = createHmac('sha256', WEBHOOK_SECRET).update(`${ts}.${body}`).digest('hex');
+    const res = await fetch(`${hook}/hook/generic`, {
+      method: 'POST',
+      body,
+      headers: {
+        'X-Sluice-Timestamp': ts,
+        'X-Sluice-Signature': `sha256=${sig}`,
+        'Content-Type': 'application/json',
+      },
+    });
+    expect(res.status).toBe(202);
+    // The standby records the request on the object; the leader sees it and reconciles.
+    await eventually(async () => {
+      const r = await cluster.api.get<GitRepository>(gitRepositoryResource, ns, 'unreachable');
+      const requested = r.metadata.annotations?.[RECONCILE_REQUESTED_AT_ANNOTATION];
+      expect(requested).toBeDefined();
+      expect(r.status?.lastHandledReconcileAt).toBe(requested);
+    }, 15_000);
+    expect(b.logs.filter(reconciled)).toEqual([]);
   });
 
   it('hands over to the standby when the leader is killed, once the Lease expires', async () => {

@@ -6,7 +6,7 @@ import { type AnalysisPhase, type AnalysisRun, analysisRunResource } from '../..
 import type { Rollout, RolloutSpec } from '../../controller/api/rollout.ts';
 import { rolloutResource } from '../../controller/api/rollout.ts';
 import { core, type KubeObject } from '../../controller/kube/resources.ts';
-import { type TestCluster, eventually } from './cluster.ts';
+import { eventually, type TestCluster } from './cluster.ts';
 
 export const HASH_LABEL = 'rollouts-pod-template-hash';
 
@@ -59,8 +59,14 @@ export class RolloutDriver {
 
   /** `kubectl set image`-like change of the only container's image: a new version. */
   async setImage(name: string, image: string): Promise<void> {
-    await this.kubectl(['patch', 'rollout', name, '--type=json', '-p',
-      JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: image }])]);
+    await this.kubectl([
+      'patch',
+      'rollout',
+      name,
+      '--type=json',
+      '-p',
+      JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: image }]),
+    ]);
   }
 
   kubectl(args: string[], input?: string): Promise<string> {
@@ -69,13 +75,22 @@ export class RolloutDriver {
 
   /** Status patches as the kubectl-argo-rollouts plugin sends them, from plain kubectl. */
   statusPatch(name: string, patch: unknown): Promise<string> {
-    return this.kubectl(['patch', 'rollout', name, '--subresource=status', '--type=merge', '-p', JSON.stringify(patch)]);
+    return this.kubectl([
+      'patch',
+      'rollout',
+      name,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify(patch),
+    ]);
   }
 
   /** `promote`: clear the pause conditions (or unpause, or skip the running step), as the plugin does. */
   async promote(name: string): Promise<void> {
     const ro = await this.get(name);
-    if (ro.spec.paused) await this.kubectl(['patch', 'rollout', name, '--type=merge', '-p', '{"spec":{"paused":false}}']);
+    if (ro.spec.paused)
+      await this.kubectl(['patch', 'rollout', name, '--type=merge', '-p', '{"spec":{"paused":false}}']);
     if ((ro.status?.pauseConditions?.length ?? 0) > 0) {
       await this.statusPatch(name, { status: { pauseConditions: null } });
     } else if (ro.spec.strategy.canary) {
@@ -98,17 +113,19 @@ export class RolloutDriver {
   }
 
   /** Waits until `check` passes against the Rollout, returning it. */
-  waitFor(name: string, check: (ro: Rollout) => void, timeoutMs = 60_000): Promise<Rollout> {
+  waitFor(name: string, check: (ro: Rollout) => void | Promise<void>, timeoutMs = 180_000): Promise<Rollout> {
     return eventually(async () => {
       const ro = await this.get(name);
-      check(ro);
+      await check(ro);
       return ro;
     }, timeoutMs);
   }
 
   async replicaSets(name: string): Promise<ReplicaSetLike[]> {
     const list = await this.cluster.api.list<ReplicaSetLike>(core.replicaSets, this.ns);
-    return list.items.filter((rs) => rs.metadata.ownerReferences?.some((o) => o.kind === 'Rollout' && o.name === name));
+    return list.items.filter((rs) =>
+      rs.metadata.ownerReferences?.some((o) => o.kind === 'Rollout' && o.name === name),
+    );
   }
 
   /** spec.replicas and available pods of the ReplicaSet of each pod-template-hash. */
@@ -133,7 +150,7 @@ export class RolloutDriver {
       .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''));
   }
 
-  waitForRun(name: string, runName: (n: string) => boolean, timeoutMs = 60_000): Promise<AnalysisRun> {
+  waitForRun(name: string, runName: (n: string) => boolean, timeoutMs = 180_000): Promise<AnalysisRun> {
     return eventually(async () => {
       const run = (await this.runs(name)).find((r) => runName(r.metadata.name));
       expect(run, 'AnalysisRun').toBeDefined();

@@ -55,6 +55,24 @@ describe('manifests/rbac.yaml', () => {
     expect(secretRules.flatMap((r) => r.verbs)).toEqual(['get']);
   });
 
+  it('aggregates the controller role from labelled roles only', () => {
+    const all = docs('manifests/rbac.yaml') as (Doc & {
+      aggregationRule?: { clusterRoleSelectors: { matchLabels: Record<string, string> }[] };
+      metadata: { labels?: Record<string, string> };
+    })[];
+    const main = all.find((d) => d.kind === 'ClusterRole' && d.metadata.name === 'sluice-controller');
+    expect(main?.rules).toBeUndefined();
+    const selector = main?.aggregationRule?.clusterRoleSelectors[0]?.matchLabels ?? {};
+    const parts = all.filter(
+      (d) =>
+        d.kind === 'ClusterRole' && Object.entries(selector).every(([k, v]) => d.metadata.labels?.[k] === v),
+    );
+    expect(parts.map((d) => d.metadata.name).sort()).toEqual([
+      'sluice-controller-core',
+      'sluice-controller-read-applied',
+    ]);
+  });
+
   it('impersonates ServiceAccounts only, never users or groups', () => {
     const impersonate = rules.filter((r) => r.verbs.includes('impersonate'));
     expect(impersonate.flatMap((r) => r.resources)).toEqual(['serviceaccounts']);

@@ -9,7 +9,10 @@ const rollout: Rollout = {
   metadata: { name: 'web', namespace: 'shop', uid: 'u1', labels: { team: 'payments' } },
   spec: {
     selector: { matchLabels: { app: 'web' } },
-    template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:2' }] } },
+    template: {
+      metadata: { labels: { app: 'web' } },
+      spec: { containers: [{ name: 'web', image: 'web:2' }] },
+    },
     strategy: { canary: {} },
   },
 };
@@ -33,13 +36,20 @@ const latency: NamedTemplate = {
   },
 };
 
-const build = (templates: NamedTemplate[], args: Argument[] = [
-  { name: 'service', valueFrom: { fieldRef: { fieldPath: "metadata.labels['team']" } } },
-  { name: 'hash', valueFrom: { podTemplateHashValue: 'Latest' } },
-]) =>
+const build = (
+  templates: NamedTemplate[],
+  args: Argument[] = [
+    { name: 'service', valueFrom: { fieldRef: { fieldPath: "metadata.labels['team']" } } },
+    { name: 'hash', valueFrom: { podTemplateHashValue: 'Latest' } },
+  ],
+) =>
   buildAnalysisRun({
     rollout,
-    analysis: { templates: templates.map((t) => ({ templateName: t.name })), args, analysisRunMetadata: { labels: { x: 'y' } } },
+    analysis: {
+      templates: templates.map((t) => ({ templateName: t.name })),
+      args,
+      analysisRunMetadata: { labels: { x: 'y' } },
+    },
     templates,
     slot: { type: 'step', stepIndex: 2 },
     name: 'web-h2-2',
@@ -54,7 +64,12 @@ describe('buildAnalysisRun', () => {
     expect(run.metadata).toMatchObject({
       name: 'web-h2-2',
       namespace: 'shop',
-      labels: { x: 'y', 'rollouts-pod-template-hash': 'h2', 'sluice.dev/analysis-type': 'step', 'sluice.dev/step-index': '2' },
+      labels: {
+        x: 'y',
+        'rollouts-pod-template-hash': 'h2',
+        'sluice.dev/analysis-type': 'step',
+        'sluice.dev/step-index': '2',
+      },
       annotations: { 'sluice.dev/rollout-revision': '3' },
       ownerReferences: [{ kind: 'Rollout', name: 'web', uid: 'u1', controller: true }],
     });
@@ -69,11 +84,17 @@ describe('buildAnalysisRun', () => {
   });
 
   it('keeps a secret reference as a reference', () => {
-    const run = build([errors], [
-      { name: 'service', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
-      { name: 'hash', valueFrom: { podTemplateHashValue: 'Stable' } },
-    ]);
-    expect(run.spec.args?.[0]).toEqual({ name: 'service', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } });
+    const run = build(
+      [errors],
+      [
+        { name: 'service', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
+        { name: 'hash', valueFrom: { podTemplateHashValue: 'Stable' } },
+      ],
+    );
+    expect(run.spec.args?.[0]).toEqual({
+      name: 'service',
+      valueFrom: { secretKeyRef: { name: 's', key: 'k' } },
+    });
     expect(run.spec.args?.[1]).toEqual({ name: 'hash', value: 'h1' });
   });
 
@@ -83,7 +104,9 @@ describe('buildAnalysisRun', () => {
   });
 
   it('refuses the same metric in two templates', () => {
-    expect(() => build([errors, { ...errors, name: 'again' }])).toThrow(/metric "error-rate" is defined by both/);
+    expect(() => build([errors, { ...errors, name: 'again' }])).toThrow(
+      /metric "error-rate" is defined by both/,
+    );
   });
 
   it('reads fields of the Rollout by path', () => {

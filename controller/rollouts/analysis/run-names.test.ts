@@ -20,11 +20,21 @@ describe('AnalysisRun names', () => {
 
   it('keep the run status recorded, so a restart finds the same run', () => {
     const recorded = { name: 'web-abc-2', status: 'Running' as const };
-    expect(runNameForSlot({ base: 'web-abc-2', recorded, recordedPhase: 'Running', resumedFromInconclusive: false })).toBe(
-      'web-abc-2',
-    );
     expect(
-      runNameForSlot({ base: 'web-abc-2-xyz', recorded, recordedPhase: 'Failed', resumedFromInconclusive: false }),
+      runNameForSlot({
+        base: 'web-abc-2',
+        recorded,
+        recordedPhase: 'Running',
+        resumedFromInconclusive: false,
+      }),
+    ).toBe('web-abc-2');
+    expect(
+      runNameForSlot({
+        base: 'web-abc-2-xyz',
+        recorded,
+        recordedPhase: 'Failed',
+        resumedFromInconclusive: false,
+      }),
     ).toBe('web-abc-2-xyz');
   });
 

@@ -33,7 +33,9 @@ describe('AnalysisRun verdicts', () => {
       ],
     });
     expect(decidingMetric(r)).toEqual({ name: 'error-rate', phase: 'Failed', value: '0.12' });
-    expect(describeRun(r, 'step 2')).toBe('step 2 analysis web-h2-1 Failed: metric "error-rate" failed with value 0.12');
+    expect(describeRun(r, 'step 2')).toBe(
+      'step 2 analysis web-h2-1 Failed: metric "error-rate" failed with value 0.12',
+    );
   });
 
   it('ignores dry-run metrics and falls back to the run message', () => {

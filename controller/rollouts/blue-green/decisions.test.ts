@@ -69,10 +69,15 @@ describe('blue-green decisions', () => {
     const pause = new PauseState({});
     expect(reconcileBlueGreenPause(input({ autoPromotionEnabled: false, pause }))).toEqual({ holding: true });
     expect(pause.result(now).pauseConditions?.[0]?.reason).toBe('BlueGreenPause');
-    const held = new PauseState({ pauseConditions: [{ reason: 'BlueGreenPause', startTime: '2026-01-01T00:00:00Z' }], controllerPause: true });
+    const held = new PauseState({
+      pauseConditions: [{ reason: 'BlueGreenPause', startTime: '2026-01-01T00:00:00Z' }],
+      controllerPause: true,
+    });
     expect(reconcileBlueGreenPause(input({ autoPromotionEnabled: false, pause: held })).holding).toBe(true);
     const resumed = new PauseState({ controllerPause: true });
-    expect(reconcileBlueGreenPause(input({ autoPromotionEnabled: false, pause: resumed })).holding).toBe(false);
+    expect(reconcileBlueGreenPause(input({ autoPromotionEnabled: false, pause: resumed })).holding).toBe(
+      false,
+    );
   });
 
   it('autoPromotionSeconds promotes by itself after the time', () => {
@@ -82,7 +87,10 @@ describe('blue-green decisions', () => {
       holding: true,
       requeueAfterMs: 30_000,
     });
-    const due = new PauseState({ pauseConditions: [{ ...start, startTime: '2026-01-01T00:00:00Z' }], controllerPause: true });
+    const due = new PauseState({
+      pauseConditions: [{ ...start, startTime: '2026-01-01T00:00:00Z' }],
+      controllerPause: true,
+    });
     expect(reconcileBlueGreenPause(input({ autoPromotionSeconds: 60, pause: due })).holding).toBe(false);
     expect(due.result(now).pauseConditions).toBeUndefined();
   });
@@ -92,7 +100,9 @@ describe('blue-green decisions', () => {
     expect(promotionReason(input(), 'h1')).toBeUndefined();
     expect(promotionReason(input(), 'h2')).toBe('Completed blue-green update');
     expect(promotionReason(input({ hasPost: true, postPhase: 'Running' }), 'h2')).toBeUndefined();
-    expect(promotionReason(input({ hasPost: true, postPhase: 'Successful' }), 'h2')).toBe('Completed blue-green update');
+    expect(promotionReason(input({ hasPost: true, postPhase: 'Successful' }), 'h2')).toBe(
+      'Completed blue-green update',
+    );
     expect(promotionReason(input({ pause: new PauseState({ abort: true }) }), 'h2')).toBeUndefined();
   });
 

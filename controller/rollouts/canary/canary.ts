@@ -240,7 +240,7 @@ async function reconcileTraffic(s: RolloutSync, t: TrafficInput): Promise<boolea
     const all = [t.newView, t.stableView, ...t.olderViews];
     weight = t.fullyPromoted ? 0 : replicaRatioWeight(t.newView.availableReplicas, sumAvailable(all));
   }
-  if (previous?.canary?.weight !== weight && (router || previous)) {
+  if (router && previous?.canary?.weight !== weight) {
     s.event(
       'Normal',
       'TrafficWeightUpdated',

@@ -70,10 +70,17 @@ describe('planCanaryScale', () => {
   });
 
   it('keeps the canary of an aborted, routed update for abortScaleDownDelaySeconds', () => {
-    const first = planCanaryScale(input({ trafficRouted: true, aborted: true, weight: 0, newRS: view('new', 2) }));
+    const first = planCanaryScale(
+      input({ trafficRouted: true, aborted: true, weight: 0, newRS: view('new', 2) }),
+    );
     expect(first.actions).toEqual([{ name: 'new', deadline: '2026-01-01T00:00:30Z' }]);
     const waiting = planCanaryScale(
-      input({ trafficRouted: true, aborted: true, weight: 0, newRS: view('new', 2, 2, { deadline: '2026-01-01T00:00:10Z' }) }),
+      input({
+        trafficRouted: true,
+        aborted: true,
+        weight: 0,
+        newRS: view('new', 2, 2, { deadline: '2026-01-01T00:00:10Z' }),
+      }),
     );
     expect(waiting.actions).toEqual([]);
     expect(waiting.requeueAfterMs).toBe(10_000);
@@ -88,13 +95,21 @@ describe('planCanaryScale', () => {
     );
     expect(due.actions).toEqual([{ name: 'new', replicas: 0 }]);
     const kept = planCanaryScale(
-      input({ trafficRouted: true, aborted: true, weight: 0, abortScaleDownDelaySeconds: 0, newRS: view('new', 2) }),
+      input({
+        trafficRouted: true,
+        aborted: true,
+        weight: 0,
+        abortScaleDownDelaySeconds: 0,
+        newRS: view('new', 2),
+      }),
     );
     expect(kept.actions).toEqual([]);
   });
 
   it('drops a leftover deadline from the stable or new ReplicaSet', () => {
-    const plan = planCanaryScale(input({ stableRS: view('stable', 3, 3, { deadline: '2026-01-01T00:10:00Z' }) }));
+    const plan = planCanaryScale(
+      input({ stableRS: view('stable', 3, 3, { deadline: '2026-01-01T00:10:00Z' }) }),
+    );
     expect(plan.actions).toEqual([{ name: 'stable', deadline: null }]);
   });
 

@@ -41,11 +41,16 @@ describe('canary step machine', () => {
 
   it('pauses at a pause step, then continues when a person clears the pause', () => {
     const first = new PauseState({});
-    expect(reconcilePauseStep({ steps, index: 1, specPaused: false, promoteFull: false, pause: first, now })).toEqual({});
+    expect(
+      reconcilePauseStep({ steps, index: 1, specPaused: false, promoteFull: false, pause: first, now }),
+    ).toEqual({});
     expect(first.result(now).pauseConditions?.[0]?.reason).toBe('CanaryPauseStep');
     expect(decideCanaryProgress(input({ index: 1, pause: first })).index).toBe(1);
 
-    const paused = new PauseState({ pauseConditions: [cond('CanaryPauseStep', '2026-01-01T00:00:00Z')], controllerPause: true });
+    const paused = new PauseState({
+      pauseConditions: [cond('CanaryPauseStep', '2026-01-01T00:00:00Z')],
+      controllerPause: true,
+    });
     expect(decideCanaryProgress(input({ index: 1, pause: paused })).index).toBe(1);
 
     const resumed = new PauseState({ controllerPause: true });
@@ -55,12 +60,20 @@ describe('canary step machine', () => {
   });
 
   it('ends a timed pause when its time has come, and says when to look again before', () => {
-    const early = new PauseState({ pauseConditions: [cond('CanaryPauseStep', '2026-01-01T00:00:30Z')], controllerPause: true });
-    expect(reconcilePauseStep({ steps, index: 3, specPaused: false, promoteFull: false, pause: early, now })).toEqual({
+    const early = new PauseState({
+      pauseConditions: [cond('CanaryPauseStep', '2026-01-01T00:00:30Z')],
+      controllerPause: true,
+    });
+    expect(
+      reconcilePauseStep({ steps, index: 3, specPaused: false, promoteFull: false, pause: early, now }),
+    ).toEqual({
       requeueAfterMs: 30_000,
     });
     expect(decideCanaryProgress(input({ index: 3, pause: early })).index).toBe(3);
-    const due = new PauseState({ pauseConditions: [cond('CanaryPauseStep', '2026-01-01T00:00:00Z')], controllerPause: true });
+    const due = new PauseState({
+      pauseConditions: [cond('CanaryPauseStep', '2026-01-01T00:00:00Z')],
+      controllerPause: true,
+    });
     const progress = decideCanaryProgress(input({ index: 3, pause: due }));
     expect(progress.index).toBe(4);
     expect(due.result(now).pauseConditions).toBeUndefined();
@@ -74,16 +87,18 @@ describe('canary step machine', () => {
 
   it('promotes when every step is done and the new version is fully available', () => {
     expect(decideCanaryProgress(input({ index: 4 })).promote).toBeUndefined();
-    expect(decideCanaryProgress(input({ index: 4, newFullyAvailable: true })).promote).toBe('Completed all 4 canary steps');
+    expect(decideCanaryProgress(input({ index: 4, newFullyAvailable: true })).promote).toBe(
+      'Completed all 4 canary steps',
+    );
     expect(decideCanaryProgress(input({ hasStable: false })).promote).toBe('Initial deploy');
   });
 
   it('on promote --full, skips every step and promotes once available', () => {
     const pause = new PauseState({ pauseConditions: [cond('CanaryPauseStep', 'x')], controllerPause: true });
     expect(decideCanaryProgress(input({ index: 1, promoteFull: true, pause })).index).toBe(4);
-    expect(decideCanaryProgress(input({ index: 1, promoteFull: true, newFullyAvailable: true })).promote).toBe(
-      'Full promotion requested',
-    );
+    expect(
+      decideCanaryProgress(input({ index: 1, promoteFull: true, newFullyAvailable: true })).promote,
+    ).toBe('Full promotion requested');
   });
 
   it('an abort goes back to the first step and never promotes', () => {
@@ -94,7 +109,9 @@ describe('canary step machine', () => {
   it('stands still while spec.paused', () => {
     expect(decideCanaryProgress(input({ specPaused: true })).index).toBe(0);
     const pause = new PauseState({});
-    expect(reconcilePauseStep({ steps, index: 1, specPaused: true, promoteFull: false, pause, now })).toEqual({});
+    expect(reconcilePauseStep({ steps, index: 1, specPaused: true, promoteFull: false, pause, now })).toEqual(
+      {},
+    );
     expect(pause.addsPause).toBe(false);
   });
 

@@ -47,7 +47,9 @@ describe('canary steps', () => {
     expect(activeCanaryScale(steps, 6, routed)).toBeUndefined();
     expect(activeCanaryScale(steps, 3, { ...routed, trafficRouted: false })).toBeUndefined();
     expect(activeCanaryScale(steps, 3, { ...routed, aborted: true })).toBeUndefined();
-    expect(activeCanaryScale(steps, 3, { ...routed, aborted: true, keepCanaryOnAbort: true })).toEqual({ replicas: 3 });
+    expect(activeCanaryScale(steps, 3, { ...routed, aborted: true, keepCanaryOnAbort: true })).toEqual({
+      replicas: 3,
+    });
   });
 
   it('reads pause durations as seconds or duration strings', () => {

@@ -22,7 +22,10 @@ describe('desiredWeight', () => {
     expect(desiredWeight(base)).toEqual({ weight: 40, removeManagedRoutes: false });
   });
   it('keeps the previous weight while the canary scales up', () => {
-    expect(desiredWeight({ ...base, atDesiredReplicas: false })).toEqual({ weight: 10, removeManagedRoutes: false });
+    expect(desiredWeight({ ...base, atDesiredReplicas: false })).toEqual({
+      weight: 10,
+      removeManagedRoutes: false,
+    });
   });
   it('sends nothing to a canary with no available pod', () => {
     expect(desiredWeight({ ...base, newAvailable: 0 }).weight).toBe(0);
@@ -32,7 +35,13 @@ describe('desiredWeight', () => {
     expect(desiredWeight({ ...base, aborted: true })).toEqual({ weight: 0, removeManagedRoutes: true });
   });
   it('with dynamic stable scaling, an abort hands traffic back as stable pods come up', () => {
-    const d = desiredWeight({ ...base, aborted: true, dynamicStableScale: true, stableAvailable: 7, currentWeight: 40 });
+    const d = desiredWeight({
+      ...base,
+      aborted: true,
+      dynamicStableScale: true,
+      stableAvailable: 7,
+      currentWeight: 40,
+    });
     expect(d).toEqual({ weight: 30, removeManagedRoutes: false });
   });
   it('after the last step, all traffic goes to the canary until it is promoted', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Rollout, RolloutStatus } from '../../api/rollout.ts';
-import { computeConditions, type ConditionsInput, progressDeadline } from './conditions.ts';
+import { type ConditionsInput, computeConditions, progressDeadline } from './conditions.ts';
 import { computePhase } from './phase.ts';
 
 const now = new Date('2026-01-01T00:10:00Z');
@@ -28,15 +28,27 @@ describe('phase and message', () => {
     });
   });
   it('is Paused with what the pause waits for', () => {
-    const status = { ...healthy, currentPodHash: 'h2', pauseConditions: [{ reason: 'CanaryPauseStep' as const, startTime: 'x' }] };
+    const status = {
+      ...healthy,
+      currentPodHash: 'h2',
+      pauseConditions: [{ reason: 'CanaryPauseStep' as const, startTime: 'x' }],
+    };
     expect(
-      computePhase({ rollout: rollout(), status, pauseDetail: { CanaryPauseStep: 'paused at step 2/3 until promoted' } }),
+      computePhase({
+        rollout: rollout(),
+        status,
+        pauseDetail: { CanaryPauseStep: 'paused at step 2/3 until promoted' },
+      }),
     ).toEqual({ phase: 'Paused', message: 'CanaryPauseStep: paused at step 2/3 until promoted' });
     expect(computePhase({ rollout: rollout({ paused: true }), status: healthy }).phase).toBe('Paused');
   });
   it('is Degraded when aborted, naming the cause and what to do', () => {
     const status = { ...healthy, currentPodHash: 'h2', abort: true };
-    const p = computePhase({ rollout: rollout(), status, abortMessage: 'metric "errors" failed with value 0.2' });
+    const p = computePhase({
+      rollout: rollout(),
+      status,
+      abortMessage: 'metric "errors" failed with value 0.2',
+    });
     expect(p.phase).toBe('Degraded');
     expect(p.message).toContain('metric "errors" failed with value 0.2');
     expect(p.message).toContain('Stable h1 keeps serving');
@@ -47,7 +59,9 @@ describe('phase and message', () => {
     const status = { ...healthy, currentPodHash: 'h2', blueGreen: { activeSelector: 'h1' } };
     expect(computePhase({ rollout: ro, status }).message).toBe('active service cutover pending');
     const switched = { ...status, blueGreen: { activeSelector: 'h2' } };
-    expect(computePhase({ rollout: ro, status: switched }).message).toBe('waiting for post-promotion analysis to complete');
+    expect(computePhase({ rollout: ro, status: switched }).message).toBe(
+      'waiting for post-promotion analysis to complete',
+    );
   });
 });
 
@@ -63,7 +77,8 @@ describe('conditions', () => {
     available: true,
     newRSName: 'web-h1',
   };
-  const byType = (list: ReturnType<typeof computeConditions>) => Object.fromEntries(list.map((c) => [c.type, c]));
+  const byType = (list: ReturnType<typeof computeConditions>) =>
+    Object.fromEntries(list.map((c) => [c.type, c]));
 
   it('a healthy rollout is Ready, not Reconciling nor Stalled', () => {
     const c = byType(computeConditions(base));
@@ -78,7 +93,12 @@ describe('conditions', () => {
 
   it('an aborted rollout is Stalled with the reason', () => {
     const c = byType(
-      computeConditions({ ...base, phase: { phase: 'Degraded', message: 'm' }, complete: false, abortMessage: 'boom' }),
+      computeConditions({
+        ...base,
+        phase: { phase: 'Degraded', message: 'm' },
+        complete: false,
+        abortMessage: 'boom',
+      }),
     );
     expect(c.Stalled).toMatchObject({ status: 'True', reason: 'RolloutAborted' });
     expect(c.Progressing).toMatchObject({ status: 'False', reason: 'RolloutAborted', message: 'boom' });
@@ -86,7 +106,9 @@ describe('conditions', () => {
   });
 
   it('a paused rollout is Reconciling and Paused', () => {
-    const c = byType(computeConditions({ ...base, phase: { phase: 'Paused', message: 'p' }, complete: false, paused: true }));
+    const c = byType(
+      computeConditions({ ...base, phase: { phase: 'Paused', message: 'p' }, complete: false, paused: true }),
+    );
     expect(c.Reconciling).toMatchObject({ status: 'True', reason: 'RolloutPaused' });
     expect(c.Paused?.status).toBe('True');
     expect(c.Progressing?.status).toBe('Unknown');
@@ -94,28 +116,67 @@ describe('conditions', () => {
 
   it('moves the Progressing time forward on progress only', () => {
     const earlier = [
-      { type: 'Progressing', status: 'True' as const, reason: 'ReplicaSetUpdated', message: 'm', lastTransitionTime: '2026-01-01T00:00:00Z' },
+      {
+        type: 'Progressing',
+        status: 'True' as const,
+        reason: 'ReplicaSetUpdated',
+        message: 'm',
+        lastTransitionTime: '2026-01-01T00:00:00Z',
+      },
     ];
-    const progressing = { ...base, previous: earlier, complete: false, phase: { phase: 'Progressing' as const, message: 'x' } };
-    expect(byType(computeConditions({ ...progressing, progressed: false })).Progressing?.lastTransitionTime).toBe(
-      '2026-01-01T00:00:00Z',
+    const progressing = {
+      ...base,
+      previous: earlier,
+      complete: false,
+      phase: { phase: 'Progressing' as const, message: 'x' },
+    };
+    expect(
+      byType(computeConditions({ ...progressing, progressed: false })).Progressing?.lastTransitionTime,
+    ).toBe('2026-01-01T00:00:00Z');
+    expect(byType(computeConditions(progressing)).Progressing?.lastTransitionTime).toBe(
+      '2026-01-01T00:10:00Z',
     );
-    expect(byType(computeConditions(progressing)).Progressing?.lastTransitionTime).toBe('2026-01-01T00:10:00Z');
   });
 });
 
 describe('progressDeadline', () => {
   const progressing = (at: string) => [
-    { type: 'Progressing', status: 'True' as const, reason: 'ReplicaSetUpdated', message: 'm', lastTransitionTime: at },
+    {
+      type: 'Progressing',
+      status: 'True' as const,
+      reason: 'ReplicaSetUpdated',
+      message: 'm',
+      lastTransitionTime: at,
+    },
   ];
   it('says how long remains, then that time is up', () => {
-    expect(progressDeadline({ previous: progressing('2026-01-01T00:09:00Z'), deadlineSeconds: 600, now, exempt: false })).toEqual({
+    expect(
+      progressDeadline({
+        previous: progressing('2026-01-01T00:09:00Z'),
+        deadlineSeconds: 600,
+        now,
+        exempt: false,
+      }),
+    ).toEqual({
       remainingMs: 540_000,
     });
-    const late = progressDeadline({ previous: progressing('2026-01-01T00:00:00Z'), deadlineSeconds: 600, now, exempt: false, newRSName: 'web-h2' });
+    const late = progressDeadline({
+      previous: progressing('2026-01-01T00:00:00Z'),
+      deadlineSeconds: 600,
+      now,
+      exempt: false,
+      newRSName: 'web-h2',
+    });
     expect(late.timedOut).toBe('ReplicaSet "web-h2" has timed out progressing (no progress for 600s)');
   });
   it('does not count pauses and analysis', () => {
-    expect(progressDeadline({ previous: progressing('2026-01-01T00:00:00Z'), deadlineSeconds: 600, now, exempt: true })).toEqual({});
+    expect(
+      progressDeadline({
+        previous: progressing('2026-01-01T00:00:00Z'),
+        deadlineSeconds: 600,
+        now,
+        exempt: true,
+      }),
+    ).toEqual({});
   });
 });

@@ -101,7 +101,10 @@ export function normaliseRepoUrl(url: string): string {
   if (scp && !u.includes('://')) u = `ssh://${scp[1] ?? ''}${scp[2]}/${scp[3]}`;
   try {
     const parsed = new URL(u);
-    const path = parsed.pathname.replace(/\/+$/, '').replace(/\.git$/, '');
+    const path = parsed.pathname
+      .replace(/\/{2,}/g, '/')
+      .replace(/\/+$/, '')
+      .replace(/\.git$/, '');
     return `${parsed.hostname.toLowerCase()}${path}`.toLowerCase();
   } catch {
     return u

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { weightPatch, weightsInEffect } from '../weighted-backends.ts';
 import { type HttpRoute, httpRouteSlots } from './http-route.ts';
 
-const target = { rolloutName: 'web', rolloutUid: 'u', namespace: 'shop', stableService: 'web-stable', canaryService: 'web-canary' };
+const target = {
+  rolloutName: 'web',
+  rolloutUid: 'u',
+  namespace: 'shop',
+  stableService: 'web-stable',
+  canaryService: 'web-canary',
+};
 const route: HttpRoute = {
   metadata: { name: 'web', namespace: 'shop' },
   spec: {
@@ -43,7 +49,16 @@ describe('HTTPRoute backend weights', () => {
   it('ignores backends of another kind or namespace', () => {
     const other: HttpRoute = {
       metadata: { name: 'web', namespace: 'shop' },
-      spec: { rules: [{ backendRefs: [{ name: 'web-stable', kind: 'ServiceImport' }, { name: 'web-canary', namespace: 'x' }] }] },
+      spec: {
+        rules: [
+          {
+            backendRefs: [
+              { name: 'web-stable', kind: 'ServiceImport' },
+              { name: 'web-canary', namespace: 'x' },
+            ],
+          },
+        ],
+      },
     };
     expect(httpRouteSlots(other, target)).toEqual([]);
   });

@@ -1,0 +1,166 @@
+// kubectl sluice: a kubectl plugin for Sluice's kinds. Every operation is a patch or an
+// annotation a person could make with kubectl alone; this makes them one short command.
+
+import { readFileSync } from 'node:fs';
+import { KubeConfigError } from '../controller/kube/config.ts';
+import { KubeApiError, KubeConnectionError } from '../controller/kube/errors.ts';
+import { diff, EXIT_DIFF_FAILED } from './diff/diff-command.ts';
+import { CliError, EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
+import { get } from './get/get-command.ts';
+import { type Io, processIo } from './io.ts';
+import { kindAndName } from './kinds.ts';
+import { lint } from './lint/lint-command.ts';
+import { reconcile, setSuspended } from './ops/reconcile-command.ts';
+import { rolloutName, runRolloutOp } from './ops/rollout-command.ts';
+import { allowFlags, type CommandLine, parseCommandLine } from './options.ts';
+import { openSession } from './session.ts';
+
+export const USAGE = `kubectl sluice: operate Sluice Applications, GitRepositories and Rollouts.
+
+Usage:
+  kubectl sluice get app|source|rollout NAME [--watch] [-o json|yaml]
+  kubectl sluice promote [--full] ROLLOUT     clear a pause, skip a step, or (--full) skip all
+  kubectl sluice abort ROLLOUT                go back to the stable version
+  kubectl sluice retry ROLLOUT                start an aborted update again
+  kubectl sluice undo ROLLOUT [--to-revision N]   roll back to an earlier pod template
+  kubectl sluice pause ROLLOUT | resume ROLLOUT   set or clear spec.paused
+  kubectl sluice reconcile app|source NAME [--with-source] [--timeout 5m]
+  kubectl sluice suspend app|source NAME | resume app|source NAME [--timeout 5m]
+  kubectl sluice diff app NAME [--kustomize PATH]  what the next sync would change
+  kubectl sluice lint FILE|DIR|- ...           check manifests offline against the CRDs
+  kubectl sluice version
+
+Flags:
+  -n, --namespace NS     namespace (default: the context's, else "default")
+      --context NAME     kubeconfig context
+      --kubeconfig PATH  kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)
+  -o, --output FORMAT    json or yaml
+  -h, --help             this help
+
+Exit codes: 0 success, 1 error (diff: differences found; lint: problems found),
+2 usage error (diff: the diff could not be made).
+`;
+
+const ROLLOUT_OPS = new Set(['promote', 'abort', 'retry', 'undo', 'pause']);
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+async function dispatch(line: CommandLine, io: Io): Promise<number> {
+  const { command, args, options } = line;
+  if (options.help || command === 'help' || command === undefined) {
+    if (command === undefined && !options.help) throw new UsageError('a command is required');
+    io.stdout.write(USAGE);
+    return EXIT_OK;
+  }
+  const session = () => openSession(options, io.env);
+  switch (command) {
+    case 'version':
+      allowFlags(line);
+      io.stdout.write(`kubectl-sluice ${version()}\n`);
+      return EXIT_OK;
+    case 'lint':
+      allowFlags(line);
+      return lint(args, options, io);
+    case 'get': {
+      allowFlags(line, 'watch');
+      const [kind, name] = kindAndName(args, ['app', 'source', 'rollout'], command);
+      return get(kind, name, session(), options, io);
+    }
+    case 'diff': {
+      allowFlags(line, 'kustomize');
+      const [kind, name] = kindAndName(args, ['app'], command);
+      try {
+        return await diff(kind, name, session(), options, io);
+      } catch (err) {
+        // Like kubectl diff, any failure exits above 1, which means "differences found".
+        if (err instanceof UsageError || err instanceof CliError) throw err;
+        const message =
+          err instanceof KubeApiError
+            ? `Error from server (${err.reason}): ${err.message}`
+            : (err as Error).message;
+        throw new CliError(message, EXIT_DIFF_FAILED, { cause: err });
+      }
+    }
+    case 'reconcile': {
+      allowFlags(line, 'timeout', 'with-source');
+      const [kind, name] = kindAndName(args, ['app', 'source'], command);
+      return reconcile(kind, name, session(), options, io);
+    }
+    case 'suspend': {
+      allowFlags(line);
+      const [kind, name] = kindAndName(args, ['app', 'source'], command);
+      return setSuspended(kind, name, true, session(), options, io);
+    }
+    case 'resume': {
+      // `resume ROLLOUT` clears spec.paused; `resume app|source NAME` clears spec.suspend.
+      if (
+        args.length >= 2 &&
+        ['app', 'apps', 'application', 'source', 'gitrepository', 'gitrepo'].includes(args[0] ?? '')
+      ) {
+        allowFlags(line, 'timeout');
+        const [kind, name] = kindAndName(args, ['app', 'source'], command);
+        return setSuspended(kind, name, false, session(), options, io);
+      }
+      allowFlags(line);
+      return runRolloutOp('resume', rolloutName(args, command), session(), options, io);
+    }
+    default:
+      if (!ROLLOUT_OPS.has(command)) throw new UsageError(`unknown command "${command}"`);
+      allowFlags(line, ...(command === 'promote' ? ['full'] : command === 'undo' ? ['to-revision'] : []));
+      return runRolloutOp(
+        command === 'promote' && options.full
+          ? 'promote-full'
+          : (command as 'promote' | 'abort' | 'retry' | 'undo' | 'pause'),
+        rolloutName(args, command),
+        session(),
+        options,
+        io,
+      );
+  }
+}
+
+/** Runs one invocation; returns the exit code. Errors go to stderr, as kubectl writes them. */
+export async function run(argv: string[], io: Io): Promise<number> {
+  try {
+    return await dispatch(parseCommandLine(argv), io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`error: ${err.message}\nSee 'kubectl sluice --help' for usage.\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof CliError) {
+      io.stderr.write(`error: ${err.message}\n`);
+      return err.exitCode;
+    }
+    if (err instanceof KubeApiError) {
+      io.stderr.write(`Error from server (${err.reason}): ${err.message}\n`);
+      return EXIT_ERROR;
+    }
+    if (err instanceof KubeConfigError || err instanceof KubeConnectionError) {
+      io.stderr.write(`error: ${err.message}\n`);
+      return EXIT_ERROR;
+    }
+    io.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_ERROR;
+  }
+}
+
+export async function main(): Promise<void> {
+  const abort = new AbortController();
+  // The first Ctrl-C ends a watch or a wait cleanly; a second one exits at once.
+  process.once('SIGINT', () => {
+    abort.abort();
+    process.once('SIGINT', () => process.exit(130));
+  });
+  process.once('SIGTERM', () => abort.abort());
+  const code = await run(process.argv.slice(2), processIo(abort.signal));
+  // Pooled keep-alive connections would hold the process open; exit once output is flushed.
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,81 @@
+// promote, abort, retry, undo, pause and resume of a Rollout: read it, decide the patches
+// (rollout-patches.ts), and write them guarded by resourceVersion so a decision is never made
+// on a Rollout the controller changed meanwhile (a conflict re-reads and decides again).
+
+import { type Rollout, rolloutResource } from '../../controller/api/rollout.ts';
+import { isConflict } from '../../controller/kube/errors.ts';
+import { core } from '../../controller/kube/resources.ts';
+import { isOwnedBy } from '../../controller/rollouts/owner.ts';
+import type { ReplicaSet } from '../../controller/rollouts/replica-sets.ts';
+import { createMergePatch } from '../../controller/runtime/merge-patch.ts';
+import { CliError, EXIT_OK, UsageError } from '../errors.ts';
+import { formatData, type Io } from '../io.ts';
+import type { Options } from '../options.ts';
+import type { Session } from '../session.ts';
+import { PAST_TENSE, type Patch, type RolloutOp, rolloutPatches, undoTemplate } from './rollout-patches.ts';
+
+const ATTEMPTS = 5;
+
+/** `promote web`, `promote rollout web` and `promote rollout/web` all name the Rollout web. */
+export function rolloutName(args: string[], command: string): string {
+  const rest =
+    ['rollout', 'rollouts', 'ro'].includes(args[0] ?? '') && args.length > 1 ? args.slice(1) : args;
+  if (rest.length === 0) throw new UsageError(`${command} needs the name of a Rollout`);
+  if (rest.length > 1) throw new UsageError(`${command} takes one Rollout, got: ${rest.join(' ')}`);
+  return (rest[0] as string).replace(/^(rollouts?|ro)(\.sluice\.dev)?\//, '');
+}
+
+async function decide(
+  op: RolloutOp | 'undo',
+  ro: Rollout,
+  session: Session,
+  options: Options,
+): Promise<{ patches: Patch[]; detail: string }> {
+  if (op !== 'undo') return { patches: rolloutPatches(ro, op), detail: '' };
+  const list = await session.api.list<ReplicaSet>(core.replicaSets, session.namespace);
+  const { revision, template } = undoTemplate(
+    ro,
+    list.items.filter((rs) => isOwnedBy(rs, ro)),
+    options.toRevision,
+  );
+  const change = createMergePatch(ro.spec.template ?? {}, template);
+  if (change === undefined) {
+    throw new CliError(`rollout ${ro.metadata.name} already runs the template of revision ${revision}`);
+  }
+  return {
+    patches: [{ target: 'spec', body: { spec: { template: change } } }],
+    detail: ` to revision ${revision}`,
+  };
+}
+
+export async function runRolloutOp(
+  op: RolloutOp | 'undo',
+  name: string,
+  session: Session,
+  options: Options,
+  io: Io,
+): Promise<number> {
+  const { api, namespace } = session;
+  let result: Rollout | undefined;
+  let detail = '';
+  for (let attempt = 1; ; attempt++) {
+    const ro = await api.get<Rollout>(rolloutResource, namespace, name);
+    const decision = await decide(op, ro, session, options);
+    detail = decision.detail;
+    let resourceVersion = ro.metadata.resourceVersion;
+    try {
+      for (const patch of decision.patches) {
+        const body = { ...patch.body, metadata: { resourceVersion } };
+        const sub = patch.target === 'status' ? 'status' : undefined;
+        result = await api.mergePatch<Rollout>(rolloutResource, namespace, name, body, sub);
+        resourceVersion = result.metadata.resourceVersion;
+      }
+      break;
+    } catch (err) {
+      if (!isConflict(err) || attempt >= ATTEMPTS) throw err;
+    }
+  }
+  if (options.output && result) io.stdout.write(formatData(result, options.output));
+  else io.stdout.write(`rollout.sluice.dev/${name} ${PAST_TENSE[op]}${detail}\n`);
+  return EXIT_OK;
+}
