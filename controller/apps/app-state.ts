@@ -34,6 +34,8 @@ interface Tracked {
   /** What the API server returned for the fields we manage, after our last apply. */
   applied: unknown;
   resourceVersion: string | undefined;
+  /** The live resourceVersion last found equal to `applied`: unchanged since, no compare. */
+  verified: string | undefined;
 }
 
 interface Applied {
@@ -87,7 +89,14 @@ export class AppState {
       const shape = managedShape(o.object);
       const rv = response.metadata.resourceVersion;
       if (before.get(o.id) !== rv) changedIds.push(o.id);
-      tracked.push({ desired: o, rt, shape, applied: project(response, shape), resourceVersion: rv });
+      tracked.push({
+        desired: o,
+        rt,
+        shape,
+        applied: project(response, shape),
+        resourceVersion: rv,
+        verified: rv,
+      });
       this.managed.watch(rt);
     }
     const keep = new Set(desired.map((o) => o.id));
@@ -109,7 +118,12 @@ export class AppState {
     const drifted = state.objects.filter((t) => {
       const live = this.managed.get(t.rt, t.desired.namespace, t.desired.name);
       if (!live.synced) return false;
-      return !live.object || !deepEqual(project(live.object, t.shape), t.applied);
+      if (!live.object) return true;
+      const rv = live.object.metadata.resourceVersion;
+      if (rv !== undefined && rv === t.verified) return false;
+      if (!deepEqual(project(live.object, t.shape), t.applied)) return true;
+      t.verified = rv;
+      return false;
     });
     if (drifted.length > 0) {
       const responses = await applyAll(
@@ -120,6 +134,7 @@ export class AppState {
         const response = responses.get(t.desired.id) as KubeObject;
         t.applied = project(response, t.shape);
         t.resourceVersion = response.metadata.resourceVersion;
+        t.verified = t.resourceVersion;
         report.changedIds.push(t.desired.id);
       }
       report.changed = drifted.length;

@@ -23,8 +23,8 @@ import type { AppState, DriftReport } from './app-state.ts';
 import { aggregateHealth } from './health.ts';
 import { ManifestError } from './manifest.ts';
 import { RenderError } from './render.ts';
-import { PathEscapeError } from './safe-path.ts';
 import type { RestMapper } from './rest-mapper.ts';
+import { PathEscapeError } from './safe-path.ts';
 import { SyncError } from './sync.ts';
 
 const HISTORY_LIMIT = 10;

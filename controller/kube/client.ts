@@ -64,11 +64,39 @@ export class KubeClient {
     return res;
   }
 
+  private agents = new Map<string, https.Agent>();
+
+  private agentFor(o: https.RequestOptions): https.Agent {
+    const key = [o.ca, o.cert, o.key, o.pfx, o.rejectUnauthorized, o.servername]
+      .map((v) => (v === undefined ? '' : String(v)))
+      .join('|');
+    let agent = this.agents.get(key);
+    if (!agent) {
+      if (this.agents.size > 4) this.agents.clear();
+      agent = new https.Agent({
+        keepAlive: true,
+        maxSockets: 64,
+        maxFreeSockets: 16,
+        ...(o.ca !== undefined ? { ca: o.ca } : {}),
+        ...(o.cert !== undefined ? { cert: o.cert } : {}),
+        ...(o.key !== undefined ? { key: o.key } : {}),
+        ...(o.pfx !== undefined ? { pfx: o.pfx } : {}),
+        ...(o.passphrase !== undefined ? { passphrase: o.passphrase } : {}),
+        ...(o.rejectUnauthorized !== undefined ? { rejectUnauthorized: o.rejectUnauthorized } : {}),
+        ...(o.servername !== undefined ? { servername: o.servername } : {}),
+      });
+      this.agents.set(key, agent);
+    }
+    return agent;
+  }
+
   private async send(opts: RequestOptions): Promise<http.IncomingMessage> {
     const reqOpts: https.RequestOptions = { headers: {} };
-    // Re-applied per request so rotated tokens and exec credentials are picked up; the
-    // agent is cached by client-node, so connections are still reused.
+    // Re-applied per request so rotated tokens and exec credentials are picked up.
     await this.config.applyToHTTPSOptions(reqOpts);
+    // client-node's agent does not keep connections alive, so every request would pay a
+    // TLS handshake; ours does, and is keyed by the TLS material so rotation still works.
+    reqOpts.agent = this.agentFor(reqOpts);
     const url = new URL(opts.path, this.server);
     for (const [k, v] of Object.entries(opts.query ?? {})) {
       if (v !== undefined) url.searchParams.set(k, String(v));

@@ -27,7 +27,11 @@ export async function startBench(controllerArgs: string[] = []): Promise<Bench> 
   const cp = await startControlPlane({ log: (m) => process.stderr.write(`[control-plane] ${m}\n`) });
   const api = new ObjectApi(new KubeClient(loadKubeConfig({ kubeconfig: cp.kubeconfig })));
   const git = await startGitServers();
-  await api.create(core.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'sluice-system' } });
+  await api.create(core.namespaces, {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'sluice-system' },
+  });
   await api.apply(core.secrets, {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -36,7 +40,11 @@ export async function startBench(controllerArgs: string[] = []): Promise<Bench> 
   });
   const ctl = await startController({
     kubeconfig: cp.kubeconfig,
-    args: [`--cache-dir=${git.rootDir}/cache`, '--webhook-secret=sluice-system/sluice-webhook', ...controllerArgs],
+    args: [
+      `--cache-dir=${git.rootDir}/cache`,
+      '--webhook-secret=sluice-system/sluice-webhook',
+      ...controllerArgs,
+    ],
     env: { PATH: `${cp.binDir}:${process.env.PATH}`, LOG_LEVEL: 'info' },
   });
   const webhookUrl = await controllerWebhookUrl(ctl);
@@ -56,10 +64,8 @@ export async function startBench(controllerArgs: string[] = []): Promise<Bench> 
 }
 
 async function controllerWebhookUrl(ctl: ControllerProcess): Promise<string> {
-  // With LOG_LEVEL=warn the listening line is not logged; ask the probe server's sibling.
-  const line = ctl.logs.find((l) => l.msg === 'webhook receiver listening');
-  if (line) return String(line.url);
-  throw new Error('webhook receiver address not logged');
+  const line = await ctl.waitForLog((l) => l.msg === 'webhook receiver listening');
+  return String(line.url);
 }
 
 export function signedPush(url: string, body: Record<string, unknown>): Promise<Response> {
@@ -69,7 +75,11 @@ export function signedPush(url: string, body: Record<string, unknown>): Promise<
   return fetch(`${url}/hook/generic`, {
     method: 'POST',
     body: text,
-    headers: { 'Content-Type': 'application/json', 'X-Sluice-Timestamp': ts, 'X-Sluice-Signature': `sha256=${sig}` },
+    headers: {
+      'Content-Type': 'application/json',
+      'X-Sluice-Timestamp': ts,
+      'X-Sluice-Signature': `sha256=${sig}`,
+    },
   });
 }
 
@@ -102,7 +112,11 @@ export function percentile(values: number[], p: number): number {
   return sorted[i] ?? Number.NaN;
 }
 
-export async function until<T>(fn: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 20): Promise<T> {
+export async function until<T>(
+  fn: () => Promise<T | undefined>,
+  timeoutMs: number,
+  intervalMs = 20,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const v = await fn().catch(() => undefined);
