@@ -8,7 +8,7 @@ import { diff, EXIT_DIFF_FAILED } from './diff/diff-command.ts';
 import { CliError, EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
 import { get } from './get/get-command.ts';
 import { type Io, processIo } from './io.ts';
-import { kindAndName } from './kinds.ts';
+import { kindAndName, kindOf } from './kinds.ts';
 import { lint } from './lint/lint-command.ts';
 import { reconcile, setSuspended } from './ops/reconcile-command.ts';
 import { rolloutName, runRolloutOp } from './ops/rollout-command.ts';
@@ -98,10 +98,8 @@ async function dispatch(line: CommandLine, io: Io): Promise<number> {
     }
     case 'resume': {
       // `resume ROLLOUT` clears spec.paused; `resume app|source NAME` clears spec.suspend.
-      if (
-        args.length >= 2 &&
-        ['app', 'apps', 'application', 'source', 'gitrepository', 'gitrepo'].includes(args[0] ?? '')
-      ) {
+      const target = kindOf(args[0]?.split('/')[0]);
+      if (target === 'app' || target === 'source') {
         allowFlags(line, 'timeout');
         const [kind, name] = kindAndName(args, ['app', 'source'], command);
         return setSuspended(kind, name, false, session(), options, io);

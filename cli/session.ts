@@ -4,6 +4,7 @@
 import { KubeClient } from '../controller/kube/client.ts';
 import { loadKubeConfig } from '../controller/kube/config.ts';
 import { ObjectApi } from '../controller/kube/objects.ts';
+import { CliError } from './errors.ts';
 import type { Options } from './options.ts';
 
 export interface Session {
@@ -13,7 +14,14 @@ export interface Session {
 }
 
 export function openSession(options: Options, env: NodeJS.ProcessEnv): Session {
-  const config = loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context, env });
+  const config = loadKubeConfig({ kubeconfig: options.kubeconfig, env });
+  if (options.context) {
+    // Checked here so a typo reads as one, not as "no current cluster".
+    if (!config.getContextObject(options.context)) {
+      throw new CliError(`context "${options.context}" does not exist in the kubeconfig`);
+    }
+    config.setCurrentContext(options.context);
+  }
   const client = new KubeClient(config);
   const contextNamespace = config.getContextObject(config.getCurrentContext())?.namespace;
   return {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Application } from '../../controller/api/application.ts';
 import { type GitRepository, gitRepositoryResource } from '../../controller/api/git-repository.ts';
+import { mapLimit } from '../../controller/apps/concurrency.ts';
 import {
   type DesiredObject,
   PRUNE_ANNOTATION,
@@ -24,6 +25,8 @@ import { GitSource } from '../../controller/sources/git-source.ts';
 import { CliError } from '../errors.ts';
 import type { Session } from '../session.ts';
 import { comparable, maskSecrets, toYaml } from './normalize.ts';
+
+const CONCURRENCY = 16;
 
 export type ChangeAction = 'create' | 'update' | 'prune';
 
@@ -116,8 +119,9 @@ export async function diffApplication(
     });
     const result: AppDiff = { revision, changes: [], unchanged: 0, errors: [] };
     const impersonate = impersonation(app);
-    const outcomes = await Promise.all(
-      desired.map((o) => compare(session, o, types.get(`${o.apiVersion}|${o.kind}`), impersonate)),
+    // As many requests in flight as the controller's sync uses.
+    const outcomes = await mapLimit(desired, CONCURRENCY, (o) =>
+      compare(session, o, types.get(`${o.apiVersion}|${o.kind}`), impersonate),
     );
     for (const outcome of outcomes) {
       if (typeof outcome === 'string') result.errors.push(outcome);

@@ -21,6 +21,7 @@ import { age, fields, renderTree, type TreeNode } from './tree.ts';
 export interface Pod extends KubeObject {
   status?: {
     phase?: string;
+    conditions?: { type: string; status: string }[];
     containerStatuses?: {
       ready?: boolean;
       restartCount?: number;
@@ -165,7 +166,9 @@ function podNode(p: Pod, now: Date): TreeNode {
   const ready = cs.filter((c) => c.ready).length;
   const restarts = cs.reduce((n, c) => n + (c.restartCount ?? 0), 0);
   const waiting = cs.map((c) => c.state?.waiting?.reason).find((r) => r);
-  const status = p.metadata.deletionTimestamp ? 'Terminating' : (waiting ?? p.status?.phase ?? 'Unknown');
+  const notReady = p.status?.conditions?.some((c) => c.type === 'Ready' && c.status !== 'True');
+  const phase = p.status?.phase === 'Running' && notReady ? 'Running (not ready)' : p.status?.phase;
+  const status = p.metadata.deletionTimestamp ? 'Terminating' : (waiting ?? phase ?? 'Unknown');
   const info = `ready ${ready}/${cs.length}${restarts > 0 ? `, restarts ${restarts}` : ''}`;
   return { cells: [p.metadata.name, 'Pod', status, age(p.metadata.creationTimestamp, now), info] };
 }
@@ -196,12 +199,15 @@ function runNode(run: AnalysisRun, now: Date): TreeNode {
 
 function metricNode(m: MetricResult, now: Date): TreeNode {
   const last = m.measurements?.[m.measurements.length - 1];
-  const latest = last
-    ? `latest ${last.value ?? '(no value)'} ${last.phase}${last.finishedAt ? ` ${age(last.finishedAt, now)} ago` : ''}`
-    : 'no measurement yet';
-  const counts = `${m.count ?? 0} measured (✔ ${m.successful ?? 0} ✖ ${m.failed ?? 0} ? ${m.inconclusive ?? 0} ⚠ ${m.error ?? 0})`;
-  const info = [latest, counts, m.dryRun ? 'dry run' : '', last?.message ?? m.message ?? '']
-    .filter((x) => x)
-    .join(', ');
-  return { cells: [m.name, 'Metric', m.phase, '', info] };
+  if (!last) return { cells: [m.name, 'Metric', m.phase, '', m.message ?? 'no measurement yet'] };
+  const when = last.finishedAt ? `, ${age(last.finishedAt, now)} ago` : '';
+  const tally = `✔ ${m.successful ?? 0} ✖ ${m.failed ?? 0} ? ${m.inconclusive ?? 0} ⚠ ${m.error ?? 0}`;
+  const parts = [
+    `latest ${last.value ?? '(no value)'} (${last.phase}${when})`,
+    `${m.count ?? 0} measured: ${tally}`,
+  ];
+  if (m.dryRun) parts.push('dry run');
+  const message = last.message ?? m.message;
+  if (message) parts.push(message);
+  return { cells: [m.name, 'Metric', m.phase, '', parts.join('; ')] };
 }

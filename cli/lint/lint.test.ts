@@ -35,7 +35,7 @@ const BAD: Record<string, string[]> = {
     'rollout-steps.yaml:19:22: spec.strategy.canary.steps[1].setWeight: must be at most 100 (is 120)',
     'rollout-steps.yaml:20:11: spec.strategy.canary.steps[2]: a canary step must set exactly one of setWeight, pause, analysis, setCanaryScale',
     'rollout-steps.yaml:21:22: spec.strategy.canary.steps[3].setWeight: must be of type integer, not string',
-    'rollout-steps.yaml:22:29: spec.strategy.canary.steps[4].pause.duration: "5 minutes" does not match ^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$',
+    'rollout-steps.yaml:22:30: spec.strategy.canary.steps[4].pause.duration: "5 minutes" does not match ^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$',
   ],
   'rollout-strategy.yaml': [
     `rollout-strategy.yaml:4:9: metadata.name: "Web_App" is not a valid name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit`,

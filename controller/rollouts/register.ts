@@ -12,6 +12,7 @@ import type { ControllerMetrics } from '../observability/metrics.ts';
 import { Controller } from '../runtime/controller.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import type { InformerFactory } from '../runtime/informers.ts';
+import { RolloutMetrics } from './metrics.ts';
 import { controllingRollout } from './owner.ts';
 import type { ReplicaSet } from './replica-sets.ts';
 import { RolloutReconciler } from './rollout-reconciler.ts';
@@ -38,6 +39,7 @@ export function rolloutController(deps: RolloutControllerDeps): Controller<KubeO
     replicaSets,
     analysisRuns,
     services,
+    metrics: new RolloutMetrics(deps.metrics.registry),
   });
   const controller = new Controller<Rollout>({
     informer: rollouts,

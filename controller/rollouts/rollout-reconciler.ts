@@ -18,7 +18,7 @@ import type { Rollout } from '../api/rollout.ts';
 import { rolloutResource } from '../api/rollout.ts';
 import type { Informer } from '../kube/informer.ts';
 import type { ObjectApi } from '../kube/objects.ts';
-import { objectKey } from '../kube/resources.ts';
+import { objectKey, parseKey } from '../kube/resources.ts';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../runtime/controller.ts';
 import { classify, StallingError, TransientError, WaitingError } from '../runtime/errors.ts';
 import type { EventRecorder } from '../runtime/events.ts';
@@ -26,6 +26,7 @@ import { createMergePatch } from '../runtime/merge-patch.ts';
 import { syncBlueGreen } from './blue-green/blue-green.ts';
 import { syncCanary } from './canary/canary.ts';
 import { buildContext } from './context.ts';
+import type { RolloutMetrics } from './metrics.ts';
 import type { ReplicaSet } from './replica-sets.ts';
 import type { Service } from './services.ts';
 import { checkProgressDeadline, finalizeStatus, stalledStatus } from './status/finalize.ts';
@@ -40,6 +41,7 @@ export interface RolloutReconcilerDeps {
   replicaSets: Informer<ReplicaSet>;
   analysisRuns: Informer<AnalysisRun>;
   services: Informer<Service>;
+  metrics?: RolloutMetrics;
   /** For tests of timing; defaults to the clock. */
   now?: () => Date;
 }
@@ -58,6 +60,8 @@ export class RolloutReconciler implements Reconciler<Rollout> {
 
   forget(key: string): void {
     this.lastWrite.delete(key);
+    const { namespace, name } = parseKey(key);
+    this.deps.metrics?.forget(namespace ?? '', name);
   }
 
   async reconcile(ro: Rollout, rc: ReconcileContext): Promise<ReconcileResult> {
@@ -112,6 +116,10 @@ export class RolloutReconciler implements Reconciler<Rollout> {
       throw err;
     }
     await this.writeStatus(ro, s.status, rc);
+    this.deps.metrics?.observe(ro, s.status);
+    if (s.events.some((e) => e.reason === 'RolloutAborted')) {
+      this.deps.metrics?.aborts.inc({ namespace: ro.metadata.namespace ?? '', name: ro.metadata.name });
+    }
     for (const e of s.events) await this.deps.events.record(ro, e.type, e.reason, e.message);
     if (s.events.length > 0)
       rc.log.info({ events: s.events.map((e) => `${e.reason}: ${e.message}`) }, 'rollout changed');

@@ -7,7 +7,7 @@ import { analysisTemplateResource } from '../../controller/api/analysis.ts';
 import { core, type KubeObject } from '../../controller/kube/resources.ts';
 import { createNamespace, deleteNamespace, testCluster } from '../support/cluster.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
-import { installHttpRouteCrd } from '../support/gateway-api.ts';
+import { installHttpRouteCrd, installTrafficSplitCrd, installVirtualServiceCrd } from '../support/router-crds.ts';
 import { analysisTemplate, RolloutDriver, service, template } from '../support/rollouts.ts';
 
 const cluster = testCluster();

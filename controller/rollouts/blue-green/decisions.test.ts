@@ -66,6 +66,13 @@ describe('blue-green decisions', () => {
   });
 
   it('pauses before the switch without auto-promotion, until a person promotes', () => {
+    const early = new PauseState({});
+    expect(
+      reconcileBlueGreenPause(input({ autoPromotionEnabled: false, pause: early, newRS: rs(3, 1) })),
+    ).toEqual({
+      holding: true,
+    });
+    expect(early.addsPause).toBe(false);
     const pause = new PauseState({});
     expect(reconcileBlueGreenPause(input({ autoPromotionEnabled: false, pause }))).toEqual({ holding: true });
     expect(pause.result(now).pauseConditions?.[0]?.reason).toBe('BlueGreenPause');

@@ -64,6 +64,8 @@ export function reconcileBlueGreenPause(input: BlueGreenInput): {
   const cond = pause.condition('BlueGreenPause');
   if (!cond) {
     if (pause.resumedByUser || input.scaleUpPreviewCheckPoint) return { holding: false };
+    // Pause once the preview is up, so a person promotes something they can look at.
+    if (!saturated(input.newRS, newReplicaCount(input))) return { holding: true };
     pause.addPause('BlueGreenPause');
     const seconds = input.autoPromotionEnabled ? input.autoPromotionSeconds : undefined;
     return seconds ? { holding: true, requeueAfterMs: seconds * 1000 } : { holding: true };

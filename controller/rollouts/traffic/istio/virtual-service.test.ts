@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { weightPatch } from '../weighted-backends.ts';
+import { type VirtualService, virtualServiceSlots } from './virtual-service.ts';
+
+const target = {
+  rolloutName: 'web',
+  rolloutUid: 'u',
+  namespace: 'shop',
+  stableService: 'web-stable',
+  canaryService: 'web-canary',
+};
+const vs: VirtualService = {
+  metadata: { name: 'web', namespace: 'shop' },
+  spec: {
+    http: [
+      { name: 'admin', route: [{ destination: { host: 'admin' } }] },
+      {
+        name: 'primary',
+        route: [
+          { destination: { host: 'web-stable.shop.svc.cluster.local' }, weight: 100 },
+          { destination: { host: 'web-canary' }, weight: 0 },
+        ],
+      },
+    ],
+  },
+};
+
+describe('VirtualService route weights', () => {
+  it('finds the destinations of the named route, by short or full host', () => {
+    const slots = virtualServiceSlots(vs, target, ['primary']);
+    expect(slots.map((s) => [s.pointer, s.role])).toEqual([
+      ['/spec/http/1/route/0', 'stable'],
+      ['/spec/http/1/route/1', 'canary'],
+    ]);
+    expect(virtualServiceSlots(vs, target, [])).toHaveLength(2);
+    expect(virtualServiceSlots(vs, target, ['admin'])).toEqual([]);
+  });
+
+  it('guards each weight with a test of the destination host', () => {
+    expect(weightPatch(virtualServiceSlots(vs, target, []), 10)[0]).toEqual({
+      op: 'test',
+      path: '/spec/http/1/route/0/destination/host',
+      value: 'web-stable.shop.svc.cluster.local',
+    });
+  });
+});

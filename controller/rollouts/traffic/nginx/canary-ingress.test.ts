@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { TrafficRouterError } from '../router.ts';
+import { canaryIngress, type Ingress } from './canary-ingress.ts';
+
+const target = {
+  rolloutName: 'web',
+  rolloutUid: 'u',
+  namespace: 'shop',
+  stableService: 'web-stable',
+  canaryService: 'web-canary',
+};
+const opts = {
+  stableIngress: 'web',
+  annotationPrefix: 'nginx.ingress.kubernetes.io',
+  additionalAnnotations: { 'canary-by-header': 'X-Canary' },
+};
+const stable: Ingress = {
+  metadata: {
+    name: 'web',
+    namespace: 'shop',
+    annotations: { 'kubernetes.io/ingress.class': 'nginx', other: 'x' },
+  },
+  spec: {
+    rules: [
+      {
+        host: 'shop.example',
+        http: {
+          paths: [
+            {
+              path: '/',
+              pathType: 'Prefix',
+              backend: { service: { name: 'web-stable', port: { number: 80 } } },
+            },
+            {
+              path: '/admin',
+              pathType: 'Prefix',
+              backend: { service: { name: 'admin', port: { number: 80 } } },
+            },
+          ],
+        },
+      },
+    ],
+  },
+};
+
+describe('NGINX canary Ingress', () => {
+  it('copies the stable Ingress onto the canary Service with the canary annotations', () => {
+    const ing = canaryIngress(stable, target, opts, 30);
+    expect(ing.metadata.name).toBe('web-web-canary');
+    expect(ing.metadata.annotations).toEqual({
+      'nginx.ingress.kubernetes.io/canary': 'true',
+      'nginx.ingress.kubernetes.io/canary-weight': '30',
+      'nginx.ingress.kubernetes.io/canary-by-header': 'X-Canary',
+      'kubernetes.io/ingress.class': 'nginx',
+    });
+    const paths = ing.spec?.rules?.[0]?.http?.paths ?? [];
+    expect(paths.map((p) => p.backend.service?.name)).toEqual(['web-canary', 'admin']);
+    expect(ing.metadata.ownerReferences?.[0]?.kind).toBe('Rollout');
+  });
+
+  it('refuses a stable Ingress that never sends to stableService', () => {
+    expect(() => canaryIngress({ metadata: { name: 'x' }, spec: {} }, target, opts, 10)).toThrow(
+      TrafficRouterError,
+    );
+  });
+});

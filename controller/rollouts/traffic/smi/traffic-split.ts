@@ -1,0 +1,86 @@
+// SMI TrafficSplit: the Rollout owns a TrafficSplit (named trafficSplitName, or after the
+// Rollout) whose root Service splits between the canary and stable Services.
+
+import { isNotFound } from '../../../kube/errors.ts';
+import type { ObjectApi } from '../../../kube/objects.ts';
+import type { KubeObject, ResourceType } from '../../../kube/resources.ts';
+import type { RouterTarget, TrafficRouter } from '../router.ts';
+
+export const trafficSplits: ResourceType = {
+  group: 'split.smi-spec.io',
+  version: 'v1alpha2',
+  kind: 'TrafficSplit',
+  plural: 'trafficsplits',
+  namespaced: true,
+};
+
+export interface TrafficSplit extends KubeObject {
+  spec?: { service?: string; backends?: { service: string; weight: number }[] };
+}
+
+export function trafficSplit(
+  target: RouterTarget,
+  name: string,
+  rootService: string,
+  weight: number,
+): TrafficSplit {
+  return {
+    apiVersion: `${trafficSplits.group}/${trafficSplits.version}`,
+    kind: trafficSplits.kind,
+    metadata: {
+      name,
+      namespace: target.namespace,
+      ownerReferences: [
+        {
+          apiVersion: 'sluice.dev/v1alpha1',
+          kind: 'Rollout',
+          name: target.rolloutName,
+          uid: target.rolloutUid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: {
+      service: rootService,
+      backends: [
+        { service: target.canaryService, weight },
+        { service: target.stableService, weight: 100 - weight },
+      ],
+    },
+  };
+}
+
+export class SmiRouter implements TrafficRouter {
+  readonly type = 'smi';
+  private readonly api: ObjectApi;
+  private readonly target: RouterTarget;
+  private readonly name: string;
+  private readonly rootService: string;
+
+  constructor(api: ObjectApi, target: RouterTarget, name: string, rootService: string) {
+    this.api = api;
+    this.target = target;
+    this.name = name;
+    this.rootService = rootService;
+  }
+
+  async setWeight(weight: number): Promise<void> {
+    await this.api.apply(trafficSplits, trafficSplit(this.target, this.name, this.rootService, weight));
+  }
+
+  async verifyWeight(weight: number): Promise<boolean> {
+    try {
+      const ts = await this.api.get<TrafficSplit>(trafficSplits, this.target.namespace, this.name);
+      const w = (svc: string) => ts.spec?.backends?.find((b) => b.service === svc)?.weight;
+      return w(this.target.canaryService) === weight && w(this.target.stableService) === 100 - weight;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  removeManagedRoutes(): Promise<void> {
+    return this.setWeight(0);
+  }
+}

@@ -1,0 +1,102 @@
+// Installs the CRDs of the traffic routers into the test control plane. Gateway API's and
+// Istio's are the published CRDs, data from their Go modules (fetched with `go mod download`
+// and cached next to the control-plane binaries). SMI publishes its CRDs only in the removed
+// apiextensions v1beta1 form, so a structural stand-in serves split.smi-spec.io/v1alpha2.
+
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+import type { TestCluster } from './cluster.ts';
+
+const run = promisify(execFile);
+
+export const GATEWAY_API_VERSION = process.env.SLUICE_GATEWAY_API_VERSION ?? 'v1.5.0';
+export const ISTIO_API_VERSION = process.env.SLUICE_ISTIO_API_VERSION ?? 'v1.31.4';
+
+function cacheDir(): string {
+  const base = process.env.SLUICE_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'sluice');
+  return join(base, 'crds');
+}
+
+/** A file of a Go module, downloaded once into the cache. */
+async function moduleFile(module: string, version: string, path: string): Promise<string> {
+  const dest = join(cacheDir(), `${module.replaceAll('/', '_')}@${version}`, path.replaceAll('/', '_'));
+  if (await stat(dest).then(() => true, () => false)) return dest;
+  const { stdout } = await run('go', ['mod', 'download', '-json', `${module}@${version}`], {
+    cwd: process.env.TMPDIR ?? '/tmp',
+    maxBuffer: 16 << 20,
+  });
+  const info = JSON.parse(stdout) as { Dir?: string; Error?: string };
+  if (!info.Dir) throw new Error(`go mod download ${module}@${version}: ${info.Error ?? 'no Dir'}`);
+  await mkdir(join(dest, '..'), { recursive: true });
+  await writeFile(dest, await readFile(join(info.Dir, path)));
+  return dest;
+}
+
+async function applyAndWait(cluster: TestCluster, manifest: string, crd: string): Promise<void> {
+  await cluster.kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], manifest);
+  await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${crd}`]);
+}
+
+export async function installHttpRouteCrd(cluster: TestCluster): Promise<void> {
+  const file = await moduleFile(
+    'sigs.k8s.io/gateway-api',
+    GATEWAY_API_VERSION,
+    'config/crd/standard/gateway.networking.k8s.io_httproutes.yaml',
+  );
+  await applyAndWait(cluster, await readFile(file, 'utf8'), 'httproutes.gateway.networking.k8s.io');
+}
+
+export async function installVirtualServiceCrd(cluster: TestCluster): Promise<void> {
+  const file = await moduleFile('istio.io/api', ISTIO_API_VERSION, 'kubernetes/customresourcedefinitions.gen.yaml');
+  const docs = parseAllDocuments(await readFile(file, 'utf8'));
+  const vs = docs.find((d) => (d.toJS() as { metadata?: { name?: string } } | null)?.metadata?.name === 'virtualservices.networking.istio.io');
+  if (!vs) throw new Error('the Istio CRDs have no virtualservices.networking.istio.io');
+  await applyAndWait(cluster, vs.toString(), 'virtualservices.networking.istio.io');
+}
+
+export async function installTrafficSplitCrd(cluster: TestCluster): Promise<void> {
+  const crd = {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'trafficsplits.split.smi-spec.io' },
+    spec: {
+      group: 'split.smi-spec.io',
+      scope: 'Namespaced',
+      names: { kind: 'TrafficSplit', listKind: 'TrafficSplitList', plural: 'trafficsplits', singular: 'trafficsplit', shortNames: ['ts'] },
+      versions: [
+        {
+          name: 'v1alpha2',
+          served: true,
+          storage: true,
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                spec: {
+                  type: 'object',
+                  required: ['service', 'backends'],
+                  properties: {
+                    service: { type: 'string' },
+                    backends: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        required: ['service', 'weight'],
+                        properties: { service: { type: 'string' }, weight: { type: 'integer', minimum: 0 } },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+  await applyAndWait(cluster, JSON.stringify(crd), 'trafficsplits.split.smi-spec.io');
+}
