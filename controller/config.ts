@@ -14,6 +14,8 @@ export interface ControllerConfig {
   leaderElect: boolean;
   leaseNamespace: string;
   leaseName: string;
+  /** Reconcile objects in this namespace only (empty: all namespaces). */
+  watchNamespace: string | undefined;
   /** kustomize binary for overlays. */
   kustomize: string;
   /** ServiceAccount (in the Application's namespace) to apply as when an Application names none. */
@@ -35,6 +37,7 @@ const USAGE = `Usage: sluice-controller [flags]
   --webhook-address H:P     push webhook receiver (default 0.0.0.0:9292; "" disables)
   --webhook-secret NS/NAME  Secret holding webhook secrets under keys github, gitlab,
                             generic (default $POD_NAMESPACE/sluice-webhook)
+  --watch-namespace NS      reconcile objects in this namespace only (default: all)
   --kustomize PATH          kustomize binary (default: kustomize on PATH)
   --default-service-account [NS/]NAME
                             apply as this ServiceAccount when an Application names none:
@@ -58,6 +61,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
         'webhook-address': { type: 'string' },
         'webhook-secret': { type: 'string' },
         kustomize: { type: 'string' },
+        'watch-namespace': { type: 'string' },
         'default-service-account': { type: 'string' },
         concurrency: { type: 'string' },
         'cache-dir': { type: 'string' },
@@ -95,6 +99,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     leaderElect: values['leader-elect'] === true || env.SLUICE_LEADER_ELECT === 'true',
     webhookSecret: { namespace: secretNs, name: secretName },
     kustomize: str('kustomize', 'SLUICE_KUSTOMIZE', 'kustomize'),
+    watchNamespace: str('watch-namespace', 'SLUICE_WATCH_NAMESPACE', '') || undefined,
     defaultServiceAccount: str('default-service-account', 'SLUICE_DEFAULT_SERVICE_ACCOUNT', '') || undefined,
     leaseNamespace: podNamespace,
     leaseName: 'sluice-controller-leader',

@@ -26,7 +26,7 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
   const kc = loadKubeConfig({ kubeconfig: config.kubeconfig, context: config.context });
   const client = new KubeClient(kc);
   const metrics = new ControllerMetrics();
-  const informers = new InformerFactory(client, log, metrics);
+  const informers = new InformerFactory(client, log, metrics, config.watchNamespace);
   const events = new EventRecorder(client, log, config.identity);
   const pushes = new PushTracker();
   const controllers = registerControllers({ client, informers, events, log, metrics, config, pushes });

@@ -23,7 +23,11 @@ export class ManagedObjects {
     const id = `${rt.group}/${rt.kind}`;
     let inf = this.informers.get(id);
     if (inf) return inf;
-    inf = this.factory.for<KubeObject>(rt, { labelSelector: APP_NAME_LABEL });
+    // Applications may write to any namespace; with --watch-namespace only the objects of
+    // Applications in that namespace are ours.
+    const ns = this.factory.namespace;
+    const labelSelector = ns ? `${APP_NAME_LABEL},${APP_NAMESPACE_LABEL}=${ns}` : APP_NAME_LABEL;
+    inf = this.factory.for<KubeObject>(rt, { labelSelector, clusterWide: true });
     const notify = (obj: KubeObject) => {
       const name = obj.metadata.labels?.[APP_NAME_LABEL];
       const ns = obj.metadata.labels?.[APP_NAMESPACE_LABEL];

@@ -13,22 +13,31 @@ export class InformerFactory {
   private started = false;
   private readonly gating = new Set<Informer<KubeObject>>();
 
-  constructor(client: KubeClient, log: Logger, metrics: ControllerMetrics) {
+  /** When set, namespaced resources are watched in this namespace only. */
+  readonly namespace: string | undefined;
+
+  constructor(client: KubeClient, log: Logger, metrics: ControllerMetrics, namespace?: string) {
     this.client = client;
     this.log = log;
     this.metrics = metrics;
+    this.namespace = namespace || undefined;
   }
 
   /**
    * The shared informer of a resource (and label selector). Informers asked for before
    * start() gate readiness; ones added later (watches of applied kinds) do not.
    */
-  for<T extends KubeObject>(resource: ResourceType, opts: { labelSelector?: string } = {}): Informer<T> {
-    const id = `${resource.group}/${resource.version}/${resource.plural}?${opts.labelSelector ?? ''}`;
+  for<T extends KubeObject>(
+    resource: ResourceType,
+    opts: { labelSelector?: string; clusterWide?: boolean } = {},
+  ): Informer<T> {
+    const namespace = resource.namespaced && !opts.clusterWide ? this.namespace : undefined;
+    const id = `${resource.group}/${resource.version}/${resource.plural}/${namespace ?? ''}?${opts.labelSelector ?? ''}`;
     let inf = this.informers.get(id);
     if (!inf) {
       inf = new Informer<KubeObject>(this.client, {
         resource,
+        namespace,
         labelSelector: opts.labelSelector,
         onError: (err, retryInMs) => {
           this.metrics.informerRestarts.inc({ resource: resource.plural });

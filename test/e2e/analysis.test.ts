@@ -54,7 +54,7 @@ beforeAll(async () => {
     '/basic': `Basic ${Buffer.from(`analysis:${PASSWORD}`).toString('base64')}`,
     '/web': `Bearer ${WEB_TOKEN}`,
   });
-  controllers.push(await startController({ kubeconfig: cluster.kubeconfig }));
+  controllers.push(await startController({ kubeconfig: cluster.kubeconfig, namespace: ns }));
   // rate() needs two scrapes of each app.
   for (const app of ['good', 'bad']) {
     await prometheus.waitForSeries(`sum(rate(http_requests_total{app="${app}"}[5s])) > 0`, undefined, 30_000);
@@ -276,7 +276,7 @@ describe('AnalysisRun', () => {
     });
     await controllers[0]?.stop('SIGKILL');
     await new Promise((resolve) => setTimeout(resolve, 2_500));
-    controllers.unshift(await startController({ kubeconfig: cluster.kubeconfig }));
+    controllers.unshift(await startController({ kubeconfig: cluster.kubeconfig, namespace: ns }));
     const done = await runs.finished('restart');
     expect(done.status?.phase, done.status?.message).toBe('Successful');
     const all = measurements(done);

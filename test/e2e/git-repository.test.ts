@@ -52,6 +52,7 @@ beforeAll(async () => {
   await createSecret(cluster.api, ns, 'sluice-webhook', { generic: WEBHOOK_SECRET, github: WEBHOOK_SECRET });
   ctl = await startController({
     kubeconfig: cluster.kubeconfig,
+    namespace: ns,
     args: [`--cache-dir=${git.rootDir}/controller-cache`, `--webhook-secret=${ns}/sluice-webhook`],
   });
   webhookUrl = String((await ctl.waitForLog((l) => l.msg === 'webhook receiver listening')).url);

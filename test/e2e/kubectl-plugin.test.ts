@@ -51,6 +51,7 @@ beforeAll(async () => {
   );
   ctl = await startController({
     kubeconfig: cluster.kubeconfig,
+    namespace: ns,
     args: [`--cache-dir=${git.rootDir}/cache`],
     env: { PATH: `${cluster.binDir}:${process.env.PATH}` },
   });

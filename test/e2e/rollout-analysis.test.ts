@@ -101,7 +101,7 @@ beforeAll(async () => {
       ],
     },
   });
-  ctl = await startController({ kubeconfig: cluster.kubeconfig });
+  ctl = await startController({ kubeconfig: cluster.kubeconfig, namespace: ns });
   for (const app of apps) {
     await prometheus.waitForSeries(
       `sum(rate(http_requests_total{app="${app.name}"}[5s])) > 0`,

@@ -20,6 +20,11 @@ export interface ControllerProcess {
 /** Runs the controller as users do: its own process, talking to the API server. */
 export async function startController(opts: {
   kubeconfig: string;
+  /**
+   * Reconcile this namespace only: end-to-end files run in parallel against one control
+   * plane, and each file's controller must leave the others' objects alone.
+   */
+  namespace?: string;
   args?: string[];
   env?: NodeJS.ProcessEnv;
 }): Promise<ControllerProcess> {
@@ -30,6 +35,7 @@ export async function startController(opts: {
       `--kubeconfig=${opts.kubeconfig}`,
       '--http-address=127.0.0.1:0',
       '--webhook-address=127.0.0.1:0',
+      ...(opts.namespace ? [`--watch-namespace=${opts.namespace}`] : []),
       ...(opts.args ?? []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'debug', ...opts.env } },
