@@ -28,6 +28,7 @@ export class Display {
   #block: Line[] = [];
   #drawn = 0;
   #lastStatus = '';
+  #closed = false;
 
   constructor(out: NodeJS.WriteStream, opts: DisplayOptions) {
     this.#out = out;
@@ -57,7 +58,9 @@ export class Display {
     // A wrapped line would throw off the count of lines to move up; cut lines to the width.
     const width = Math.max(20, (this.#out.columns ?? 120) - 1);
     const rule = this.#paint('─'.repeat(Math.min(width, 100)), 'dim');
-    const body = this.#block.map((l) => this.#paint(l.text.length > width ? `${l.text.slice(0, width - 1)}…` : l.text, l.tone));
+    const body = this.#block.map((l) =>
+      this.#paint(l.text.length > width ? `${l.text.slice(0, width - 1)}…` : l.text, l.tone),
+    );
     this.#out.write(`${[rule, ...body].join('\n')}\n`);
     this.#drawn = body.length + 1;
   }
@@ -83,7 +86,12 @@ export class Display {
 
   /** Replaces the status block; without a terminal, prints `plain` when it changed. */
   status(block: Line[], plain: string | undefined): void {
+    if (this.#closed) return;
     if (this.#opts.live) {
+      // Redrawing an unchanged block only makes the terminal flicker.
+      const text = JSON.stringify(block);
+      if (text === this.#lastStatus) return;
+      this.#lastStatus = text;
       this.#erase();
       this.#block = block;
       this.#draw();
@@ -95,6 +103,7 @@ export class Display {
 
   /** Leaves the last block on screen as ordinary output and stops redrawing. */
   close(): void {
+    this.#closed = true;
     this.#block = [];
     this.#drawn = 0;
   }

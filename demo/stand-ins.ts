@@ -8,8 +8,8 @@
 // How a version behaves comes from its image tag: a tag containing "bad" answers 30% of its
 // requests with HTTP 500, any other tag answers all of them with 200.
 
-import type { PrometheusServer, ScrapeJob } from '../test/support/prometheus/prometheus-server.ts';
 import { type SpawnedMetricsApp, spawnMetricsApp } from '../test/support/metrics-app/spawn-metrics-app.ts';
+import type { PrometheusServer, ScrapeJob } from '../test/support/prometheus/prometheus-server.ts';
 
 export const RPS_PER_POD = 10;
 export const BAD_ERROR_RATE = 0.3;
@@ -21,7 +21,9 @@ export interface VersionBehaviour {
 }
 
 export function behaviourOf(image: string): VersionBehaviour {
-  const version = image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : 'latest';
+  // The tag follows the last ':' after the last '/'; a ':' before it belongs to a registry port.
+  const colon = image.lastIndexOf(':');
+  const version = colon > image.lastIndexOf('/') ? image.slice(colon + 1) : 'latest';
   return { version, errorRate: /bad/i.test(version) ? BAD_ERROR_RATE : 0 };
 }
 
@@ -103,7 +105,13 @@ export class StandIns {
         version: behaviour.version,
         behaviour: { errorRate: behaviour.errorRate, rps: RPS_PER_POD * v.readyReplicas },
       });
-      this.#running.set(v.hash, { ...behaviour, hash: v.hash, readyReplicas: v.readyReplicas, target: app.target, app });
+      this.#running.set(v.hash, {
+        ...behaviour,
+        hash: v.hash,
+        readyReplicas: v.readyReplicas,
+        target: app.target,
+        app,
+      });
       changed = true;
       const errors = behaviour.errorRate > 0 ? `${Math.round(behaviour.errorRate * 100)}% errors` : 'healthy';
       this.#opts.log(`stand-in for ${behaviour.version} (${v.hash}) started on ${app.target}: ${errors}`);

@@ -16,8 +16,10 @@ export interface Line {
 export function describeStep(step: CanaryStep | undefined): string {
   if (!step) return 'done';
   if (step.setWeight !== undefined) return `setWeight ${step.setWeight}`;
-  if (step.pause) return step.pause.duration === undefined ? 'pause (until promoted)' : `pause ${step.pause.duration}`;
-  if (step.analysis) return `analysis ${step.analysis.templates.map((t) => t.templateName).join(', ')}`;
+  if (step.pause)
+    return step.pause.duration === undefined ? 'pause (until promoted)' : `pause ${step.pause.duration}`;
+  if (step.analysis)
+    return `analysis ${step.analysis.templates.map((t) => t.templateName).join(', ')}`.trim();
   if (step.setCanaryScale) return 'setCanaryScale';
   return 'step';
 }
@@ -71,7 +73,10 @@ function summarise(s: Snapshot, ro: Rollout): RolloutSummary {
   const canaryWeight = canaryHash === undefined ? 0 : (weights?.canary?.weight ?? 0);
   return {
     phase: ro.status?.phase ?? 'Pending',
-    step: steps.length === 0 ? 'no steps' : `step ${Math.min(index + 1, steps.length)}/${steps.length} ${describeStep(steps[index])}`,
+    step:
+      steps.length === 0
+        ? 'no steps'
+        : `step ${Math.min(index + 1, steps.length)}/${steps.length} ${describeStep(steps[index])}`,
     stable: version(stableHash),
     canary: canaryHash === undefined ? undefined : version(canaryHash),
     stableWeight: weights?.stable?.weight ?? 100 - canaryWeight,
@@ -88,7 +93,8 @@ function phaseTone(phase: string): Tone {
 function appLine(s: Snapshot): string {
   const app = s.app;
   if (!app) return 'application  not created yet';
-  const revision = app.status?.lastAppliedRevision?.replace(/sha1:([0-9a-f]{7})[0-9a-f]*/, '$1') ?? 'none yet';
+  const revision =
+    app.status?.lastAppliedRevision?.replace(/sha1:([0-9a-f]{7})[0-9a-f]*/, '$1') ?? 'none yet';
   const health = app.status?.health ?? 'Unknown';
   const why = app.status?.conditions?.find((c) => c.type === 'Healthy')?.message;
   return `application  ${app.status?.syncStatus ?? 'Unknown'} ${revision} · health ${health}${health !== 'Healthy' && why ? ` (${why})` : ''}`;
@@ -105,11 +111,16 @@ export function statusBlock(s: Snapshot | undefined, standIns: readonly StandIn[
   if (!s || !ro) return [{ text: 'rollout      waiting for the Application to create it', tone: 'dim' }];
   const sum = summarise(s, ro);
   const lines: Line[] = [
-    { text: `rollout      ${ro.metadata.namespace}/${ro.metadata.name} ${sum.phase} · ${sum.step}`, tone: phaseTone(sum.phase) },
+    {
+      text: `rollout      ${ro.metadata.namespace}/${ro.metadata.name} ${sum.phase} · ${sum.step}`,
+      tone: phaseTone(sum.phase),
+    },
     { text: `  stable     ${sum.stable} · weight ${sum.stableWeight}%`, tone: 'plain' },
   ];
-  if (sum.canary) lines.push({ text: `  canary     ${sum.canary} · weight ${sum.canaryWeight}%`, tone: 'plain' });
-  if (ro.status?.message && sum.phase !== 'Healthy') lines.push({ text: `  message    ${ro.status.message}`, tone: 'dim' });
+  if (sum.canary)
+    lines.push({ text: `  canary     ${sum.canary} · weight ${sum.canaryWeight}%`, tone: 'plain' });
+  if (ro.status?.message && sum.phase !== 'Healthy')
+    lines.push({ text: `  message    ${ro.status.message}`, tone: 'dim' });
   const run = latestRun(s, ro);
   for (const result of run?.status?.metricResults ?? []) {
     const values = (result.measurements ?? []).map((m) => `${formatValue(m.value)}${mark(m)}`).join(' ');
@@ -119,7 +130,10 @@ export function statusBlock(s: Snapshot | undefined, standIns: readonly StandIn[
     });
   }
   lines.push({ text: appLine(s), tone: s.app?.status?.health === 'Degraded' ? 'bad' : 'plain' });
-  const pods = standIns.map((p) => `${p.version} (${p.hash}) ${p.readyReplicas} pod${p.readyReplicas === 1 ? '' : 's'}${p.errorRate > 0 ? ` ${Math.round(p.errorRate * 100)}% errors` : ''}`);
+  const pods = standIns.map(
+    (p) =>
+      `${p.version} (${p.hash}) ${p.readyReplicas} pod${p.readyReplicas === 1 ? '' : 's'}${p.errorRate > 0 ? ` ${Math.round(p.errorRate * 100)}% errors` : ''}`,
+  );
   lines.push({ text: `stand-ins    ${pods.join(' · ') || 'none'}`, tone: 'dim' });
   return lines;
 }
@@ -139,7 +153,12 @@ export function newLines(s: Snapshot, seen: Set<string>): Line[] {
   for (const e of s.events) {
     if (seen.has(e.key)) continue;
     seen.add(e.key);
-    lines.push({ text: `event   ${e.regarding} ${e.reason}: ${e.note}`, tone: e.type === 'Warning' ? 'bad' : 'plain' });
+    // Each measurement gets its own line below, with the value next to its condition.
+    if (e.reason.startsWith('Measurement')) continue;
+    lines.push({
+      text: `event   ${e.regarding} ${e.reason}: ${e.note}`,
+      tone: e.type === 'Warning' ? 'bad' : 'plain',
+    });
   }
   for (const run of s.runs) {
     for (const result of run.status?.metricResults ?? []) {

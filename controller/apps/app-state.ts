@@ -27,6 +27,9 @@ export interface SyncInput {
   kustomize: string;
 }
 
+const ROLLOUT_HASH_KEY = 'rollouts-pod-template-hash';
+const SERVICES: ResourceType = { group: '', version: 'v1', kind: 'Service', plural: 'services', namespaced: true };
+
 interface Tracked {
   desired: DesiredObject;
   rt: ResourceType;
@@ -64,7 +67,31 @@ export class AppState {
     this.apps.delete(key);
   }
 
-  async sync(key: string, input: SyncInput, s: Syncer): Promise<DriftReport> {
+  /**
+   * A Rollout pins its stable and canary Services to one ReplicaSet by adding the
+   * pod-template-hash to their selector. A Service selector is an atomic map, so applying
+   * the selector from git would drop that key and send traffic to every version until
+   * the Rollout puts it back. Keep the live key; drift checks ignore it, since the
+   * manifest's fields alone make the compared shape.
+   */
+  private withRolloutSelector(s: Syncer): Syncer {
+    return {
+      ...s,
+      finalise: (o) => {
+        if (o.kind !== 'Service' || o.apiVersion !== 'v1') return o.object;
+        const live = this.managed.get(SERVICES, o.namespace, o.name).object as
+          | { spec?: { selector?: Record<string, string> } }
+          | undefined;
+        const hash = live?.spec?.selector?.[ROLLOUT_HASH_KEY];
+        const spec = (o.object.spec ?? {}) as { selector?: Record<string, string> };
+        if (!hash || !spec.selector || ROLLOUT_HASH_KEY in spec.selector) return o.object;
+        return { ...o.object, spec: { ...spec, selector: { ...spec.selector, [ROLLOUT_HASH_KEY]: hash } } };
+      },
+    };
+  }
+
+  async sync(key: string, input: SyncInput, plain: Syncer): Promise<DriftReport> {
+    const s = this.withRolloutSelector(plain);
     const rendered = await render(input.dir, input.path, { kustomize: input.kustomize });
     const scopes = new Map<string, ResourceType | undefined>();
     for (const r of rendered) {
@@ -111,7 +138,8 @@ export class AppState {
   }
 
   /** Re-applies objects whose managed fields changed or that were deleted by hand. */
-  async correctDrift(key: string, s: Syncer): Promise<DriftReport> {
+  async correctDrift(key: string, plain: Syncer): Promise<DriftReport> {
+    const s = this.withRolloutSelector(plain);
     const state = this.apps.get(key);
     const report: DriftReport = { changed: 0, changedIds: [], prunedIds: [], inventory: [] };
     if (!state) return report;

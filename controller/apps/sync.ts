@@ -25,6 +25,12 @@ export interface Syncer {
   api: ObjectApi;
   mapper: RestMapper;
   impersonate: Impersonation | undefined;
+  /** Last adjustments to an object before it is sent (fields another controller owns). */
+  finalise?: (o: DesiredObject) => KubeObject;
+}
+
+function outgoing(s: Syncer, o: DesiredObject): KubeObject {
+  return s.finalise ? s.finalise(o) : o.object;
 }
 
 function describe(o: DesiredObject): string {
@@ -54,7 +60,7 @@ export async function validate(s: Syncer, objects: DesiredObject[]): Promise<voi
   // Namespaces first, so dry-runs of objects in a new namespace can be judged.
   const missingNamespaces = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.name));
   const results = await settleLimit(checkable, CONCURRENCY, ({ o, rt }) =>
-    s.api.apply(rt, o.object, { dryRun: true, impersonate: s.impersonate }),
+    s.api.apply(rt, outgoing(s, o), { dryRun: true, impersonate: s.impersonate }),
   );
   const failed = results
     .filter((r) => !r.ok)
@@ -69,7 +75,7 @@ export async function applyAll(s: Syncer, objects: DesiredObject[]): Promise<Map
   for (const stage of stages(objects)) {
     const results = await settleLimit(stage, CONCURRENCY, async (o) => {
       const rt = await s.mapper.map(o.apiVersion, o.kind);
-      return s.api.apply<KubeObject>(rt, o.object, { impersonate: s.impersonate });
+      return s.api.apply<KubeObject>(rt, outgoing(s, o), { impersonate: s.impersonate });
     });
     const failed = results.filter((r) => !r.ok) as { item: DesiredObject; ok: false; error: unknown }[];
     if (failed.length > 0) throw failure(failed, 'apply');

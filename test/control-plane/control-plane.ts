@@ -154,6 +154,10 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       '--service-cluster-ip-range=10.96.0.0/16',
       '--allow-privileged=true',
       '--endpoint-reconciler-type=none',
+      // Watch-list streams need etcd's RequestWatchProgress (etcd 3.4.31+), which Debian's etcd
+      // lacks: kwok's watches then fail and are retried with growing backoff, so pods took up
+      // to a minute to become Ready. Without the feature, clients use plain list-then-watch.
+      '--feature-gates=WatchList=false',
       '--profiling=false',
       `--cert-dir=${runDir}`,
     ]);
