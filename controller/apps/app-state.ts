@@ -28,7 +28,13 @@ export interface SyncInput {
 }
 
 const ROLLOUT_HASH_KEY = 'rollouts-pod-template-hash';
-const SERVICES: ResourceType = { group: '', version: 'v1', kind: 'Service', plural: 'services', namespaced: true };
+const SERVICES: ResourceType = {
+  group: '',
+  version: 'v1',
+  kind: 'Service',
+  plural: 'services',
+  namespaced: true,
+};
 
 interface Tracked {
   desired: DesiredObject;

@@ -17,6 +17,7 @@ import { controllingRollout } from './owner.ts';
 import type { ReplicaSet } from './replica-sets.ts';
 import { RolloutReconciler } from './rollout-reconciler.ts';
 import type { Service } from './services.ts';
+import type { Deployment } from './workload-ref.ts';
 
 export interface RolloutControllerDeps {
   client: KubeClient;
@@ -32,6 +33,7 @@ export function rolloutController(deps: RolloutControllerDeps): Controller<KubeO
   const replicaSets = deps.informers.for<ReplicaSet>(core.replicaSets);
   const analysisRuns = deps.informers.for<AnalysisRun>(analysisRunResource);
   const services = deps.informers.for<Service>(core.services);
+  const deployments = deps.informers.for<Deployment>(core.deployments);
   const reconciler = new RolloutReconciler({
     api: new ObjectApi(deps.client),
     events: deps.events,
@@ -39,6 +41,7 @@ export function rolloutController(deps: RolloutControllerDeps): Controller<KubeO
     replicaSets,
     analysisRuns,
     services,
+    deployments,
     metrics: new RolloutMetrics(deps.metrics.registry),
   });
   const controller = new Controller<Rollout>({
@@ -72,6 +75,20 @@ export function rolloutController(deps: RolloutControllerDeps): Controller<KubeO
   services.on('add', wakeUsers);
   services.on('update', wakeUsers);
   services.on('delete', wakeUsers);
+  // And so may the Deployment a workloadRef names.
+  const wakeWorkloadUsers = (dep: KubeObject) => {
+    for (const ro of rollouts.list()) {
+      if (
+        ro.metadata.namespace === dep.metadata.namespace &&
+        ro.spec.workloadRef?.name === dep.metadata.name
+      ) {
+        controller.enqueue(objectKey(ro));
+      }
+    }
+  };
+  deployments.on('add', wakeWorkloadUsers);
+  deployments.on('update', wakeWorkloadUsers);
+  deployments.on('delete', wakeWorkloadUsers);
   return controller as unknown as Controller<KubeObject>;
 }
 

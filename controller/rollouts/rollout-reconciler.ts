@@ -1,24 +1,25 @@
 // The Rollout reconciler: read the world from the caches, decide, act, and patch status once.
 //
 // RBAC this controller needs (for least-privilege packaging):
-//   sluice.dev        rollouts                                  get list watch
-//   sluice.dev        rollouts/status                           get patch
-//   sluice.dev        analysisruns                              get list watch create patch delete
-//   sluice.dev        analysistemplates, clusteranalysistemplates  get
-//   apps              replicasets                               get list watch create patch delete
-//   ""                services                                  get list watch patch
-//   events.k8s.io     events                                    create patch
-//   gateway.networking.k8s.io  httproutes                       get patch
-//   networking.istio.io        virtualservices                  get patch
-//   split.smi-spec.io          trafficsplits                    get create patch
-//   networking.k8s.io          ingresses                        get create patch delete
+//   sluice.dev                 rollouts                                      get list watch
+//   sluice.dev                 rollouts/status                               patch
+//   sluice.dev                 analysisruns                                  get list watch create patch delete
+//   sluice.dev                 analysistemplates, clusteranalysistemplates   get
+//   apps                       replicasets                                   get list watch create patch delete
+//   apps                       deployments (workloadRef)                     get list watch patch
+//   ""                         services                                      get list watch patch
+//   events.k8s.io              events                                        create patch
+//   gateway.networking.k8s.io  httproutes                                    get patch
+//   networking.istio.io        virtualservices                               get patch
+//   split.smi-spec.io          trafficsplits (server-side apply)             get create patch
+//   networking.k8s.io          ingresses (server-side apply of the canary)   get create patch
 
 import type { AnalysisRun } from '../api/analysis.ts';
 import type { Rollout } from '../api/rollout.ts';
 import { rolloutResource } from '../api/rollout.ts';
 import type { Informer } from '../kube/informer.ts';
 import type { ObjectApi } from '../kube/objects.ts';
-import { objectKey, parseKey } from '../kube/resources.ts';
+import { parseKey } from '../kube/resources.ts';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../runtime/controller.ts';
 import { classify, StallingError, TransientError, WaitingError } from '../runtime/errors.ts';
 import type { EventRecorder } from '../runtime/events.ts';
@@ -33,6 +34,7 @@ import { checkProgressDeadline, finalizeStatus, stalledStatus } from './status/f
 import { RolloutSync } from './sync.ts';
 import { TrafficRouterError } from './traffic/router.ts';
 import { validateRollout } from './validate.ts';
+import { type Deployment, reconcileWorkload, withWorkload } from './workload-ref.ts';
 
 export interface RolloutReconcilerDeps {
   api: ObjectApi;
@@ -41,31 +43,31 @@ export interface RolloutReconcilerDeps {
   replicaSets: Informer<ReplicaSet>;
   analysisRuns: Informer<AnalysisRun>;
   services: Informer<Service>;
+  /** Deployments, for spec.workloadRef. */
+  deployments?: Informer<Deployment>;
   metrics?: RolloutMetrics;
   /** For tests of timing; defaults to the clock. */
   now?: () => Date;
 }
 
 const CACHE_WAIT_MS = 500;
+/** A workloadRef Deployment may be applied after the Rollout: look again soon. */
+const WORKLOAD_RETRY_MS = 10_000;
 
 export class RolloutReconciler implements Reconciler<Rollout> {
   readonly kind = 'Rollout';
   private readonly deps: RolloutReconcilerDeps;
-  /** resourceVersion before and after our last status write, per Rollout. */
-  private readonly lastWrite = new Map<string, { from: string; to: string }>();
 
   constructor(deps: RolloutReconcilerDeps) {
     this.deps = deps;
   }
 
   forget(key: string): void {
-    this.lastWrite.delete(key);
     const { namespace, name } = parseKey(key);
     this.deps.metrics?.forget(namespace ?? '', name);
   }
 
   async reconcile(ro: Rollout, rc: ReconcileContext): Promise<ReconcileResult> {
-    const key = objectKey(ro);
     if (ro.metadata.deletionTimestamp) return {};
     const { replicaSets, analysisRuns, services } = this.deps;
     if (!replicaSets.hasSynced || !analysisRuns.hasSynced || !services.hasSynced) {
@@ -75,42 +77,39 @@ export class RolloutReconciler implements Reconciler<Rollout> {
         CACHE_WAIT_MS,
       );
     }
-    // Our own status write has not reached the cache yet: deciding on the older copy would
-    // redo work. The watch event for the write enqueues the Rollout again.
-    if (this.lastWrite.get(key)?.from === ro.metadata.resourceVersion)
-      return { requeueAfterMs: CACHE_WAIT_MS * 2 };
-
     const now = this.deps.now?.() ?? new Date();
-    const ctx = buildContext(ro, replicaSets.list(), analysisRuns.list());
-    rc.log.debug(
-      {
-        rv: ro.metadata.resourceVersion,
-        rs: ctx.allRSs.map(
-          (rs) =>
-            `${rs.metadata.name}:${rs.spec.replicas}/${rs.status?.replicas ?? 0}/${rs.status?.availableReplicas ?? 0}`,
-        ),
-      },
-      'reconciling',
-    );
-    const s = new RolloutSync(ro, ctx, {
-      api: this.deps.api,
-      log: rc.log,
-      now,
-      service: (ns, name) => services.get(`${ns}/${name}`),
-    });
+    let s: RolloutSync | undefined;
     try {
-      validateRollout(ro);
+      const deployment = ro.spec.workloadRef ? this.workload(ro) : undefined;
+      // With workloadRef, everything below sees the Deployment's template and selector.
+      const target = deployment ? withWorkload(ro, deployment) : ro;
+      validateRollout(target);
+      const ctx = buildContext(target, replicaSets.list(), analysisRuns.list());
+      rc.log.debug(
+        { rv: ro.metadata.resourceVersion, replicaSets: ctx.allRSs.map(describeRS) },
+        'reconciling',
+      );
+      s = new RolloutSync(target, ctx, {
+        api: this.deps.api,
+        log: rc.log,
+        now,
+        service: (ns, name) => services.get(`${ns}/${name}`),
+        // Our writes go into the caches at once, so the next reconcile never decides on older copies.
+        observeReplicaSet: (rs) => replicaSets.observe(rs),
+        observeRun: (run) => analysisRuns.observe(run),
+      });
       const timedOut = checkProgressDeadline(s);
       if (ro.spec.strategy.blueGreen) await syncBlueGreen(s);
       else await syncCanary(s);
       finalizeStatus(s, timedOut);
+      if (deployment) await reconcileWorkload(s, deployment);
     } catch (thrown) {
       const err =
         thrown instanceof TrafficRouterError
           ? new StallingError(thrown.reason, thrown.message, { cause: thrown, retryAfterMs: 15_000 })
           : classify(thrown);
       if (err.errorClass === 'stalling') {
-        await this.writeStatus(ro, stalledStatus(s, err.reason, err.message), rc);
+        await this.writeStatus(ro, stalledStatus({ ro, now }, err.reason, err.message), rc);
         await this.deps.events.record(ro, 'Warning', err.reason, err.message);
       }
       throw err;
@@ -126,20 +125,35 @@ export class RolloutReconciler implements Reconciler<Rollout> {
     return s.requeueAfterMs === undefined ? {} : { requeueAfterMs: s.requeueAfterMs };
   }
 
+  private workload(ro: Rollout): Deployment {
+    const ref = ro.spec.workloadRef as NonNullable<Rollout['spec']['workloadRef']>;
+    const key = `${ro.metadata.namespace}/${ref.name}`;
+    const dep = this.deps.deployments?.get(key);
+    if (!dep) {
+      throw new StallingError(
+        'WorkloadNotFound',
+        `Deployment ${key} named in spec.workloadRef does not exist`,
+        {
+          retryAfterMs: WORKLOAD_RETRY_MS,
+        },
+      );
+    }
+    return dep;
+  }
+
   /** One merge patch of status, guarded by resourceVersion so a concurrent promote or abort is never lost. */
   private async writeStatus(ro: Rollout, status: Rollout['status'], rc: ReconcileContext): Promise<void> {
     const patch = createMergePatch(ro.status ?? {}, status ?? {});
     if (patch === undefined) return;
-    const from = ro.metadata.resourceVersion ?? '';
     try {
       const updated = await this.deps.api.mergePatch<Rollout>(
         rolloutResource,
         ro.metadata.namespace,
         ro.metadata.name,
-        { metadata: { resourceVersion: from }, status: patch },
+        { metadata: { resourceVersion: ro.metadata.resourceVersion }, status: patch },
         'status',
       );
-      this.lastWrite.set(objectKey(ro), { from, to: updated.metadata.resourceVersion ?? '' });
+      rc.observe(updated);
       rc.log.debug({ patch }, 'status patched');
     } catch (err) {
       const e = classify(err, 'StatusPatchFailed');
@@ -148,4 +162,8 @@ export class RolloutReconciler implements Reconciler<Rollout> {
         : new TransientError('StatusPatchFailed', e.message, { cause: err });
     }
   }
+}
+
+function describeRS(rs: ReplicaSet): string {
+  return `${rs.metadata.name}:${rs.spec.replicas ?? 1}/${rs.status?.replicas ?? 0}/${rs.status?.availableReplicas ?? 0}`;
 }

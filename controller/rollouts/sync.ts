@@ -1,6 +1,7 @@
 // The state of one reconcile of a Rollout: the status being computed, the events to record
 // once it is saved, when to look again, and the writes to the objects the Rollout owns.
 
+import type { AnalysisRun } from '../api/analysis.ts';
 import type { Rollout, RolloutStatus } from '../api/rollout.ts';
 import { isNotFound } from '../kube/errors.ts';
 import type { ObjectApi } from '../kube/objects.ts';
@@ -26,6 +27,9 @@ export interface SyncDeps {
   now: Date;
   /** Services from the informer cache, by namespace/name. */
   service(namespace: string, name: string): Service | undefined;
+  /** Puts what we wrote into the caches. */
+  observeReplicaSet?: (rs: ReplicaSet) => void;
+  observeRun?: (run: AnalysisRun) => void;
 }
 
 /** Services may be created just after the Rollout (GitOps order): look again soon. */
@@ -83,7 +87,7 @@ export class RolloutSync {
   async scale(rs: ReplicaSet, replicas: number): Promise<void> {
     const from = rs.spec.replicas ?? 1;
     if (from === replicas) return;
-    await patchReplicaSet(this.api, rs, { replicas });
+    this.deps.observeReplicaSet?.(await patchReplicaSet(this.api, rs, { replicas }));
     rs.spec.replicas = replicas;
     const dir = replicas > from ? 'up' : 'down';
     this.event(
@@ -94,7 +98,7 @@ export class RolloutSync {
   }
 
   async setDeadline(rs: ReplicaSet, deadline: string | null): Promise<void> {
-    await patchReplicaSet(this.api, rs, { deadline });
+    this.deps.observeReplicaSet?.(await patchReplicaSet(this.api, rs, { deadline }));
   }
 
   /** A Service the spec names; missing ones stall the rollout with a message (and a retry). */

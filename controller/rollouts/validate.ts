@@ -6,12 +6,13 @@ import { StallingError } from '../runtime/errors.ts';
 
 export function validateRollout(ro: Rollout): void {
   const spec = ro.spec;
-  if (spec.workloadRef) {
-    throw invalid('workloadRef is not supported yet: set spec.template and spec.selector');
+  if (spec.workloadRef && (spec.workloadRef.apiVersion ?? 'apps/v1') !== 'apps/v1') {
+    throw invalid(`workloadRef apiVersion ${spec.workloadRef.apiVersion} is not supported: use apps/v1`);
   }
   const labels = spec.template?.metadata?.labels ?? {};
   if (!selectorMatches(spec.selector, labels)) {
-    throw invalid('spec.selector does not match the labels of spec.template');
+    const where = spec.workloadRef ? `Deployment ${spec.workloadRef.name}` : 'spec';
+    throw invalid(`the selector of ${where} does not match the labels of its template`);
   }
   const canary = spec.strategy.canary;
   if (canary?.trafficRouting && canary.stableService === canary.canaryService) {

@@ -32,13 +32,14 @@ export async function ensureNewReplicaSet(
     const minReady = ro.spec.minReadySeconds ?? 0;
     const revision = revisionOf(rs) < nextRevision ? nextRevision : undefined;
     if (revision !== undefined || (rs.spec.minReadySeconds ?? 0) !== minReady) {
-      await patchReplicaSet(s.api, rs, { revision, minReadySeconds: minReady });
+      s.deps.observeReplicaSet?.(await patchReplicaSet(s.api, rs, { revision, minReadySeconds: minReady }));
     }
     return rs;
   }
   const rs = buildReplicaSet(ro, ctx.newHash, initialReplicas, nextRevision);
   try {
     const created = await createReplicaSet(s.api, ro, rs);
+    s.deps.observeReplicaSet?.(created);
     ctx.newRS = created;
     ctx.allRSs.push(created);
     s.event(
@@ -69,28 +70,22 @@ export async function trimReplicaSetHistory(s: RolloutSync): Promise<void> {
 }
 
 /**
- * Argo's rollbackWindow: going back to a ReplicaSet at most `revisions` older than the stable
- * one skips steps and analysis.
+ * Whether the update now starting goes back to a version that may skip steps and analysis:
+ * within spec.rollbackWindow revisions of the stable one, or still running because of its
+ * scale-down delay. Decided once, from revisions, before the returning ReplicaSet is given a new
+ * one; the caller records the answer as status.promoteFull.
  */
-export function rollbackWithinWindow(s: RolloutSync): boolean {
+export function fastRollbackReason(s: RolloutSync): string | undefined {
   const { newRS, stableRS, allRSs } = s.ctx;
+  if (!newRS || !stableRS || newRS === stableRS) return undefined;
+  const [from, to] = [revisionOf(newRS), revisionOf(stableRS)];
+  if (from >= to) return undefined;
+  if (newRS.metadata.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION]) {
+    return `going back to ${newRS.metadata.name}, still running within its scale-down delay`;
+  }
   const window = s.ro.spec.rollbackWindow?.revisions ?? 0;
-  if (!newRS || !stableRS || newRS === stableRS || window <= 0) return false;
-  const created = (rs: ReplicaSet) => rs.metadata.creationTimestamp ?? '';
-  if (!(created(newRS) < created(stableRS))) return false;
-  const between = allRSs.filter(
-    (rs) => created(rs) < created(stableRS) && created(newRS) < created(rs),
-  ).length;
-  return between < window;
-}
-
-/**
- * Going back to a version still kept up for its scale-down delay (an older ReplicaSet with a
- * deadline): it is promoted at once, without steps or analysis, as Argo does.
- */
-export function fastRollback(s: RolloutSync): boolean {
-  const { newRS, stableRS } = s.ctx;
-  if (!newRS || !stableRS || newRS === stableRS) return false;
-  if (!newRS.metadata.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION]) return false;
-  return (newRS.metadata.creationTimestamp ?? '') < (stableRS.metadata.creationTimestamp ?? '');
+  const between = allRSs.filter((rs) => revisionOf(rs) > from && revisionOf(rs) < to).length;
+  if (window > 0 && between < window)
+    return `going back to revision ${from}, within rollbackWindow (${window})`;
+  return undefined;
 }

@@ -78,7 +78,13 @@ export function markReady(
   reason: string,
   message: string,
 ): Condition[] {
-  const list = setCondition(conditions, { type: READY, status: 'True', reason, message, observedGeneration: generation });
+  const list = setCondition(conditions, {
+    type: READY,
+    status: 'True',
+    reason,
+    message,
+    observedGeneration: generation,
+  });
   return removeCondition(removeCondition(list, RECONCILING), STALLED);
 }
 
@@ -100,7 +106,13 @@ export function markFailed(
     observedGeneration: generation,
   });
   if (error.errorClass === 'stalling') {
-    list = setCondition(list, { type: STALLED, status: 'True', reason: error.reason, message, observedGeneration: generation });
+    list = setCondition(list, {
+      type: STALLED,
+      status: 'True',
+      reason: error.reason,
+      message,
+      observedGeneration: generation,
+    });
     return removeCondition(list, RECONCILING);
   }
   list = setCondition(list, {

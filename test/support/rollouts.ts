@@ -1,12 +1,19 @@
 // Helpers for end-to-end tests of Rollouts: objects to start from, operations done the way a
 // person does them (kubectl patches of spec and status), and waits on observable state.
 
-import { expect } from 'vitest';
-import { type AnalysisPhase, type AnalysisRun, analysisRunResource } from '../../controller/api/analysis.ts';
+import { writeFile } from 'node:fs/promises';
+import { afterAll, beforeAll, expect } from 'vitest';
+import {
+  type AnalysisPhase,
+  type AnalysisRun,
+  analysisRunResource,
+  analysisTemplateResource,
+} from '../../controller/api/analysis.ts';
 import type { Rollout, RolloutSpec } from '../../controller/api/rollout.ts';
 import { rolloutResource } from '../../controller/api/rollout.ts';
 import { core, type KubeObject } from '../../controller/kube/resources.ts';
-import { eventually, type TestCluster } from './cluster.ts';
+import { createNamespace, deleteNamespace, eventually, type TestCluster, testCluster } from './cluster.ts';
+import { type ControllerProcess, startController } from './controller-process.ts';
 
 export const HASH_LABEL = 'rollouts-pod-template-hash';
 
@@ -37,7 +44,8 @@ export function service(ns: string, name: string, app: string): KubeObject {
 
 export class RolloutDriver {
   readonly cluster: TestCluster;
-  readonly ns: string;
+  /** Set once the suite's namespace exists. */
+  ns: string;
 
   constructor(cluster: TestCluster, ns: string) {
     this.cluster = cluster;
@@ -228,3 +236,56 @@ export function analysisTemplate(ns: string, name: string): KubeObject {
     },
   };
 }
+
+/** Per-file state of a Rollout end-to-end suite: its namespace, driver and controller process. */
+export interface RolloutSuite {
+  readonly cluster: TestCluster;
+  /** Drives Rollouts in the suite's namespace (`ro.ns`). */
+  readonly ro: RolloutDriver;
+  ctl: ControllerProcess;
+  /** Kills the controller with `signal` and starts a new one, as a crash and a restart do. */
+  restartController(signal: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * Registers the hooks of a suite: a fresh namespace with the `errors` AnalysisTemplate, and a
+ * controller confined to that namespace (files run in parallel against one control plane).
+ */
+export function rolloutSuite(prefix: string): RolloutSuite {
+  const cluster = testCluster();
+  const suite: RolloutSuite = {
+    cluster,
+    ro: new RolloutDriver(cluster, ''),
+    ctl: undefined as unknown as ControllerProcess,
+    async restartController(signal) {
+      await suite.ctl.stop(signal);
+      suite.ctl = await startController({ kubeconfig: cluster.kubeconfig, namespace: suite.ro.ns });
+      await suite.ctl.waitForLog((l) => l.msg === 'caches synced');
+    },
+  };
+  beforeAll(async () => {
+    const ns = await createNamespace(cluster.api, prefix);
+    suite.ro.ns = ns;
+    await cluster.api.create(analysisTemplateResource, analysisTemplate(ns, 'errors'));
+    suite.ctl = await startController({ kubeconfig: cluster.kubeconfig, namespace: ns });
+  });
+  afterAll(async () => {
+    // SLUICE_E2E_LOGS=/some/dir keeps each suite's controller log lines for a post-mortem.
+    if (process.env.SLUICE_E2E_LOGS && suite.ctl) {
+      const lines = suite.ctl.logs.map((l) => JSON.stringify(l)).join('\n');
+      await writeFile(`${process.env.SLUICE_E2E_LOGS}/${prefix}.log`, lines);
+    }
+    await suite.ctl?.stop();
+    if (suite.ro.ns) await deleteNamespace(cluster.api, suite.ro.ns);
+  });
+  return suite;
+}
+
+/** An analysis step (or block) using the `errors` template, judging the new version. */
+export const errorsAnalysis = {
+  templates: [{ templateName: 'errors' }],
+  args: [{ name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' as const } }],
+};
+
+/** Pods of the test control plane can take a while to become ready; updates need several. */
+export const SLOW = 300_000;

@@ -17,14 +17,21 @@ export const GATEWAY_API_VERSION = process.env.SLUICE_GATEWAY_API_VERSION ?? 'v1
 export const ISTIO_API_VERSION = process.env.SLUICE_ISTIO_API_VERSION ?? 'v1.31.4';
 
 function cacheDir(): string {
-  const base = process.env.SLUICE_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'sluice');
+  const base =
+    process.env.SLUICE_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'sluice');
   return join(base, 'crds');
 }
 
 /** A file of a Go module, downloaded once into the cache. */
 async function moduleFile(module: string, version: string, path: string): Promise<string> {
   const dest = join(cacheDir(), `${module.replaceAll('/', '_')}@${version}`, path.replaceAll('/', '_'));
-  if (await stat(dest).then(() => true, () => false)) return dest;
+  if (
+    await stat(dest).then(
+      () => true,
+      () => false,
+    )
+  )
+    return dest;
   const { stdout } = await run('go', ['mod', 'download', '-json', `${module}@${version}`], {
     cwd: process.env.TMPDIR ?? '/tmp',
     maxBuffer: 16 << 20,
@@ -51,9 +58,17 @@ export async function installHttpRouteCrd(cluster: TestCluster): Promise<void> {
 }
 
 export async function installVirtualServiceCrd(cluster: TestCluster): Promise<void> {
-  const file = await moduleFile('istio.io/api', ISTIO_API_VERSION, 'kubernetes/customresourcedefinitions.gen.yaml');
+  const file = await moduleFile(
+    'istio.io/api',
+    ISTIO_API_VERSION,
+    'kubernetes/customresourcedefinitions.gen.yaml',
+  );
   const docs = parseAllDocuments(await readFile(file, 'utf8'));
-  const vs = docs.find((d) => (d.toJS() as { metadata?: { name?: string } } | null)?.metadata?.name === 'virtualservices.networking.istio.io');
+  const vs = docs.find(
+    (d) =>
+      (d.toJS() as { metadata?: { name?: string } } | null)?.metadata?.name ===
+      'virtualservices.networking.istio.io',
+  );
   if (!vs) throw new Error('the Istio CRDs have no virtualservices.networking.istio.io');
   await applyAndWait(cluster, vs.toString(), 'virtualservices.networking.istio.io');
 }
@@ -66,7 +81,13 @@ export async function installTrafficSplitCrd(cluster: TestCluster): Promise<void
     spec: {
       group: 'split.smi-spec.io',
       scope: 'Namespaced',
-      names: { kind: 'TrafficSplit', listKind: 'TrafficSplitList', plural: 'trafficsplits', singular: 'trafficsplit', shortNames: ['ts'] },
+      names: {
+        kind: 'TrafficSplit',
+        listKind: 'TrafficSplitList',
+        plural: 'trafficsplits',
+        singular: 'trafficsplit',
+        shortNames: ['ts'],
+      },
       versions: [
         {
           name: 'v1alpha2',

@@ -3,20 +3,20 @@
 // trimming old ones to the history limits.
 
 import {
-  type AnalysisRun,
-  type AnalysisTemplate,
-  analysisRunResource,
-  analysisTemplateResource,
-  clusterAnalysisTemplateResource,
-} from '../../api/analysis.ts';
+  AnalysisTemplateError,
+  AnalysisTemplateNotFoundError,
+  type LoadedTemplate,
+  loadAnalysisTemplates,
+} from '../../analysis/create-run.ts';
+import { type AnalysisRun, analysisRunResource } from '../../api/analysis.ts';
 import type { RolloutAnalysis, RolloutAnalysisRunStatus } from '../../api/rollout.ts';
 import { ROLLOUT_DEFAULTS } from '../../api/rollout.ts';
-import { isNotFound, KubeApiError } from '../../kube/errors.ts';
+import { KubeApiError } from '../../kube/errors.ts';
 import { StallingError } from '../../runtime/errors.ts';
 import { isOwnedBy } from '../owner.ts';
 import { revisionOf } from '../replica-sets.ts';
 import type { RolloutSync } from '../sync.ts';
-import { AnalysisSpecError, buildAnalysisRun, type NamedTemplate } from './run-builder.ts';
+import { buildAnalysisRun } from './run-builder.ts';
 import { isCompleted, type RunSlot, runsToDelete } from './run-names.ts';
 import { describeRun, effectOf, runStatus } from './verdict.ts';
 
@@ -51,13 +51,14 @@ export async function ensureRun(s: RolloutSync, intent: RunIntent): Promise<Anal
       revision: s.ctx.newRS ? String(revisionOf(s.ctx.newRS)) : undefined,
     });
   } catch (err) {
-    if (err instanceof AnalysisSpecError) {
+    if (err instanceof AnalysisTemplateError) {
       throw new StallingError('InvalidAnalysis', `${intent.label} analysis: ${err.message}`, { cause: err });
     }
     throw err;
   }
   try {
     const created = await s.api.create<AnalysisRun>(analysisRunResource, run);
+    s.deps.observeRun?.(created);
     s.event('Normal', 'AnalysisRunCreated', `Created ${intent.label} AnalysisRun ${intent.name}`);
     s.ctx.runs.push(created);
     return created;
@@ -79,28 +80,18 @@ export async function ensureRun(s: RolloutSync, intent: RunIntent): Promise<Anal
   }
 }
 
-async function loadTemplates(s: RolloutSync, analysis: RolloutAnalysis): Promise<NamedTemplate[]> {
-  const out: NamedTemplate[] = [];
-  for (const ref of analysis.templates) {
-    const clusterScope = ref.clusterScope === true;
-    const rt = clusterScope ? clusterAnalysisTemplateResource : analysisTemplateResource;
-    try {
-      const t = await s.api.get<AnalysisTemplate>(
-        rt,
-        clusterScope ? undefined : s.namespace,
-        ref.templateName,
-      );
-      out.push({ name: ref.templateName, clusterScope, spec: t.spec });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      const kind = clusterScope ? 'ClusterAnalysisTemplate' : `AnalysisTemplate ${s.namespace}/`;
-      throw new StallingError('AnalysisTemplateNotFound', `${kind}${ref.templateName} not found`, {
+async function loadTemplates(s: RolloutSync, analysis: RolloutAnalysis): Promise<LoadedTemplate[]> {
+  try {
+    return await loadAnalysisTemplates(s.api, s.namespace, analysis.templates);
+  } catch (err) {
+    if (err instanceof AnalysisTemplateNotFoundError) {
+      throw new StallingError('AnalysisTemplateNotFound', err.message, {
         cause: err,
         retryAfterMs: MISSING_TEMPLATE_RETRY_MS,
       });
     }
+    throw err;
   }
-  return out;
 }
 
 /**

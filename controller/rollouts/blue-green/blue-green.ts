@@ -12,12 +12,7 @@ import { timestamp } from '../pause.ts';
 import { hashOf, type ReplicaSet, viewOf } from '../replica-sets.ts';
 import { selectedHash } from '../services.ts';
 import type { RolloutSync } from '../sync.ts';
-import {
-  ensureNewReplicaSet,
-  fastRollback,
-  rollbackWithinWindow,
-  trimReplicaSetHistory,
-} from '../workload.ts';
+import { ensureNewReplicaSet, fastRollbackReason, trimReplicaSetHistory } from '../workload.ts';
 import {
   type BlueGreenInput,
   decideSwitch,
@@ -48,6 +43,11 @@ export async function syncBlueGreen(s: RolloutSync): Promise<void> {
     };
     if (prev.currentPodHash)
       s.event('Normal', 'RolloutUpdated', `Updating from ${prev.stableRS ?? 'nothing'} to ${ctx.newHash}`);
+    const rollback = fastRollbackReason(s);
+    if (rollback) {
+      s.status.promoteFull = true;
+      s.event('Normal', 'FastRollback', `Skipping analysis and the pause: ${rollback}`);
+    }
     s.status.currentPodHash = ctx.newHash;
     if (!ro.spec.paused || ctx.newRS) await ensureNewReplicaSet(s, activeHash ? 0 : replicas);
     recordSelectors(s, activeHash, selectedHash(previewSvc));
@@ -60,7 +60,6 @@ export async function syncBlueGreen(s: RolloutSync): Promise<void> {
 
   const abortedBefore = pause.aborted;
   const promoteFull = prev.promoteFull === true && prev.stableRS !== ctx.newHash;
-  const skipToActive = fastRollback(s) || rollbackWithinWindow(s);
   const input: BlueGreenInput = {
     replicas,
     previewReplicaCount: bg.previewReplicaCount,
@@ -72,7 +71,7 @@ export async function syncBlueGreen(s: RolloutSync): Promise<void> {
     activeHash,
     newRS: viewOf(newRS),
     scaleUpPreviewCheckPoint: prev.blueGreen?.scaleUpPreviewCheckPoint === true,
-    promoteFull: promoteFull || skipToActive,
+    promoteFull,
     specPaused: ro.spec.paused === true,
     pause,
     hasPre: !!bg.prePromotionAnalysis,

@@ -9,24 +9,12 @@ import { allAvailable, allCreated, sumAvailable } from '../replica-math.ts';
 import { viewOf } from '../replica-sets.ts';
 import type { RolloutSync } from '../sync.ts';
 import { routerFor } from '../traffic/routers.ts';
-import {
-  ensureNewReplicaSet,
-  fastRollback,
-  rollbackWithinWindow,
-  trimReplicaSetHistory,
-} from '../workload.ts';
+import { ensureNewReplicaSet, fastRollbackReason, trimReplicaSetHistory } from '../workload.ts';
 import { reconcileCanaryAnalysis } from './canary-analysis.ts';
+import { describePause, describeStep } from './describe.ts';
 import { type CanaryScalePlan, planCanaryScale, type RsView } from './scale-plan.ts';
 import { decideCanaryProgress, reconcilePauseStep } from './step-machine.ts';
-import {
-  activeCanaryScale,
-  currentSetWeight,
-  currentStep,
-  currentStepIndex,
-  pauseDurationMs,
-  stepString,
-  stepsHash,
-} from './steps.ts';
+import { activeCanaryScale, currentSetWeight, currentStepIndex, stepsHash } from './steps.ts';
 import { desiredWeight, replicaRatioWeight } from './traffic-weight.ts';
 
 const WEIGHT_VERIFY_RETRY_MS = 5_000;
@@ -113,13 +101,7 @@ export async function syncCanary(s: RolloutSync): Promise<void> {
     atDesired,
   });
 
-  const skipAnalysis =
-    abortedBefore ||
-    promoteFull ||
-    !prev.stableRS ||
-    fullyPromoted ||
-    fastRollback(s) ||
-    rollbackWithinWindow(s);
+  const skipAnalysis = abortedBefore || promoteFull || !prev.stableRS || fullyPromoted;
   const stepRunPhase = await reconcileCanaryAnalysis(s, { steps, index, skip: skipAnalysis, fullyPromoted });
 
   for (const action of plan.actions) {
@@ -140,7 +122,6 @@ export async function syncCanary(s: RolloutSync): Promise<void> {
     stepRunPhase,
     hasStable: stableRS !== undefined,
     newFullyAvailable: newView.availableReplicas >= replicas && newView.specReplicas >= replicas,
-    rollbackWithinWindow: rollbackWithinWindow(s),
   });
   if (progress.completed) {
     s.event(
@@ -190,6 +171,11 @@ function startUpdate(s: RolloutSync, stepCount: number, sHash: string): void {
       'RolloutUpdated',
       `Updating from ${s.ro.status.stableRS ?? 'nothing'} to ${ctx.newHash}`,
     );
+  }
+  const rollback = fastRollbackReason(s);
+  if (rollback) {
+    s.status.promoteFull = true;
+    s.event('Normal', 'FastRollback', `Skipping steps and analysis: ${rollback}`);
   }
   s.status.currentPodHash = ctx.newHash;
   s.status.currentStepHash = sHash;
@@ -278,24 +264,4 @@ function atDesiredCounts(
   if (!allAvailable(newRS, plan.desired.newRS)) return false;
   if (stableRS && !(trafficRouted && dynamic) && !allCreated(stableRS, plan.desired.stableRS)) return false;
   return trafficRouted || sumAvailable(olderRSs) === 0;
-}
-
-function describeStep(steps: NonNullable<CanaryStrategy['steps']>, index: number): string | undefined {
-  if (steps.length === 0) return undefined;
-  if (index >= steps.length) return `all ${steps.length} steps done`;
-  return `step ${index + 1}/${steps.length}: ${stepString(steps[index])}`;
-}
-
-function describePause(s: RolloutSync, steps: NonNullable<CanaryStrategy['steps']>, index: number): void {
-  const step = currentStep(steps, index);
-  if (!step?.pause) return;
-  const start = s.pause.condition('CanaryPauseStep')?.startTime ?? timestamp(s.now);
-  const where = `paused at step ${index + 1}/${steps.length}`;
-  const ms = pauseDurationMs(step.pause.duration);
-  if (ms !== undefined) {
-    const at = timestamp(new Date(Date.parse(start) + ms));
-    s.pauseDetail.CanaryPauseStep = `${where} (${stepString(step)}); continues at ${at}, or promote now`;
-  } else {
-    s.pauseDetail.CanaryPauseStep = `${where} until promoted (clear status.pauseConditions or run promote)`;
-  }
 }

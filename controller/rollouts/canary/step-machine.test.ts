@@ -24,7 +24,6 @@ function input(over: Partial<CanaryProgressInput> & { pause?: PauseState } = {})
     promoteFull: false,
     hasStable: true,
     newFullyAvailable: false,
-    rollbackWithinWindow: false,
     ...over,
   };
 }
@@ -113,11 +112,5 @@ describe('canary step machine', () => {
       {},
     );
     expect(pause.addsPause).toBe(false);
-  });
-
-  it('a rollback within rollbackWindow skips the steps', () => {
-    expect(decideCanaryProgress(input({ rollbackWithinWindow: true, newFullyAvailable: true })).promote).toBe(
-      'Rollback within window',
-    );
   });
 });

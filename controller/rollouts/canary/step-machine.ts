@@ -74,7 +74,6 @@ export interface CanaryProgressInput extends StepCompletionInput {
   hasStable: boolean;
   /** The new ReplicaSet has every replica available. */
   newFullyAvailable: boolean;
-  rollbackWithinWindow: boolean;
 }
 
 export interface CanaryProgress {
@@ -112,7 +111,6 @@ function shouldFullPromote(input: CanaryProgressInput): string | undefined {
   if (input.pause.aborted) return undefined;
   if (!input.newFullyAvailable) return undefined;
   if (input.promoteFull) return 'Full promotion requested';
-  if (input.rollbackWithinWindow) return 'Rollback within window';
   if (input.index >= input.steps.length) return `Completed all ${input.steps.length} canary steps`;
   return undefined;
 }

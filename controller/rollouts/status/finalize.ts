@@ -16,7 +16,12 @@ export function checkProgressDeadline(s: RolloutSync): string | undefined {
   const { ro, pause } = s;
   const prev = ro.status ?? {};
   const steps = ro.spec.strategy.canary?.steps ?? [];
-  const atAnalysis = steps[prev.currentStepIndex ?? 0]?.analysis !== undefined;
+  const running = (r: { status: string } | undefined) => r?.status === 'Running' || r?.status === 'Pending';
+  // Analysis takes as long as its metrics say, which is not a lack of progress.
+  const atAnalysis =
+    steps[prev.currentStepIndex ?? 0]?.analysis !== undefined ||
+    running(prev.blueGreen?.prePromotionAnalysisRunStatus) ||
+    running(prev.blueGreen?.postPromotionAnalysisRunStatus);
   const paused = (prev.pauseConditions?.length ?? 0) > 0 || ro.spec.paused === true;
   const result = progressDeadline({
     previous: prev.conditions,

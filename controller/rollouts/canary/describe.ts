@@ -1,0 +1,26 @@
+// What a canary is doing, in words for status.message.
+
+import type { CanaryStep } from '../../api/rollout.ts';
+import { timestamp } from '../pause.ts';
+import type { RolloutSync } from '../sync.ts';
+import { currentStep, pauseDurationMs, stepString } from './steps.ts';
+
+export function describeStep(steps: readonly CanaryStep[], index: number): string | undefined {
+  if (steps.length === 0) return undefined;
+  if (index >= steps.length) return `all ${steps.length} steps done`;
+  return `step ${index + 1}/${steps.length}: ${stepString(steps[index])}`;
+}
+
+export function describePause(s: RolloutSync, steps: readonly CanaryStep[], index: number): void {
+  const step = currentStep(steps, index);
+  if (!step?.pause) return;
+  const start = s.pause.condition('CanaryPauseStep')?.startTime ?? timestamp(s.now);
+  const where = `paused at step ${index + 1}/${steps.length}`;
+  const ms = pauseDurationMs(step.pause.duration);
+  if (ms !== undefined) {
+    const at = timestamp(new Date(Date.parse(start) + ms));
+    s.pauseDetail.CanaryPauseStep = `${where} (${stepString(step)}); continues at ${at}, or promote now`;
+  } else {
+    s.pauseDetail.CanaryPauseStep = `${where} until promoted (clear status.pauseConditions or run promote)`;
+  }
+}

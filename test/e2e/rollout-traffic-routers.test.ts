@@ -1,0 +1,225 @@
+// Canary traffic routers end to end: the weights they write into Gateway API HTTPRoutes,
+// Istio VirtualServices, SMI TrafficSplits and NGINX canary Ingresses at each step.
+
+import { beforeAll, describe, expect, it } from 'vitest';
+import { core, type KubeObject } from '../../controller/kube/resources.ts';
+import { rolloutSuite, SLOW, service, template } from '../support/rollouts.ts';
+import {
+  installHttpRouteCrd,
+  installTrafficSplitCrd,
+  installVirtualServiceCrd,
+} from '../support/router-crds.ts';
+
+const suite = rolloutSuite('rollout-routers');
+const { cluster, ro } = suite;
+
+describe('Gateway API HTTPRoute', () => {
+  beforeAll(async () => {
+    await installHttpRouteCrd(cluster);
+  }, 300_000);
+
+  it(
+    'sets backend weights at each step and returns all traffic to stable once promoted',
+    async () => {
+      for (const name of ['gw-stable', 'gw-canary'])
+        await cluster.api.create(core.services, service(ro.ns, name, 'gw'));
+      const routes = {
+        group: 'gateway.networking.k8s.io',
+        version: 'v1',
+        kind: 'HTTPRoute',
+        plural: 'httproutes',
+        namespaced: true,
+      };
+      await cluster.api.create(routes, {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: 'gw', namespace: ro.ns },
+        spec: {
+          rules: [
+            {
+              backendRefs: [
+                { name: 'gw-stable', port: 80, weight: 100 },
+                { name: 'gw-canary', port: 80, weight: 0 },
+              ],
+            },
+          ],
+        },
+      });
+      const weights = async () => {
+        const r = await cluster.api.get<
+          KubeObject & { spec: { rules: { backendRefs: { name: string; weight?: number }[] }[] } }
+        >(routes, ro.ns, 'gw');
+        return Object.fromEntries((r.spec.rules[0]?.backendRefs ?? []).map((b) => [b.name, b.weight]));
+      };
+      await ro.create('gw', {
+        replicas: 2,
+        selector: { matchLabels: { app: 'gw' } },
+        template: template('gw', 'example.invalid/gw:1'),
+        strategy: {
+          canary: {
+            stableService: 'gw-stable',
+            canaryService: 'gw-canary',
+            trafficRouting: { gatewayAPI: { httpRoute: 'gw' } },
+            steps: [{ setWeight: 30 }, { pause: {} }, { setWeight: 60 }, { pause: {} }],
+          },
+        },
+      });
+      const h1 = (await ro.waitFor('gw', (r) => expect(r.status?.phase).toBe('Healthy'))).status
+        ?.stableRS as string;
+      await ro.setImage('gw', 'example.invalid/gw:2');
+      const first = await ro.waitFor('gw', (r) => {
+        expect(r.status?.phase).toBe('Paused');
+        expect(r.status?.currentStepIndex).toBe(1);
+      });
+      const h2 = first.status?.currentPodHash as string;
+      expect(await weights()).toEqual({ 'gw-stable': 70, 'gw-canary': 30 });
+      expect(first.status?.canary?.weights).toMatchObject({
+        canary: { weight: 30, podTemplateHash: h2 },
+        stable: { weight: 70 },
+        verified: true,
+      });
+      expect(await ro.scale('gw')).toMatchObject({ [h1]: { spec: 2 }, [h2]: { spec: 1 } });
+      expect(await ro.selector('gw-canary')).toBe(h2);
+      expect(await ro.selector('gw-stable')).toBe(h1);
+
+      await ro.promote('gw');
+      await ro.waitFor('gw', (r) => expect(r.status?.currentStepIndex).toBe(3));
+      expect(await weights()).toEqual({ 'gw-stable': 40, 'gw-canary': 60 });
+
+      await ro.promote('gw');
+      await ro.waitFor('gw', (r) => {
+        expect(r.status?.phase).toBe('Healthy');
+        expect(r.status?.stableRS).toBe(h2);
+      });
+      await ro.waitFor('gw', async () => {
+        expect(await weights()).toEqual({ 'gw-stable': 100, 'gw-canary': 0 });
+        expect(await ro.selector('gw-stable')).toBe(h2);
+      });
+    },
+    SLOW,
+  );
+});
+
+describe('Istio, SMI and NGINX routers', () => {
+  beforeAll(async () => {
+    await installVirtualServiceCrd(cluster);
+    await installTrafficSplitCrd(cluster);
+  }, SLOW);
+
+  const gvr = (group: string, version: string, kind: string, plural: string) => ({
+    group,
+    version,
+    kind,
+    plural,
+    namespaced: true,
+  });
+  const vsType = gvr('networking.istio.io', 'v1beta1', 'VirtualService', 'virtualservices');
+  const tsType = gvr('split.smi-spec.io', 'v1alpha2', 'TrafficSplit', 'trafficsplits');
+  const ingType = gvr('networking.k8s.io', 'v1', 'Ingress', 'ingresses');
+
+  /** A routed canary through one update: what `read` sees at the pause, and after promotion. */
+  async function routed(
+    name: string,
+    trafficRouting: object,
+    read: () => Promise<unknown>,
+  ): Promise<unknown[]> {
+    for (const svc of [`${name}-stable`, `${name}-canary`]) {
+      await cluster.api.create(core.services, service(ro.ns, svc, name));
+    }
+    await ro.create(name, {
+      replicas: 1,
+      selector: { matchLabels: { app: name } },
+      template: template(name, `example.invalid/${name}:1`),
+      strategy: {
+        canary: {
+          stableService: `${name}-stable`,
+          canaryService: `${name}-canary`,
+          trafficRouting,
+          steps: [{ setWeight: 40 }, { pause: {} }],
+        },
+      },
+    });
+    await ro.waitFor(name, (r) => expect(r.status?.phase).toBe('Healthy'));
+    await ro.setImage(name, `example.invalid/${name}:2`);
+    await ro.waitFor(name, (r) => expect(r.status?.phase).toBe('Paused'));
+    const during = await read();
+    await ro.promoteFull(name);
+    await ro.waitFor(name, (r) => {
+      expect(r.status?.phase).toBe('Healthy');
+      expect(r.status?.stableRS).toBe(r.status?.currentPodHash);
+      expect(r.status?.canary?.weights?.canary?.weight).toBe(0);
+    });
+    return [during, await read()];
+  }
+
+  it(
+    'set weights in a VirtualService, a TrafficSplit and a canary Ingress at each step',
+    async () => {
+      await cluster.api.create(vsType, {
+        apiVersion: 'networking.istio.io/v1beta1',
+        kind: 'VirtualService',
+        metadata: { name: 'ist', namespace: ro.ns },
+        spec: {
+          hosts: ['ist.example'],
+          http: [
+            {
+              name: 'primary',
+              route: [
+                { destination: { host: 'ist-stable' }, weight: 100 },
+                { destination: { host: 'ist-canary' }, weight: 0 },
+              ],
+            },
+          ],
+        },
+      });
+      const backend = { service: { name: 'ngx-stable', port: { number: 80 } } };
+      await cluster.api.create(ingType, {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: { name: 'ngx', namespace: ro.ns },
+        spec: {
+          ingressClassName: 'nginx',
+          rules: [{ host: 'ngx.example', http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } }],
+        },
+      });
+      interface VirtualService extends KubeObject {
+        spec: { http: { route: { weight?: number }[] }[] };
+      }
+      interface Ingress extends KubeObject {
+        spec: { rules: { http: { paths: { backend: { service: { name: string } } }[] } }[] };
+      }
+      const [istio, smi, nginx] = await Promise.all([
+        routed('ist', { istio: { virtualService: { name: 'ist', routes: ['primary'] } } }, async () => {
+          const vs = await cluster.api.get<VirtualService>(vsType, ro.ns, 'ist');
+          return vs.spec.http[0]?.route.map((r) => r.weight);
+        }),
+        routed('smi', { smi: {} }, async () => (await cluster.api.get(tsType, ro.ns, 'smi')).spec),
+        routed('ngx', { nginx: { stableIngress: 'ngx' } }, async () => {
+          const ing = await cluster.api.get<Ingress>(ingType, ro.ns, 'ngx-ngx-canary');
+          return {
+            canary: ing.metadata.annotations?.['nginx.ingress.kubernetes.io/canary'],
+            weight: ing.metadata.annotations?.['nginx.ingress.kubernetes.io/canary-weight'],
+            backend: ing.spec.rules[0]?.http.paths[0]?.backend.service.name,
+          };
+        }),
+      ]);
+      expect(istio).toEqual([
+        [60, 40],
+        [100, 0],
+      ]);
+      const split = (canary: number) => ({
+        service: 'smi-stable',
+        backends: [
+          { service: 'smi-canary', weight: canary },
+          { service: 'smi-stable', weight: 100 - canary },
+        ],
+      });
+      expect(smi).toEqual([split(40), split(0)]);
+      expect(nginx).toEqual([
+        { canary: 'true', weight: '40', backend: 'ngx-canary' },
+        { canary: 'true', weight: '0', backend: 'ngx-canary' },
+      ]);
+    },
+    SLOW,
+  );
+});
