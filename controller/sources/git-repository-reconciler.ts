@@ -80,6 +80,11 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
       }
     }
     ctx.observe(await patchStatus(this.api, gitRepositoryResource, repo, status));
+    if (failure?.errorClass === 'stalling') {
+      // A missing branch or a fixed Secret can come at any time: look again at the
+      // interval, as for a healthy source, not only when the object changes.
+      return { requeueAfterMs: Math.min(failure.retryAfterMs ?? intervalMs, intervalMs) };
+    }
     if (failure) throw failure;
     return { requeueAfterMs: jitter(intervalMs) };
   }

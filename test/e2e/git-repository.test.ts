@@ -180,6 +180,26 @@ describe('GitRepository', () => {
     await waitReady('flaky', before.status?.artifact?.revision);
   });
 
+  it('follows a force-push that rewrites the branch', async () => {
+    await applyObject(
+      cluster.api,
+      gitRepositoryResource,
+      gitRepository(ns, 'rewritten', { url: repo.urls.git, ref: { branch: 'rewrite' }, interval: '2s' }),
+    );
+    await work.checkout('rewrite', { create: true });
+    await work.commitAndPush({ 'r.txt': 'one\n' }, 'one', repo.remote('git'));
+    const old = await work.head();
+    await waitReady('rewritten', `rewrite@sha1:${old}`);
+    // History replaced: a new root commit, pushed with --force.
+    await work.checkout('rewrite-new', { orphan: true });
+    await work.writeFiles({ 'r.txt': 'two\n' });
+    const rewritten = await work.commit('rewritten history');
+    await work.push(repo.remote('git'), { branch: 'rewrite-new', remoteBranch: 'rewrite', force: true });
+    const r = await waitReady('rewritten', `rewrite@sha1:${rewritten}`);
+    expect(r.status?.artifact?.revision).not.toContain(old);
+    await work.checkout('main');
+  });
+
   it('follows semver ranges over tags and survives a deleted branch', async () => {
     await work.tag('v1.0.0');
     await work.push(repo.remote('git'), { branch: false, tags: ['v1.0.0'] });
