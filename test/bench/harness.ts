@@ -23,8 +23,14 @@ export interface Bench {
 
 export const WEBHOOK_SECRET = 'bench-secret';
 
-export async function startBench(controllerArgs: string[] = []): Promise<Bench> {
-  const cp = await startControlPlane({ log: (m) => process.stderr.write(`[control-plane] ${m}\n`) });
+export async function startBench(
+  controllerArgs: string[] = [],
+  opts: { nodes?: number } = {},
+): Promise<Bench> {
+  const cp = await startControlPlane({
+    nodes: opts.nodes ?? 3,
+    log: (m) => process.stderr.write(`[control-plane] ${m}\n`),
+  });
   const api = new ObjectApi(new KubeClient(loadKubeConfig({ kubeconfig: cp.kubeconfig })));
   const git = await startGitServers();
   await api.create(core.namespaces, {
