@@ -5,11 +5,16 @@ import type { KubeObject } from '../kube/resources.ts';
 
 /** The ownerReference that makes a Rollout the controller of an object it creates. */
 export function controllerRef(ro: Rollout): OwnerReference {
+  return rolloutOwnerRef(ro.metadata.name, ro.metadata.uid ?? '');
+}
+
+/** The same, from a Rollout's name and uid (traffic routers know only those). */
+export function rolloutOwnerRef(name: string, uid: string): OwnerReference {
   return {
     apiVersion: `${rolloutResource.group}/${rolloutResource.version}`,
     kind: rolloutResource.kind,
-    name: ro.metadata.name,
-    uid: ro.metadata.uid ?? '',
+    name,
+    uid,
     controller: true,
     blockOwnerDeletion: true,
   };

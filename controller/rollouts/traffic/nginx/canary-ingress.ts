@@ -5,6 +5,7 @@
 import { isNotFound } from '../../../kube/errors.ts';
 import type { ObjectApi } from '../../../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../../../kube/resources.ts';
+import { rolloutOwnerRef } from '../../owner.ts';
 import type { RouterTarget, TrafficRouter } from '../router.ts';
 import { TrafficRouterError } from '../router.ts';
 
@@ -80,16 +81,7 @@ export function canaryIngress(
       name: canaryIngressName(target.rolloutName, opts.stableIngress),
       namespace: target.namespace,
       annotations,
-      ownerReferences: [
-        {
-          apiVersion: 'sluice.dev/v1alpha1',
-          kind: 'Rollout',
-          name: target.rolloutName,
-          uid: target.rolloutUid,
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [rolloutOwnerRef(target.rolloutName, target.rolloutUid)],
     },
     spec: {
       ...(stable.spec?.ingressClassName ? { ingressClassName: stable.spec.ingressClassName } : {}),

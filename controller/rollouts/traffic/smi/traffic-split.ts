@@ -4,6 +4,7 @@
 import { isNotFound } from '../../../kube/errors.ts';
 import type { ObjectApi } from '../../../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../../../kube/resources.ts';
+import { rolloutOwnerRef } from '../../owner.ts';
 import type { RouterTarget, TrafficRouter } from '../router.ts';
 
 export const trafficSplits: ResourceType = {
@@ -30,16 +31,7 @@ export function trafficSplit(
     metadata: {
       name,
       namespace: target.namespace,
-      ownerReferences: [
-        {
-          apiVersion: 'sluice.dev/v1alpha1',
-          kind: 'Rollout',
-          name: target.rolloutName,
-          uid: target.rolloutUid,
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [rolloutOwnerRef(target.rolloutName, target.rolloutUid)],
     },
     spec: {
       service: rootService,
