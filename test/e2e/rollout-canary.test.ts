@@ -240,12 +240,16 @@ describe('workloadRef', () => {
       });
       const v1 = await ro.waitFor('legacy', (r) => expect(r.status?.phase).toBe('Healthy'));
       expect(v1.status?.selector).toBe('app=legacy');
-      const dep = await ro.cluster.api.get<ReplicaSetLike>(core.deployments, ro.ns, 'legacy');
       await ro.waitFor('legacy', async () => {
         const d = await ro.cluster.api.get<ReplicaSetLike>(core.deployments, ro.ns, 'legacy');
         expect(d.spec.replicas).toBe(0);
       });
-      expect(v1.status?.workloadObservedGeneration).toBe(dep.metadata.generation);
+      // Scaling the Deployment down bumps its generation; the Rollout records the one it
+      // has observed, and converges on the current one.
+      await ro.waitFor('legacy', async (r) => {
+        const d = await ro.cluster.api.get<ReplicaSetLike>(core.deployments, ro.ns, 'legacy');
+        expect(r.status?.workloadObservedGeneration).toBe(d.metadata.generation);
+      });
 
       const image = [
         { op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'example.invalid/legacy:2' },
