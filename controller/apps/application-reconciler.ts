@@ -10,6 +10,7 @@ import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../api/meta.ts';
 import type { Impersonation } from '../kube/client.ts';
 import type { Informer } from '../kube/informer.ts';
 import type { ObjectApi } from '../kube/objects.ts';
+import { apiTime } from '../runtime/api-time.ts';
 import { markFailed, markReady, setCondition } from '../runtime/conditions.ts';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../runtime/controller.ts';
 import { jitter, parseDuration } from '../runtime/duration.ts';
@@ -336,7 +337,7 @@ function classifySyncError(err: unknown, revision: string): Error {
 }
 
 function iso(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z');
+  return apiTime(d);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { deepEqual, isPlainObject } from '../runtime/merge-patch.ts';
+import { isPlainObject } from '../runtime/merge-patch.ts';
 
 /**
  * The part of `source` at the paths `shape` has: what we manage of an object. Arrays are

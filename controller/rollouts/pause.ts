@@ -4,6 +4,7 @@
 // does exactly that), which the controller reads as "the pause is over".
 
 import type { PauseCondition, PauseReason, RolloutStatus } from '../api/rollout.ts';
+import { apiTime } from '../runtime/api-time.ts';
 
 export interface AbortRequest {
   reason: string;
@@ -93,5 +94,5 @@ export class PauseState {
 
 /** RFC 3339 to the second, as the API server writes times. */
 export function timestamp(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z');
+  return apiTime(d);
 }

@@ -1,4 +1,5 @@
 import type { Condition } from '../api/meta.ts';
+import { apiTime } from './api-time.ts';
 
 export type { Condition };
 
@@ -34,10 +35,7 @@ export function setCondition(
   const next: Condition = {
     ...input,
     message: truncate(input.message),
-    lastTransitionTime:
-      prev && prev.status === input.status
-        ? prev.lastTransitionTime
-        : now.toISOString().replace(/\.\d+Z$/, 'Z'),
+    lastTransitionTime: prev && prev.status === input.status ? prev.lastTransitionTime : apiTime(now),
   };
   if (i >= 0) list[i] = next;
   else list.push(next);

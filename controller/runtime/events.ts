@@ -3,7 +3,7 @@ import type { KubeClient } from '../kube/client.ts';
 import { ObjectApi } from '../kube/objects.ts';
 import { core, type KubeObject } from '../kube/resources.ts';
 import type { Logger } from '../observability/logger.ts';
-import { microTime } from './micro-time.ts';
+import { microTime } from './api-time.ts';
 
 export type EventType = 'Normal' | 'Warning';
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { microTime } from './api-time.ts';
 import {
   DEFAULT_LEASE_TIMINGS,
   decide,
@@ -9,7 +10,6 @@ import {
   releasedSpec,
   renewTimeLeft,
 } from './lease.ts';
-import { microTime } from './micro-time.ts';
 
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 const held: LeaseSpec = {

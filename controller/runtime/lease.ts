@@ -1,7 +1,7 @@
 // Pure decisions of Lease-based leader election, as client-go's leaderelection makes them.
 // No I/O and no clock of their own: callers pass `now`, so every case is unit-tested.
 
-import { microTime } from './micro-time.ts';
+import { microTime } from './api-time.ts';
 
 /** coordination.k8s.io/v1 LeaseSpec, the fields leader election reads and writes. */
 export interface LeaseSpec {

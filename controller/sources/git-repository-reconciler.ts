@@ -6,6 +6,7 @@ import {
 import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../api/meta.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import type { SourceMetrics } from '../observability/source-metrics.ts';
+import { apiTime } from '../runtime/api-time.ts';
 import { markFailed, markReady } from '../runtime/conditions.ts';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../runtime/controller.ts';
 import { jitter, parseDuration } from '../runtime/duration.ts';
@@ -91,5 +92,5 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
 }
 
 function now(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  return apiTime();
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GitRepository, gitRepositoryResource } from '../../controller/api/git-repository.ts';
 import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../../controller/api/meta.ts';
 import { core, type KubeObject } from '../../controller/kube/resources.ts';
-import { microTime } from '../../controller/runtime/micro-time.ts';
+import { microTime } from '../../controller/runtime/api-time.ts';
 import { createNamespace, deleteNamespace, eventually, testCluster } from '../support/cluster.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
 import { applyObject, createSecret, gitRepository } from '../support/kinds.ts';

@@ -2,6 +2,7 @@
 // ReplicaSets kept up for a fast rollback carry a scale-down deadline; with a traffic router
 // the canary of an aborted update is kept for abortScaleDownDelaySeconds (0: kept until retried).
 
+import { apiTime } from '../../runtime/api-time.ts';
 import {
   basicCanaryCounts,
   type RsCounts,
@@ -160,7 +161,7 @@ function planOlderScaleDown(
 }
 
 function iso(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z');
+  return apiTime(d);
 }
 
 export function minDefined(a: number | undefined, b: number | undefined): number | undefined {

@@ -3,6 +3,7 @@
 // `kubectl wait` read them), plus InvalidSpec when a person must fix the spec.
 
 import type { Condition } from '../../api/meta.ts';
+import { apiTime } from '../../runtime/api-time.ts';
 import {
   type ConditionInput,
   READY,
@@ -155,7 +156,7 @@ function setProgressing(list: Condition[], input: ConditionsInput): Condition[] 
       const fresh: Condition = {
         ...next,
         observedGeneration: generation,
-        lastTransitionTime: now.toISOString().replace(/\.\d+Z$/, 'Z'),
+        lastTransitionTime: apiTime(now),
       };
       return [...list.filter((c) => c.type !== PROGRESSING), fresh];
     }

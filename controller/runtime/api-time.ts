@@ -5,3 +5,8 @@
 export function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
+
+/** Kubernetes Time (conditions, status timestamps): RFC 3339 to the second. */
+export function apiTime(d: Date = new Date()): string {
+  return d.toISOString().replace(/\.\d+Z$/, 'Z');
+}
