@@ -26,6 +26,8 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
   const kc = loadKubeConfig({ kubeconfig: config.kubeconfig, context: config.context });
   const client = new KubeClient(kc);
   const metrics = new ControllerMetrics();
+  client.observer = (method, code, seconds) =>
+    metrics.kubeRequests.observe({ method, code: String(code) }, seconds);
   const informers = new InformerFactory(client, log, metrics, config.watchNamespace);
   const events = new EventRecorder(client, log, config.identity);
   const pushes = new PushTracker();
@@ -76,6 +78,8 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
     async stop() {
       informers.stop();
       await Promise.all(controllers.map((c) => c.shutdown()));
+      // Events of the last reconciles, written in the background; bounded by the request timeout.
+      await events.flush();
       // Only after in-flight reconciles finished, so the next leader never overlaps them.
       await leadership.release();
       await probe.close();

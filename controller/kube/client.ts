@@ -25,6 +25,20 @@ export interface RequestOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/**
+ * How long the kubeconfig's TLS and auth options are reused. client-node re-reads
+ * certificate and token files on every call, which at a few hundred requests a second is
+ * real work; client-go likewise reloads a token file once a minute, not per request.
+ */
+const AUTH_OPTIONS_TTL_MS = 10_000;
+
+interface Connection {
+  options: https.RequestOptions;
+  agent: https.Agent;
+}
+
+/** Told about every finished request (not watches), for request metrics. */
+export type RequestObserver = (method: HttpMethod, code: number, seconds: number) => void;
 
 /**
  * A raw client for the Kubernetes API: JSON in, JSON out, any content type.
@@ -36,6 +50,10 @@ export class KubeClient {
   readonly config: KubeConfig;
   readonly server: URL;
 
+  /** Set once at start-up by whoever exports metrics. */
+  observer: RequestObserver | undefined;
+  private authOptions: { at: number; connection: Promise<Connection> } | undefined;
+
   constructor(config: KubeConfig) {
     this.config = config;
     const cluster = config.getCurrentCluster();
@@ -44,9 +62,17 @@ export class KubeClient {
   }
 
   async request<T = unknown>(opts: RequestOptions): Promise<T> {
-    const res = await this.send(opts);
+    const started = performance.now();
+    let res: http.IncomingMessage;
+    try {
+      res = await this.send(opts);
+    } catch (err) {
+      this.observer?.(opts.method ?? 'GET', 0, (performance.now() - started) / 1000);
+      throw err;
+    }
     const body = await readBody(res);
     const code = res.statusCode ?? 0;
+    this.observer?.(opts.method ?? 'GET', code, (performance.now() - started) / 1000);
     if (code < 200 || code >= 300) {
       throw KubeApiError.fromResponse(code, body, `${opts.method ?? 'GET'} ${opts.path}`);
     }
@@ -90,19 +116,38 @@ export class KubeClient {
     return agent;
   }
 
+  /**
+   * The kubeconfig's TLS and auth options with the agent for them, re-read now and then
+   * so rotated tokens, exec credentials and certificates are picked up.
+   */
+  private async connection(): Promise<Connection> {
+    const now = Date.now();
+    let cached = this.authOptions;
+    if (!cached || now - cached.at > AUTH_OPTIONS_TTL_MS) {
+      const options: https.RequestOptions = { headers: {} };
+      const applied = this.config
+        .applyToHTTPSOptions(options)
+        .then(() => ({ options, agent: this.agentFor(options) }));
+      cached = { at: now, connection: applied };
+      this.authOptions = cached;
+      // A failure (an exec plugin erroring) must not be cached.
+      applied.catch(() => {
+        if (this.authOptions?.connection === applied) this.authOptions = undefined;
+      });
+    }
+    return cached.connection;
+  }
+
   private async send(opts: RequestOptions): Promise<http.IncomingMessage> {
-    const reqOpts: https.RequestOptions = { headers: {} };
-    // Re-applied per request so rotated tokens and exec credentials are picked up.
-    await this.config.applyToHTTPSOptions(reqOpts);
     // client-node's agent does not keep connections alive, so every request would pay a
     // TLS handshake; ours does, and is keyed by the TLS material so rotation still works.
-    reqOpts.agent = this.agentFor(reqOpts);
+    const { options, agent } = await this.connection();
     const url = new URL(opts.path, this.server);
     for (const [k, v] of Object.entries(opts.query ?? {})) {
       if (v !== undefined) url.searchParams.set(k, String(v));
     }
     const headers: http.OutgoingHttpHeaders = {
-      ...(reqOpts.headers as http.OutgoingHttpHeaders | undefined),
+      ...(options.headers as http.OutgoingHttpHeaders | undefined),
       Accept: 'application/json',
     };
     let payload: string | undefined;
@@ -118,7 +163,11 @@ export class KubeClient {
     const transport = url.protocol === 'http:' ? http : https;
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
-      const req = transport.request(url, { ...reqOpts, method: opts.method ?? 'GET', headers }, resolve);
+      const req = transport.request(
+        url,
+        { ...options, agent, method: opts.method ?? 'GET', headers },
+        resolve,
+      );
       const fail = (err: Error) =>
         reject(
           new KubeConnectionError(`${opts.method ?? 'GET'} ${url.pathname}: ${err.message}`, { cause: err }),

@@ -29,6 +29,8 @@ export class Informer<T extends KubeObject> {
   private readonly client: KubeClient;
   private readonly opts: InformerOptions;
   private readonly store = new Map<string, T>();
+  /** Keys by the uid of their controlling owner, so a controller finds what it owns without a scan. */
+  private readonly byOwner = new Map<string, Set<string>>();
   private readonly events = new EventEmitter();
   private readonly abort = new AbortController();
   private resourceVersion = '';
@@ -57,6 +59,13 @@ export class Informer<T extends KubeObject> {
 
   list(): T[] {
     return [...this.store.values()];
+  }
+
+  /** The cached objects whose controlling ownerReference has this uid. */
+  ownedBy(uid: string | undefined): T[] {
+    const keys = uid ? this.byOwner.get(uid) : undefined;
+    if (!keys) return [];
+    return [...keys].map((k) => this.store.get(k)).filter((o): o is T => o !== undefined);
   }
 
   /**
@@ -121,10 +130,7 @@ export class Informer<T extends KubeObject> {
       this.upsert(key, obj);
     }
     for (const [key, old] of this.store) {
-      if (!seen.has(key)) {
-        this.store.delete(key);
-        this.events.emit('delete', old);
-      }
+      if (!seen.has(key)) this.remove(key, old);
     }
     this.resourceVersion = list.metadata.resourceVersion ?? '';
     if (!this.hasSynced) {
@@ -164,20 +170,45 @@ export class Informer<T extends KubeObject> {
     const obj = withTypeMeta(ev.object, this.resource);
     const key = objectKey(obj);
     if (ev.type === 'DELETED') {
-      this.store.delete(key);
-      this.events.emit('delete', obj);
+      this.remove(key, obj);
     } else {
       this.upsert(key, obj);
     }
+  }
+
+  private remove(key: string, obj: T): void {
+    this.unindex(key, controllerUid(this.store.get(key) ?? obj));
+    this.store.delete(key);
+    this.events.emit('delete', obj);
+  }
+
+  private unindex(key: string, uid: string | undefined): void {
+    const keys = uid ? this.byOwner.get(uid) : undefined;
+    if (!keys || !uid) return;
+    keys.delete(key);
+    if (keys.size === 0) this.byOwner.delete(uid);
   }
 
   private upsert(key: string, obj: T): void {
     const old = this.store.get(key);
     if (old?.metadata.resourceVersion === obj.metadata.resourceVersion) return;
     this.store.set(key, obj);
+    const [was, is] = [controllerUid(old), controllerUid(obj)];
+    if (was !== is) {
+      this.unindex(key, was);
+      if (is) {
+        const keys = this.byOwner.get(is) ?? new Set<string>();
+        keys.add(key);
+        this.byOwner.set(is, keys);
+      }
+    }
     if (old) this.events.emit('update', obj, old);
     else this.events.emit('add', obj);
   }
+}
+
+function controllerUid(obj: KubeObject | undefined): string | undefined {
+  return obj?.metadata.ownerReferences?.find((r) => r.controller)?.uid;
 }
 
 function isNewer(a: string | undefined, b: string | undefined): boolean {

@@ -29,6 +29,22 @@ export class ControllerMetrics {
     registers: [this.registry],
   });
 
+  readonly queueWait = new Histogram({
+    name: 'sluice_workqueue_wait_seconds',
+    help: 'Time a key waited in a work queue before a worker took it, by kind.',
+    labelNames: ['kind'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly kubeRequests = new Histogram({
+    name: 'sluice_kube_request_duration_seconds',
+    help: 'Kubernetes API requests (not watches) by method and status code (0: no response).',
+    labelNames: ['method', 'code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
   readonly informerRestarts = new Counter({
     name: 'sluice_informer_restarts_total',
     help: 'List/watch failures that made an informer retry, by resource.',

@@ -84,7 +84,7 @@ export class RolloutReconciler implements Reconciler<Rollout> {
       // With workloadRef, everything below sees the Deployment's template and selector.
       const target = deployment ? withWorkload(ro, deployment) : ro;
       validateRollout(target);
-      const ctx = buildContext(target, replicaSets.list(), analysisRuns.list());
+      const ctx = buildContext(target, replicaSets.ownedBy(ro.metadata.uid), analysisRuns.ownedBy(ro.metadata.uid));
       rc.log.debug(
         { rv: ro.metadata.resourceVersion, replicaSets: ctx.allRSs.map(describeRS) },
         'reconciling',
@@ -110,7 +110,7 @@ export class RolloutReconciler implements Reconciler<Rollout> {
           : classify(thrown);
       if (err.errorClass === 'stalling') {
         await this.writeStatus(ro, stalledStatus({ ro, now }, err.reason, err.message), rc);
-        await this.deps.events.record(ro, 'Warning', err.reason, err.message);
+        this.deps.events.record(ro, 'Warning', err.reason, err.message);
       }
       throw err;
     }
@@ -119,7 +119,7 @@ export class RolloutReconciler implements Reconciler<Rollout> {
     if (s.events.some((e) => e.reason === 'RolloutAborted')) {
       this.deps.metrics?.aborts.inc({ namespace: ro.metadata.namespace ?? '', name: ro.metadata.name });
     }
-    for (const e of s.events) await this.deps.events.record(ro, e.type, e.reason, e.message);
+    for (const e of s.events) this.deps.events.record(ro, e.type, e.reason, e.message);
     if (s.events.length > 0)
       rc.log.info({ events: s.events.map((e) => `${e.reason}: ${e.message}`) }, 'rollout changed');
     return s.requeueAfterMs === undefined ? {} : { requeueAfterMs: s.requeueAfterMs };

@@ -53,6 +53,7 @@ export class Controller<T extends KubeObject> {
       concurrency: opts.concurrency ?? 4,
       handler: (key) => this.process(key),
       onDepth: (depth) => opts.metrics.queueDepth.set({ kind }, depth),
+      onWait: (seconds) => opts.metrics.queueWait.observe({ kind }, seconds),
     });
     opts.informer.on('add', (obj) => this.queue.add(objectKey(obj)));
     opts.informer.on('update', (obj, old) => {

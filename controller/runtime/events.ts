@@ -10,6 +10,8 @@ export type EventType = 'Normal' | 'Warning';
 const CONTROLLER = 'sluice.dev/controller';
 const SERIES_WINDOW_MS = 10 * 60_000;
 const MAX_TRACKED = 4096;
+/** Writes waiting or in flight; beyond this, events are dropped (and logged), as client-go does. */
+const MAX_PENDING = 1000;
 
 interface Tracked {
   name: string;
@@ -21,13 +23,18 @@ interface Tracked {
 /**
  * Records events.k8s.io/v1 Events. Repeats of the same event for the same object within
  * ten minutes update one Event's series instead of creating new ones, so a failing
- * object does not flood etcd. Recording never fails a reconcile.
+ * object does not flood etcd. Recording never fails or slows a reconcile: writes happen in
+ * the background (in order for each event key, so a series always finds its Event), as
+ * client-go's broadcaster does.
  */
 export class EventRecorder {
   private readonly api: ObjectApi;
   private readonly log: Logger;
   private readonly instance: string;
   private readonly recent = new Map<string, Tracked>();
+  /** The last write queued for each event key; the next one for that key waits for it. */
+  private readonly chains = new Map<string, Promise<void>>();
+  private pending = 0;
 
   constructor(client: KubeClient, log: Logger, instance: string) {
     this.api = new ObjectApi(client);
@@ -35,16 +42,38 @@ export class EventRecorder {
     this.instance = instance;
   }
 
-  async record(
+  record(regarding: KubeObject, type: EventType, reason: string, note: string, action = reason): void {
+    const key = `${regarding.metadata.uid}|${type}|${reason}|${note}`;
+    if (this.pending >= MAX_PENDING) {
+      this.log.warn({ reason, note }, 'dropping an event: too many waiting to be written');
+      return;
+    }
+    this.pending++;
+    const now = Date.now();
+    const chain = (this.chains.get(key) ?? Promise.resolve())
+      .then(() => this.write(key, regarding, type, reason, note, action, now))
+      .finally(() => {
+        this.pending--;
+        if (this.chains.get(key) === chain) this.chains.delete(key);
+      });
+    this.chains.set(key, chain);
+  }
+
+  /** Waits for every event recorded so far to be written (or to fail). */
+  async flush(): Promise<void> {
+    while (this.chains.size > 0) await Promise.all(this.chains.values());
+  }
+
+  private async write(
+    key: string,
     regarding: KubeObject,
     type: EventType,
     reason: string,
     note: string,
-    action = reason,
+    action: string,
+    now: number,
   ): Promise<void> {
     const namespace = regarding.metadata.namespace ?? 'default';
-    const key = `${regarding.metadata.uid}|${type}|${reason}|${note}`;
-    const now = Date.now();
     const prior = this.recent.get(key);
     try {
       if (prior && now - prior.firstAt < SERIES_WINDOW_MS) {

@@ -5,6 +5,8 @@ export interface WorkQueueOptions {
   handler: KeyHandler;
   /** Called whenever the number of waiting keys changes (for a depth gauge). */
   onDepth?: (depth: number) => void;
+  /** Called when a worker takes a key, with how long it waited in the queue. */
+  onWait?: (seconds: number) => void;
 }
 
 /**
@@ -17,7 +19,8 @@ export interface WorkQueueOptions {
 export class WorkQueue {
   private readonly opts: WorkQueueOptions;
   private readonly queue: string[] = [];
-  private readonly queued = new Set<string>();
+  /** Keys waiting for a worker, with when they were queued. */
+  private readonly queued = new Map<string, number>();
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
@@ -46,7 +49,7 @@ export class WorkQueue {
       return;
     }
     if (this.queued.has(key)) return;
-    this.queued.add(key);
+    this.queued.set(key, performance.now());
     this.queue.push(key);
     this.opts.onDepth?.(this.queue.length);
     this.pump();
@@ -93,7 +96,9 @@ export class WorkQueue {
   private pump(): void {
     while (!this.stopped && !this.paused && this.active < this.opts.concurrency && this.queue.length > 0) {
       const key = this.queue.shift() as string;
+      const queuedAt = this.queued.get(key);
       this.queued.delete(key);
+      if (queuedAt !== undefined) this.opts.onWait?.((performance.now() - queuedAt) / 1000);
       this.opts.onDepth?.(this.queue.length);
       this.active++;
       this.processing.add(key);

@@ -27,10 +27,16 @@ export async function startController(opts: {
   namespace?: string;
   args?: string[];
   env?: NodeJS.ProcessEnv;
+  /** A command the controller runs under, such as a sandbox: `[...wrapper, node, main.ts, ...]`. */
+  wrapper?: string[];
 }): Promise<ControllerProcess> {
+  const [command, ...prefix] = [...(opts.wrapper ?? []), process.execPath];
   const child = spawn(
-    process.execPath,
+    command as string,
     [
+      ...prefix,
+      // For profiling a benchmark, e.g. SLUICE_CONTROLLER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+      ...(process.env.SLUICE_CONTROLLER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       join(repoRoot, 'controller/main.ts'),
       `--kubeconfig=${opts.kubeconfig}`,
       '--http-address=127.0.0.1:0',
@@ -82,7 +88,8 @@ export async function startController(opts: {
       );
     });
   };
-  const listening = await waitForLog((l) => l.msg === 'probe server listening');
+  // Generous: on a loaded machine Node alone can take tens of seconds to load the controller.
+  const listening = await waitForLog((l) => l.msg === 'probe server listening', 120_000);
   return {
     child,
     probeUrl: String(listening.url),

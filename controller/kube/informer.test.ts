@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import type { KubeClient } from './client.ts';
+import { Informer } from './informer.ts';
+import { core, type KubeObject } from './resources.ts';
+
+const rs = (name: string, rv: string, owner?: string): KubeObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'ReplicaSet',
+  metadata: {
+    name,
+    namespace: 'ns',
+    resourceVersion: rv,
+    ...(owner
+      ? {
+          ownerReferences: [{ apiVersion: 'x/v1', kind: 'Rollout', name: 'r', uid: owner, controller: true }],
+        }
+      : {}),
+  },
+});
+
+describe('Informer owner index', () => {
+  // observe() goes through the same upsert as watch events; the client is never used by it.
+  const informer = () => new Informer<KubeObject>({} as KubeClient, { resource: core.replicaSets });
+
+  it('finds objects by the uid of their controlling owner', () => {
+    const inf = informer();
+    inf.observe(rs('a', '1', 'u1'));
+    inf.observe(rs('b', '2', 'u1'));
+    inf.observe(rs('c', '3', 'u2'));
+    inf.observe(rs('d', '4'));
+    expect(
+      inf
+        .ownedBy('u1')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['a', 'b']);
+    expect(inf.ownedBy('u2').map((o) => o.metadata.name)).toEqual(['c']);
+    expect(inf.ownedBy(undefined)).toEqual([]);
+  });
+
+  it('follows a change of owner and returns the newest copy', () => {
+    const inf = informer();
+    inf.observe(rs('a', '1', 'u1'));
+    inf.observe(rs('a', '2', 'u2'));
+    expect(inf.ownedBy('u1')).toEqual([]);
+    expect(inf.ownedBy('u2').map((o) => o.metadata.resourceVersion)).toEqual(['2']);
+    inf.observe(rs('a', '3'));
+    expect(inf.ownedBy('u2')).toEqual([]);
+  });
+});
