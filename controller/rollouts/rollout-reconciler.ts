@@ -84,7 +84,11 @@ export class RolloutReconciler implements Reconciler<Rollout> {
       // With workloadRef, everything below sees the Deployment's template and selector.
       const target = deployment ? withWorkload(ro, deployment) : ro;
       validateRollout(target);
-      const ctx = buildContext(target, replicaSets.ownedBy(ro.metadata.uid), analysisRuns.ownedBy(ro.metadata.uid));
+      const ctx = buildContext(
+        target,
+        replicaSets.ownedBy(ro.metadata.uid),
+        analysisRuns.ownedBy(ro.metadata.uid),
+      );
       rc.log.debug(
         { rv: ro.metadata.resourceVersion, replicaSets: ctx.allRSs.map(describeRS) },
         'reconciling',
