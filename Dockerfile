@@ -4,7 +4,7 @@
 #   docker build -t ghcr.io/sluice-dev/sluice:0.1.0 .
 
 ARG NODE_VERSION=24.21.0
-ARG GO_VERSION=1.26
+ARG GO_VERSION=1.26.8
 ARG KUSTOMIZE_VERSION=5.8.1
 
 # kustomize from source, the same version the tests use (test/control-plane/build.sh).
@@ -22,9 +22,13 @@ COPY package.json package-lock.json ./
 RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM node:${NODE_VERSION}-bookworm-slim
+# ssh refuses to run for a uid without a passwd entry ("No user exists for uid 65532"), so
+# the runtime user is a real one: home /tmp (the writable emptyDir), no login shell.
 RUN apt-get update \
   && apt-get install -y --no-install-recommends ca-certificates git openssh-client \
-  && rm -rf /var/lib/apt/lists/*
+  && rm -rf /var/lib/apt/lists/* \
+  && groupadd --gid 65532 nonroot \
+  && useradd --uid 65532 --gid 65532 --home-dir /tmp --no-create-home --shell /usr/sbin/nologin nonroot
 COPY --from=kustomize /out/kustomize /usr/local/bin/kustomize
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules

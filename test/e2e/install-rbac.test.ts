@@ -1,35 +1,20 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eventually, testCluster } from '../support/cluster.ts';
-import { CONTROLLER_USER, installSluice, SLUICE_NAMESPACE as NS } from '../support/install.ts';
+import {
+  type AccessAttributes,
+  CONTROLLER_USER,
+  controllerMay,
+  installSluice,
+  SLUICE_NAMESPACE as NS,
+} from '../support/install.ts';
 
 // What manifests/rbac.yaml lets the controller do, asked of the API server itself: enough
 // is proven by install.test.ts running the controller as its ServiceAccount; not more is
 // proven here.
 
 const cluster = testCluster();
-const GROUPS = ['system:serviceaccounts', `system:serviceaccounts:${NS}`, 'system:authenticated'];
-
-interface Attrs {
-  verb: string;
-  resource: string;
-  group?: string;
-  namespace?: string;
-  name?: string;
-  subresource?: string;
-}
-
-async function allowed(attrs: Attrs): Promise<boolean> {
-  const review = await cluster.client.request<{ status: { allowed: boolean } }>({
-    method: 'POST',
-    path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
-    body: {
-      apiVersion: 'authorization.k8s.io/v1',
-      kind: 'SubjectAccessReview',
-      spec: { user: CONTROLLER_USER, groups: GROUPS, resourceAttributes: { group: '', ...attrs } },
-    },
-  });
-  return review.status.allowed;
-}
+const allowed = (attrs: Attrs) => controllerMay(cluster, attrs);
+type Attrs = AccessAttributes;
 
 const rbac = 'rbac.authorization.k8s.io';
 const leases = 'coordination.k8s.io';

@@ -8,6 +8,35 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export const SLUICE_NAMESPACE = 'sluice-system';
 export const CONTROLLER_USER = `system:serviceaccount:${SLUICE_NAMESPACE}:sluice-controller`;
+const CONTROLLER_GROUPS = [
+  'system:serviceaccounts',
+  `system:serviceaccounts:${SLUICE_NAMESPACE}`,
+  'system:authenticated',
+];
+
+/** A request to authorise, as in a SubjectAccessReview's resourceAttributes. */
+export interface AccessAttributes {
+  verb: string;
+  resource: string;
+  group?: string;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+/** Asks the API server whether the controller's ServiceAccount may do this. */
+export async function controllerMay(cluster: TestCluster, attrs: AccessAttributes): Promise<boolean> {
+  const review = await cluster.client.request<{ status: { allowed: boolean } }>({
+    method: 'POST',
+    path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+    body: {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: { user: CONTROLLER_USER, groups: CONTROLLER_GROUPS, resourceAttributes: { group: '', ...attrs } },
+    },
+  });
+  return review.status.allowed;
+}
 
 /**
  * `kubectl apply --server-side -k manifests/`, as users install Sluice. Idempotent, so every

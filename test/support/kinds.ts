@@ -2,6 +2,7 @@ import type { GitRepository } from '../../controller/api/git-repository.ts';
 import type { Condition } from '../../controller/api/meta.ts';
 import type { ObjectApi } from '../../controller/kube/objects.ts';
 import { core, type ResourceType } from '../../controller/kube/resources.ts';
+import type { TestCluster } from './cluster.ts';
 
 /** Reads an object's condition of a type (undefined while absent). */
 export function condition(
@@ -47,4 +48,26 @@ export async function applyObject(
   obj: { metadata: { name: string } },
 ): Promise<void> {
   await api.apply(rt, obj as never, { fieldManager: 'test' });
+}
+
+/** A ServiceAccount bound to a ClusterRole (edit, admin…) in its own namespace: an applier. */
+export async function boundServiceAccount(
+  cluster: TestCluster,
+  namespace: string,
+  name: string,
+  clusterRole: string,
+): Promise<void> {
+  await cluster.kubectl(
+    ['apply', '-f', '-'],
+    `apiVersion: v1
+kind: ServiceAccount
+metadata: { name: ${name}, namespace: ${namespace} }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: ${name}-${clusterRole}, namespace: ${namespace} }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: ${clusterRole} }
+subjects: [{ kind: ServiceAccount, name: ${name}, namespace: ${namespace} }]
+`,
+  );
 }

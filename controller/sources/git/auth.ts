@@ -1,6 +1,7 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { redactCredentials } from '../../observability/redact.ts';
 
 export class GitAuthError extends Error {
   override readonly name = 'GitAuthError';
@@ -99,6 +100,4 @@ export async function gitAuthEnv(url: string, creds: GitCredentials | undefined)
 }
 
 /** Removes credentials from text git printed (URLs with user:pass@, auth headers). */
-export function redact(text: string): string {
-  return text.replace(/(\w+:\/\/)[^/@\s]+@/g, '$1***@').replace(/(Authorization:\s*\w+\s+)\S+/gi, '$1***');
-}
+export const redact = redactCredentials;
