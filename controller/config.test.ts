@@ -37,6 +37,7 @@ describe('loadConfig', () => {
       concurrency: 4,
       logLevel: 'info',
       cacheDir: '/tmp/sluice-cache',
+      maxArtifactBytes: 128 * 1024 * 1024,
       leaderElect: false,
       webhookSecret: { namespace: 'sluice-system', name: 'sluice-webhook' },
       kustomize: 'kustomize',
@@ -45,6 +46,14 @@ describe('loadConfig', () => {
       leaseName: 'sluice-controller-leader',
       identity: 'sluice-0',
     });
+  });
+
+  it('reads --max-artifact-bytes as bytes or with a Ki/Mi/Gi suffix, and refuses anything else', () => {
+    expect(loadConfig(['--max-artifact-bytes=32Mi']).maxArtifactBytes).toBe(32 * 1024 * 1024);
+    expect(loadConfig(['--max-artifact-bytes', '1000']).maxArtifactBytes).toBe(1000);
+    expect(loadConfig([], { SLUICE_MAX_ARTIFACT_BYTES: '1Gi' }).maxArtifactBytes).toBe(1 << 30);
+    for (const bad of ['0', '-1', '10MB', 'lots'])
+      expect(() => loadConfig([`--max-artifact-bytes=${bad}`])).toThrow(/--max-artifact-bytes/);
   });
 
   it('reads SLUICE_* environment variables and the pod namespace', () => {

@@ -11,6 +11,8 @@ export interface ControllerConfig {
   logLevel: string;
   /** Where git clones are cached. */
   cacheDir: string;
+  /** Largest checkout of one commit (sum of its file sizes) a GitRepository may produce. */
+  maxArtifactBytes: number;
   leaderElect: boolean;
   leaseNamespace: string;
   leaseName: string;
@@ -45,6 +47,8 @@ const USAGE = `Usage: sluice-controller [flags]
                             account for all (default: the controller's own identity)
   --concurrency N           reconciles in parallel per kind (default 4)
   --cache-dir PATH          git cache (default /tmp/sluice-cache)
+  --max-artifact-bytes N    refuse commits whose files add up to more than N bytes
+                            (suffix Ki, Mi, Gi allowed; default 128Mi)
   --leader-elect            take a Lease before reconciling (default off)
   --log-level LEVEL         trace|debug|info|warn|error (default info)`;
 
@@ -65,6 +69,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
         'default-service-account': { type: 'string' },
         concurrency: { type: 'string' },
         'cache-dir': { type: 'string' },
+        'max-artifact-bytes': { type: 'string' },
         'leader-elect': { type: 'boolean' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -82,6 +87,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const concurrency = Number(str('concurrency', 'SLUICE_CONCURRENCY', '4'));
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new ConfigError('--concurrency must be a positive integer');
+  const maxArtifactBytes = parseBytes(str('max-artifact-bytes', 'SLUICE_MAX_ARTIFACT_BYTES', '128Mi'));
+  if (maxArtifactBytes === undefined)
+    throw new ConfigError('--max-artifact-bytes must be a positive number of bytes, e.g. 134217728 or 128Mi');
   const webhook = str('webhook-address', 'SLUICE_WEBHOOK_ADDRESS', '0.0.0.0:9292');
   const podNamespace = env.POD_NAMESPACE ?? 'sluice-system';
   const secret = str('webhook-secret', 'SLUICE_WEBHOOK_SECRET', `${podNamespace}/sluice-webhook`).split('/');
@@ -96,6 +104,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     concurrency,
     logLevel: str('log-level', 'LOG_LEVEL', 'info'),
     cacheDir: str('cache-dir', 'SLUICE_CACHE_DIR', '/tmp/sluice-cache'),
+    maxArtifactBytes,
     leaderElect: values['leader-elect'] === true || env.SLUICE_LEADER_ELECT === 'true',
     webhookSecret: { namespace: secretNs, name: secretName },
     kustomize: str('kustomize', 'SLUICE_KUSTOMIZE', 'kustomize'),
@@ -105,6 +114,16 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     leaseName: 'sluice-controller-leader',
     identity: env.POD_NAME ?? `${process.env.HOSTNAME ?? 'local'}-${process.pid}`,
   };
+}
+
+const BYTE_UNITS: Record<string, number> = { '': 1, Ki: 1 << 10, Mi: 1 << 20, Gi: 1 << 30 };
+
+/** `1048576`, `512Ki`, `128Mi`, `1Gi`; undefined when not a positive size. */
+export function parseBytes(text: string): number | undefined {
+  const m = /^(\d+)(Ki|Mi|Gi)?$/.exec(text.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]) * (BYTE_UNITS[m[2] ?? ''] ?? 1);
+  return n > 0 && Number.isSafeInteger(n) ? n : undefined;
 }
 
 export function parseAddress(addr: string): { host: string; port: number } {

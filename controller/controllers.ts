@@ -33,7 +33,10 @@ export interface ControllerDeps {
 /** Every controller the manager runs. Each one registers the informers it needs. */
 export function registerControllers(deps: ControllerDeps): Controller<KubeObject>[] {
   const api = new ObjectApi(deps.client);
-  const gitSource = new GitSource(api, new GitCache(deps.config.cacheDir));
+  const gitSource = new GitSource(
+    api,
+    new GitCache(deps.config.cacheDir, { maxArtifactBytes: deps.config.maxArtifactBytes }),
+  );
   const sourceMetrics = createSourceMetrics(deps.metrics.registry);
   const controllers: Controller<KubeObject>[] = [];
   const add = <T extends KubeObject>(c: Controller<T>): Controller<T> => {

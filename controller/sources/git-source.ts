@@ -6,7 +6,7 @@ import { core, type KubeObject } from '../kube/resources.ts';
 import { parseDuration } from '../runtime/duration.ts';
 import { StallingError, TransientError } from '../runtime/errors.ts';
 import { credentialsFromSecretData, GitAuthError, type GitCredentials } from './git/auth.ts';
-import type { GitCache } from './git/git-cache.ts';
+import { ArtifactTooLargeError, type GitCache } from './git/git-cache.ts';
 import { formatRevision, RefError, type ResolvedRef, resolveRef, shaOfRevision } from './git/ref.ts';
 
 export interface FetchedSource {
@@ -116,6 +116,9 @@ export function classifyGitError(err: unknown): Error {
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof GitAuthError) {
     return new StallingError('AuthenticationFailed', message, { cause: err, retryAfterMs: 60_000 });
+  }
+  if (err instanceof ArtifactTooLargeError) {
+    return new StallingError('ArtifactTooLarge', message, { cause: err, retryAfterMs: 60_000 });
   }
   if (err instanceof RefError) {
     return new StallingError('GitOperationFailed', message, { cause: err, retryAfterMs: 30_000 });

@@ -69,9 +69,11 @@ export async function startWebhookReceiver(
       return reply(404, { error: 'use /hook/github, /hook/gitlab or /hook/generic' }, 'not_found');
     if (req.method !== 'POST') return reply(405, { error: 'POST only' }, 'bad_method');
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_PAYLOAD_BYTES) return reply(413, { error: 'payload too large' }, 'too_large');
-    const body = await readLimited(req, MAX_PAYLOAD_BYTES);
-    if (!body) return reply(413, { error: 'payload too large' }, 'too_large');
+    const body = declared > MAX_PAYLOAD_BYTES ? undefined : await readLimited(req, MAX_PAYLOAD_BYTES);
+    if (!body) {
+      res.setHeader('Connection', 'close');
+      return reply(413, { error: `payload too large: the limit is ${MAX_PAYLOAD_BYTES} bytes` }, 'too_large');
+    }
 
     const secret = (await loadSecrets())[provider] ?? '';
     const verdict = verifySignature({ provider, headers: req.headers, body, secret, nowMs: Date.now() });
@@ -85,10 +87,26 @@ export async function startWebhookReceiver(
     const id = deliveryId(provider, req.headers);
     if (id && seen.has(`${provider}:${id}`))
       return reply(200, { status: 'duplicate delivery ignored' }, 'duplicate');
-    if (id) remember(seen, `${provider}:${id}`);
 
-    const event = req.headers['x-github-event'] ?? req.headers['x-gitlab-event'];
+    const event = eventType(provider, req.headers);
     if (event === 'ping') return reply(200, { status: 'pong' }, 'ping');
+    // A signed issue or release event names the repository too: only pushes may fetch.
+    if (event !== undefined && !PUSH_EVENTS.has(event)) {
+      opts.log.info({ provider, event }, 'webhook event ignored');
+      return reply(
+        200,
+        { status: `event ${JSON.stringify(event)} ignored: only pushes trigger a fetch` },
+        'ignored',
+      );
+    }
+    const type = req.headers['content-type'];
+    if (type !== undefined && !JSON_TYPE.test(type)) {
+      return reply(
+        415,
+        { error: `content type ${JSON.stringify(type)} is not supported: send application/json` },
+        'bad_content_type',
+      );
+    }
     let push: PushEvent;
     try {
       push = parsePush(provider, JSON.parse(body.toString('utf8')));
@@ -96,6 +114,8 @@ export async function startWebhookReceiver(
       const message = err instanceof PayloadError ? err.message : 'malformed JSON';
       return reply(400, { error: message }, 'bad_payload');
     }
+    // Remembered once accepted, so a delivery refused for its content can be sent again fixed.
+    if (id) remember(seen, `${provider}:${id}`);
     const matched = matchRepositories(opts.repositories.list(), push);
     for (const key of matched) opts.trigger(key);
     opts.log.info({ provider, ref: push.ref, matched }, 'push received');
@@ -141,6 +161,17 @@ export function matchRepositories(repos: GitRepository[], push: PushEvent): stri
     .map(objectKey);
 }
 
+/** GitHub's push, GitLab's push and tag push hooks; generic senders name no event. */
+const PUSH_EVENTS = new Set(['push', 'Push Hook', 'Tag Push Hook', 'System Hook']);
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+function eventType(provider: WebhookProvider, headers: http.IncomingHttpHeaders): string | undefined {
+  const name =
+    provider === 'github' ? 'x-github-event' : provider === 'gitlab' ? 'x-gitlab-event' : undefined;
+  const value = name ? headers[name] : undefined;
+  return Array.isArray(value) ? value[0] : value;
+}
+
 function remember(seen: Set<string>, id: string): void {
   if (seen.size >= SEEN_DELIVERIES) seen.delete(seen.values().next().value as string);
   seen.add(id);
@@ -153,8 +184,10 @@ function readLimited(req: http.IncomingMessage, limit: number): Promise<Buffer |
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > limit) {
+        // Stop collecting, but leave the socket up so the sender gets its 413; the reply
+        // closes the connection, and requestTimeout bounds what is still read and dropped.
+        req.removeAllListeners('data');
         resolve(undefined);
-        req.destroy();
         return;
       }
       chunks.push(c);

@@ -10,6 +10,13 @@ export class GitOperationError extends Error {
   override readonly name = 'GitOperationError';
 }
 
+/** A commit whose files add up to more than the cache accepts: refused before checkout. */
+export class ArtifactTooLargeError extends Error {
+  override readonly name = 'ArtifactTooLargeError';
+}
+
+export const DEFAULT_MAX_ARTIFACT_BYTES = 128 << 20;
+
 const ALLOWED_ENV = [
   'GIT_TERMINAL_PROMPT',
   'GIT_CONFIG_NOSYSTEM',
@@ -27,10 +34,12 @@ const ALLOWED_ENV = [
  */
 export class GitCache {
   readonly root: string;
+  readonly maxArtifactBytes: number;
   private readonly locks = new Map<string, Promise<unknown>>();
 
-  constructor(root: string) {
+  constructor(root: string, opts: { maxArtifactBytes?: number } = {}) {
     this.root = root;
+    this.maxArtifactBytes = opts.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES;
   }
 
   /** Lists the remote's refs: cheap, and tells whether anything needs fetching. */
@@ -90,6 +99,14 @@ export class GitCache {
           );
         }
       }
+      // Git compresses well (a gigabyte of zeros is a few kilobytes pushed): measure the
+      // tree before writing it out, so one commit cannot fill the controller's disk.
+      const bytes = await treeBytes(git, resolved.sha);
+      if (bytes > this.maxArtifactBytes) {
+        throw new ArtifactTooLargeError(
+          `commit ${resolved.sha.slice(0, 12)} holds ${bytes} bytes of files, over the ${this.maxArtifactBytes}-byte limit (--max-artifact-bytes)`,
+        );
+      }
       const tmp = join(this.root, 'artifacts', `.tmp-${randomBytes(6).toString('hex')}`);
       await mkdir(tmp, { recursive: true });
       const index = join(this.root, 'artifacts', `.index-${randomBytes(6).toString('hex')}`);
@@ -97,7 +114,7 @@ export class GitCache {
         const withIndex = gitWith({ GIT_INDEX_FILE: index, GIT_WORK_TREE: tmp });
         await withIndex.raw(['read-tree', resolved.sha]);
         await withIndex.raw(['checkout-index', '--all']);
-        await rename(tmp, dir);
+        await publish(tmp, dir);
       } finally {
         await rm(index, { force: true });
         await rm(tmp, { recursive: true, force: true });
@@ -160,6 +177,7 @@ export class GitCache {
             });
           return await fn(gitWith({}), gitWith);
         } catch (err) {
+          if (err instanceof ArtifactTooLargeError) throw err;
           const message = abort.signal.aborted
             ? `timed out after ${timeoutMs}ms`
             : summariseGitError((err as Error).message);
@@ -175,6 +193,33 @@ export class GitCache {
     } finally {
       if (this.locks.get(id) === next) this.locks.delete(id);
     }
+  }
+}
+
+/** Sum of the blob sizes in a commit's tree (`git ls-tree -r -l`). */
+async function treeBytes(git: SimpleGit, sha: string): Promise<number> {
+  const out = await git.raw(['ls-tree', '-r', '-l', '-z', sha]);
+  let total = 0;
+  for (const entry of out.split('\0')) {
+    // `<mode> blob <oid> <size>\t<path>`; submodules (commit) have "-" as their size.
+    const size = Number(/^\S+ blob \S+ +(\d+)\t/.exec(entry)?.[1] ?? 0);
+    total += size;
+  }
+  return total;
+}
+
+/**
+ * Moves a checkout into place. Locks are per URL and artifacts per commit, so two URLs of one
+ * repository (http and ssh, or with credentials in one) can check the same commit out at
+ * once: the second finds the directory there, which is the same content, and keeps it.
+ */
+async function publish(tmp: string, dir: string): Promise<void> {
+  try {
+    await rename(tmp, dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if ((code === 'ENOTEMPTY' || code === 'EEXIST') && existsSync(dir)) return;
+    throw err;
   }
 }
 
