@@ -29,6 +29,12 @@ export interface ControlPlane {
   binDir: string;
   runDir: string;
   kubectl(args: string[], input?: string): Promise<string>;
+  /**
+   * Stops kube-apiserver (SIGTERM to its process group, SIGKILL after 15 s), keeps it down
+   * for `downMs`, and starts it again with the same flags, port and certificates; resolves
+   * once /readyz answers. etcd and the other components keep running.
+   */
+  restartApiServer(opts?: { downMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -139,7 +145,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     log(`etcd ready (${Date.now() - started}ms)`);
 
     const server = `https://127.0.0.1:${apiPort}`;
-    const apiserver = await startProcess(runDir, 'kube-apiserver', join(binDir, 'kube-apiserver'), [
+    const apiserverArgs = [
       `--etcd-servers=${etcdUrl}`,
       '--bind-address=127.0.0.1',
       `--secure-port=${apiPort}`,
@@ -160,7 +166,10 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       '--feature-gates=WatchList=false',
       '--profiling=false',
       `--cert-dir=${runDir}`,
-    ]);
+    ];
+    const startApiServer = () =>
+      startProcess(runDir, 'kube-apiserver', join(binDir, 'kube-apiserver'), apiserverArgs);
+    let apiserver = await startApiServer();
     procs.push(apiserver);
     const adminTls = {
       ca,
@@ -275,7 +284,27 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       await kubectl(['wait', '--for=condition=Established', '--timeout=60s', '-f', join(repoRoot, 'crds')]);
       log(`CRDs established (${Date.now() - started}ms)`);
     }
-    return { server, kubeconfig, caCert: pki.caCert, binDir, runDir, kubectl, stop };
+    const restartApiServer = async (restartOpts: { downMs?: number } = {}): Promise<void> => {
+      const old = apiserver;
+      const exited = new Promise<void>((r) => {
+        if (old.child.exitCode !== null || old.child.signalCode !== null) r();
+        else old.child.once('exit', () => r());
+      });
+      killGroup(old.child.pid, 'SIGTERM');
+      const killer = setTimeout(() => killGroup(old.child.pid, 'SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(killer);
+      log(`kube-apiserver stopped (${Date.now() - started}ms)`);
+      if (restartOpts.downMs) await new Promise((r) => setTimeout(r, restartOpts.downMs));
+      apiserver = await startApiServer();
+      procs[procs.indexOf(old)] = apiserver;
+      await waitFor('kube-apiserver', () => httpsOk(`${server}/readyz`, adminTls), {
+        timeoutMs: 90_000,
+        proc: apiserver,
+      });
+      log(`kube-apiserver ready again (${Date.now() - started}ms)`);
+    };
+    return { server, kubeconfig, caCert: pki.caCert, binDir, runDir, kubectl, restartApiServer, stop };
   } catch (err) {
     await stop();
     throw err;
