@@ -2,6 +2,7 @@ import type { InventoryEntry } from '../api/application.ts';
 import type { KubeObject, ResourceType } from '../kube/resources.ts';
 import { splitApiVersion } from '../kube/resources.ts';
 import { deepEqual } from '../runtime/merge-patch.ts';
+import { desiredDigest, nothingToPrune } from './digest.ts';
 import { managedShape, project } from './drift.ts';
 import { assessHealth, type ObjectHealth } from './health.ts';
 import type { ManagedObjects } from './managed-objects.ts';
@@ -25,6 +26,14 @@ export interface SyncInput {
   prune: boolean;
   previous: InventoryEntry[];
   kustomize: string;
+  /** Told as each stage begins (render, validate, apply of each wave, prune), for debug logs. */
+  onStage?: (stage: string, detail?: Record<string, unknown>) => void;
+  /**
+   * When what renders is what was last applied (a new revision that changed other paths),
+   * only correct drift instead of validating and applying every object again. Off for
+   * forced reconciles and spec changes, which apply for real.
+   */
+  skipUnchanged?: boolean;
 }
 
 const ROLLOUT_HASH_KEY = 'rollouts-pod-template-hash';
@@ -50,6 +59,8 @@ interface Tracked {
 interface Applied {
   revision: string;
   objects: Tracked[];
+  /** desiredDigest of the objects last applied. */
+  digest: string;
 }
 
 /**
@@ -98,6 +109,7 @@ export class AppState {
 
   async sync(key: string, input: SyncInput, plain: Syncer): Promise<DriftReport> {
     const s = this.withRolloutSelector(plain);
+    input.onStage?.('render');
     const rendered = await render(input.dir, input.path, { kustomize: input.kustomize });
     const scopes = new Map<string, ResourceType | undefined>();
     for (const r of rendered) {
@@ -111,8 +123,22 @@ export class AppState {
       targetNamespace: input.targetNamespace,
       scopeOf: (apiVersion, kind) => scopes.get(`${apiVersion}|${kind}`)?.namespaced,
     });
+    const digest = desiredDigest(desired);
+    const last = this.apps.get(key);
+    if (
+      input.skipUnchanged &&
+      last?.digest === digest &&
+      (!input.prune || nothingToPrune(input.previous, desired))
+    ) {
+      input.onStage?.('unchanged', { objects: desired.length });
+      last.revision = input.revision;
+      return this.correctDrift(key, plain);
+    }
+    input.onStage?.('validate', { objects: desired.length });
     await validate(s, desired);
-    const responses = await applyAll(s, desired);
+    const responses = await applyAll(s, desired, (i, stage) =>
+      input.onStage?.('apply', { wave: i, objects: stage.length }),
+    );
     const before = new Map((this.apps.get(key)?.objects ?? []).map((t) => [t.desired.id, t.resourceVersion]));
     const tracked: Tracked[] = [];
     const changedIds: string[] = [];
@@ -130,11 +156,12 @@ export class AppState {
         resourceVersion: rv,
         verified: rv,
       });
-      this.managed.watch(rt);
+      this.managed.observe(rt, response);
     }
     const keep = new Set(desired.map((o) => o.id));
+    if (input.prune) input.onStage?.('prune');
     const prunedIds = input.prune ? await prune(s, input.previous, keep) : [];
-    this.apps.set(key, { revision: input.revision, objects: tracked });
+    this.apps.set(key, { revision: input.revision, objects: tracked, digest });
     return {
       changed: changedIds.length,
       changedIds,
@@ -169,6 +196,7 @@ export class AppState {
         t.applied = project(response, t.shape);
         t.resourceVersion = response.metadata.resourceVersion;
         t.verified = t.resourceVersion;
+        this.managed.observe(t.rt, response);
         report.changedIds.push(t.desired.id);
       }
       report.changed = drifted.length;

@@ -92,7 +92,7 @@ export class ApplicationReconciler implements Reconciler<Application> {
       let report: DriftReport | undefined;
       if (full) {
         status.lastAttemptedRevision = revision;
-        report = await this.fullSync(app, repo, revision, status, ctx);
+        report = await this.fullSync(app, repo, revision, status, ctx, !forced && !newSpec);
         this.recordHistory(status, { revision, started, result: 'Succeeded', report });
         if (previousRevision !== revision) {
           const latency = this.d.pushes.applied(`${repo.metadata.namespace}/${repo.metadata.name}`);
@@ -115,7 +115,9 @@ export class ApplicationReconciler implements Reconciler<Application> {
       status.syncStatus = 'Synced';
       status.observedGeneration = generation;
       const health = aggregateHealth(this.d.state.health(key));
-      if (health.status !== status.health) {
+      // Healthy at first sight is no news beside the Synced event (one Event less per new
+      // Application); any later change, or a first Degraded, is.
+      if (health.status !== status.health && (status.health !== undefined || health.status !== 'Healthy')) {
         const type = health.status === 'Degraded' ? 'Warning' : 'Normal';
         void this.d.events.record(app, type, `Health${health.status}`, health.message);
       }
@@ -140,6 +142,11 @@ export class ApplicationReconciler implements Reconciler<Application> {
       }
     } catch (err) {
       failure = classify(err, 'ReconciliationFailed');
+      // Stalled and waiting failures are returned, not thrown, so the runtime does not log them.
+      if (failure.errorClass === 'stalling')
+        ctx.log.error({ reason: failure.reason, err: failure.message }, 'reconcile stalled');
+      else if (failure.errorClass === 'waiting')
+        ctx.log.info({ reason: failure.reason, detail: failure.message }, 'waiting');
       if (failure.errorClass !== 'waiting') {
         status.syncStatus = 'OutOfSync';
         if (status.lastAttemptedRevision && status.lastAttemptedRevision !== status.lastAppliedRevision) {
@@ -163,6 +170,7 @@ export class ApplicationReconciler implements Reconciler<Application> {
       if (failure.errorClass === 'stalling') status.observedGeneration = generation;
     }
     this.publishState(key, app, status);
+    ctx.log.debug({ stage: 'status', revision: status.lastAppliedRevision }, 'sync stage');
     ctx.observe(await patchStatus(this.d.api, applicationResource, app, status));
     if (failure) {
       if (failure.errorClass === 'transient') throw failure;
@@ -178,9 +186,13 @@ export class ApplicationReconciler implements Reconciler<Application> {
     revision: string,
     status: ApplicationStatus,
     ctx: ReconcileContext,
+    skipUnchanged: boolean,
   ): Promise<DriftReport> {
     const end = this.d.metrics.syncDuration.startTimer();
+    const onStage = (stage: string, detail?: Record<string, unknown>) =>
+      ctx.log.debug({ stage, revision, ...detail }, 'sync stage');
     try {
+      onStage('artifact');
       const files = await this.d.source.artifactFiles(repo);
       if (!files) throw new WaitingError('ArtifactNotReady', 'source has no artifact yet', 5_000);
       const report = await this.d.state.sync(
@@ -194,6 +206,8 @@ export class ApplicationReconciler implements Reconciler<Application> {
           prune: app.spec.prune,
           previous: status.inventory?.entries ?? [],
           kustomize: this.d.kustomize,
+          onStage,
+          skipUnchanged,
         },
         this.syncer(app),
       );
@@ -203,12 +217,17 @@ export class ApplicationReconciler implements Reconciler<Application> {
       this.d.metrics.applied.inc(report.changed);
       this.d.metrics.pruned.inc(report.prunedIds.length);
       ctx.log.info({ revision, changed: report.changed, pruned: report.prunedIds.length }, 'synced');
-      void this.d.events.record(
-        app,
-        'Normal',
-        'Synced',
-        `applied revision ${revision}: ${report.changed} changed, ${report.prunedIds.length} pruned, ${report.inventory.length} total`,
-      );
+      // A revision that changed none of this Application's objects (another path of a
+      // shared repository) is in status and history; an Event for each of a thousand
+      // Applications on every push would bury the ones that say something.
+      if (report.changed > 0 || report.prunedIds.length > 0 || !status.lastAppliedRevision) {
+        void this.d.events.record(
+          app,
+          'Normal',
+          'Synced',
+          `applied revision ${revision}: ${report.changed} changed, ${report.prunedIds.length} pruned, ${report.inventory.length} total`,
+        );
+      }
       return report;
     } catch (err) {
       end({ result: 'failure' });

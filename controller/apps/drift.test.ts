@@ -93,6 +93,18 @@ describe('project', () => {
     expect(project([1], { a: 1 })).toBeUndefined();
   });
 
+  it('takes an absent map for an empty one the shape manages', () => {
+    expect(project({ metadata: {} }, { metadata: { annotations: {} } })).toEqual({
+      metadata: { annotations: {} },
+    });
+    expect(project({}, { spec: {} })).toEqual({ spec: {} });
+  });
+
+  it('sees no drift when a controller adds the first annotation to an object applied without any', () => {
+    const { annotations: _none, ...bare } = live.metadata;
+    expect(deepEqual(project({ ...live, metadata: bare }, shape), project(live, shape))).toBe(true);
+  });
+
   it('returns scalars and nulls of the source as they are', () => {
     expect(project(5, 1)).toBe(5);
     expect(project({ a: null }, { a: 'x' })).toEqual({ a: null });

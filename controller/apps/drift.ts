@@ -9,7 +9,12 @@ export function project(source: unknown, shape: unknown): unknown {
     if (!isPlainObject(source)) return undefined;
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(shape)) {
-      if (key in source) out[key] = project(source[key], shape[key]);
+      const sub = shape[key];
+      if (key in source) out[key] = project(source[key], sub);
+      // An empty map we manage (annotations when the manifest has none) matches an absent
+      // one: else a controller adding the first annotation (a Deployment's revision) looks
+      // like drift and is re-applied.
+      else if (isPlainObject(sub) && Object.keys(sub).length === 0) out[key] = {};
     }
     return out;
   }

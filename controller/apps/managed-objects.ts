@@ -40,6 +40,14 @@ export class ManagedObjects {
     return inf;
   }
 
+  /**
+   * Puts what an apply returned into the cache at once, so health judged right after a
+   * sync sees the objects instead of "not found" until their watch events arrive.
+   */
+  observe(rt: ResourceType, obj: KubeObject): void {
+    this.watch(rt).observe(obj);
+  }
+
   /** The cached live object, or undefined; `synced` says whether absence means anything. */
   get(
     rt: ResourceType,

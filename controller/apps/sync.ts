@@ -37,12 +37,21 @@ function describe(o: DesiredObject): string {
   return `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name} (${o.source})`;
 }
 
+/**
+ * The API server refused the object itself, so only a new commit can fix it. Server-side
+ * apply answers a field of the wrong type with a 500 ("failed to create typed patch
+ * object"), which is the manifest's fault, not an outage.
+ */
+function refused(err: unknown): boolean {
+  if (!(err instanceof KubeApiError)) return false;
+  if ([400, 403, 404, 422].includes(err.code)) return true;
+  return err.code === 500 && err.message.includes('failed to create typed patch object');
+}
+
 function failure(results: { item: DesiredObject; ok: false; error: unknown }[], verb: string): SyncError {
   const lines = results.slice(0, 5).map((r) => `${describe(r.item)}: ${(r.error as Error).message}`);
   const more = results.length > 5 ? `; and ${results.length - 5} more` : '';
-  const invalid = results.every(
-    (r) => r.error instanceof KubeApiError && [400, 403, 404, 422].includes(r.error.code),
-  );
+  const invalid = results.every((r) => refused(r.error));
   return new SyncError(`${verb} failed: ${lines.join('; ')}${more}`, invalid, { cause: results[0]?.error });
 }
 
@@ -70,9 +79,14 @@ export async function validate(s: Syncer, objects: DesiredObject[]): Promise<voi
 }
 
 /** Applies in order (waves, then Namespaces, CRDs, cluster-scoped, namespaced); returns responses by id. */
-export async function applyAll(s: Syncer, objects: DesiredObject[]): Promise<Map<string, KubeObject>> {
+export async function applyAll(
+  s: Syncer,
+  objects: DesiredObject[],
+  onStage?: (index: number, stage: DesiredObject[]) => void,
+): Promise<Map<string, KubeObject>> {
   const applied = new Map<string, KubeObject>();
-  for (const stage of stages(objects)) {
+  for (const [index, stage] of stages(objects).entries()) {
+    onStage?.(index, stage);
     const results = await settleLimit(stage, CONCURRENCY, async (o) => {
       const rt = await s.mapper.map(o.apiVersion, o.kind);
       return s.api.apply<KubeObject>(rt, outgoing(s, o), { impersonate: s.impersonate });

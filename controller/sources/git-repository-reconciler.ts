@@ -48,6 +48,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
     let failure: ReconcileError | undefined;
     const end = this.metrics.fetchDuration.startTimer();
     try {
+      ctx.log.debug({ url: repo.spec.url }, 'fetching');
       const fetched = await this.source.fetchLatest(repo);
       end({ result: 'success' });
       const previous = status.artifact?.revision;
@@ -71,6 +72,9 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
     } catch (err) {
       end({ result: 'failure' });
       failure = classify(err, 'GitOperationFailed');
+      // A stalling failure is returned with a requeue, not thrown: the runtime would not log it.
+      if (failure.errorClass === 'stalling')
+        ctx.log.error({ reason: failure.reason, err: failure.message }, 'reconcile stalled');
       this.metrics.fetchFailures.inc({ reason: failure.reason });
       // The last artifact stays in status: dependants keep the last good revision.
       const kept = status.artifact ? ` (still serving '${status.artifact.revision}')` : '';

@@ -2,10 +2,14 @@
 // process, as in the end-to-end tests, but driven from a plain script that prints figures.
 import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { type Application, applicationResource } from '../../controller/api/application.ts';
+import { gitRepositoryResource } from '../../controller/api/git-repository.ts';
+import { mapLimit } from '../../controller/apps/concurrency.ts';
 import { KubeClient } from '../../controller/kube/client.ts';
 import { loadKubeConfig } from '../../controller/kube/config.ts';
+import { Informer } from '../../controller/kube/informer.ts';
 import { ObjectApi } from '../../controller/kube/objects.ts';
-import { core } from '../../controller/kube/resources.ts';
+import { core, type KubeObject, type ResourceType } from '../../controller/kube/resources.ts';
 import { type ControlPlane, startControlPlane } from '../control-plane/control-plane.ts';
 import { kubectl } from '../support/cluster.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
@@ -25,7 +29,8 @@ export const WEBHOOK_SECRET = 'bench-secret';
 
 export async function startBench(
   controllerArgs: string[] = [],
-  opts: { nodes?: number } = {},
+  /** env: extra controller environment, e.g. NODE_OPTIONS=--cpu-prof to profile it. */
+  opts: { nodes?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Bench> {
   const cp = await startControlPlane({
     nodes: opts.nodes ?? 3,
@@ -51,7 +56,7 @@ export async function startBench(
       '--webhook-secret=sluice-system/sluice-webhook',
       ...controllerArgs,
     ],
-    env: { PATH: `${cp.binDir}:${process.env.PATH}`, LOG_LEVEL: 'info' },
+    env: { PATH: `${cp.binDir}:${process.env.PATH}`, LOG_LEVEL: 'info', ...opts.env },
   });
   const webhookUrl = await controllerWebhookUrl(ctl);
   return {
@@ -135,4 +140,145 @@ export async function until<T>(
 export function table(rows: [string, string, string][]): string {
   const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
   return rows.map((r) => r.map((c, i) => c.padEnd(w[i] as number)).join('  ')).join('\n');
+}
+
+export interface ProcessSample {
+  /** Seconds since sampling began. */
+  at: number;
+  rssMiB: number;
+  /** CPU seconds used since sampling began. */
+  cpu: number;
+  /** What `probe` returned at the same moment. */
+  extra: Record<string, number>;
+}
+
+/**
+ * Samples a process's resident memory and CPU every `intervalMs` until stopped; peak RSS
+ * is the largest sample (the kernel's VmHWM would include start-up, before the benchmark).
+ */
+export function sampleProcess(
+  pid: number,
+  intervalMs: number,
+  probe: () => Promise<Record<string, number>> = async () => ({}),
+) {
+  const samples: ProcessSample[] = [];
+  const t0 = performance.now();
+  let cpu0: number | undefined;
+  const take = async () => {
+    const at = (performance.now() - t0) / 1000;
+    const [cpu, rssMiB, extra] = await Promise.all([
+      cpuSeconds(pid),
+      residentMiB(pid),
+      probe().catch(() => ({})),
+    ]);
+    cpu0 ??= cpu;
+    samples.push({ at, rssMiB, cpu: cpu - cpu0, extra });
+  };
+  const first = take().catch(() => undefined);
+  const timer = setInterval(() => void take().catch(() => undefined), intervalMs);
+  return {
+    samples,
+    ready: first,
+    get peakMiB(): number {
+      return Math.max(0, ...samples.map((s) => s.rssMiB));
+    },
+    async stop(): Promise<ProcessSample[]> {
+      clearInterval(timer);
+      await take().catch(() => undefined);
+      return samples;
+    },
+  };
+}
+
+/** A watch-backed cache in the benchmark process, to see changes as they happen without polling. */
+export async function watchCache<T extends KubeObject>(
+  bench: Bench,
+  resource: ResourceType,
+  namespace: string,
+): Promise<Informer<T>> {
+  const informer = new Informer<T>(new KubeClient(loadKubeConfig({ kubeconfig: bench.cp.kubeconfig })), {
+    resource,
+    namespace,
+  });
+  informer.start();
+  await informer.synced;
+  return informer;
+}
+
+// A fleet of small services in one repository, one directory per app: the shape of a
+// platform team's repository that many Applications read.
+
+export const fleetAppName = (i: number) => `app-${String(i).padStart(4, '0')}`;
+
+/** One app's directory: the five objects of a small service, one file each. */
+export function fleetAppFiles(i: number, version = 0): Record<string, string> {
+  const name = fleetAppName(i);
+  const labels = `{app: ${name}}`;
+  const dir = `apps/${name}`;
+  return {
+    [`${dir}/configmap.yaml`]: `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  labels: ${labels}\ndata:\n  version: "${version}"\n  settings.yaml: |\n    log-level: info\n    feature-flags: [a, b, c]\n`,
+    [`${dir}/serviceaccount.yaml`]: `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ${name}\n  labels: ${labels}\n`,
+    [`${dir}/rolebinding.yaml`]: `apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: ${name}-view\n  labels: ${labels}\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: view\nsubjects:\n  - kind: ServiceAccount\n    name: ${name}\n`,
+    [`${dir}/service.yaml`]: `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\n  labels: ${labels}\nspec:\n  selector: ${labels}\n  ports:\n    - port: 80\n      targetPort: 8080\n`,
+    [`${dir}/deployment.yaml`]: `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n  labels: ${labels}\nspec:\n  replicas: 0\n  selector:\n    matchLabels: ${labels}\n  template:\n    metadata:\n      labels: ${labels}\n    spec:\n      serviceAccountName: ${name}\n      containers:\n        - name: app\n          image: example.invalid/${name}:v1\n          envFrom:\n            - configMapRef: {name: ${name}}\n`,
+  };
+}
+
+/** The Application of fleet app `i`, in `namespace`, applying there from GitRepository `source`. */
+export function fleetApplication(i: number, namespace: string, source: string): Application {
+  return {
+    apiVersion: 'sluice.dev/v1alpha1',
+    kind: 'Application',
+    metadata: { name: fleetAppName(i), namespace },
+    spec: {
+      sourceRef: { kind: 'GitRepository', name: source },
+      path: `apps/${fleetAppName(i)}`,
+      interval: '10m',
+      prune: true,
+      targetNamespace: namespace,
+    },
+  };
+}
+
+/** Ready for its current spec, and at `revision` when one is given. */
+export function appReadyAt(a: Application, revision?: string): boolean {
+  return (
+    a.status?.observedGeneration === a.metadata.generation &&
+    a.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true &&
+    (revision === undefined || a.status?.lastAppliedRevision === revision)
+  );
+}
+
+/**
+ * Pushes the fleet's first commit (`apps` directories) to a new repository and creates the
+ * GitRepository `name` in `namespace` that reads it; the Applications are the caller's.
+ */
+export async function createFleet(bench: Bench, apps: number, namespace: string, name: string) {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < apps; i++) Object.assign(files, fleetAppFiles(i));
+  const repo = await bench.git.createRepo(`${name}.git`);
+  const work = await bench.git.workTree(repo);
+  await work.commitAndPush(files, 'initial', repo.remote('git'));
+  await bench.api.apply(gitRepositoryResource, {
+    apiVersion: 'sluice.dev/v1alpha1',
+    kind: 'GitRepository',
+    metadata: { name, namespace },
+    spec: { url: repo.urls.git, interval: '10m' },
+  });
+  return { files, repo, work };
+}
+
+/** Creates the fleet's Applications, `parallel` requests at a time. */
+export async function createFleetApplications(
+  bench: Bench,
+  apps: number,
+  namespace: string,
+  source: string,
+  parallel: number,
+): Promise<void> {
+  await mapLimit(
+    Array.from({ length: apps }, (_, i) => i),
+    parallel,
+    (i) => bench.api.apply(applicationResource, fleetApplication(i, namespace, source)),
+  );
 }

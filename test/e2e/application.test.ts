@@ -331,4 +331,23 @@ spec:
     const events = await cluster.api.list(core.events, ns);
     expect(events.items.some((e) => (e as { reason?: string }).reason === 'Synced')).toBe(true);
   });
+
+  it('takes a revision that changed only other paths without applying again or an Event', async () => {
+    const other = await pushAndWait({ 'elsewhere/x.yaml': cm('elsewhere', { x: '1' }) }, 'other path');
+    const app = await waitApplied('base', other);
+    expect(app.status?.history?.[0]?.objectsChanged).toBe(0);
+    // A change of its own afterwards is applied and announced as before.
+    const own = await pushAndWait({ 'base/config.yaml': cm('settings', { color: 'teal' }) }, 'own change');
+    await waitApplied('base', own);
+    expect(await cmData('settings')).toEqual({ color: 'teal' });
+    const notes = await eventually(async () => {
+      const events = await cluster.api.list(core.events, ns);
+      const synced = events.items
+        .filter((e) => (e as { reason?: string }).reason === 'Synced')
+        .map((e) => String((e as { note?: string }).note));
+      expect(synced.some((n) => n.includes(own))).toBe(true);
+      return synced;
+    });
+    expect(notes.filter((n) => n.includes(other))).toEqual([]);
+  });
 });

@@ -1,0 +1,168 @@
+// Issue 8 benchmark, printed as a table: N Applications (default 1,000) of 5 objects each
+// (ConfigMap, ServiceAccount, RoleBinding, Service, Deployment of 0 replicas), all from
+// one GitRepository, one directory per app.
+//  1. `kubectl apply --server-side` of the same N × 5 objects, the baseline;
+//  2. every Application created at once, until all are Ready: wall time, controller CPU
+//     and peak resident memory (sampled every second), and the ratio to kubectl;
+//  3. push to applied through the generic webhook at that scale: sequential pushes that
+//     each change one app's ConfigMap, from the webhook call to the ConfigMap's watch event,
+//     and to every Application reporting the new revision.
+// Run: npm run bench:apps   (BENCH_APPS=100 for a quicker run; BENCH_PUSHES, BENCH_CONCURRENCY)
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { type Application, applicationResource } from '../../controller/api/application.ts';
+import { core, type KubeObject } from '../../controller/kube/resources.ts';
+import {
+  appReadyAt,
+  createFleet,
+  createFleetApplications,
+  fleetAppFiles,
+  fleetAppName,
+  percentile,
+  sampleProcess,
+  signedPush,
+  startBench,
+  table,
+  until,
+  watchCache,
+} from './harness.ts';
+
+const APPS = Number(process.env.BENCH_APPS ?? 1000);
+const PUSHES = Number(process.env.BENCH_PUSHES ?? 30);
+const CONCURRENCY = process.env.BENCH_CONCURRENCY;
+const NS = 'bench-apps';
+const KUBECTL_NS = 'bench-kubectl';
+
+const configMapResource = {
+  group: '',
+  version: 'v1',
+  kind: 'ConfigMap',
+  plural: 'configmaps',
+  namespaced: true,
+};
+
+// BENCH_CONTROLLER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the controller;
+// BENCH_LOG_LEVEL=debug with BENCH_LOG_FILE keeps its log lines (sync stage timings) in a file.
+const bench = await startBench(CONCURRENCY ? [`--concurrency=${CONCURRENCY}`] : [], {
+  env: {
+    ...(process.env.BENCH_CONTROLLER_NODE_OPTIONS
+      ? { NODE_OPTIONS: process.env.BENCH_CONTROLLER_NODE_OPTIONS }
+      : {}),
+    ...(process.env.BENCH_LOG_LEVEL ? { LOG_LEVEL: process.env.BENCH_LOG_LEVEL } : {}),
+  },
+});
+const rows: [string, string, string][] = [['benchmark', 'result', 'goal']];
+try {
+  const { api, git } = bench;
+  const pid = bench.ctl.child.pid as number;
+  for (const ns of [NS, KUBECTL_NS]) {
+    await api.create(core.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  }
+  const { files, repo, work } = await createFleet(bench, APPS, NS, 'fleet');
+
+  // 1. The baseline: kubectl, one server-side apply per object, over the same files.
+  const dir = join(git.rootDir, 'kubectl-files');
+  for (const [file, text] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, file)), { recursive: true });
+    await writeFile(join(dir, file), text);
+  }
+  let t = performance.now();
+  await bench.kubectl(['apply', '--server-side', '-n', KUBECTL_NS, '-R', '-f', dir]);
+  const kubectlMs = performance.now() - t;
+  rows.push([`kubectl apply --server-side, ${APPS * 5} objects`, `${(kubectlMs / 1000).toFixed(1)} s`, '']);
+
+  // 2. Every Application at once, until all are Ready.
+  const apps = await watchCache<Application>(bench, applicationResource, NS);
+  const sampler = sampleProcess(pid, 1000);
+  await sampler.ready;
+  t = performance.now();
+  // 16 requests at a time, as a client applying a directory of them in parallel would.
+  await createFleetApplications(bench, APPS, NS, 'fleet', 16);
+  const createdMs = performance.now() - t;
+  const readyCount = () => apps.list().filter((a) => appReadyAt(a)).length;
+  await until(async () => (readyCount() === APPS ? true : undefined), 900_000, 100);
+  const syncMs = performance.now() - t;
+  const samples = await sampler.stop();
+  const syncCpu = samples.at(-1)?.cpu ?? 0;
+  rows.push([
+    `${APPS} Applications × 5 objects, created → all Ready`,
+    `${(syncMs / 1000).toFixed(1)} s (creating them took ${(createdMs / 1000).toFixed(1)} s)`,
+    '< 60 s',
+  ]);
+  rows.push(['ratio sluice / kubectl', `${(syncMs / kubectlMs).toFixed(2)}x`, '']);
+  rows.push(['controller CPU during that', `${syncCpu.toFixed(1)} s`, '']);
+  rows.push(['controller peak resident memory (1 s samples)', `${sampler.peakMiB.toFixed(0)} MiB`, '']);
+
+  // 3. Push to applied at that scale: each push changes one app's ConfigMap.
+  const configMaps = await watchCache<KubeObject & { data?: Record<string, string> }>(
+    bench,
+    configMapResource,
+    NS,
+  );
+  const toObject: number[] = [];
+  const toAll: number[] = [];
+  const pushSampler = sampleProcess(pid, 1000);
+  for (let p = 1; p <= PUSHES; p++) {
+    const i = (p * 337) % APPS;
+    const name = fleetAppName(i);
+    const sha = await work.commitAndPush(fleetAppFiles(i, p), `push ${p}: ${name}`, repo.remote('git'));
+    const changed = new Promise<number>((resolve) => {
+      const check = (cm: KubeObject & { data?: Record<string, string> }) => {
+        if (cm.metadata.name === name && cm.data?.version === String(p)) resolve(performance.now());
+      };
+      configMaps.on('add', check);
+      configMaps.on('update', check);
+    });
+    const started = performance.now();
+    const res = await signedPush(bench.webhookUrl, { url: repo.urls.http, ref: 'refs/heads/main' });
+    if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
+    toObject.push((await changed) - started);
+    const revision = `main@sha1:${sha}`;
+    await until(
+      async () => (apps.list().every((a) => appReadyAt(a, revision)) ? true : undefined),
+      600_000,
+      50,
+    );
+    toAll.push(performance.now() - started);
+  }
+  const pushSamples = await pushSampler.stop();
+  rows.push([
+    `push → changed ConfigMap in cluster, p50 / p95 (${PUSHES} pushes)`,
+    `${percentile(toObject, 50).toFixed(0)} ms / ${percentile(toObject, 95).toFixed(0)} ms`,
+    '',
+  ]);
+  rows.push([
+    `push → all ${APPS} Applications at the new revision, p50 / p95`,
+    `${(percentile(toAll, 50) / 1000).toFixed(1)} s / ${(percentile(toAll, 95) / 1000).toFixed(1)} s`,
+    '',
+  ]);
+  rows.push([
+    'controller CPU per push (all apps re-reconciled)',
+    `${((pushSamples.at(-1)?.cpu ?? 0) / PUSHES).toFixed(2)} s`,
+    '',
+  ]);
+  rows.push([
+    'controller peak resident memory, whole run',
+    `${Math.max(sampler.peakMiB, pushSampler.peakMiB).toFixed(0)} MiB`,
+    '',
+  ]);
+  // What the controller wrote besides the objects: Events by reason, a load on the API
+  // server that grows with the number of Applications.
+  const reasons = new Map<string, number>();
+  for (const e of (await api.list(core.events, NS)).items as { reason?: string }[]) {
+    reasons.set(e.reason ?? '', (reasons.get(e.reason ?? '') ?? 0) + 1);
+  }
+  rows.push([
+    'Events in the namespace, by reason',
+    [...reasons.entries()].map(([r, n]) => `${r} ${n}`).join(', '),
+    '',
+  ]);
+  apps.stop();
+  configMaps.stop();
+  process.stdout.write(`\n${table(rows)}\n`);
+} finally {
+  await bench.stop();
+  if (process.env.BENCH_LOG_FILE) {
+    await writeFile(process.env.BENCH_LOG_FILE, bench.ctl.logs.map((l) => JSON.stringify(l)).join('\n'));
+  }
+}
