@@ -108,7 +108,10 @@ export class EventRecorder {
       this.recent.set(key, { name, namespace, count: 1, firstAt: now });
     } catch (err) {
       this.recent.delete(key);
-      this.log.warn({ err: (err as Error).message, reason }, 'recording event failed');
+      this.log.warn(
+        { err: (err as Error).message, reason, namespace, name: regarding.metadata.name },
+        'recording event failed',
+      );
     }
   }
 }
