@@ -6,7 +6,7 @@ import { createNamespace, deleteNamespace, eventually, testCluster } from '../su
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
 import { type GitServers, type ServedRepo, startGitServers } from '../support/git/index.ts';
 import type { WorkTree } from '../support/git/repos.ts';
-import { applyObject, condition, gitRepository } from '../support/kinds.ts';
+import { applyObject, condition, configMapsOnlyAccount, gitRepository } from '../support/kinds.ts';
 
 const cluster = testCluster();
 const configMaps = { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
@@ -265,17 +265,7 @@ spec:
   });
 
   it('applies as the named ServiceAccount and refuses what it may not write', async () => {
-    await cluster.kubectl(['create', 'serviceaccount', '-n', ns, 'tenant']);
-    await cluster.kubectl(['create', 'role', '-n', ns, 'tenant', '--verb=*', '--resource=configmaps']);
-    await cluster.kubectl([
-      'create',
-      'rolebinding',
-      '-n',
-      ns,
-      'tenant',
-      '--role=tenant',
-      `--serviceaccount=${ns}:tenant`,
-    ]);
+    await configMapsOnlyAccount(cluster, ns, 'tenant');
     const sha = await pushAndWait(
       {
         'tenant/ok.yaml': cm('tenant-ok', { a: 'b' }),

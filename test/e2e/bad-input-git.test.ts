@@ -22,7 +22,7 @@ import { createNamespace, deleteNamespace, eventually, testCluster } from '../su
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
 import { type GitServers, type ServedRepo, startGitServers } from '../support/git/index.ts';
 import type { WorkTree } from '../support/git/repos.ts';
-import { applyObject, condition, gitRepository } from '../support/kinds.ts';
+import { applyObject, condition, configMapsOnlyAccount, gitRepository } from '../support/kinds.ts';
 
 const cluster = testCluster();
 const gitCases = loadCases('git');
@@ -88,17 +88,7 @@ beforeAll(async () => {
     '--timeout=60s',
   ]);
   // The limited account of the impersonation cases: ConfigMaps in this namespace, nothing else.
-  await cluster.kubectl(['create', 'serviceaccount', '-n', ns, 'tenant']);
-  await cluster.kubectl(['create', 'role', '-n', ns, 'tenant', '--verb=*', '--resource=configmaps']);
-  await cluster.kubectl([
-    'create',
-    'rolebinding',
-    '-n',
-    ns,
-    'tenant',
-    '--role=tenant',
-    `--serviceaccount=${ns}:tenant`,
-  ]);
+  await configMapsOnlyAccount(cluster, ns, 'tenant');
 
   for (const name of new Set(gitCases.map(repoName))) {
     const repo = await git.createRepo(`${name}.git`);

@@ -71,3 +71,22 @@ subjects: [{ kind: ServiceAccount, name: ${name}, namespace: ${namespace} }]
 `,
   );
 }
+
+/** A ServiceAccount that may do anything to ConfigMaps in its namespace and nothing else: a limited tenant. */
+export async function configMapsOnlyAccount(
+  cluster: TestCluster,
+  namespace: string,
+  name: string,
+): Promise<void> {
+  await cluster.kubectl(['create', 'serviceaccount', '-n', namespace, name]);
+  await cluster.kubectl(['create', 'role', '-n', namespace, name, '--verb=*', '--resource=configmaps']);
+  await cluster.kubectl([
+    'create',
+    'rolebinding',
+    '-n',
+    namespace,
+    name,
+    `--role=${name}`,
+    `--serviceaccount=${namespace}:${name}`,
+  ]);
+}
