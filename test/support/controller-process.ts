@@ -64,28 +64,41 @@ export async function startController(opts: {
     }
     logs.push(line);
     for (const w of [...waiters]) {
-      if (w.pred(line)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(line);
-      }
+      if (w.pred(line)) w.resolve(line);
     }
   });
   const waitForLog = (pred: (l: Record<string, unknown>) => boolean, timeoutMs = 30_000) => {
     const found = logs.find(pred);
     if (found) return Promise.resolve(found);
     return new Promise<Record<string, unknown>>((resolvePromise, reject) => {
-      const w = { pred, resolve: resolvePromise };
+      // Each wait takes its exit listener and timer away when it settles, so long files
+      // waiting on many lines do not pile listeners up on the child.
+      const settle = () => {
+        const i = waiters.indexOf(w);
+        if (i >= 0) waiters.splice(i, 1);
+        clearTimeout(t);
+        child.off('exit', onExit);
+      };
+      const w = {
+        pred,
+        resolve: (line: Record<string, unknown>) => {
+          settle();
+          resolvePromise(line);
+        },
+      };
       waiters.push(w);
       const t = setTimeout(() => {
-        waiters.splice(waiters.indexOf(w), 1);
+        settle();
         reject(
           new Error(`no matching controller log line in ${timeoutMs}ms; stderr: ${stderr.slice(-2000)}`),
         );
       }, timeoutMs);
       t.unref();
-      child.once('exit', (code) =>
-        reject(new Error(`controller exited (${code}); stderr: ${stderr.slice(-2000)}`)),
-      );
+      const onExit = (code: number | null) => {
+        settle();
+        reject(new Error(`controller exited (${code}); stderr: ${stderr.slice(-2000)}`));
+      };
+      child.once('exit', onExit);
     });
   };
   // Generous: on a loaded machine Node alone can take tens of seconds to load the controller.
