@@ -90,13 +90,6 @@ function visitStrings(value: unknown, path: Path, fn: (text: string, path: Path)
 export function checkRollout(spec: RolloutSpec | undefined): Finding[] {
   const out: Finding[] = [];
   if (!spec || typeof spec !== 'object') return out;
-  if (spec.workloadRef) {
-    out.push({
-      path: ['spec', 'workloadRef'],
-      message: 'workloadRef is not supported yet: set spec.template and spec.selector',
-      at: 'key',
-    });
-  }
   if (
     spec.template &&
     spec.selector &&

@@ -185,7 +185,6 @@ export interface RolloutSpec {
   paused?: boolean;
   progressDeadlineSeconds?: number;
   progressDeadlineAbort?: boolean;
-  restartAt?: Time;
   rollbackWindow?: { revisions?: number };
   analysis?: { successfulRunHistoryLimit?: number; unsuccessfulRunHistoryLimit?: number };
   strategy: RolloutStrategy;
@@ -247,7 +246,6 @@ export interface RolloutStatus extends CommonStatus {
   pauseConditions?: PauseCondition[];
   controllerPause?: boolean;
   promoteFull?: boolean;
-  restartedAt?: Time;
   replicas?: number;
   updatedReplicas?: number;
   readyReplicas?: number;

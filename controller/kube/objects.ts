@@ -68,7 +68,9 @@ export class ObjectApi {
 
   /**
    * Server-side apply of the raw object. Fields the typed client does not know are kept,
-   * because the object is sent as-is.
+   * because the object is sent as-is. Field validation is strict, as with `kubectl apply`: a
+   * field the schema does not declare is refused with its path rather than silently dropped
+   * (a Rollout field Sluice does not support must fail, not run without it).
    */
   apply<T extends KubeObject>(rt: ResourceType, obj: KubeObject, opts: ApplyOptions = {}): Promise<T> {
     return this.client.request<T>({
@@ -77,6 +79,7 @@ export class ObjectApi {
       query: {
         fieldManager: opts.fieldManager ?? FIELD_MANAGER,
         force: opts.force ?? true,
+        fieldValidation: 'Strict',
         dryRun: opts.dryRun ? 'All' : undefined,
       },
       body: obj,

@@ -23,7 +23,7 @@ export interface Reconciler<T extends KubeObject> {
   /** The kind, for logs and metric labels. */
   readonly kind: string;
   reconcile(obj: T, ctx: ReconcileContext): Promise<ReconcileResult>;
-  /** Called when the object is gone from the cache (finalizers are handled in reconcile). */
+  /** Called when the object is gone from the cache, to drop what the reconciler kept for it. */
   forget?(key: string): void;
 }
 

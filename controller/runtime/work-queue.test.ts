@@ -160,9 +160,21 @@ describe('WorkQueue', () => {
     expect(q.depth).toBe(0);
   });
 
-  it('shutdown of an idle queue returns at once', async () => {
-    const q = new WorkQueue({ concurrency: 1, handler: async () => {} });
-    await q.shutdown();
+  it('shutdown of an idle queue returns at once and drops what is added later', async () => {
+    const seen: string[] = [];
+    const q = new WorkQueue({ concurrency: 1, handler: async (k) => void seen.push(k) });
+    let returned = false;
+    const stopped = q.shutdown().then(() => {
+      returned = true;
+    });
+    // One turn of the event loop: enough for promise chains, too short for any timer.
+    await new Promise((r) => setImmediate(r));
+    expect(returned).toBe(true);
+    await stopped;
+    q.add('late');
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual([]);
+    expect(q.depth).toBe(0);
   });
 
   describe('addAfter', () => {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { generatePki, kubeconfigYaml } from './pki.ts';
 import { freePort, isAlive, killGroup, type Supervised, startProcess, waitFor } from './processes.ts';
+import { waitForCondition } from './wait-condition.ts';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -276,12 +277,16 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     const nodes = opts.nodes ?? 3;
     const nodeDocs = Array.from({ length: nodes }, (_, i) => nodeManifest(`kwok-node-${i}`)).join('---\n');
     await kubectl(['apply', '-f', '-'], nodeDocs);
-    await kubectl(['wait', '--for=condition=Ready', 'node', '--all', '--timeout=60s']);
+    await waitForCondition(
+      kubectl,
+      Array.from({ length: nodes }, (_, i) => `node/kwok-node-${i}`),
+      'Ready',
+    );
     log(`nodes ready (${Date.now() - started}ms)`);
 
     if (opts.installCrds !== false && existsSync(join(repoRoot, 'crds'))) {
       await kubectl(['apply', '--server-side', '-f', join(repoRoot, 'crds')]);
-      await kubectl(['wait', '--for=condition=Established', '--timeout=60s', '-f', join(repoRoot, 'crds')]);
+      await waitForCondition(kubectl, ['-f', join(repoRoot, 'crds')], 'Established');
       log(`CRDs established (${Date.now() - started}ms)`);
     }
     const restartApiServer = async (restartOpts: { downMs?: number } = {}): Promise<void> => {

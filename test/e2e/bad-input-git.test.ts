@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { type Application, applicationResource } from '../../controller/api/application.ts';
 import { type GitRepository, gitRepositoryResource } from '../../controller/api/git-repository.ts';
 import { core, type KubeObject } from '../../controller/kube/resources.ts';
+import { waitForCondition } from '../control-plane/wait-condition.ts';
 import {
   CORPUS_DIR,
   type GitCase,
@@ -81,12 +82,7 @@ beforeAll(async () => {
   ns = await createNamespace(cluster.api, 'bad-input-git');
   git = await startGitServers();
   await cluster.kubectl(['apply', '-f', join(CORPUS_DIR, 'fixtures/gadget-crd.yaml')]);
-  await cluster.kubectl([
-    'wait',
-    '--for=condition=Established',
-    'crd/gadgets.badinput.sluice.dev',
-    '--timeout=60s',
-  ]);
+  await waitForCondition(cluster.kubectl, ['crd/gadgets.badinput.sluice.dev'], 'Established');
   // The limited account of the impersonation cases: ConfigMaps in this namespace, nothing else.
   await configMapsOnlyAccount(cluster, ns, 'tenant');
 

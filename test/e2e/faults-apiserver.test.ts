@@ -1,8 +1,8 @@
 // kube-apiserver restarted in the middle of a sync and in the middle of a rollout: the
 // controller's watches fail, are retried and reconnect, and it converges. Restarting the
 // shared control plane's API server would break the files running next to this one, so
-// this file starts its own control plane. A second control plane is too heavy for the CI
-// line on two cores: it runs with SLUICE_FAULTS_SLOW=1, which `npm run faults` sets.
+// this file starts its own control plane (one node, so it is light enough to run beside
+// the shared one).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Application, applicationResource } from '../../controller/api/application.ts';
@@ -26,7 +26,6 @@ import type { WorkTree } from '../support/git/repos.ts';
 import { applyObject, condition, gitRepository } from '../support/kinds.ts';
 import { RolloutDriver, template } from '../support/rollouts.ts';
 
-const SLOW = process.env.SLUICE_FAULTS_SLOW === '1';
 const configMaps = { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
 /** Long enough that the API server's restart lands in the middle of the sync's waves. */
 const PER_WAVE = 30;
@@ -68,7 +67,6 @@ async function applied(sha: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!SLOW) return;
   cp = await startControlPlane({ nodes: 1, log: (m) => process.stderr.write(`[faults-apiserver] ${m}\n`) });
   const client = new KubeClient(loadKubeConfig({ kubeconfig: cp.kubeconfig }));
   cluster = {
@@ -109,7 +107,7 @@ afterAll(async () => {
   await cp?.stop();
 });
 
-describe.skipIf(!SLOW)('kube-apiserver restarted', () => {
+describe('kube-apiserver restarted', () => {
   it('mid-sync: watches reconnect, the sync completes, and drift is still seen through the watches', async () => {
     const sha = await work.commitAndPush(commit(2), 'rev 2', repo.remote('git'));
     const failuresBefore = ctl.lines().filter(watchFailed).length;

@@ -46,6 +46,22 @@ describe('Argo Rollouts manifests with only the apiVersion changed', () => {
   );
 
   it(
+    'examples/rollout-template-ref.yaml: the pod template from a Deployment (workloadRef)',
+    async () => {
+      await ro.kubectl(
+        ['apply', '-f', '-'],
+        await readFile(fixture('argo-rollout-template-ref.yaml'), 'utf8'),
+      );
+      const v1 = await ro.waitFor('rollout-ref-deployment', (r) => expect(r.status?.phase).toBe('Healthy'));
+      expect(v1.status?.selector).toBe('app=rollout-ref-deployment');
+      expect(await ro.scale('rollout-ref-deployment')).toMatchObject({
+        [v1.status?.stableRS as string]: { spec: 5 },
+      });
+    },
+    SLOW,
+  );
+
+  it(
     'examples/rollout-bluegreen.yaml: preview, manual gate, switch',
     async () => {
       await ro.kubectl(['apply', '-f', '-'], await readFile(fixture('argo-rollout-bluegreen.yaml'), 'utf8'));

@@ -30,7 +30,18 @@ describe('restart safety', () => {
 
       // Killed while the analysis step runs: the same run is picked up, none is started again.
       await suite.restartController('SIGKILL');
-      await new Promise((r) => setTimeout(r, 3000));
+      // A spec change that leaves the pod template alone: once its generation is observed,
+      // the new process has reconciled the Rollout and had its chance to start a run.
+      await ro.kubectl([
+        'patch',
+        'rollout',
+        'restart',
+        '--type=merge',
+        '-p',
+        '{"spec":{"revisionHistoryLimit":9}}',
+      ]);
+      const generation = (await ro.get('restart')).metadata.generation;
+      await ro.waitFor('restart', (r) => expect(r.status?.observedGeneration).toBe(generation));
       expect((await ro.runs('restart')).map((r) => r.metadata.name)).toEqual([run.metadata.name]);
       expect((await ro.get('restart')).status?.currentStepIndex).toBe(1);
 

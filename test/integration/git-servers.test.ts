@@ -1,4 +1,5 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -184,8 +185,11 @@ describe('individual git servers', () => {
     const baseDir = await mkdtemp(join(tmpdir(), 'sluice-git-test-'));
     try {
       const daemon = await startGitDaemon({ baseDir });
-      await Promise.all([daemon.stop(), daemon.stop()]);
-      await daemon.stop();
+      expect(await accepts(daemon.port)).toBe(true);
+      await expect(Promise.all([daemon.stop(), daemon.stop()])).resolves.toBeDefined();
+      await expect(daemon.stop()).resolves.toBeUndefined();
+      // Stopped for real: the port no longer takes connections.
+      expect(await accepts(daemon.port)).toBe(false);
     } finally {
       await rm(baseDir, { recursive: true, force: true });
     }
@@ -211,3 +215,15 @@ describe('individual git servers', () => {
     }
   });
 });
+
+/** Whether something on loopback accepts a TCP connection on `port`. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
+import { waitForCondition } from '../control-plane/wait-condition.ts';
 import type { TestCluster } from './cluster.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -45,6 +46,8 @@ export async function controllerMay(cluster: TestCluster, attrs: AccessAttribute
  */
 export async function installSluice(cluster: TestCluster): Promise<void> {
   await cluster.kubectl(['apply', '--server-side', '-k', join(repoRoot, 'manifests')]);
+  // The CRDs may be new to this control plane: objects of their kinds are refused until then.
+  await waitForCondition(cluster.kubectl, ['-f', join(repoRoot, 'crds')], 'Established');
 }
 
 /** A kubeconfig that authenticates as a ServiceAccount, with a token from the TokenRequest API. */

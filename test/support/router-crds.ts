@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
+import { waitForCondition } from '../control-plane/wait-condition.ts';
 import type { TestCluster } from './cluster.ts';
 
 const run = promisify(execFile);
@@ -45,7 +46,7 @@ async function moduleFile(module: string, version: string, path: string): Promis
 
 async function applyAndWait(cluster: TestCluster, manifest: string, crd: string): Promise<void> {
   await cluster.kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], manifest);
-  await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${crd}`]);
+  await waitForCondition(cluster.kubectl, [`crd/${crd}`], 'Established');
 }
 
 export async function installHttpRouteCrd(cluster: TestCluster): Promise<void> {
