@@ -20,6 +20,14 @@ if [[ $missing == 0 ]]; then echo "$BIN"; exit 0; fi
 
 command -v go >/dev/null || { log "go is required to build the control plane"; exit 1; }
 mkdir -p "$BIN"
+# One build at a time: a second caller (another checkout, a test that needs kustomize) waits
+# for the first and then finds the binaries there, instead of racing it over the same files.
+if [[ -z "${SLUICE_BUILD_LOCKED:-}" ]]; then
+  exec 9>"$BIN/.build.lock"
+  flock 9
+  export SLUICE_BUILD_LOCKED=1
+  exec bash "$0" "$@"
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 start=$(date +%s)
