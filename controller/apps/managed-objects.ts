@@ -36,6 +36,12 @@ export class ManagedObjects {
     inf.on('add', notify);
     inf.on('update', notify);
     inf.on('delete', notify);
+    // Health judged before the first list lands is Unknown. Objects already put in the cache
+    // by observe() raise no event when the list brings the same version, so wake their
+    // Applications once the cache is synced; otherwise they would wait for their interval.
+    void inf.synced.then(() => {
+      for (const obj of inf.list()) notify(obj);
+    });
     this.informers.set(id, inf);
     return inf;
   }
