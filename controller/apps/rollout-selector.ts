@@ -1,0 +1,22 @@
+import type { KubeObject } from '../kube/resources.ts';
+import { POD_TEMPLATE_HASH_LABEL } from '../rollouts/labels.ts';
+import { type Service, selectedHash } from '../rollouts/services.ts';
+import type { DesiredObject } from './manifest.ts';
+
+/**
+ * A Rollout pins its stable and canary Services to one ReplicaSet by adding the
+ * pod-template-hash to their selector. A Service selector is an atomic map, so applying the
+ * selector from git would drop that key and send traffic to every version until the Rollout
+ * puts it back. The object sent keeps the live key; drift checks ignore it, since the
+ * manifest's fields alone make the compared shape.
+ */
+export function keepRolloutHash(o: DesiredObject, live: Service | undefined): KubeObject {
+  if (o.kind !== 'Service' || o.apiVersion !== 'v1') return o.object;
+  const hash = selectedHash(live);
+  const spec = (o.object.spec ?? {}) as { selector?: Record<string, string> };
+  if (!hash || !spec.selector || POD_TEMPLATE_HASH_LABEL in spec.selector) return o.object;
+  return {
+    ...o.object,
+    spec: { ...spec, selector: { ...spec.selector, [POD_TEMPLATE_HASH_LABEL]: hash } },
+  };
+}
