@@ -80,7 +80,7 @@ async function withSourceFiles<T>(
 export async function diffApplication(
   session: Session,
   app: Application,
-  opts: { kustomize: string },
+  opts: { kustomize: string; defaultServiceAccount: string | undefined },
 ): Promise<AppDiff> {
   const ref = app.spec.sourceRef;
   const repo = await session.api.get<GitRepository>(
@@ -97,9 +97,8 @@ export async function diffApplication(
       api: session.api,
       mapper,
       app,
-      // The controller's --default-service-account is not known here: an Application without
-      // its own account is dry-run as the user running diff.
-      defaultServiceAccount: undefined,
+      // The controller's flag is not readable from here: the person running diff passes it.
+      defaultServiceAccount: opts.defaultServiceAccount,
       liveService: (o) => live.get(o.id),
     });
     const rendered = await render(dir, app.spec.path ?? '.', { kustomize: opts.kustomize });
