@@ -67,7 +67,7 @@ export function syncTarget(opts: {
     api: opts.api,
     mapper: opts.mapper,
     impersonate: applierIdentity(opts.app, opts.defaultServiceAccount),
-    finalise: (o) => keepRolloutHash(o, opts.liveService(o)),
+    finalise: (o) => keepRolloutHash(o, opts.liveService),
   };
 }
 

@@ -25,7 +25,7 @@ function desired(kind: string, selector: Record<string, string> | undefined): De
   };
 }
 
-const live = (selector: Record<string, string>) => ({
+const live = (selector: Record<string, string>) => () => ({
   apiVersion: 'v1',
   kind: 'Service',
   metadata: { name: 'web', namespace: 'ns' },
@@ -40,13 +40,19 @@ describe('keepRolloutHash', () => {
 
   it('sends the manifest as written otherwise', () => {
     const plain = desired('Service', { app: 'web' });
-    expect(keepRolloutHash(plain, undefined)).toBe(plain.object);
+    expect(keepRolloutHash(plain, () => undefined)).toBe(plain.object);
     expect(keepRolloutHash(plain, live({ app: 'web' }))).toBe(plain.object);
     const pinned = desired('Service', { app: 'web', [HASH]: 'git' });
     expect(keepRolloutHash(pinned, live({ app: 'web', [HASH]: 'abc' }))).toBe(pinned.object);
     const noSelector = desired('Service', undefined);
     expect(keepRolloutHash(noSelector, live({ [HASH]: 'abc' }))).toBe(noSelector.object);
     const other = desired('ConfigMap', { app: 'web' });
-    expect(keepRolloutHash(other, live({ [HASH]: 'abc' }))).toBe(other.object);
+    const lookups: string[] = [];
+    const lookup = (o: DesiredObject) => {
+      lookups.push(o.id);
+      return undefined;
+    };
+    expect(keepRolloutHash(other, lookup)).toBe(other.object);
+    expect(lookups).toEqual([]);
   });
 });
