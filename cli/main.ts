@@ -26,7 +26,8 @@ Usage:
   kubectl sluice pause ROLLOUT | resume ROLLOUT   set or clear spec.paused
   kubectl sluice reconcile app|source NAME [--with-source] [--timeout 5m]
   kubectl sluice suspend app|source NAME | resume app|source NAME [--timeout 5m]
-  kubectl sluice diff app NAME [--kustomize PATH]  what the next sync would change
+  kubectl sluice diff app NAME [--kustomize PATH] [--default-service-account [NS/]NAME]
+                                              what the next sync would change
   kubectl sluice lint FILE|DIR|- ...           check manifests offline against the CRDs
   kubectl sluice version
 
@@ -72,7 +73,7 @@ async function dispatch(line: CommandLine, io: Io): Promise<number> {
       return get(kind, name, session(), options, io);
     }
     case 'diff': {
-      allowFlags(line, 'kustomize');
+      allowFlags(line, 'kustomize', 'default-service-account');
       const [kind, name] = kindAndName(args, ['app'], command);
       try {
         return await diff(kind, name, session(), options, io);

@@ -1,7 +1,7 @@
-// What the next sync of an Application would change, computed the way the controller syncs:
-// the source revision's files rendered and prepared by the controller's own code, each object
-// applied as a server-side dry run with the controller's field manager, and the result compared
-// with the live object; plus what the sync would prune.
+// What the next sync of an Application would change, built by the sync's own stages
+// (controller/apps/pipeline.ts): the revision rendered and planned, each object sent as the
+// sync sends it (same identity, same Rollout selector hash) in validate's server-side dry-run
+// and the answer compared with the live object; plus prune's own choice of what to delete.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,24 +9,25 @@ import { join } from 'node:path';
 import type { Application } from '../../controller/api/application.ts';
 import { type GitRepository, gitRepositoryResource } from '../../controller/api/git-repository.ts';
 import { mapLimit } from '../../controller/apps/concurrency.ts';
-import {
-  type DesiredObject,
-  PRUNE_ANNOTATION,
-  parseInventoryId,
-  prepare,
-} from '../../controller/apps/manifest.ts';
+import { parseInventoryId } from '../../controller/apps/manifest.ts';
+import { appTarget, plan, syncTarget } from '../../controller/apps/pipeline.ts';
 import { render } from '../../controller/apps/render.ts';
 import { RestMapper } from '../../controller/apps/rest-mapper.ts';
-import type { Impersonation } from '../../controller/kube/client.ts';
+import {
+  CONCURRENCY,
+  type DryRun,
+  describeObject,
+  dryRun,
+  type Prunable,
+  pruneSet,
+} from '../../controller/apps/sync.ts';
 import { isNotFound, KubeApiError } from '../../controller/kube/errors.ts';
-import type { ResourceType } from '../../controller/kube/resources.ts';
+import type { KubeObject } from '../../controller/kube/resources.ts';
 import { GitCache } from '../../controller/sources/git/git-cache.ts';
 import { GitSource } from '../../controller/sources/git-source.ts';
 import { CliError } from '../errors.ts';
 import type { Session } from '../session.ts';
 import { comparable, maskSecrets, toYaml } from './normalize.ts';
-
-const CONCURRENCY = 16;
 
 export type ChangeAction = 'create' | 'update' | 'prune';
 
@@ -48,10 +49,6 @@ export interface AppDiff {
   unchanged: number;
   /** Objects the API server refused in the dry run: the sync would fail on them. */
   errors: string[];
-}
-
-function describe(o: { kind: string; namespace: string | undefined; name: string }): string {
-  return `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
 }
 
 /** The files of the GitRepository's current artifact, fetched into a throw-away cache. */
@@ -80,21 +77,10 @@ async function withSourceFiles<T>(
   }
 }
 
-function impersonation(app: Application): Impersonation | undefined {
-  const sa = app.spec.serviceAccountName;
-  const ns = app.metadata.namespace as string;
-  return sa
-    ? {
-        user: `system:serviceaccount:${ns}:${sa}`,
-        groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'],
-      }
-    : undefined;
-}
-
 export async function diffApplication(
   session: Session,
   app: Application,
-  opts: { kustomize: string },
+  opts: { kustomize: string; defaultServiceAccount: string | undefined },
 ): Promise<AppDiff> {
   const ref = app.spec.sourceRef;
   const repo = await session.api.get<GitRepository>(
@@ -104,42 +90,41 @@ export async function diffApplication(
   );
   return withSourceFiles(session, repo, async (dir, revision) => {
     const mapper = new RestMapper(session.client);
+    // Read before the dry-run: its answers are compared with these, and a live Service gives
+    // the Rollout hash a sync keeps in its selector.
+    const live = new Map<string, KubeObject | undefined>();
+    const target = syncTarget({
+      api: session.api,
+      mapper,
+      app,
+      // The controller's flag is not readable from here: the person running diff passes it.
+      defaultServiceAccount: opts.defaultServiceAccount,
+      liveService: (o) => live.get(o.id),
+    });
     const rendered = await render(dir, app.spec.path ?? '.', { kustomize: opts.kustomize });
-    const types = new Map<string, ResourceType | undefined>();
-    for (const r of rendered) {
-      const { apiVersion, kind } = r.object as { apiVersion?: unknown; kind?: unknown };
-      if (typeof apiVersion !== 'string' || typeof kind !== 'string') continue;
-      const id = `${apiVersion}|${kind}`;
-      if (!types.has(id)) types.set(id, await mapper.map(apiVersion, kind).catch(() => undefined));
-    }
-    const desired = prepare(rendered, {
-      app: { name: app.metadata.name, namespace: app.metadata.namespace as string },
-      targetNamespace: app.spec.targetNamespace,
-      scopeOf: (apiVersion, kind) => types.get(`${apiVersion}|${kind}`)?.namespaced,
+    const desired = await plan(mapper, rendered, appTarget(app));
+    await mapLimit(desired, CONCURRENCY, async (o) => {
+      const rt = await mapper.map(o.apiVersion, o.kind).catch(() => undefined);
+      if (rt) live.set(o.id, await session.api.getOrUndefined(rt, o.namespace, o.name));
     });
     const result: AppDiff = { revision, changes: [], unchanged: 0, errors: [] };
-    const impersonate = impersonation(app);
-    // As many requests in flight as the controller's sync uses.
-    const outcomes = await mapLimit(desired, CONCURRENCY, (o) =>
-      compare(session, o, types.get(`${o.apiVersion}|${o.kind}`), impersonate),
-    );
-    for (const outcome of outcomes) {
+    for (const r of await dryRun(target, desired)) {
+      const outcome = compare(r, live.get(r.object.id));
       if (typeof outcome === 'string') result.errors.push(outcome);
       else if (outcome) result.changes.push(outcome);
       else result.unchanged++;
     }
-    if (app.spec.prune)
-      result.changes.push(...(await prunes(session, mapper, app, new Set(desired.map((o) => o.id)))));
+    if (app.spec.prune) {
+      const keep = new Set(desired.map((o) => o.id));
+      const doomed = await pruneSet(target, app.status?.inventory?.entries ?? [], keep);
+      result.changes.push(...doomed.map(pruneChange));
+    }
     return result;
   });
 }
 
-async function compare(
-  session: Session,
-  o: DesiredObject,
-  rt: ResourceType | undefined,
-  impersonate: Impersonation | undefined,
-): Promise<ObjectChange | string | undefined> {
+function compare(r: DryRun, live: KubeObject | undefined): ObjectChange | string | undefined {
+  const o = r.object;
   const base = {
     kind: o.kind,
     apiVersion: o.apiVersion,
@@ -147,22 +132,18 @@ async function compare(
     name: o.name,
     source: o.source,
   };
-  // A kind whose CRD arrives in the same revision cannot be dry-run yet: show it as written.
-  if (!rt) {
-    const written = comparable(o.object);
+  // A kind whose CRD arrives in the same revision cannot be dry-run yet: show it as sent.
+  if (r.outcome === 'unchecked') {
+    const written = comparable(r.sent);
     maskSecrets(undefined, written);
     return { ...base, action: 'create', live: '', desired: toYaml(written) };
   }
-  const live = await session.api.getOrUndefined(rt, o.namespace, o.name);
   let result: unknown;
-  try {
-    result = await session.api.apply(rt, o.object, { dryRun: true, impersonate });
-  } catch (err) {
-    // The namespace may be created by the same sync; the object itself is then new.
-    if (!live && isNotFound(err)) result = o.object;
-    else if (err instanceof KubeApiError) return `${describe(o)} (${o.source}): ${err.message}`;
-    else throw err;
-  }
+  if (r.outcome === 'accepted') result = r.result;
+  // The namespace may be created by the same sync; the object itself is then new.
+  else if (!live && isNotFound(r.error)) result = r.sent;
+  else if (r.error instanceof KubeApiError) return `${describeObject(o)}: ${r.error.message}`;
+  else throw r.error;
   const liveObj = live ? comparable(live) : undefined;
   const resultObj = comparable(result);
   maskSecrets(liveObj, resultObj);
@@ -172,33 +153,17 @@ async function compare(
   return { ...base, action: live ? 'update' : 'create', live: before, desired: after };
 }
 
-async function prunes(
-  session: Session,
-  mapper: RestMapper,
-  app: Application,
-  keep: Set<string>,
-): Promise<ObjectChange[]> {
-  const out: ObjectChange[] = [];
-  for (const entry of app.status?.inventory?.entries ?? []) {
-    if (keep.has(entry.id)) continue;
-    const ref = parseInventoryId(entry);
-    const apiVersion = ref.group ? `${ref.group}/${ref.version}` : ref.version;
-    const rt = await mapper.map(apiVersion, ref.kind).catch(() => undefined);
-    if (!rt) continue;
-    const live = await session.api.getOrUndefined(rt, ref.namespace, ref.name);
-    // As the controller: gone already, or opted out of pruning, means nothing to delete.
-    if (!live || live.metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled') continue;
-    const shown = comparable(live);
-    maskSecrets(shown, undefined);
-    out.push({
-      action: 'prune',
-      kind: ref.kind,
-      apiVersion,
-      namespace: ref.namespace,
-      name: ref.name,
-      live: toYaml(shown),
-      desired: '',
-    });
-  }
-  return out;
+function pruneChange({ entry, live }: Prunable): ObjectChange {
+  const ref = parseInventoryId(entry);
+  const shown = comparable(live);
+  maskSecrets(shown, undefined);
+  return {
+    action: 'prune',
+    kind: ref.kind,
+    apiVersion: ref.group ? `${ref.group}/${ref.version}` : ref.version,
+    namespace: ref.namespace,
+    name: ref.name,
+    live: toYaml(shown),
+    desired: '',
+  };
 }

@@ -64,7 +64,10 @@ export async function diff(
   let result: AppDiff;
   try {
     const app = await session.api.get<Application>(applicationResource, session.namespace, name);
-    result = await diffApplication(session, app, { kustomize: options.kustomize });
+    result = await diffApplication(session, app, {
+      kustomize: options.kustomize,
+      defaultServiceAccount: options.defaultServiceAccount,
+    });
   } catch (err) {
     throw new CliError((err as Error).message, EXIT_DIFF_FAILED, { cause: err });
   }

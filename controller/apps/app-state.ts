@@ -1,14 +1,13 @@
 import type { InventoryEntry } from '../api/application.ts';
-import type { KubeObject, ResourceType } from '../kube/resources.ts';
-import { splitApiVersion } from '../kube/resources.ts';
+import { core, type KubeObject, type ResourceType } from '../kube/resources.ts';
+import type { Service } from '../rollouts/services.ts';
 import { deepEqual } from '../runtime/merge-patch.ts';
-import { desiredDigest, nothingToPrune } from './digest.ts';
 import { managedShape, project } from './drift.ts';
 import { assessHealth, type ObjectHealth } from './health.ts';
 import type { ManagedObjects } from './managed-objects.ts';
-import { type DesiredObject, prepare } from './manifest.ts';
-import { render } from './render.ts';
-import { applyAll, prune, type Syncer, validate } from './sync.ts';
+import { type DesiredObject, inventoryEntry } from './manifest.ts';
+import type { RestMapper } from './rest-mapper.ts';
+import { apply, type Syncer } from './sync.ts';
 
 export interface DriftReport {
   changed: number;
@@ -16,34 +15,6 @@ export interface DriftReport {
   prunedIds: string[];
   inventory: InventoryEntry[];
 }
-
-export interface SyncInput {
-  dir: string;
-  path: string;
-  revision: string;
-  app: { name: string; namespace: string };
-  targetNamespace: string | undefined;
-  prune: boolean;
-  previous: InventoryEntry[];
-  kustomize: string;
-  /** Told as each stage begins (render, validate, apply of each wave, prune), for debug logs. */
-  onStage?: (stage: string, detail?: Record<string, unknown>) => void;
-  /**
-   * When what renders is what was last applied (a new revision that changed other paths),
-   * only correct drift instead of validating and applying every object again. Off for
-   * forced reconciles and spec changes, which apply for real.
-   */
-  skipUnchanged?: boolean;
-}
-
-const ROLLOUT_HASH_KEY = 'rollouts-pod-template-hash';
-const SERVICES: ResourceType = {
-  group: '',
-  version: 'v1',
-  kind: 'Service',
-  plural: 'services',
-  namespaced: true,
-};
 
 interface Tracked {
   desired: DesiredObject;
@@ -84,71 +55,42 @@ export class AppState {
     this.apps.delete(key);
   }
 
-  /**
-   * A Rollout pins its stable and canary Services to one ReplicaSet by adding the
-   * pod-template-hash to their selector. A Service selector is an atomic map, so applying
-   * the selector from git would drop that key and send traffic to every version until
-   * the Rollout puts it back. Keep the live key; drift checks ignore it, since the
-   * manifest's fields alone make the compared shape.
-   */
-  private withRolloutSelector(s: Syncer): Syncer {
-    return {
-      ...s,
-      finalise: (o) => {
-        if (o.kind !== 'Service' || o.apiVersion !== 'v1') return o.object;
-        const live = this.managed.get(SERVICES, o.namespace, o.name).object as
-          | { spec?: { selector?: Record<string, string> } }
-          | undefined;
-        const hash = live?.spec?.selector?.[ROLLOUT_HASH_KEY];
-        const spec = (o.object.spec ?? {}) as { selector?: Record<string, string> };
-        if (!hash || !spec.selector || ROLLOUT_HASH_KEY in spec.selector) return o.object;
-        return { ...o.object, spec: { ...spec, selector: { ...spec.selector, [ROLLOUT_HASH_KEY]: hash } } };
-      },
-    };
+  /** The cached live Service an object would replace, for the Rollout's selector hash. */
+  liveService(o: DesiredObject): Service | undefined {
+    return this.managed.get(core.services, o.namespace, o.name).object as Service | undefined;
   }
 
-  async sync(key: string, input: SyncInput, plain: Syncer): Promise<DriftReport> {
-    const s = this.withRolloutSelector(plain);
-    input.onStage?.('render');
-    const rendered = await render(input.dir, input.path, { kustomize: input.kustomize });
-    const scopes = new Map<string, ResourceType | undefined>();
-    for (const r of rendered) {
-      const { apiVersion, kind } = r.object as { apiVersion?: unknown; kind?: unknown };
-      if (typeof apiVersion !== 'string' || typeof kind !== 'string') continue;
-      const id = `${apiVersion}|${kind}`;
-      if (!scopes.has(id)) scopes.set(id, await s.mapper.map(apiVersion, kind).catch(() => undefined));
-    }
-    const desired = prepare(rendered, {
-      app: input.app,
-      targetNamespace: input.targetNamespace,
-      scopeOf: (apiVersion, kind) => scopes.get(`${apiVersion}|${kind}`)?.namespaced,
-    });
-    const digest = desiredDigest(desired);
+  /**
+   * True when `digest` is what was last applied, and then takes `revision` as applied too:
+   * the caller has decided nothing else needs doing.
+   */
+  takeUnchanged(key: string, digest: string, revision: string): boolean {
     const last = this.apps.get(key);
-    if (
-      input.skipUnchanged &&
-      last?.digest === digest &&
-      (!input.prune || nothingToPrune(input.previous, desired))
-    ) {
-      input.onStage?.('unchanged', { objects: desired.length });
-      last.revision = input.revision;
-      return this.correctDrift(key, plain);
-    }
-    input.onStage?.('validate', { objects: desired.length });
-    await validate(s, desired);
-    const responses = await applyAll(s, desired, (i, stage) =>
-      input.onStage?.('apply', { wave: i, objects: stage.length }),
-    );
+    if (last?.digest !== digest) return false;
+    last.revision = revision;
+    return true;
+  }
+
+  /**
+   * Puts what an apply returned into the caches and says which objects it changed; the
+   * result is remembered once the whole sync succeeded.
+   */
+  async track(
+    key: string,
+    mapper: RestMapper,
+    desired: DesiredObject[],
+    responses: Map<string, KubeObject>,
+  ): Promise<{ objects: Tracked[]; changedIds: string[] }> {
     const before = new Map((this.apps.get(key)?.objects ?? []).map((t) => [t.desired.id, t.resourceVersion]));
-    const tracked: Tracked[] = [];
+    const objects: Tracked[] = [];
     const changedIds: string[] = [];
     for (const o of desired) {
-      const rt = await s.mapper.map(o.apiVersion, o.kind);
+      const rt = await mapper.map(o.apiVersion, o.kind);
       const response = responses.get(o.id) as KubeObject;
       const shape = managedShape(o.object);
       const rv = response.metadata.resourceVersion;
       if (before.get(o.id) !== rv) changedIds.push(o.id);
-      tracked.push({
+      objects.push({
         desired: o,
         rt,
         shape,
@@ -158,21 +100,15 @@ export class AppState {
       });
       this.managed.observe(rt, response);
     }
-    const keep = new Set(desired.map((o) => o.id));
-    if (input.prune) input.onStage?.('prune');
-    const prunedIds = input.prune ? await prune(s, input.previous, keep) : [];
-    this.apps.set(key, { revision: input.revision, objects: tracked, digest });
-    return {
-      changed: changedIds.length,
-      changedIds,
-      prunedIds,
-      inventory: desired.map((o) => ({ id: o.id, v: splitApiVersion(o.apiVersion).version })),
-    };
+    return { objects, changedIds };
+  }
+
+  remember(key: string, applied: Applied): void {
+    this.apps.set(key, applied);
   }
 
   /** Re-applies objects whose managed fields changed or that were deleted by hand. */
-  async correctDrift(key: string, plain: Syncer): Promise<DriftReport> {
-    const s = this.withRolloutSelector(plain);
+  async correctDrift(key: string, s: Syncer): Promise<DriftReport> {
     const state = this.apps.get(key);
     const report: DriftReport = { changed: 0, changedIds: [], prunedIds: [], inventory: [] };
     if (!state) return report;
@@ -187,7 +123,7 @@ export class AppState {
       return false;
     });
     if (drifted.length > 0) {
-      const responses = await applyAll(
+      const responses = await apply(
         s,
         drifted.map((t) => t.desired),
       );
@@ -201,10 +137,7 @@ export class AppState {
       }
       report.changed = drifted.length;
     }
-    report.inventory = state.objects.map((t) => ({
-      id: t.desired.id,
-      v: splitApiVersion(t.desired.apiVersion).version,
-    }));
+    report.inventory = state.objects.map((t) => inventoryEntry(t.desired));
     return report;
   }
 

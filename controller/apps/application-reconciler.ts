@@ -7,7 +7,6 @@ import {
 } from '../api/application.ts';
 import type { GitRepository } from '../api/git-repository.ts';
 import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../api/meta.ts';
-import type { Impersonation } from '../kube/client.ts';
 import type { Informer } from '../kube/informer.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import { apiTime } from '../runtime/api-time.ts';
@@ -21,12 +20,12 @@ import type { GitSource } from '../sources/git-source.ts';
 import type { PushTracker } from '../webhooks/push-tracker.ts';
 import type { AppMetrics } from './app-metrics.ts';
 import type { AppState, DriftReport } from './app-state.ts';
-import { aggregateHealth } from './health.ts';
 import { ManifestError } from './manifest.ts';
+import { health as appHealth, appTarget, sync, syncTarget } from './pipeline.ts';
 import { RenderError } from './render.ts';
 import type { RestMapper } from './rest-mapper.ts';
 import { PathEscapeError } from './safe-path.ts';
-import { SyncError } from './sync.ts';
+import { SyncError, type Syncer } from './sync.ts';
 
 const HISTORY_LIMIT = 10;
 const WAIT_POLL_MS = 5_000;
@@ -114,7 +113,7 @@ export class ApplicationReconciler implements Reconciler<Application> {
       status.lastAppliedRevision = revision;
       status.syncStatus = 'Synced';
       status.observedGeneration = generation;
-      const health = aggregateHealth(this.d.state.health(key));
+      const health = appHealth(this.d.state, key);
       // Healthy at first sight is no news beside the Synced event (one Event less per new
       // Application); any later change, or a first Degraded, is.
       if (health.status !== status.health && (status.health !== undefined || health.status !== 'Healthy')) {
@@ -195,14 +194,14 @@ export class ApplicationReconciler implements Reconciler<Application> {
       onStage('artifact');
       const files = await this.d.source.artifactFiles(repo);
       if (!files) throw new WaitingError('ArtifactNotReady', 'source has no artifact yet', 5_000);
-      const report = await this.d.state.sync(
+      const report = await sync(
+        this.d.state,
         `${app.metadata.namespace}/${app.metadata.name}`,
         {
           dir: files.dir,
           path: app.spec.path ?? '.',
           revision,
-          app: { name: app.metadata.name, namespace: app.metadata.namespace as string },
-          targetNamespace: app.spec.targetNamespace,
+          ...appTarget(app),
           prune: app.spec.prune,
           previous: status.inventory?.entries ?? [],
           kustomize: this.d.kustomize,
@@ -252,16 +251,14 @@ export class ApplicationReconciler implements Reconciler<Application> {
     this.published.set(key, labels);
   }
 
-  private syncer(app: Application): {
-    api: ObjectApi;
-    mapper: RestMapper;
-    impersonate: Impersonation | undefined;
-  } {
-    const sa = applierAccount(app, this.d.defaultServiceAccount);
-    // The user only: for a ServiceAccount the API server adds its groups itself, while
-    // naming groups would need `impersonate` on groups, a grant that reaches system:masters.
-    const impersonate = sa ? { user: `system:serviceaccount:${sa.namespace}:${sa.name}` } : undefined;
-    return { api: this.d.api, mapper: this.d.mapper, impersonate };
+  private syncer(app: Application): Syncer {
+    return syncTarget({
+      api: this.d.api,
+      mapper: this.d.mapper,
+      app,
+      defaultServiceAccount: this.d.defaultServiceAccount,
+      liveService: (o) => this.d.state.liveService(o),
+    });
   }
 
   private sourceOf(app: Application, retryMs: number): GitRepository {
@@ -357,22 +354,4 @@ function classifySyncError(err: unknown, revision: string): Error {
 
 function iso(d: Date): string {
   return apiTime(d);
-}
-
-/**
- * The ServiceAccount an Application applies as: its own spec.serviceAccountName, in its
- * namespace; else the default, `NAME` (in the Application's namespace) or `NAMESPACE/NAME`
- * (one account for all, e.g. sluice-system/sluice-applier); else none (the controller).
- */
-export function applierAccount(
-  app: Application,
-  defaultAccount: string | undefined,
-): { namespace: string; name: string } | undefined {
-  const ns = app.metadata.namespace as string;
-  if (app.spec.serviceAccountName) return { namespace: ns, name: app.spec.serviceAccountName };
-  if (!defaultAccount) return undefined;
-  const i = defaultAccount.indexOf('/');
-  return i < 0
-    ? { namespace: ns, name: defaultAccount }
-    : { namespace: defaultAccount.slice(0, i), name: defaultAccount.slice(i + 1) };
 }

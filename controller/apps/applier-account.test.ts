@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Application } from '../api/application.ts';
-import { applierAccount } from './application-reconciler.ts';
+import { applierAccount, applierIdentity } from './applier-account.ts';
 
 const app = (serviceAccountName?: string): Application => ({
   apiVersion: 'sluice.dev/v1alpha1',
@@ -32,5 +32,17 @@ describe('applierAccount', () => {
 
   it('is none without either: the controller applies as itself', () => {
     expect(applierAccount(app(), undefined)).toBeUndefined();
+  });
+});
+
+describe('applierIdentity', () => {
+  it('impersonates the account as a user, without naming its groups', () => {
+    expect(applierIdentity(app('deployer'), undefined)).toEqual({
+      user: 'system:serviceaccount:team-a:deployer',
+    });
+    expect(applierIdentity(app(), 'sluice-system/sluice-applier')).toEqual({
+      user: 'system:serviceaccount:sluice-system:sluice-applier',
+    });
+    expect(applierIdentity(app(), undefined)).toBeUndefined();
   });
 });

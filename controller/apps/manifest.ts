@@ -41,6 +41,11 @@ export function inventoryId(o: {
   return `${o.namespace ?? ''}_${o.name}_${splitApiVersion(o.apiVersion).group}_${o.kind}`;
 }
 
+/** An applied object's inventory entry: its id and the version it was applied at. */
+export function inventoryEntry(o: { id: string; apiVersion: string }): InventoryEntry {
+  return { id: o.id, v: splitApiVersion(o.apiVersion).version };
+}
+
 export function parseInventoryId(entry: InventoryEntry): {
   namespace: string | undefined;
   name: string;

@@ -3,11 +3,12 @@ import type { Impersonation } from '../kube/client.ts';
 import { isNotFound, KubeApiError } from '../kube/errors.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../kube/resources.ts';
-import { settleLimit } from './concurrency.ts';
+import { mapLimit, type Settled, settleLimit } from './concurrency.ts';
 import { type DesiredObject, PRUNE_ANNOTATION, parseInventoryId, stages } from './manifest.ts';
 import type { RestMapper } from './rest-mapper.ts';
 
-const CONCURRENCY = 16;
+/** Requests in flight per sync (and per `kubectl sluice diff`). */
+export const CONCURRENCY = 16;
 const CRD_ESTABLISH_TIMEOUT_MS = 60_000;
 
 export class SyncError extends Error {
@@ -33,7 +34,7 @@ function outgoing(s: Syncer, o: DesiredObject): KubeObject {
   return s.finalise ? s.finalise(o) : o.object;
 }
 
-function describe(o: DesiredObject): string {
+export function describeObject(o: DesiredObject): string {
   return `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name} (${o.source})`;
 }
 
@@ -49,10 +50,36 @@ function refused(err: unknown): boolean {
 }
 
 function failure(results: { item: DesiredObject; ok: false; error: unknown }[], verb: string): SyncError {
-  const lines = results.slice(0, 5).map((r) => `${describe(r.item)}: ${(r.error as Error).message}`);
+  const lines = results.slice(0, 5).map((r) => `${describeObject(r.item)}: ${(r.error as Error).message}`);
   const more = results.length > 5 ? `; and ${results.length - 5} more` : '';
   const invalid = results.every((r) => refused(r.error));
   return new SyncError(`${verb} failed: ${lines.join('; ')}${more}`, invalid, { cause: results[0]?.error });
+}
+
+/** One object's server-side dry-run: what was sent, and what the API server answered. */
+export type DryRun = { object: DesiredObject; sent: KubeObject } & (
+  | { outcome: 'accepted'; result: KubeObject }
+  | { outcome: 'refused'; error: unknown }
+  /** Its kind is not served yet: its CRD arrives in the same commit. */
+  | { outcome: 'unchecked' }
+);
+
+/**
+ * Sends every object as a server-side dry-run, as the sync would send it (same identity,
+ * same last adjustments). Validation judges the answers; `kubectl sluice diff` shows them.
+ */
+export async function dryRun(s: Syncer, objects: DesiredObject[]): Promise<DryRun[]> {
+  return mapLimit(objects, CONCURRENCY, async (o): Promise<DryRun> => {
+    const sent = outgoing(s, o);
+    const rt = await s.mapper.map(o.apiVersion, o.kind).catch(() => undefined);
+    if (!rt) return { object: o, sent, outcome: 'unchecked' };
+    try {
+      const result = await s.api.apply<KubeObject>(rt, sent, { dryRun: true, impersonate: s.impersonate });
+      return { object: o, sent, outcome: 'accepted', result };
+    } catch (error) {
+      return { object: o, sent, outcome: 'refused', error };
+    }
+  });
 }
 
 /**
@@ -61,25 +88,17 @@ function failure(results: { item: DesiredObject; ok: false; error: unknown }[], 
  * dry-run yet; they are checked when applied, after their CRD.
  */
 export async function validate(s: Syncer, objects: DesiredObject[]): Promise<void> {
-  const checkable: { o: DesiredObject; rt: ResourceType }[] = [];
-  for (const o of objects) {
-    const rt = await s.mapper.map(o.apiVersion, o.kind).catch(() => undefined);
-    if (rt) checkable.push({ o, rt });
-  }
   // Namespaces first, so dry-runs of objects in a new namespace can be judged.
   const missingNamespaces = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.name));
-  const results = await settleLimit(checkable, CONCURRENCY, ({ o, rt }) =>
-    s.api.apply(rt, outgoing(s, o), { dryRun: true, impersonate: s.impersonate }),
-  );
-  const failed = results
-    .filter((r) => !r.ok)
-    .filter((r) => !(r.item.o.namespace && missingNamespaces.has(r.item.o.namespace) && isNotFound(r.error)))
-    .map((r) => ({ item: r.item.o, ok: false as const, error: (r as { error: unknown }).error }));
+  const failed = (await dryRun(s, objects))
+    .filter((r) => r.outcome === 'refused')
+    .filter((r) => !(r.object.namespace && missingNamespaces.has(r.object.namespace) && isNotFound(r.error)))
+    .map((r) => ({ item: r.object, ok: false as const, error: r.error }));
   if (failed.length > 0) throw failure(failed, 'validation');
 }
 
 /** Applies in order (waves, then Namespaces, CRDs, cluster-scoped, namespaced); returns responses by id. */
-export async function applyAll(
+export async function apply(
   s: Syncer,
   objects: DesiredObject[],
   onStage?: (index: number, stage: DesiredObject[]) => void,
@@ -118,28 +137,53 @@ async function waitEstablished(s: Syncer, crds: DesiredObject[]): Promise<void> 
   }
 }
 
+/** An object the sync would delete: gone from git, still live, not opted out. */
+export interface Prunable {
+  entry: InventoryEntry;
+  rt: ResourceType;
+  live: KubeObject;
+}
+
 /**
- * Deletes what the previous inventory had and the new one does not, never an object
- * annotated `sluice.dev/prune: disabled`. Returns how many were deleted.
+ * What pruning would delete: what the previous inventory had and the new one does not, never
+ * an object already gone or annotated `sluice.dev/prune: disabled`.
  */
-export async function prune(s: Syncer, previous: InventoryEntry[], keep: Set<string>): Promise<string[]> {
+export async function pruneSet(
+  s: Syncer,
+  previous: InventoryEntry[],
+  keep: Set<string>,
+): Promise<Prunable[]> {
   const gone = previous.filter((e) => !keep.has(e.id));
   const results = await settleLimit(gone, CONCURRENCY, async (entry) => {
     const ref = parseInventoryId(entry);
     const rt = await s.mapper.map(ref.group ? `${ref.group}/${ref.version}` : ref.version, ref.kind);
     const live = await s.api.getOrUndefined(rt, ref.namespace, ref.name);
-    if (!live) return false;
-    if (live.metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled') return false;
-    return s.api.delete(rt, ref.namespace, ref.name, {
-      ...(s.impersonate ? { impersonate: s.impersonate } : {}),
-    });
+    if (!live || live.metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled') return undefined;
+    return { entry, rt, live };
   });
-  const failed = results.filter((r) => !r.ok);
-  if (failed.length > 0) {
-    const first = failed[0] as { item: InventoryEntry; error: unknown };
-    throw new SyncError(`prune of ${first.item.id} failed: ${(first.error as Error).message}`, false, {
-      cause: first.error,
-    });
-  }
-  return results.filter((r) => r.ok && r.value).map((r) => r.item.id);
+  const failed = firstFailure(results);
+  if (failed) throw pruneFailure(failed.item, failed.error);
+  return results.flatMap((r) => (r.ok && r.value ? [r.value] : []));
+}
+
+/** Deletes the prune set of `previous` against `keep`; returns the ids deleted. */
+export async function prune(s: Syncer, previous: InventoryEntry[], keep: Set<string>): Promise<string[]> {
+  const doomed = await pruneSet(s, previous, keep);
+  const results = await settleLimit(doomed, CONCURRENCY, ({ rt, live }) =>
+    s.api.delete(rt, live.metadata.namespace, live.metadata.name, {
+      ...(s.impersonate ? { impersonate: s.impersonate } : {}),
+    }),
+  );
+  const failed = firstFailure(results);
+  if (failed) throw pruneFailure(failed.item.entry, failed.error);
+  return results.filter((r) => r.ok && r.value).map((r) => r.item.entry.id);
+}
+
+function firstFailure<T, R>(results: Settled<T, R>[]): { item: T; error: unknown } | undefined {
+  for (const r of results) if (!r.ok) return r;
+  return undefined;
+}
+
+function pruneFailure(entry: InventoryEntry, error: unknown): SyncError {
+  return new SyncError(`prune of ${entry.id} failed: ${(error as Error).message}`, false, { cause: error });
 }

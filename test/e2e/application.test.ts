@@ -1,25 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Application, applicationResource } from '../../controller/api/application.ts';
-import { gitRepositoryResource } from '../../controller/api/git-repository.ts';
-import { core, type KubeObject } from '../../controller/kube/resources.ts';
-import { createNamespace, deleteNamespace, eventually, testCluster } from '../support/cluster.ts';
-import { type ControllerProcess, startController } from '../support/controller-process.ts';
-import { type GitServers, type ServedRepo, startGitServers } from '../support/git/index.ts';
-import type { WorkTree } from '../support/git/repos.ts';
-import { applyObject, condition, configMapsOnlyAccount, gitRepository } from '../support/kinds.ts';
-
-const cluster = testCluster();
-const configMaps = { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
-let ns: string;
-let git: GitServers;
-let repo: ServedRepo;
-let work: WorkTree;
-let ctl: ControllerProcess;
-
-const cm = (name: string, data: Record<string, string>, extra = '') =>
-  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${extra}data:\n${Object.entries(data)
-    .map(([k, v]) => `  ${k}: "${v}"`)
-    .join('\n')}\n`;
+import { beforeAll, describe, expect, it } from 'vitest';
+import { applicationResource } from '../../controller/api/application.ts';
+import { core } from '../../controller/kube/resources.ts';
+import { appSuite, configMapYaml as cm, configMaps } from '../support/apps.ts';
+import { eventually } from '../support/cluster.ts';
+import { applyObject, condition, configMapsOnlyAccount } from '../support/kinds.ts';
 
 const deployment = (name: string, replicas: number) => `apiVersion: apps/v1
 kind: Deployment
@@ -34,88 +18,24 @@ spec:
       containers: [{name: app, image: example.invalid/${name}:1}]
 `;
 
-function application(name: string, spec: Partial<Application['spec']>): Application {
-  return {
-    apiVersion: 'sluice.dev/v1alpha1',
-    kind: 'Application',
-    metadata: { name, namespace: ns },
-    spec: { sourceRef: { kind: 'GitRepository', name: 'repo' }, interval: '1m', prune: true, ...spec },
-  };
-}
-
-async function getApp(name: string): Promise<Application> {
-  return cluster.api.get<Application>(applicationResource, ns, name);
-}
-
-async function pushAndWait(files: Record<string, string | null>, message: string): Promise<string> {
-  const sha = await work.commitAndPush(files, message, repo.remote('git'));
-  // Ask for a fetch now rather than waiting for the interval, as a webhook would.
-  await cluster.kubectl([
-    'annotate',
-    '--overwrite',
-    '-n',
-    ns,
-    'gitrepository/repo',
-    `sluice.dev/reconcile-requested-at=${Date.now()}`,
-  ]);
-  return sha;
-}
-
-async function waitApplied(name: string, sha: string): Promise<Application> {
-  return eventually(async () => {
-    const app = await getApp(name);
-    expect(app.status?.lastAppliedRevision, condition(app, 'Ready')?.message).toBe(`main@sha1:${sha}`);
-    expect(condition(app, 'Ready')?.status).toBe('True');
-    return app;
-  }, 45_000);
-}
-
-async function cmData(name: string, namespace = ns): Promise<Record<string, string> | undefined> {
-  const obj = await cluster.api.getOrUndefined<KubeObject & { data?: Record<string, string> }>(
-    configMaps,
-    namespace,
-    name,
-  );
-  return obj?.data;
-}
-
-beforeAll(async () => {
-  ns = await createNamespace(cluster.api, 'apps');
-  git = await startGitServers();
-  repo = await git.createRepo('apps.git');
-  work = await git.workTree(repo);
-  await work.commitAndPush(
-    {
-      'base/config.yaml': cm('settings', { color: 'blue' }),
-      'base/web.yaml': deployment('web', 2),
-      'base/keep.yaml': cm('keeper', { a: '1' }, '  annotations:\n    sluice.dev/prune: disabled\n'),
-    },
-    'initial',
-    repo.remote('git'),
-  );
-  ctl = await startController({
-    kubeconfig: cluster.kubeconfig,
-    namespace: ns,
-    args: [`--cache-dir=${git.rootDir}/cache`],
-    env: { PATH: `${cluster.binDir}:${process.env.PATH}` },
-  });
-  await applyObject(
-    cluster.api,
-    gitRepositoryResource,
-    gitRepository(ns, 'repo', { url: repo.urls.git, interval: '1m' }),
-  );
+const suite = appSuite('apps', {
+  files: {
+    'base/config.yaml': cm('settings', { color: 'blue' }),
+    'base/web.yaml': deployment('web', 2),
+    'base/keep.yaml': cm('keeper', { a: '1' }, '  annotations:\n    sluice.dev/prune: disabled\n'),
+  },
 });
-
-afterAll(async () => {
-  await ctl?.stop();
-  await git?.stop();
-  await deleteNamespace(cluster.api, ns);
+const { cluster, application, getApp, waitApplied, cmData } = suite;
+const pushAndWait = suite.push;
+let ns: string;
+beforeAll(() => {
+  ns = suite.ns;
 });
 
 describe('Application', () => {
   it('applies a directory, records inventory, and reports health from the live objects', async () => {
     await applyObject(cluster.api, applicationResource, application('base', { path: 'base' }));
-    const app = await waitApplied('base', await work.head());
+    const app = await waitApplied('base', await suite.work.head());
     expect(app.status?.syncStatus).toBe('Synced');
     expect(app.status?.inventory?.entries?.map((e) => e.id).sort()).toEqual([
       `${ns}_keeper__ConfigMap`,

@@ -1,79 +1,38 @@
 // The kubectl sluice plugin end to end: the installed entry point in its own process, against a
 // real API server, a real git server and the controller in its own process.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { analysisTemplateResource } from '../../controller/api/analysis.ts';
 import { type Application, applicationResource } from '../../controller/api/application.ts';
 import { type GitRepository, gitRepositoryResource } from '../../controller/api/git-repository.ts';
-import type { KubeObject } from '../../controller/kube/resources.ts';
-import { createNamespace, deleteNamespace, eventually, testCluster } from '../support/cluster.ts';
-import { type ControllerProcess, startController } from '../support/controller-process.ts';
-import { type GitServers, type ServedRepo, startGitServers } from '../support/git/index.ts';
-import type { WorkTree } from '../support/git/repos.ts';
-import { applyObject, condition, gitRepository } from '../support/kinds.ts';
+import { appSuite, configMapYaml as cm } from '../support/apps.ts';
+import { eventually } from '../support/cluster.ts';
+import type { ServedRepo, WorkTree } from '../support/git/index.ts';
+import { applyObject, condition } from '../support/kinds.ts';
 import { sluice as run, sluiceWatch } from '../support/kubectl-sluice.ts';
 import { analysisTemplate, RolloutDriver, template } from '../support/rollouts.ts';
 
-const cluster = testCluster();
-const configMaps = { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
+const suite = appSuite('plugin', {
+  files: { 'app/settings.yaml': cm('settings', { color: 'blue' }), 'app/gone.yaml': cm('gone', { a: '1' }) },
+  // Long intervals: every fetch and sync in these tests is one the plugin asked for.
+  interval: '1h',
+});
+const { cluster, cmData } = suite;
 let ns: string;
-let git: GitServers;
 let repo: ServedRepo;
 let work: WorkTree;
-let ctl: ControllerProcess;
 let ro: RolloutDriver;
 
 const sluice = (...args: string[]) => run(cluster, [...args, '-n', ns]);
-const cm = (name: string, data: Record<string, string>) =>
-  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n${Object.entries(data)
-    .map(([k, v]) => `  ${k}: "${v}"`)
-    .join('\n')}\n`;
-
-async function cmData(name: string): Promise<Record<string, string> | undefined> {
-  const obj = await cluster.api.getOrUndefined<KubeObject & { data?: Record<string, string> }>(
-    configMaps,
-    ns,
-    name,
-  );
-  return obj?.data;
-}
 
 beforeAll(async () => {
-  ns = await createNamespace(cluster.api, 'plugin');
+  ({ ns, repo, work } = suite);
   ro = new RolloutDriver(cluster, ns);
-  git = await startGitServers();
-  repo = await git.createRepo('plugin.git');
-  work = await git.workTree(repo);
-  await work.commitAndPush(
-    { 'app/settings.yaml': cm('settings', { color: 'blue' }), 'app/gone.yaml': cm('gone', { a: '1' }) },
-    'initial',
-    repo.remote('git'),
-  );
-  ctl = await startController({
-    kubeconfig: cluster.kubeconfig,
-    namespace: ns,
-    args: [`--cache-dir=${git.rootDir}/cache`],
-    env: { PATH: `${cluster.binDir}:${process.env.PATH}` },
-  });
-  // Long intervals: every fetch and sync in these tests is one the plugin asked for.
   await applyObject(
     cluster.api,
-    gitRepositoryResource,
-    gitRepository(ns, 'repo', { url: repo.urls.git, interval: '1h' }),
+    applicationResource,
+    suite.application('web', { path: 'app', interval: '1h', prune: true }),
   );
-  const app: Application = {
-    apiVersion: 'sluice.dev/v1alpha1',
-    kind: 'Application',
-    metadata: { name: 'web', namespace: ns },
-    spec: { sourceRef: { kind: 'GitRepository', name: 'repo' }, path: 'app', interval: '1h', prune: true },
-  };
-  await applyObject(cluster.api, applicationResource, app);
-});
-
-afterAll(async () => {
-  await ctl?.stop();
-  await git?.stop();
-  await deleteNamespace(cluster.api, ns);
 });
 
 describe('kubectl sluice on Applications and GitRepositories', () => {

@@ -1,0 +1,132 @@
+// An Application's sync, stage by stage, in the order they run:
+//
+//   render → plan → validate → apply → prune → health
+//
+// The controller runs them all (`sync`). `kubectl sluice diff` runs render and plan, sends
+// validate's dry-run and asks prune what it would delete, on a target built by the same
+// `syncTarget`: what diff shows is what the next sync sends.
+
+import type { Application, InventoryEntry } from '../api/application.ts';
+import type { ObjectApi } from '../kube/objects.ts';
+import type { ResourceType } from '../kube/resources.ts';
+import type { Service } from '../rollouts/services.ts';
+import type { AppState, DriftReport } from './app-state.ts';
+import { applierIdentity } from './applier-account.ts';
+import { desiredDigest, nothingToPrune } from './digest.ts';
+import { aggregateHealth, type ObjectHealth } from './health.ts';
+import { type DesiredObject, inventoryEntry, prepare } from './manifest.ts';
+import { type RenderedObject, render } from './render.ts';
+import type { RestMapper } from './rest-mapper.ts';
+import { keepRolloutHash } from './rollout-selector.ts';
+import { apply, prune, type Syncer, validate } from './sync.ts';
+
+/** The Application a plan is for: its tracking labels and default namespace. */
+export interface AppTarget {
+  app: { name: string; namespace: string };
+  targetNamespace: string | undefined;
+}
+
+export interface SyncInput extends AppTarget {
+  dir: string;
+  path: string;
+  revision: string;
+  prune: boolean;
+  previous: InventoryEntry[];
+  kustomize: string;
+  /** Told as each stage begins (render, validate, apply of each wave, prune), for debug logs. */
+  onStage?: (stage: string, detail?: Record<string, unknown>) => void;
+  /**
+   * When what renders is what was last applied (a new revision that changed other paths),
+   * only correct drift instead of validating and applying every object again. Off for
+   * forced reconciles and spec changes, which apply for real.
+   */
+  skipUnchanged?: boolean;
+}
+
+/** What an Application's plan needs to know about it. */
+export function appTarget(app: Application): AppTarget {
+  return {
+    app: { name: app.metadata.name, namespace: app.metadata.namespace as string },
+    targetNamespace: app.spec.targetNamespace,
+  };
+}
+
+/**
+ * Where and as whom an Application's objects are sent: its applier's identity, and a
+ * Service keeps the pod-template-hash a Rollout added to its live selector.
+ */
+export function syncTarget(opts: {
+  api: ObjectApi;
+  mapper: RestMapper;
+  app: Application;
+  defaultServiceAccount: string | undefined;
+  /** The live Service an object would replace (from a cache in the controller, a GET in diff). */
+  liveService: (o: DesiredObject) => Service | undefined;
+}): Syncer {
+  return {
+    api: opts.api,
+    mapper: opts.mapper,
+    impersonate: applierIdentity(opts.app, opts.defaultServiceAccount),
+    finalise: (o) => keepRolloutHash(o, opts.liveService),
+  };
+}
+
+/**
+ * plan: the rendered objects as they will be applied. Each kind's scope comes from
+ * discovery (or a CRD in the same render); namespace and tracking labels are set and
+ * duplicates refused.
+ */
+export async function plan(
+  mapper: RestMapper,
+  rendered: RenderedObject[],
+  target: AppTarget,
+): Promise<DesiredObject[]> {
+  const scopes = new Map<string, ResourceType | undefined>();
+  for (const r of rendered) {
+    const { apiVersion, kind } = r.object as { apiVersion?: unknown; kind?: unknown };
+    if (typeof apiVersion !== 'string' || typeof kind !== 'string') continue;
+    const id = `${apiVersion}|${kind}`;
+    if (!scopes.has(id)) scopes.set(id, await mapper.map(apiVersion, kind).catch(() => undefined));
+  }
+  return prepare(rendered, {
+    app: target.app,
+    targetNamespace: target.targetNamespace,
+    scopeOf: (apiVersion, kind) => scopes.get(`${apiVersion}|${kind}`)?.namespaced,
+  });
+}
+
+/** The full sync of one revision: every stage but health, which follows the live objects. */
+export async function sync(state: AppState, key: string, input: SyncInput, s: Syncer): Promise<DriftReport> {
+  input.onStage?.('render');
+  const rendered = await render(input.dir, input.path, { kustomize: input.kustomize });
+  const desired = await plan(s.mapper, rendered, input);
+  const digest = desiredDigest(desired);
+  if (
+    input.skipUnchanged &&
+    (!input.prune || nothingToPrune(input.previous, desired)) &&
+    state.takeUnchanged(key, digest, input.revision)
+  ) {
+    input.onStage?.('unchanged', { objects: desired.length });
+    return state.correctDrift(key, s);
+  }
+  input.onStage?.('validate', { objects: desired.length });
+  await validate(s, desired);
+  const responses = await apply(s, desired, (i, stage) =>
+    input.onStage?.('apply', { wave: i, objects: stage.length }),
+  );
+  const applied = await state.track(key, s.mapper, desired, responses);
+  if (input.prune) input.onStage?.('prune');
+  const prunedIds = input.prune ? await prune(s, input.previous, new Set(desired.map((o) => o.id))) : [];
+  state.remember(key, { revision: input.revision, objects: applied.objects, digest });
+  return {
+    changed: applied.changedIds.length,
+    changedIds: applied.changedIds,
+    prunedIds,
+    inventory: desired.map(inventoryEntry),
+  };
+}
+
+/** health: the worst health among the objects last applied, from their live state. */
+export function health(state: AppState, key: string): ObjectHealth {
+  return aggregateHealth(state.health(key));
+}
