@@ -85,7 +85,7 @@ export function loadKindSchemas(dir = DEFAULT_CRD_DIR): Map<string, KindSchema> 
   return out;
 }
 
-/** Every rule in a schema, for checking that each has an offline implementation. */
+/** Every rule in a schema, for checking that each compiles. */
 export function rulesIn(schema: Schema): string[] {
   const found: string[] = [];
   const visit = (s: Schema | boolean | undefined): void => {
