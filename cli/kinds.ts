@@ -56,7 +56,3 @@ export function kindAndName(
   }
   return [kind, name];
 }
-
-export function qualified(kind: KindName): string {
-  return `${RESOURCES[kind].plural}.${RESOURCES[kind].group}`;
-}

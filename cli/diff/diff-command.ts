@@ -10,14 +10,14 @@ import type { Session } from '../session.ts';
 import { type AppDiff, diffApplication, type ObjectChange } from './app-diff.ts';
 import { unifiedDiff } from './unified-diff.ts';
 
-export const EXIT_DIFFERENCES = 1;
+const EXIT_DIFFERENCES = 1;
 export const EXIT_DIFF_FAILED = 2;
 
 function title(c: ObjectChange): string {
   return `${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name}`;
 }
 
-export function changeDiff(c: ObjectChange, revision: string): string {
+function changeDiff(c: ObjectChange, revision: string): string {
   const path = `${c.apiVersion.replace('/', '.')}.${c.kind}.${c.namespace ? `${c.namespace}.` : ''}${c.name}`;
   return unifiedDiff(c.live, c.desired, {
     from: c.action === 'create' ? '/dev/null' : `live/${path}`,

@@ -60,7 +60,7 @@ interface Crd {
   };
 }
 
-export const DEFAULT_CRD_DIR = fileURLToPath(new URL('../../crds/', import.meta.url));
+const DEFAULT_CRD_DIR = fileURLToPath(new URL('../../crds/', import.meta.url));
 
 /** Every served version of every CRD in `dir`, keyed by `apiVersion/Kind`. */
 export function loadKindSchemas(dir = DEFAULT_CRD_DIR): Map<string, KindSchema> {

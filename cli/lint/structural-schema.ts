@@ -104,7 +104,7 @@ for (const keyword of [
 }
 
 /** The JSON Schema form of one structural schema node. */
-export function toJsonSchema(schema: Schema): Obj {
+function toJsonSchema(schema: Schema): Obj {
   const out: Obj = { ...schema };
   if (schema['x-kubernetes-int-or-string']) {
     // The keyword checks the type; the anyOf beside it only documents the two forms.

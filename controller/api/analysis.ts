@@ -43,18 +43,6 @@ export const analysisRunResource = {
   shortNames: ['ar'],
 } as const satisfies SluiceResourceType;
 
-/** Values the controller assumes when a field is unset (as Argo Rollouts does). */
-export const ANALYSIS_DEFAULTS = {
-  failureLimit: 0,
-  inconclusiveLimit: 0,
-  consecutiveErrorLimit: 4,
-  measurementRetention: 10,
-  prometheusTimeoutSeconds: 30,
-  webTimeoutSeconds: 10,
-  webMethod: 'GET',
-  bearerTokenKey: 'token',
-} as const;
-
 /** The phase of a run, a metric and a measurement. Final phases are all but Pending and Running. */
 export const ANALYSIS_PHASES = [
   'Pending',

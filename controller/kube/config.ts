@@ -49,16 +49,4 @@ export function loadKubeConfig(opts: LoadOptions = {}): KubeConfig {
   return kc;
 }
 
-/** Builds a kubeconfig for a bearer token (used to run as a ServiceAccount in tests). */
-export function kubeConfigForToken(server: string, caData: string, token: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'cluster', server, caData, skipTLSVerify: false }],
-    users: [{ name: 'user', token }],
-    contexts: [{ name: 'ctx', cluster: 'cluster', user: 'user' }],
-    currentContext: 'ctx',
-  });
-  return kc;
-}
-
 export type { KubeConfig };

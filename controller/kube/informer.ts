@@ -224,12 +224,12 @@ function withTypeMeta<T extends KubeObject>(obj: T, rt: ResourceType): T {
   return obj;
 }
 
-export function backoff(failures: number, min = MIN_BACKOFF_MS, max = MAX_BACKOFF_MS): number {
+function backoff(failures: number, min = MIN_BACKOFF_MS, max = MAX_BACKOFF_MS): number {
   const base = Math.min(max, min * 2 ** Math.max(0, failures - 1));
   return Math.round(base / 2 + Math.random() * (base / 2));
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const t = setTimeout(resolve, ms);

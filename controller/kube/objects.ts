@@ -2,7 +2,7 @@ import type { Impersonation, KubeClient } from './client.ts';
 import { isNotFound } from './errors.ts';
 import { type KubeObject, type ObjectList, type ResourceType, resourcePath } from './resources.ts';
 
-export const FIELD_MANAGER = 'sluice';
+const FIELD_MANAGER = 'sluice';
 
 export interface ApplyOptions {
   fieldManager?: string;

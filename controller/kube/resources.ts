@@ -24,10 +24,6 @@ export interface ObjectList<T> {
   items: T[];
 }
 
-export function apiVersionOf(rt: Pick<ResourceType, 'group' | 'version'>): string {
-  return rt.group ? `${rt.group}/${rt.version}` : rt.version;
-}
-
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {
   const i = apiVersion.indexOf('/');
   return i < 0

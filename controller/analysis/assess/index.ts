@@ -1,27 +1,21 @@
 // The pure judgement of analysis measurements, with Argo Rollouts' semantics and Sluice's rule that
 // missing data never passes (see measurement.ts). Nothing here does I/O or reads the clock.
 
-export { type DurationParseError, formatDuration, parseDuration } from '../../runtime/duration.ts';
 export {
   assessMeasurement,
-  handlesMissingData,
   type MeasurementAssessment,
   type MissingData,
-  missingData,
 } from './measurement.ts';
 export {
   type AssessMetricOptions,
   assessMetric,
   countMeasurements,
-  emptyCounts,
   isCompleted,
   type MetricAssessment,
   tallyMeasurement,
 } from './metric.ts';
 export {
   AnalysisSpecError,
-  DEFAULT_CONSECUTIVE_ERROR_LIMIT,
-  ERROR_RETRY_INTERVAL_MS,
   MetricSpecError,
   type ResolvedMetric,
   resolveMetric,
@@ -37,9 +31,7 @@ export {
 export {
   type AssessRunOptions,
   assessRun,
-  describeMetric,
   isTerminating,
-  isWorse,
   type MetricResult,
   type RunAssessment,
 } from './run.ts';

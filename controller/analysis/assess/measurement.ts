@@ -46,7 +46,7 @@ export function missingData(value: unknown): MissingData | undefined {
 }
 
 /** Whether a compiled condition deals with the given kind of missing data itself. */
-export function handlesMissingData(condition: CompiledExpression, kind: MissingData): boolean {
+function handlesMissingData(condition: CompiledExpression, kind: MissingData): boolean {
   const { functions, nilAware } = condition.features;
   const handlers = kind === 'empty' ? EMPTY_HANDLERS : NAN_HANDLERS;
   if (kind === 'empty' && nilAware) return true;

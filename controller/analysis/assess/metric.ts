@@ -65,7 +65,7 @@ export function countMeasurements(measurements: readonly MeasurementRecord[]): M
 }
 
 /** Which limit, if any, a metric's totals have exceeded. */
-export function exceededLimit(
+function exceededLimit(
   limits: Pick<ResolvedMetric, 'failureLimit' | 'inconclusiveLimit' | 'consecutiveErrorLimit'>,
   counts: MeasurementCounts,
 ): { phase: 'Failed' | 'Inconclusive' | 'Error'; message: string } | undefined {

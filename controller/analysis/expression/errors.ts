@@ -9,7 +9,7 @@ export interface SourceLocation {
   column: number;
 }
 
-export function locate(source: string, position: number): SourceLocation {
+function locate(source: string, position: number): SourceLocation {
   const clamped = Math.max(0, Math.min(position, source.length));
   let line = 1;
   let lineStart = 0;
@@ -25,7 +25,7 @@ export function locate(source: string, position: number): SourceLocation {
 const SNIPPET_WIDTH = 80;
 
 /** The offending line with a caret under the column; long lines are cut to a window around it. */
-export function caretSnippet(source: string, location: SourceLocation): string {
+function caretSnippet(source: string, location: SourceLocation): string {
   const lineStart = location.position - (location.column - 1);
   let lineEnd = source.indexOf('\n', lineStart);
   if (lineEnd === -1) lineEnd = source.length;

@@ -30,7 +30,7 @@ export type { ExpressionFeatures } from './features.ts';
 /** Longest accepted source, in characters. */
 export const MAX_EXPRESSION_LENGTH = 4096;
 /** Deepest accepted syntax tree. */
-export const MAX_AST_DEPTH = 100;
+const MAX_AST_DEPTH = 100;
 const CACHE_SIZE = 256;
 
 export interface CompiledExpression {
@@ -101,11 +101,6 @@ export function evaluateCondition(
     );
   }
   return value;
-}
-
-/** Forgets every compiled expression; for tests. */
-export function clearExpressionCache(): void {
-  cache.clear();
 }
 
 /** A `matches` with a literal pattern is checked when compiling, as expr does. */

@@ -113,7 +113,7 @@ function membership(needle: unknown, haystack: unknown, ctx: CallContext): boole
   return ctx.fail('type', `operator "in" not defined on ${kindOf(haystack)}`);
 }
 
-export function matches(subject: string, pattern: string, ctx: CallContext): boolean {
+function matches(subject: string, pattern: string, ctx: CallContext): boolean {
   let regex: ReturnType<typeof compileRegex>;
   try {
     regex = compileRegex(pattern);

@@ -28,9 +28,9 @@ export interface RegexFlags {
   multiline: boolean;
 }
 
-export const MAX_PATTERN_LENGTH = 1000;
+const MAX_PATTERN_LENGTH = 1000;
 /** RE2's limit on a counted repetition. */
-export const MAX_REPEAT = 1000;
+const MAX_REPEAT = 1000;
 
 const DIGIT: [number, number][] = [[48, 57]];
 const WORD: [number, number][] = [

@@ -78,7 +78,7 @@ export function mapKeys(object: ValueMap): string[] {
 export type Charge = (steps: number) => void;
 
 /** Nesting beyond this is refused by deep walks rather than risking the stack. */
-export const MAX_VALUE_DEPTH = 64;
+const MAX_VALUE_DEPTH = 64;
 
 /** Deep equality: numbers by value (NaN equals nothing), arrays and maps element by element. */
 export function equals(a: unknown, b: unknown, charge: Charge, depth = 0): boolean {

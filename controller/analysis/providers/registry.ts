@@ -8,7 +8,7 @@ import type { MeasureRequest, MeasureResult, MetricProvider, MetricProviderSpec 
 import { WebProvider, type WebProviderOptions } from './web/web-provider.ts';
 
 export type ProviderKey = 'prometheus' | 'web';
-export const SUPPORTED_PROVIDERS: readonly ProviderKey[] = ['prometheus', 'web'];
+const SUPPORTED_PROVIDERS: readonly ProviderKey[] = ['prometheus', 'web'];
 
 export interface ProviderRegistryOptions {
   prometheus?: PrometheusProviderOptions;

@@ -44,7 +44,7 @@ export function successorName(name: string, base: string): string {
   return `${base}.${n + 1}`;
 }
 
-export const COMPLETED_PHASES: readonly AnalysisPhase[] = ['Successful', 'Failed', 'Error', 'Inconclusive'];
+const COMPLETED_PHASES: readonly AnalysisPhase[] = ['Successful', 'Failed', 'Error', 'Inconclusive'];
 
 export function isCompleted(phase: AnalysisPhase | undefined): boolean {
   return phase !== undefined && COMPLETED_PHASES.includes(phase);

@@ -51,7 +51,7 @@ export interface StepCompletionInput {
   stepRunPhase: AnalysisPhase | undefined;
 }
 
-export function completedCurrentStep(input: StepCompletionInput): boolean {
+function completedCurrentStep(input: StepCompletionInput): boolean {
   if (input.specPaused) return false;
   const step = currentStep(input.steps, input.index);
   if (!step) return false;

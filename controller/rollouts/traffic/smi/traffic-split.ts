@@ -7,7 +7,7 @@ import type { KubeObject, ResourceType } from '../../../kube/resources.ts';
 import { rolloutOwnerRef } from '../../owner.ts';
 import type { RouterTarget, TrafficRouter } from '../router.ts';
 
-export const trafficSplits: ResourceType = {
+const trafficSplits: ResourceType = {
   group: 'split.smi-spec.io',
   version: 'v1alpha2',
   kind: 'TrafficSplit',
