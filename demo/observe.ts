@@ -45,14 +45,14 @@ export interface Snapshot {
   events: EventView[];
 }
 
-export interface Names {
+interface Names {
   namespace: string;
   rollout: string;
   application: string;
   source: string;
 }
 
-export class WaitTimeoutError extends Error {
+class WaitTimeoutError extends Error {
   override readonly name = 'WaitTimeoutError';
 }
 

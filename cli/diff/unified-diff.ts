@@ -3,7 +3,7 @@
 
 import { structuredPatch } from 'diff';
 
-export interface DiffLabels {
+interface DiffLabels {
   from: string;
   to: string;
 }

@@ -3,7 +3,7 @@
 
 import { Environment, type ParseResult } from '@marcbachmann/cel-js';
 
-export interface RuleOutcome {
+interface RuleOutcome {
   ok: boolean;
   /** Why the rule could not be evaluated, as the API server would also report it. */
   error?: string;

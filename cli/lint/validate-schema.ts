@@ -8,7 +8,7 @@ import { validatorFor } from './structural-schema.ts';
 
 export type Path = (string | number)[];
 
-export interface Issue {
+interface Issue {
   path: Path;
   message: string;
   /** Point at the field's key (unknown or missing fields) or at its value. */

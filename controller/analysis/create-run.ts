@@ -50,7 +50,7 @@ export interface LoadedTemplate {
   spec: AnalysisTemplateSpec;
 }
 
-export interface NewAnalysisRunInput {
+interface NewAnalysisRunInput {
   namespace: string;
   name: string;
   templates: readonly LoadedTemplate[];
@@ -66,7 +66,7 @@ export interface NewAnalysisRunInput {
   ownerReferences?: OwnerReference[];
 }
 
-export type NewAnalysisRunFromTemplatesInput = Omit<NewAnalysisRunInput, 'templates'> & {
+type NewAnalysisRunFromTemplatesInput = Omit<NewAnalysisRunInput, 'templates'> & {
   templates: readonly AnalysisTemplateRef[];
 };
 

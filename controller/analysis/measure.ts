@@ -23,7 +23,7 @@ const MAX_STORED_TEXT = 2048;
 const TIMEOUT_GRACE_MS = 10_000;
 const DEFAULT_TIMEOUT_SECONDS = 30;
 
-export interface MeasureContext {
+interface MeasureContext {
   providers: ProviderRegistry;
   secrets: SecretReader;
   /** Secret-backed arguments of the run, by name. */

@@ -118,7 +118,7 @@ export function recordMeasurement(
   return { ...result, ...counts, measurements: trimMeasurements(measurements, retention) };
 }
 
-export interface Assessment {
+interface Assessment {
   results: MetricResult[];
   run: RunAssessment;
 }

@@ -16,7 +16,7 @@ export async function mapLimit<T, R>(
   return results;
 }
 
-export type Settled<T, R> = { item: T; ok: true; value: R } | { item: T; ok: false; error: unknown };
+type Settled<T, R> = { item: T; ok: true; value: R } | { item: T; ok: false; error: unknown };
 
 /** Like mapLimit, but collects failures instead of stopping at the first. */
 export function settleLimit<T, R>(

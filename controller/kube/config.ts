@@ -9,7 +9,7 @@ export class KubeConfigError extends Error {
 
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
-export interface LoadOptions {
+interface LoadOptions {
   /** Explicit kubeconfig path (flag); wins over everything. */
   kubeconfig?: string | undefined;
   context?: string | undefined;
@@ -48,5 +48,3 @@ export function loadKubeConfig(opts: LoadOptions = {}): KubeConfig {
   if (!kc.getCurrentCluster()) throw new KubeConfigError('kubeconfig has no current cluster');
   return kc;
 }
-
-export type { KubeConfig };

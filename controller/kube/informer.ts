@@ -5,7 +5,7 @@ import { ObjectApi } from './objects.ts';
 import { type KubeObject, objectKey, type ResourceType, resourcePath } from './resources.ts';
 import { type WatchEvent, watchStream } from './watch.ts';
 
-export interface InformerOptions {
+interface InformerOptions {
   resource: ResourceType;
   namespace?: string | undefined;
   labelSelector?: string | undefined;
@@ -13,7 +13,7 @@ export interface InformerOptions {
   onError?: (err: unknown, retryInMs: number) => void;
 }
 
-export type InformerHandler<T> = (obj: T, old?: T) => void;
+type InformerHandler<T> = (obj: T, old?: T) => void;
 
 const MIN_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;

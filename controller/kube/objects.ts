@@ -4,7 +4,7 @@ import { type KubeObject, type ObjectList, type ResourceType, resourcePath } fro
 
 const FIELD_MANAGER = 'sluice';
 
-export interface ApplyOptions {
+interface ApplyOptions {
   fieldManager?: string;
   force?: boolean;
   dryRun?: boolean;

@@ -1,6 +1,6 @@
 import type { ObjectMeta } from '../api/meta.ts';
 
-export type { ObjectMeta, OwnerReference } from '../api/meta.ts';
+export type { ObjectMeta } from '../api/meta.ts';
 
 /** A resource type as the API server serves it. */
 export interface ResourceType {

@@ -6,7 +6,7 @@
 import type { PauseCondition, PauseReason, RolloutStatus } from '../api/rollout.ts';
 import { apiTime } from '../runtime/api-time.ts';
 
-export interface AbortRequest {
+interface AbortRequest {
   reason: string;
   message: string;
 }

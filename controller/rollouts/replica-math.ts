@@ -104,7 +104,7 @@ function replicasForScaleDown(rs: RsCounts | undefined, ignoreAvailability: bool
   return ignoreAvailability ? rs.specReplicas : rs.availableReplicas;
 }
 
-export interface BasicCanaryInput {
+interface BasicCanaryInput {
   replicas: number;
   /** The weight the canary should have now (0-100). */
   weight: number;
@@ -201,7 +201,7 @@ function trafficWeightToReplicas(replicas: number, weight: number): number {
   return Math.ceil((weight * replicas) / 100);
 }
 
-export interface TrafficRoutedInput {
+interface TrafficRoutedInput {
   replicas: number;
   weight: number;
   /** From a setCanaryScale step with `replicas`. */

@@ -14,7 +14,7 @@ const MAX_PAYLOAD_BYTES = 1 << 20;
 const SECRET_TTL_MS = 5_000;
 const SEEN_DELIVERIES = 10_000;
 
-export interface ReceiverOptions {
+interface ReceiverOptions {
   host: string;
   port: number;
   api: ObjectApi;

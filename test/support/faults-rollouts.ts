@@ -158,7 +158,7 @@ export class RolloutRecorder {
 }
 
 /** Consecutive duplicates removed: the sequence of distinct states. */
-export function collapse<T>(list: readonly T[]): T[] {
+function collapse<T>(list: readonly T[]): T[] {
   return list.filter((v, i) => i === 0 || v !== list[i - 1]);
 }
 
@@ -182,7 +182,7 @@ export function inOrder(seen: readonly string[], order: readonly string[]): bool
   return idx.every((v, i) => v >= 0 && (i === 0 || v >= (idx[i - 1] as number)));
 }
 
-export function isNewReplicaSet(rollout: string, stableHash: string) {
+function isNewReplicaSet(rollout: string, stableHash: string) {
   return (rs: ReplicaSetLike) =>
     rs.metadata.ownerReferences?.some((o) => o.kind === 'Rollout' && o.name === rollout) === true &&
     rs.metadata.labels?.[POD_TEMPLATE_HASH_LABEL] !== stableHash;

@@ -23,7 +23,7 @@ export interface ReplicaSetLike extends KubeObject {
   status?: { replicas?: number; availableReplicas?: number; readyReplicas?: number };
 }
 
-export interface ServiceLike extends KubeObject {
+interface ServiceLike extends KubeObject {
   spec: { selector?: Record<string, string> };
 }
 
@@ -239,7 +239,7 @@ export function analysisTemplate(ns: string, name: string): KubeObject {
 }
 
 /** Per-file state of a Rollout end-to-end suite: its namespace, driver and controller process. */
-export interface RolloutSuite {
+interface RolloutSuite {
   readonly cluster: TestCluster;
   /** Drives Rollouts in the suite's namespace (`ro.ns`). */
   readonly ro: RolloutDriver;

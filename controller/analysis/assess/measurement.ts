@@ -25,12 +25,12 @@ import {
 } from '../expression/index.ts';
 import type { CompletedPhase, MetricConditions } from './types.ts';
 
-export interface MeasurementAssessment {
+interface MeasurementAssessment {
   phase: CompletedPhase;
   message: string;
 }
 
-export type MissingData = 'empty' | 'nan';
+type MissingData = 'empty' | 'nan';
 
 const EMPTY_HANDLERS: ReadonlySet<string> = new Set(['len', 'default', 'isNil']);
 const NAN_HANDLERS: ReadonlySet<string> = new Set(['isNaN']);

@@ -24,7 +24,7 @@ export interface RunAssessment {
   dryRunSummary: RunSummary;
 }
 
-export interface AssessRunOptions {
+interface AssessRunOptions {
   /** The run was asked to stop (rollout promoted or aborted): end it with what is known. */
   terminated?: boolean;
 }

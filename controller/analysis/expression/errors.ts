@@ -3,7 +3,7 @@
 // engine records it as an `Error` measurement.
 
 /** Where an error happened: 0-based offset plus 1-based line and column, for people. */
-export interface SourceLocation {
+interface SourceLocation {
   position: number;
   line: number;
   column: number;
@@ -81,7 +81,7 @@ export type EvaluationErrorCode =
   | 'budget'
   | 'not-boolean';
 
-export interface EvaluationErrorOptions extends ErrorOptions {
+interface EvaluationErrorOptions extends ErrorOptions {
   /** 0-based offset of the failing part of the expression. */
   position?: number;
   /** The expression, to turn the position into a line and column. */

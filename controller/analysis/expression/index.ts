@@ -17,7 +17,6 @@ import { parse } from './parser.ts';
 import { compileRegex, RegexSyntaxError } from './regex.ts';
 import { kindOf } from './values.ts';
 
-export type { Limits } from './context.ts';
 export { DEFAULT_LIMITS } from './context.ts';
 export {
   type EvaluationErrorCode,
@@ -39,7 +38,7 @@ export interface CompiledExpression {
   readonly features: ExpressionFeatures;
 }
 
-export interface EvaluateOptions {
+interface EvaluateOptions {
   /** Overrides of the default limits, e.g. a smaller step budget in tests. */
   limits?: Partial<Limits>;
 }

@@ -8,7 +8,7 @@ import type { CallContext } from './context.ts';
 import { compileRegex, RegexSyntaxError, regexMatches } from './regex.ts';
 import { equals, isArray, isPlainObject, kindOf, readField, readIndex } from './values.ts';
 
-export type EagerOperator = Exclude<BinaryOperator, '&&' | '||' | '??'>;
+type EagerOperator = Exclude<BinaryOperator, '&&' | '||' | '??'>;
 
 export function applyBinary(
   operator: EagerOperator,

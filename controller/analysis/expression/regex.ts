@@ -12,7 +12,7 @@ export class RegexSyntaxError extends Error {
 
 const MAX_PATTERN_LENGTH = 1000;
 
-export interface CompiledRegex {
+interface CompiledRegex {
   readonly pattern: string;
   readonly re: RE2JS;
 }
@@ -32,7 +32,7 @@ export function compileRegex(pattern: string): CompiledRegex {
   } catch (error) {
     if (!(error instanceof RE2JSException)) throw error;
     // Go words it "error parsing regexp: missing closing ): `(a`"; keep the reason.
-    const reason = error.message.replace(/^error parsing regexp: /, '').replace(/: `[^]*`$/, '');
+    const reason = error.message.replace(/^error parsing regexp: /, '').replace(/: `.*`$/s, '');
     throw new RegexSyntaxError(reason, { cause: error });
   }
   const compiled = { pattern, re };

@@ -14,7 +14,7 @@ import {
 import { controllerRef } from '../owner.ts';
 import type { RunSlot } from './run-names.ts';
 
-export interface RunBuildInput {
+interface RunBuildInput {
   rollout: Rollout;
   analysis: RolloutAnalysis;
   templates: readonly LoadedTemplate[];

@@ -50,7 +50,7 @@ export function isCompleted(phase: AnalysisPhase | undefined): boolean {
   return phase !== undefined && COMPLETED_PHASES.includes(phase);
 }
 
-export interface SlotDecisionInput {
+interface SlotDecisionInput {
   base: string;
   /** What status recorded for this slot's kind of run. */
   recorded: RolloutAnalysisRunStatus | undefined;
@@ -73,7 +73,7 @@ export function runNameForSlot(input: SlotDecisionInput): string {
   return recorded.name;
 }
 
-export interface HistoryItem {
+interface HistoryItem {
   name: string;
   phase: AnalysisPhase | undefined;
   creationTimestamp: string | undefined;

@@ -81,7 +81,7 @@ export function reconcileBlueGreenPause(input: BlueGreenInput): {
   return { holding: true };
 }
 
-export interface SwitchDecision {
+interface SwitchDecision {
   /** Point the active Service at the new version now. */
   switchActive: boolean;
   /** Scale the preview up to full size first (previewReplicaCount). */

@@ -30,7 +30,7 @@ export interface Ingress extends KubeObject {
   };
 }
 
-export interface NginxOptions {
+interface NginxOptions {
   stableIngress: string;
   annotationPrefix: string;
   additionalAnnotations: Record<string, string>;

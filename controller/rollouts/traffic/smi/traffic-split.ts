@@ -15,7 +15,7 @@ const trafficSplits: ResourceType = {
   namespaced: true,
 };
 
-export interface TrafficSplit extends KubeObject {
+interface TrafficSplit extends KubeObject {
   spec?: { service?: string; backends?: { service: string; weight: number }[] };
 }
 
