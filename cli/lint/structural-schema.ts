@@ -94,7 +94,10 @@ ajv.addFormat('date-time', { type: 'string', validate: (s: string) => RFC3339.te
 ajv.addKeyword({ keyword: 'x-kubernetes-int-or-string', validate: intOrString, errors: false });
 ajv.addKeyword({ keyword: 'x-kubernetes-list-type', validate: listType, errors: true });
 ajv.addKeyword({ keyword: 'x-kubernetes-validations', validate: celRules, errors: true });
+// Annotations a structural schema may carry that JSON Schema draft 7 does not define.
 for (const keyword of [
+  'example',
+  'externalDocs',
   'x-kubernetes-list-map-keys',
   'x-kubernetes-map-type',
   'x-kubernetes-preserve-unknown-fields',
