@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parse, parseDocument } from 'yaml';
 import { compileRule, evaluateRule } from './cel-rules.ts';
 import { loadKindSchemas, rulesIn } from './crd-schemas.ts';
 import { formatDiagnostic, lintText } from './lint-text.ts';
@@ -138,3 +138,24 @@ describe('lint: the crds directory', () => {
     ]);
   });
 });
+
+describe('lint: the kubectl bad-input cases', () => {
+  // Every sluice.dev object the API server must refuse (test/bad-input/kubectl) is refused
+  // offline too, with the same message; the good object applied before it passes.
+  const dir = new URL('../../test/bad-input/kubectl/', import.meta.url);
+  const cases = readdirSync(dir)
+    .map((name) => parse(readFileSync(new URL(`${name}/case.yaml`, dir), 'utf8')) as BadInputCase)
+    .filter((c) => c.input.bad.includes('apiVersion: sluice.dev/'));
+  it('has cases', () => expect(cases.length).toBeGreaterThan(5));
+  it.each(cases.map((c) => [c.id, c] as const))('%s', (_id, c) => {
+    const bad = lintText(c.input.bad, 'bad.yaml', schemas).diagnostics.map((d) => d.message);
+    expect(bad.some((m) => m.includes(c.expect.refused.message))).toBe(true);
+    if (c.input.good) expect(lintText(c.input.good, 'good.yaml', schemas).diagnostics).toEqual([]);
+  });
+});
+
+interface BadInputCase {
+  id: string;
+  input: { good?: string; bad: string };
+  expect: { refused: { message: string } };
+}
