@@ -1,19 +1,13 @@
 // The words people type for the kinds the plugin works on, as kubectl accepts plural, singular
 // and short names.
 
-import { type Application, applicationResource } from '../controller/api/application.ts';
-import { type GitRepository, gitRepositoryResource } from '../controller/api/git-repository.ts';
+import { applicationResource } from '../controller/api/application.ts';
+import { gitRepositoryResource } from '../controller/api/git-repository.ts';
 import type { SluiceResourceType } from '../controller/api/meta.ts';
-import { type Rollout, rolloutResource } from '../controller/api/rollout.ts';
+import { rolloutResource } from '../controller/api/rollout.ts';
 import { UsageError } from './errors.ts';
 
 export type KindName = 'app' | 'source' | 'rollout';
-
-export type ObjectOf<K extends KindName> = K extends 'app'
-  ? Application
-  : K extends 'source'
-    ? GitRepository
-    : Rollout;
 
 export const RESOURCES: Record<KindName, SluiceResourceType> = {
   app: applicationResource,
@@ -55,8 +49,4 @@ export function kindAndName(
     throw new UsageError(`${command} takes one object, got extra arguments: ${rest.join(' ') || second}`);
   }
   return [kind, name];
-}
-
-export function qualified(kind: KindName): string {
-  return `${RESOURCES[kind].plural}.${RESOURCES[kind].group}`;
 }

@@ -43,7 +43,7 @@ const SPEC = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export const GLOBAL_FLAGS = ['namespace', 'context', 'kubeconfig', 'output', 'help'];
+const GLOBAL_FLAGS = ['namespace', 'context', 'kubeconfig', 'output', 'help'];
 
 export function parseCommandLine(argv: string[]): CommandLine {
   const parsed = parse(argv);

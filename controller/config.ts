@@ -119,7 +119,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
 const BYTE_UNITS: Record<string, number> = { '': 1, Ki: 1 << 10, Mi: 1 << 20, Gi: 1 << 30 };
 
 /** `1048576`, `512Ki`, `128Mi`, `1Gi`; undefined when not a positive size. */
-export function parseBytes(text: string): number | undefined {
+function parseBytes(text: string): number | undefined {
   const m = /^(\d+)(Ki|Mi|Gi)?$/.exec(text.trim());
   if (!m) return undefined;
   const n = Number(m[1]) * (BYTE_UNITS[m[2] ?? ''] ?? 1);

@@ -15,7 +15,7 @@ const TONES: Record<Tone, string> = {
   bold: `${ESC}1m`,
 };
 
-export interface DisplayOptions {
+interface DisplayOptions {
   /** Redraw a status block in place. */
   live: boolean;
   color: boolean;

@@ -8,14 +8,14 @@ import { fileURLToPath } from 'node:url';
 import { createBareRepo, type GitDaemon, startGitDaemon, WorkTree } from '../test/support/git/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const EXAMPLE_DIR = join(here, 'example');
+const EXAMPLE_DIR = join(here, 'example');
 /** Where the example lives in the demo repository; the Application's `path`. */
 export const REPO_PATH = 'deploy';
 /** The image of the example Rollout, without its tag. */
 export const IMAGE = 'example.invalid/demo-app';
 const EXAMPLE_PROMETHEUS = 'http://127.0.0.1:9090';
 
-export class ExampleError extends Error {
+class ExampleError extends Error {
   override readonly name = 'ExampleError';
 }
 

@@ -8,9 +8,9 @@ import { type GitRepository, gitRepositoryResource } from '../controller/api/git
 import { type Rollout, rolloutResource } from '../controller/api/rollout.ts';
 import type { ObjectApi } from '../controller/kube/objects.ts';
 import { core, type KubeObject } from '../controller/kube/resources.ts';
+import { POD_TEMPLATE_HASH_LABEL } from '../controller/rollouts/labels.ts';
 import { behaviourOf } from './stand-ins.ts';
 
-const HASH_LABEL = 'rollouts-pod-template-hash';
 const REPORTER = 'sluice.dev/controller';
 
 export interface ReplicaSetView {
@@ -45,14 +45,14 @@ export interface Snapshot {
   events: EventView[];
 }
 
-export interface Names {
+interface Names {
   namespace: string;
   rollout: string;
   application: string;
   source: string;
 }
 
-export class WaitTimeoutError extends Error {
+class WaitTimeoutError extends Error {
   override readonly name = 'WaitTimeoutError';
 }
 
@@ -183,7 +183,7 @@ function replicaSetView(rs: ReplicaSetObject): ReplicaSetView {
   const image = rs.spec?.template?.spec?.containers?.[0]?.image ?? '';
   return {
     name: rs.metadata.name,
-    hash: rs.metadata.labels?.[HASH_LABEL] ?? '',
+    hash: rs.metadata.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '',
     image,
     version: behaviourOf(image).version,
     specReplicas: rs.spec?.replicas ?? 0,

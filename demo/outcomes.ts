@@ -17,7 +17,7 @@ export interface Outcome {
 }
 
 /** Long enough for a loaded machine; the whole flow normally takes about a minute per version. */
-export const OUTCOME_TIMEOUT_MS = 5 * 60_000;
+const OUTCOME_TIMEOUT_MS = 5 * 60_000;
 
 export function outcomeOf(
   s: Snapshot,

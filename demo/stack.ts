@@ -19,7 +19,7 @@ import { type DemoRepo, startDemoRepo } from './example-repo.ts';
 import type { Teardown } from './teardown.ts';
 
 export const NAMESPACE = 'demo';
-export const WEBHOOK_SECRET_NAME = 'sluice-webhook';
+const WEBHOOK_SECRET_NAME = 'sluice-webhook';
 
 export interface Stack {
   dir: string;
@@ -35,7 +35,7 @@ export interface Stack {
   binDir: string | undefined;
 }
 
-export type Log = (text: string) => void;
+type Log = (text: string) => void;
 
 function seconds(since: number): string {
   return `${((Date.now() - since) / 1000).toFixed(1)}s`;

@@ -11,10 +11,10 @@
 import { type SpawnedMetricsApp, spawnMetricsApp } from '../test/support/metrics-app/spawn-metrics-app.ts';
 import type { PrometheusServer, ScrapeJob } from '../test/support/prometheus/prometheus-server.ts';
 
-export const RPS_PER_POD = 10;
+const RPS_PER_POD = 10;
 export const BAD_ERROR_RATE = 0.3;
 
-export interface VersionBehaviour {
+interface VersionBehaviour {
   /** The image tag, e.g. `v3-bad`. */
   version: string;
   errorRate: number;
@@ -28,7 +28,7 @@ export function behaviourOf(image: string): VersionBehaviour {
 }
 
 /** What the stand-ins need to know about one ReplicaSet of the Rollout. */
-export interface VersionPods {
+interface VersionPods {
   hash: string;
   image: string;
   readyReplicas: number;
@@ -44,7 +44,7 @@ interface Running extends StandIn {
   app: SpawnedMetricsApp;
 }
 
-export interface StandInOptions {
+interface StandInOptions {
   prometheus: PrometheusServer;
   /** Scrape jobs that are always there (the controller's own /metrics). */
   fixedJobs: ScrapeJob[];

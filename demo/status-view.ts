@@ -13,7 +13,7 @@ export interface Line {
   tone: Tone;
 }
 
-export function describeStep(step: CanaryStep | undefined): string {
+function describeStep(step: CanaryStep | undefined): string {
   if (!step) return 'done';
   if (step.setWeight !== undefined) return `setWeight ${step.setWeight}`;
   if (step.pause)

@@ -10,7 +10,7 @@ import type { Session } from '../session.ts';
 import { type AppDiff, diffApplication, type ObjectChange } from './app-diff.ts';
 import { unifiedDiff } from './unified-diff.ts';
 
-export const EXIT_DIFFERENCES = 1;
+const EXIT_DIFFERENCES = 1;
 export const EXIT_DIFF_FAILED = 2;
 
 function title(c: ObjectChange): string {

@@ -30,7 +30,7 @@ export interface Pod extends KubeObject {
   };
 }
 
-export interface RolloutData {
+interface RolloutData {
   rollout: Rollout;
   replicaSets: ReplicaSet[];
   pods: Pod[];

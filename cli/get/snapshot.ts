@@ -38,7 +38,7 @@ export async function fetchSnapshot(api: ObjectApi, needs: Need[]): Promise<Snap
   };
 }
 
-export interface LiveSnapshot extends Snapshot {
+interface LiveSnapshot extends Snapshot {
   synced: Promise<void>;
   stop(): void;
 }

@@ -3,7 +3,7 @@
 
 import type { Application } from '../../controller/api/application.ts';
 import type { GitRepository } from '../../controller/api/git-repository.ts';
-import type { Condition } from '../../controller/api/meta.ts';
+import { CONDITION_READY, type Condition } from '../../controller/api/meta.ts';
 import { parseInventoryId } from '../../controller/apps/manifest.ts';
 import { age, renderTree, type TreeNode } from './tree.ts';
 
@@ -14,7 +14,7 @@ export function conditionNodes(conditions: Condition[] | undefined, now: Date): 
 }
 
 function readyOf(obj: { status?: { conditions?: Condition[] } }): string {
-  const ready = obj.status?.conditions?.find((c) => c.type === 'Ready');
+  const ready = obj.status?.conditions?.find((c) => c.type === CONDITION_READY);
   return ready ? `Ready=${ready.status}` : 'Ready=Unknown';
 }
 

@@ -24,7 +24,7 @@ export function renderTree(roots: TreeNode[], header?: string[]): string {
  * Pads every column but the last to its widest cell. The first column is aligned across all
  * rows; the others among rows with as many cells, so a table nested in a tree lines up.
  */
-export function columns(rows: string[][], gap = 2): string {
+function columns(rows: string[][], gap = 2): string {
   const first = Math.max(0, ...rows.filter((r) => r.length > 1).map((r) => width(r[0] ?? '')));
   const widths = new Map<number, number[]>();
   for (const row of rows) {

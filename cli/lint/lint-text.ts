@@ -19,7 +19,7 @@ export interface Diagnostic {
   name?: string;
 }
 
-export interface LintResult {
+interface LintResult {
   diagnostics: Diagnostic[];
   /** sluice.dev objects checked. */
   checked: number;

@@ -13,7 +13,7 @@ import {
 } from 'yaml';
 import type { Path } from './validate-schema.ts';
 
-export interface Position {
+interface Position {
   line: number;
   column: number;
 }

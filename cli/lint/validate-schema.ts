@@ -1,22 +1,19 @@
-// A validator for the part of OpenAPI v3 (structural schemas) that the CRDs use, with the API
-// server's reading of it: unknown fields are errors (kubectl applies with strict field
-// validation), nulls are pruned first, and CEL rules run where the value is present.
+// Validates an object against its CRD's structural schema with the API server's reading of it
+// (see structural-schema.ts), and words ajv's errors as kubectl users read them: a path such as
+// `spec.strategy.canary.steps[1].setWeight` and a message that names the bad value.
 
-import { CEL_RULES } from './cel-rules.ts';
+import type { ErrorObject } from 'ajv';
 import type { Schema } from './crd-schemas.ts';
+import { validatorFor } from './structural-schema.ts';
 
 export type Path = (string | number)[];
 
-export interface Issue {
+interface Issue {
   path: Path;
   message: string;
   /** Point at the field's key (unknown or missing fields) or at its value. */
   at: 'key' | 'value';
 }
-
-const INT32 = 2 ** 31;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-const patterns = new Map<string, RegExp | undefined>();
 
 export function formatPath(path: Path): string {
   let out = '';
@@ -35,6 +32,104 @@ export function pruneNulls(value: unknown): unknown {
   return value;
 }
 
+export function validateSchema(value: unknown, schema: Schema): Issue[] {
+  const validate = validatorFor(schema);
+  if (validate(value)) return [];
+  const errors = validate.errors ?? [];
+  // A value of the wrong type is reported once, not again for each constraint beside `type`,
+  // and a failed anyOf once, not for each branch.
+  const wrongType = new Set(errors.filter((e) => isTypeError(e)).map((e) => e.instancePath));
+  const anyOf = errors.filter((e) => e.keyword === 'anyOf').map((e) => `${e.schemaPath}/`);
+  return errors
+    .filter((e) => !anyOf.some((p) => e.schemaPath.startsWith(p)))
+    .filter((e) => isTypeError(e) || !wrongType.has(e.instancePath))
+    .map((e) => toIssue(e, value));
+}
+
+function isTypeError(e: ErrorObject): boolean {
+  return e.keyword === 'type' || e.keyword === 'x-kubernetes-int-or-string';
+}
+
+function toIssue(e: ErrorObject, root: unknown): Issue {
+  const path = toPath(e.instancePath, root);
+  const p = e.params as Record<string, unknown>;
+  const v: unknown = e.data;
+  const issue = (message: string, at: Issue['at'] = 'value', atPath: Path = path): Issue => ({
+    path: atPath,
+    message,
+    at,
+  });
+  switch (e.keyword) {
+    case 'x-kubernetes-validations':
+    case 'x-kubernetes-list-type':
+      return issue(e.message ?? 'invalid', p.at === 'key' ? 'key' : 'value');
+    case 'x-kubernetes-int-or-string':
+      return issue(`must be an integer or a string, not ${typeName(v)}`);
+    case 'type':
+      return issue(`must be of type ${String(p.type)}, not ${typeName(v)}`);
+    case 'anyOf': {
+      const branches = Array.isArray(e.schema) ? (e.schema as Schema[]) : [];
+      return issue(`must match one of: ${branches.map((s) => s.type ?? 'schema').join(', ')}`);
+    }
+    case 'enum':
+      return issue(`${show(v)} is not one of: ${(p.allowedValues as unknown[]).map(show).join(', ')}`);
+    case 'required':
+      return issue(`missing required field "${String(p.missingProperty)}"`, 'key');
+    case 'additionalProperties':
+      return issue(`unknown field "${String(p.additionalProperty)}"`, 'key', [
+        ...path,
+        String(p.additionalProperty),
+      ]);
+    case 'pattern':
+      return issue(`${show(v)} does not match ${String(p.pattern)}`);
+    case 'format':
+      return issue(
+        p.format === 'date-time'
+          ? `${show(v)} is not an RFC 3339 date-time such as 2025-01-02T03:04:05Z`
+          : `${show(v)} does not fit in ${String(p.format)}`,
+      );
+    case 'minLength':
+      return issue(p.limit === 1 ? 'must not be empty' : `must be at least ${String(p.limit)} characters`);
+    case 'maxLength':
+      return issue(`must be at most ${String(p.limit)} characters (is ${[...String(v)].length})`);
+    case 'minimum':
+      return issue(`must be at least ${String(p.limit)} (is ${show(v)})`);
+    case 'exclusiveMinimum':
+      return issue(`must be greater than ${String(p.limit)} (is ${show(v)})`);
+    case 'maximum':
+      return issue(`must be at most ${String(p.limit)} (is ${show(v)})`);
+    case 'exclusiveMaximum':
+      return issue(`must be less than ${String(p.limit)} (is ${show(v)})`);
+    case 'minItems':
+      return issue(`must have at least ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`);
+    case 'maxItems':
+      return issue(`must have at most ${String(p.limit)} items (has ${Array.isArray(v) ? v.length : '?'})`);
+    case 'minProperties':
+      return issue(`must have at least ${String(p.limit)} field${p.limit === 1 ? '' : 's'}`);
+    case 'maxProperties':
+      return issue(`must have at most ${String(p.limit)} fields`);
+    default:
+      return issue(e.message ?? `fails ${e.keyword}`);
+  }
+}
+
+/** A JSON pointer as a path, with array indexes as numbers (found by walking the value). */
+function toPath(pointer: string, root: unknown): Path {
+  const path: Path = [];
+  let node = root;
+  for (const raw of pointer.split('/').slice(1)) {
+    const seg = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+    if (Array.isArray(node) && /^\d+$/.test(seg)) {
+      path.push(Number(seg));
+      node = node[Number(seg)];
+    } else {
+      path.push(seg);
+      node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[seg] : undefined;
+    }
+  }
+  return path;
+}
+
 function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
@@ -42,168 +137,6 @@ function typeName(v: unknown): string {
   return typeof v;
 }
 
-function isPlain(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function typeMatches(type: string, v: unknown): boolean {
-  switch (type) {
-    case 'object':
-      return isPlain(v);
-    case 'array':
-      return Array.isArray(v);
-    case 'integer':
-      return typeof v === 'number' && Number.isInteger(v);
-    case 'number':
-      return typeof v === 'number' && Number.isFinite(v);
-    default:
-      return typeof v === type;
-  }
-}
-
-function regex(pattern: string): RegExp | undefined {
-  if (!patterns.has(pattern)) {
-    try {
-      patterns.set(pattern, new RegExp(pattern, 'u'));
-    } catch {
-      patterns.set(pattern, undefined);
-    }
-  }
-  return patterns.get(pattern);
-}
-
 function show(v: unknown): string {
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
-}
-
-export function validateSchema(value: unknown, schema: Schema, path: Path = [], out: Issue[] = []): Issue[] {
-  if (value === undefined) return out;
-  const issue = (message: string, at: Issue['at'] = 'value', p: Path = path) =>
-    out.push({ path: p, message, at });
-  if (schema['x-kubernetes-int-or-string']) {
-    if (!(typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value)))) {
-      issue(`must be an integer or a string, not ${typeName(value)}`);
-      return out;
-    }
-  } else if (schema.anyOf && !schema.anyOf.some((s) => validateSchema(value, s, path, []).length === 0)) {
-    issue(`must match one of: ${schema.anyOf.map((s) => s.type ?? 'schema').join(', ')}`);
-    return out;
-  }
-  if (schema.type && !schema['x-kubernetes-int-or-string'] && !typeMatches(schema.type, value)) {
-    issue(`must be of type ${schema.type}, not ${typeName(value)}`);
-    return out;
-  }
-  if (schema.enum && !schema.enum.includes(value)) {
-    issue(`${show(value)} is not one of: ${schema.enum.map(show).join(', ')}`);
-  }
-  if (typeof value === 'string') checkString(value, schema, issue);
-  if (typeof value === 'number') checkNumber(value, schema, issue);
-  if (Array.isArray(value)) checkArray(value, schema, path, out, issue);
-  if (isPlain(value)) checkObject(value, schema, path, out, issue);
-  checkRules(value, schema, path, issue);
-  return out;
-}
-
-type Report = (message: string, at?: Issue['at'], p?: Path) => void;
-
-function checkString(value: string, schema: Schema, issue: Report): void {
-  const length = [...value].length;
-  if (schema.minLength !== undefined && length < schema.minLength) {
-    issue(schema.minLength === 1 ? 'must not be empty' : `must be at least ${schema.minLength} characters`);
-  }
-  if (schema.maxLength !== undefined && length > schema.maxLength) {
-    issue(`must be at most ${schema.maxLength} characters (is ${length})`);
-  }
-  if (schema.pattern && !regex(schema.pattern)?.test(value)) {
-    issue(`${show(value)} does not match ${schema.pattern}`);
-  }
-  if (schema.format === 'date-time' && !RFC3339.test(value)) {
-    issue(`${show(value)} is not an RFC 3339 date-time such as 2025-01-02T03:04:05Z`);
-  }
-}
-
-function checkNumber(value: number, schema: Schema, issue: Report): void {
-  if (schema.minimum !== undefined) {
-    const bad = schema.exclusiveMinimum ? value <= schema.minimum : value < schema.minimum;
-    if (bad)
-      issue(
-        `must be ${schema.exclusiveMinimum ? 'greater than' : 'at least'} ${schema.minimum} (is ${value})`,
-      );
-  }
-  if (schema.maximum !== undefined) {
-    const bad = schema.exclusiveMaximum ? value >= schema.maximum : value > schema.maximum;
-    if (bad)
-      issue(`must be ${schema.exclusiveMaximum ? 'less than' : 'at most'} ${schema.maximum} (is ${value})`);
-  }
-  if (schema.format === 'int32' && (value < -INT32 || value >= INT32))
-    issue(`${value} does not fit in int32`);
-}
-
-function checkArray(value: unknown[], schema: Schema, path: Path, out: Issue[], issue: Report): void {
-  if (schema.minItems !== undefined && value.length < schema.minItems) {
-    issue(`must have at least ${schema.minItems} item${schema.minItems === 1 ? '' : 's'}`);
-  }
-  if (schema.maxItems !== undefined && value.length > schema.maxItems) {
-    issue(`must have at most ${schema.maxItems} items (has ${value.length})`);
-  }
-  const items = schema.items;
-  if (items) for (const [i, item] of value.entries()) validateSchema(item, items, [...path, i], out);
-  const listType = schema['x-kubernetes-list-type'];
-  if (listType === 'map' || listType === 'set') {
-    const keys = schema['x-kubernetes-list-map-keys'] ?? [];
-    const seen = new Map<string, number>();
-    value.forEach((item, i) => {
-      const id =
-        listType === 'set'
-          ? JSON.stringify(item)
-          : JSON.stringify(keys.map((k) => (isPlain(item) ? item[k] : item)));
-      const first = seen.get(id);
-      if (first === undefined) seen.set(id, i);
-      else
-        issue(`duplicate of item ${first}${keys.length ? ` (same ${keys.join(', ')})` : ''}`, 'value', [
-          ...path,
-          i,
-        ]);
-    });
-  }
-}
-
-function checkObject(
-  value: Record<string, unknown>,
-  schema: Schema,
-  path: Path,
-  out: Issue[],
-  issue: Report,
-): void {
-  for (const field of schema.required ?? []) {
-    if (value[field] === undefined) issue(`missing required field "${field}"`, 'key');
-  }
-  const size = Object.keys(value).length;
-  if (schema.minProperties !== undefined && size < schema.minProperties) {
-    issue(`must have at least ${schema.minProperties} field${schema.minProperties === 1 ? '' : 's'}`);
-  }
-  if (schema.maxProperties !== undefined && size > schema.maxProperties) {
-    issue(`must have at most ${schema.maxProperties} fields`);
-  }
-  const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;
-  for (const [key, v] of Object.entries(value)) {
-    const child = schema.properties?.[key];
-    if (child) validateSchema(v, child, [...path, key], out);
-    else if (isPlain(schema.additionalProperties))
-      validateSchema(v, schema.additionalProperties, [...path, key], out);
-    else if (!preserve && (schema.properties || schema.additionalProperties === false)) {
-      issue(`unknown field "${key}"`, 'key', [...path, key]);
-    }
-  }
-}
-
-function checkRules(value: unknown, schema: Schema, path: Path, issue: Report): void {
-  for (const rule of schema['x-kubernetes-validations'] ?? []) {
-    const check = CEL_RULES.get(rule.rule);
-    if (!check || check(value)) continue;
-    const sub = (rule.fieldPath ?? '').split('.').filter((s) => s.length > 0);
-    // A rule about a scalar points at the value; one about an object at the field's name.
-    const at = sub.length > 0 || typeof value === 'object' ? 'key' : 'value';
-    issue(rule.message ?? `failed rule: ${rule.rule}`, at, [...path, ...sub]);
-  }
 }

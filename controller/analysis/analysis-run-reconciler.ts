@@ -1,10 +1,11 @@
 import type { AnalysisRun, AnalysisRunStatus, MetricResult } from '../api/analysis.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import type { AnalysisMetrics } from '../observability/analysis-metrics.ts';
+import { apiTimeMillis } from '../runtime/api-time.ts';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../runtime/controller.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import { AnalysisSpecError, isCompleted } from './assess/index.ts';
-import { type MeasurementOutcome, measureMetric, timestamp } from './measure.ts';
+import { type MeasurementOutcome, measureMetric } from './measure.ts';
 import type { ProviderRegistry } from './providers/registry.ts';
 import { assess, currentResults, dueMetrics, nextWake, recordMeasurement } from './run-progress.ts';
 import { type PreparedRun, prepareRun } from './run-spec.ts';
@@ -51,7 +52,7 @@ export class AnalysisRunReconciler implements Reconciler<AnalysisRun> {
     if (run.metadata.deletionTimestamp || isFinished(run.status?.phase)) return {};
     const now = this.now();
     const status: AnalysisRunStatus = structuredClone(run.status ?? {});
-    const startedAt = status.startedAt ?? timestamp(now);
+    const startedAt = status.startedAt ?? apiTimeMillis(now);
     status.startedAt = startedAt;
     status.observedGeneration = run.metadata.generation;
 
@@ -102,7 +103,7 @@ export class AnalysisRunReconciler implements Reconciler<AnalysisRun> {
     if (assessed.run.dryRunSummary.count > 0) status.dryRunSummary = assessed.run.dryRunSummary;
     else delete status.dryRunSummary;
     const finished = isFinished(status.phase);
-    if (finished) status.completedAt = timestamp(this.now());
+    if (finished) status.completedAt = apiTimeMillis(this.now());
     status.conditions = runConditions(
       status.conditions,
       run.metadata.generation,
@@ -127,7 +128,7 @@ export class AnalysisRunReconciler implements Reconciler<AnalysisRun> {
   ): Promise<ReconcileResult> {
     status.phase = 'Error';
     status.message = `analysis spec invalid: ${error.message}`;
-    status.completedAt = timestamp(this.now());
+    status.completedAt = apiTimeMillis(this.now());
     status.conditions = runConditions(status.conditions, run.metadata.generation, 'Error', status.message);
     // The next reconcile must see this write even if the watch has not delivered it yet.
     ctx.observe(await patchRunStatus(this.api, run, status));

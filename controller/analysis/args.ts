@@ -73,7 +73,7 @@ export function referencedArgsIn(value: unknown): Set<string> {
   return names;
 }
 
-export interface SubstituteOptions {
+interface SubstituteOptions {
   /** Arguments whose values are not known yet (Secrets not read): their placeholders are kept. */
   pending?: ReadonlySet<string>;
   /** Top-level keys left alone, such as a metric's `name`. */

@@ -50,7 +50,7 @@ export interface LoadedTemplate {
   spec: AnalysisTemplateSpec;
 }
 
-export interface NewAnalysisRunInput {
+interface NewAnalysisRunInput {
   namespace: string;
   name: string;
   templates: readonly LoadedTemplate[];
@@ -66,7 +66,7 @@ export interface NewAnalysisRunInput {
   ownerReferences?: OwnerReference[];
 }
 
-export type NewAnalysisRunFromTemplatesInput = Omit<NewAnalysisRunInput, 'templates'> & {
+type NewAnalysisRunFromTemplatesInput = Omit<NewAnalysisRunInput, 'templates'> & {
   templates: readonly AnalysisTemplateRef[];
 };
 
@@ -203,7 +203,7 @@ function flattenArgs(templates: readonly LoadedTemplate[]): Argument[] {
 }
 
 /** The caller's arguments win over the templates' defaults, by name. */
-export function mergeArgs(supplied: readonly Argument[], templateArgs: readonly Argument[]): Argument[] {
+function mergeArgs(supplied: readonly Argument[], templateArgs: readonly Argument[]): Argument[] {
   return templateArgs.map((templateArg) => {
     const override = supplied.find((arg) => arg.name === templateArg.name);
     if (override?.value !== undefined) return { name: templateArg.name, value: override.value };

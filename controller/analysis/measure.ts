@@ -7,6 +7,7 @@
 
 import type { Measurement, Metric } from '../api/analysis.ts';
 import type { SecretKeySelector } from '../api/meta.ts';
+import { apiTimeMillis } from '../runtime/api-time.ts';
 import { substituteArgs } from './args.ts';
 import { AnalysisSpecError, assessMeasurement, MetricSpecError } from './assess/index.ts';
 import { isProviderError } from './providers/errors.ts';
@@ -23,7 +24,7 @@ const MAX_STORED_TEXT = 2048;
 const TIMEOUT_GRACE_MS = 10_000;
 const DEFAULT_TIMEOUT_SECONDS = 30;
 
-export interface MeasureContext {
+interface MeasureContext {
   providers: ProviderRegistry;
   secrets: SecretReader;
   /** Secret-backed arguments of the run, by name. */
@@ -46,8 +47,8 @@ export async function measureMetric(
     measurement: {
       phase: 'Error',
       message: limit(scrub(message, ctx.secrets.values)),
-      startedAt: timestamp(startedAt),
-      finishedAt: timestamp(ctx.now()),
+      startedAt: apiTimeMillis(startedAt),
+      finishedAt: apiTimeMillis(ctx.now()),
     },
     numeric: undefined,
   });
@@ -87,8 +88,8 @@ export async function measureMetric(
   const measurement: Measurement = {
     phase: verdict.phase,
     value: limit(scrub(result.text, secrets)),
-    startedAt: timestamp(startedAt),
-    finishedAt: timestamp(ctx.now()),
+    startedAt: apiTimeMillis(startedAt),
+    finishedAt: apiTimeMillis(ctx.now()),
   };
   if (verdict.phase !== 'Successful') measurement.message = limit(scrub(verdict.message, secrets));
   const metadata = Object.entries(result.metadata);
@@ -168,9 +169,4 @@ function numericValue(value: MetricValue): number | undefined {
 
 function limit(text: string): string {
   return text.length <= MAX_STORED_TEXT ? text : `${text.slice(0, MAX_STORED_TEXT - 1)}…`;
-}
-
-/** RFC 3339 with milliseconds: intervals of a second or two need them to be scheduled right. */
-export function timestamp(date: Date): string {
-  return date.toISOString();
 }

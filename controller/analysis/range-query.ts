@@ -10,7 +10,7 @@ import type { PrometheusRangeQuery } from '../api/analysis.ts';
 import { DurationParseError, parseDuration } from '../runtime/duration.ts';
 import type { ResolvedRange } from './providers/provider.ts';
 
-export const DEFAULT_RANGE_STEP = '1m';
+const DEFAULT_RANGE_STEP = '1m';
 
 /** A rangeQuery field that cannot be understood; the template must be fixed. */
 export class RangeQueryError extends Error {

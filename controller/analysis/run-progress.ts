@@ -36,7 +36,7 @@ export function currentResults(run: PreparedRun, status: AnalysisRunStatus | und
  * A metric's totals. Status keeps them because old measurements are trimmed; a result written
  * by something that kept no totals is counted from its measurements.
  */
-export function countsOf(result: MetricResult): MeasurementCounts {
+function countsOf(result: MetricResult): MeasurementCounts {
   if (COUNT_FIELDS.every((field) => result[field] === undefined)) {
     return countMeasurements(result.measurements ?? []);
   }
@@ -51,7 +51,7 @@ export function countsOf(result: MetricResult): MeasurementCounts {
 }
 
 /** When the metric should be measured next; undefined when it needs no more measurements. */
-export function nextDue(
+function nextDue(
   prepared: PreparedMetric,
   result: MetricResult,
   now: Date,
@@ -118,7 +118,7 @@ export function recordMeasurement(
   return { ...result, ...counts, measurements: trimMeasurements(measurements, retention) };
 }
 
-export interface Assessment {
+interface Assessment {
   results: MetricResult[];
   run: RunAssessment;
 }

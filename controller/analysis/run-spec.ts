@@ -37,7 +37,7 @@ export interface PreparedRun {
   args: RunArguments;
 }
 
-export type RunSpecInput = Pick<AnalysisRunSpec, 'metrics' | 'args' | 'dryRun' | 'measurementRetention'>;
+type RunSpecInput = Pick<AnalysisRunSpec, 'metrics' | 'args' | 'dryRun' | 'measurementRetention'>;
 
 const CONDITIONS = ['successCondition', 'failureCondition'] as const;
 

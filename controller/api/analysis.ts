@@ -43,18 +43,6 @@ export const analysisRunResource = {
   shortNames: ['ar'],
 } as const satisfies SluiceResourceType;
 
-/** Values the controller assumes when a field is unset (as Argo Rollouts does). */
-export const ANALYSIS_DEFAULTS = {
-  failureLimit: 0,
-  inconclusiveLimit: 0,
-  consecutiveErrorLimit: 4,
-  measurementRetention: 10,
-  prometheusTimeoutSeconds: 30,
-  webTimeoutSeconds: 10,
-  webMethod: 'GET',
-  bearerTokenKey: 'token',
-} as const;
-
 /** The phase of a run, a metric and a measurement. Final phases are all but Pending and Running. */
 export const ANALYSIS_PHASES = [
   'Pending',
@@ -67,10 +55,10 @@ export const ANALYSIS_PHASES = [
 export type AnalysisPhase = (typeof ANALYSIS_PHASES)[number];
 
 export const POD_TEMPLATE_HASH_VALUES = ['Stable', 'Latest'] as const;
-export type PodTemplateHashValue = (typeof POD_TEMPLATE_HASH_VALUES)[number];
+type PodTemplateHashValue = (typeof POD_TEMPLATE_HASH_VALUES)[number];
 
 export const WEB_METHODS = ['GET', 'POST', 'PUT'] as const;
-export type WebMethod = (typeof WEB_METHODS)[number];
+type WebMethod = (typeof WEB_METHODS)[number];
 
 /** Exactly one field is set. */
 export interface ArgumentValueFrom {
@@ -98,13 +86,13 @@ export interface MeasurementRetention {
   limit: number;
 }
 
-export interface HttpHeader {
+interface HttpHeader {
   key: string;
   value: string;
 }
 
 /** At most one field is set. Secrets are read from the AnalysisRun's namespace. */
-export interface PrometheusAuthentication {
+interface PrometheusAuthentication {
   /** The Secret holds keys `username` and `password`. */
   basic?: { secretRef: LocalObjectReference };
   /** The Secret holds the token under `key` (default `token`). */
@@ -118,7 +106,7 @@ export interface PrometheusRangeQuery {
   step?: string;
 }
 
-export interface PrometheusMetric {
+interface PrometheusMetric {
   address: string;
   query: string;
   /** Seconds, as in Argo Rollouts (not a Duration). */
@@ -129,7 +117,7 @@ export interface PrometheusMetric {
   rangeQuery?: PrometheusRangeQuery;
 }
 
-export interface WebMetric {
+interface WebMetric {
   url: string;
   method?: WebMethod;
   headers?: HttpHeader[];

@@ -25,7 +25,7 @@ export const applicationResource = {
 export const CONDITION_HEALTHY = 'Healthy';
 
 export const SOURCE_KINDS = ['GitRepository'] as const;
-export type SourceKind = (typeof SOURCE_KINDS)[number];
+type SourceKind = (typeof SOURCE_KINDS)[number];
 
 export const SYNC_STATUSES = ['Synced', 'OutOfSync', 'Unknown'] as const;
 export type SyncStatus = (typeof SYNC_STATUSES)[number];
@@ -37,14 +37,14 @@ export type HealthStatus = (typeof HEALTH_STATUSES)[number];
 export const SYNC_RESULTS = ['Succeeded', 'Failed'] as const;
 export type SyncResult = (typeof SYNC_RESULTS)[number];
 
-export interface SourceReference {
+interface SourceReference {
   kind: SourceKind;
   name: string;
   /** Defaults to the Application's namespace. */
   namespace?: string;
 }
 
-export interface DependencyReference {
+interface DependencyReference {
   name: string;
   /** Defaults to the Application's namespace. */
   namespace?: string;

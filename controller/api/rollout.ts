@@ -106,17 +106,17 @@ export interface CanaryStep {
   setCanaryScale?: SetCanaryScale;
 }
 
-export interface NginxTrafficRouting {
+interface NginxTrafficRouting {
   stableIngress: string;
   annotationPrefix?: string;
   additionalIngressAnnotations?: Record<string, string>;
 }
 
-export interface IstioTrafficRouting {
+interface IstioTrafficRouting {
   virtualService: { name: string; routes?: string[] };
 }
 
-export interface SmiTrafficRouting {
+interface SmiTrafficRouting {
   /** Defaults to stableService. */
   rootService?: string;
   /** Defaults to the Rollout's name. */
@@ -124,7 +124,7 @@ export interface SmiTrafficRouting {
 }
 
 /** Exactly one of httpRoute and httpRoutes is set. */
-export interface GatewayApiTrafficRouting {
+interface GatewayApiTrafficRouting {
   httpRoute?: string;
   httpRoutes?: { name: string }[];
   /** Defaults to the Rollout's namespace. */
@@ -195,13 +195,13 @@ export interface PauseCondition {
   startTime: Time;
 }
 
-export interface WeightDestination {
+interface WeightDestination {
   weight: number;
   serviceName?: string;
   podTemplateHash?: string;
 }
 
-export interface TrafficWeights {
+interface TrafficWeights {
   canary?: WeightDestination;
   stable?: WeightDestination;
   verified?: boolean;

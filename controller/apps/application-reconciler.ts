@@ -10,7 +10,7 @@ import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../api/meta.ts';
 import type { Informer } from '../kube/informer.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import { apiTime } from '../runtime/api-time.ts';
-import { markFailed, markReady, setCondition } from '../runtime/conditions.ts';
+import { markFailed, markReady, READY, setCondition } from '../runtime/conditions.ts';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../runtime/controller.ts';
 import { jitter, parseDuration } from '../runtime/duration.ts';
 import { classify, StallingError, TransientError, WaitingError } from '../runtime/errors.ts';
@@ -158,7 +158,7 @@ export class ApplicationReconciler implements Reconciler<Application> {
         }
       }
       status.conditions = markFailed(status.conditions, generation, failure, failure.message);
-      if (app.status?.conditions?.find((c) => c.type === 'Ready')?.message !== failure.message) {
+      if (app.status?.conditions?.find((c) => c.type === READY)?.message !== failure.message) {
         void this.d.events.record(
           app,
           failure.errorClass === 'waiting' ? 'Normal' : 'Warning',
@@ -284,7 +284,7 @@ export class ApplicationReconciler implements Reconciler<Application> {
     for (const dep of app.spec.dependsOn ?? []) {
       const ns = dep.namespace ?? app.metadata.namespace;
       const other = this.d.applications.get(`${ns}/${dep.name}`);
-      const ready = other?.status?.conditions?.find((c) => c.type === 'Ready');
+      const ready = other?.status?.conditions?.find((c) => c.type === READY);
       const current = other && other.status?.observedGeneration === other.metadata.generation;
       if (!other || ready?.status !== 'True' || !current) {
         throw new WaitingError(
@@ -324,8 +324,8 @@ export class ApplicationReconciler implements Reconciler<Application> {
   ): void {
     const record: SyncRecord = {
       revision: r.revision,
-      startedAt: iso(r.started),
-      time: iso(new Date()),
+      startedAt: apiTime(r.started),
+      time: apiTime(),
       result: r.result,
       ...(r.report ? { objectsChanged: r.report.changed, objectsPruned: r.report.prunedIds.length } : {}),
       ...(r.message ? { message: r.message.slice(0, 1024) } : r.drift ? { message: 'drift corrected' } : {}),
@@ -350,8 +350,4 @@ function classifySyncError(err: unknown, revision: string): Error {
       : new TransientError('ApplyFailed', `revision ${revision}: ${msg}`, { cause: err });
   }
   return classify(err, 'ReconciliationFailed');
-}
-
-function iso(d: Date): string {
-  return apiTime(d);
 }

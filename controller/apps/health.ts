@@ -1,4 +1,5 @@
 import type { HealthStatus } from '../api/application.ts';
+import { CONDITION_READY, CONDITION_STALLED } from '../api/meta.ts';
 
 export interface ObjectHealth {
   status: HealthStatus;
@@ -123,10 +124,10 @@ function rolloutHealth(o: Obj): ObjectHealth {
 }
 
 function readyConditionHealth(o: Obj): ObjectHealth {
-  const ready = conditions(o).find((c) => c.type === 'Ready');
+  const ready = conditions(o).find((c) => c.type === CONDITION_READY);
   if (!ready) return { status: 'Healthy', message: 'exists' };
   if (ready.status === 'True') return { status: 'Healthy', message: ready.message || 'ready' };
-  const stalled = conditions(o).find((c) => c.type === 'Stalled' && c.status === 'True');
+  const stalled = conditions(o).find((c) => c.type === CONDITION_STALLED && c.status === 'True');
   if (stalled) return { status: 'Degraded', message: stalled.message || 'stalled' };
   return { status: 'Progressing', message: ready.message || 'not ready' };
 }

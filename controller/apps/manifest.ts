@@ -5,7 +5,7 @@ import type { RenderedObject } from './render.ts';
 export const APP_NAME_LABEL = 'sluice.dev/app-name';
 export const APP_NAMESPACE_LABEL = 'sluice.dev/app-namespace';
 export const PRUNE_ANNOTATION = 'sluice.dev/prune';
-export const SYNC_WAVE_ANNOTATION = 'sluice.dev/sync-wave';
+const SYNC_WAVE_ANNOTATION = 'sluice.dev/sync-wave';
 
 export class ManifestError extends Error {
   override readonly name = 'ManifestError';

@@ -11,7 +11,7 @@ import { isWithin, resolveWithin } from './safe-path.ts';
 const run = promisify(execFile);
 
 export const MAX_FILE_BYTES = 4 << 20;
-export const MAX_OBJECTS = 10_000;
+const MAX_OBJECTS = 10_000;
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 /**
  * Parsed files of recent revisions, by content. 8 MiB of YAML holds a fleet of a thousand

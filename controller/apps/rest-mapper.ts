@@ -2,7 +2,7 @@ import type { KubeClient } from '../kube/client.ts';
 import { isNotFound } from '../kube/errors.ts';
 import { type ResourceType, splitApiVersion } from '../kube/resources.ts';
 
-export class UnknownKindError extends Error {
+class UnknownKindError extends Error {
   override readonly name = 'UnknownKindError';
 }
 

@@ -38,7 +38,7 @@ interface Connection {
 }
 
 /** Told about every finished request (not watches), for request metrics. */
-export type RequestObserver = (method: HttpMethod, code: number, seconds: number) => void;
+type RequestObserver = (method: HttpMethod, code: number, seconds: number) => void;
 
 /**
  * A raw client for the Kubernetes API: JSON in, JSON out, any content type.

@@ -9,7 +9,7 @@ export class KubeConfigError extends Error {
 
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
-export interface LoadOptions {
+interface LoadOptions {
   /** Explicit kubeconfig path (flag); wins over everything. */
   kubeconfig?: string | undefined;
   context?: string | undefined;
@@ -48,17 +48,3 @@ export function loadKubeConfig(opts: LoadOptions = {}): KubeConfig {
   if (!kc.getCurrentCluster()) throw new KubeConfigError('kubeconfig has no current cluster');
   return kc;
 }
-
-/** Builds a kubeconfig for a bearer token (used to run as a ServiceAccount in tests). */
-export function kubeConfigForToken(server: string, caData: string, token: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'cluster', server, caData, skipTLSVerify: false }],
-    users: [{ name: 'user', token }],
-    contexts: [{ name: 'ctx', cluster: 'cluster', user: 'user' }],
-    currentContext: 'ctx',
-  });
-  return kc;
-}
-
-export type { KubeConfig };

@@ -5,7 +5,7 @@ import { ObjectApi } from './objects.ts';
 import { type KubeObject, objectKey, type ResourceType, resourcePath } from './resources.ts';
 import { type WatchEvent, watchStream } from './watch.ts';
 
-export interface InformerOptions {
+interface InformerOptions {
   resource: ResourceType;
   namespace?: string | undefined;
   labelSelector?: string | undefined;
@@ -13,7 +13,7 @@ export interface InformerOptions {
   onError?: (err: unknown, retryInMs: number) => void;
 }
 
-export type InformerHandler<T> = (obj: T, old?: T) => void;
+type InformerHandler<T> = (obj: T, old?: T) => void;
 
 const MIN_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
@@ -224,12 +224,12 @@ function withTypeMeta<T extends KubeObject>(obj: T, rt: ResourceType): T {
   return obj;
 }
 
-export function backoff(failures: number, min = MIN_BACKOFF_MS, max = MAX_BACKOFF_MS): number {
+function backoff(failures: number, min = MIN_BACKOFF_MS, max = MAX_BACKOFF_MS): number {
   const base = Math.min(max, min * 2 ** Math.max(0, failures - 1));
   return Math.round(base / 2 + Math.random() * (base / 2));
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const t = setTimeout(resolve, ms);

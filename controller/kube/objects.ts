@@ -2,9 +2,9 @@ import type { Impersonation, KubeClient } from './client.ts';
 import { isNotFound } from './errors.ts';
 import { type KubeObject, type ObjectList, type ResourceType, resourcePath } from './resources.ts';
 
-export const FIELD_MANAGER = 'sluice';
+const FIELD_MANAGER = 'sluice';
 
-export interface ApplyOptions {
+interface ApplyOptions {
   fieldManager?: string;
   force?: boolean;
   dryRun?: boolean;

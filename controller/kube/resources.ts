@@ -1,6 +1,6 @@
 import type { ObjectMeta } from '../api/meta.ts';
 
-export type { ObjectMeta, OwnerReference } from '../api/meta.ts';
+export type { ObjectMeta } from '../api/meta.ts';
 
 /** A resource type as the API server serves it. */
 export interface ResourceType {
@@ -22,10 +22,6 @@ export interface KubeObject {
 export interface ObjectList<T> {
   metadata: { resourceVersion?: string; continue?: string };
   items: T[];
-}
-
-export function apiVersionOf(rt: Pick<ResourceType, 'group' | 'version'>): string {
-  return rt.group ? `${rt.group}/${rt.version}` : rt.version;
 }
 
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {

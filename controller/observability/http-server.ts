@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger.ts';
 
-export interface ProbeServerOptions {
+interface ProbeServerOptions {
   host: string;
   port: number;
   registry: Registry;

@@ -18,6 +18,3 @@ export const STEP_INDEX_LABEL = 'sluice.dev/step-index';
 
 /** On AnalysisRuns: the Rollout revision the run belongs to. */
 export const ROLLOUT_REVISION_ANNOTATION = 'sluice.dev/rollout-revision';
-
-/** On objects a traffic router creates (canary Ingress, TrafficSplit): the owning Rollout. */
-export const MANAGED_BY_ROLLOUT_ANNOTATION = 'sluice.dev/managed-by-rollout';

@@ -6,7 +6,7 @@
 import type { PauseCondition, PauseReason, RolloutStatus } from '../api/rollout.ts';
 import { apiTime } from '../runtime/api-time.ts';
 
-export interface AbortRequest {
+interface AbortRequest {
   reason: string;
   message: string;
 }
@@ -81,7 +81,7 @@ export class PauseState {
     const kept = (this.previous.pauseConditions ?? []).filter((c) => !this.remove.has(c.reason));
     for (const reason of this.add) {
       if (this.previous.pauseConditions?.some((c) => c.reason === reason)) continue;
-      kept.push({ reason, startTime: timestamp(now) });
+      kept.push({ reason, startTime: apiTime(now) });
       controllerPause = true;
     }
     if (kept.length === 0) {
@@ -90,9 +90,4 @@ export class PauseState {
     }
     return { abort: undefined, pauseConditions: kept, controllerPause: controllerPause || undefined };
   }
-}
-
-/** RFC 3339 to the second, as the API server writes times. */
-export function timestamp(d: Date): string {
-  return apiTime(d);
 }

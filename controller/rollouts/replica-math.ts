@@ -16,7 +16,7 @@ export interface RsCounts {
   availableReplicas: number;
 }
 
-export class IntOrPercentError extends Error {
+class IntOrPercentError extends Error {
   override readonly name = 'IntOrPercentError';
 }
 
@@ -52,7 +52,7 @@ export function resolveFenceposts(
 const total = (rss: readonly (RsCounts | undefined)[], f: (r: RsCounts) => number): number =>
   rss.reduce((sum, r) => sum + (r ? f(r) : 0), 0);
 
-export const sumSpec = (rss: readonly (RsCounts | undefined)[]): number => total(rss, (r) => r.specReplicas);
+const sumSpec = (rss: readonly (RsCounts | undefined)[]): number => total(rss, (r) => r.specReplicas);
 export const sumAvailable = (rss: readonly (RsCounts | undefined)[]): number =>
   total(rss, (r) => r.availableReplicas);
 
@@ -98,13 +98,13 @@ function delta(weight: number, canary: number, totalReplicas: number): number {
 }
 
 /** Replicas of a ReplicaSet that can be counted on while scaling down (Argo's GetReplicasForScaleDown). */
-export function replicasForScaleDown(rs: RsCounts | undefined, ignoreAvailability: boolean): number {
+function replicasForScaleDown(rs: RsCounts | undefined, ignoreAvailability: boolean): number {
   if (!rs) return 0;
   if (rs.specReplicas < rs.availableReplicas) return rs.specReplicas;
   return ignoreAvailability ? rs.specReplicas : rs.availableReplicas;
 }
 
-export interface BasicCanaryInput {
+interface BasicCanaryInput {
   replicas: number;
   /** The weight the canary should have now (0-100). */
   weight: number;
@@ -197,11 +197,11 @@ function withinLimits(
 }
 
 /** ceil(replicas * weight / 100): the pods that can carry `weight` percent of traffic. */
-export function trafficWeightToReplicas(replicas: number, weight: number): number {
+function trafficWeightToReplicas(replicas: number, weight: number): number {
   return Math.ceil((weight * replicas) / 100);
 }
 
-export interface TrafficRoutedInput {
+interface TrafficRoutedInput {
   replicas: number;
   weight: number;
   /** From a setCanaryScale step with `replicas`. */

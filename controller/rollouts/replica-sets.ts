@@ -55,12 +55,12 @@ export function desiredHash(ro: Rollout): string {
   return podTemplateHash(ro.spec.template, ro.status?.collisionCount);
 }
 
-export function replicaSetName(ro: Rollout, hash: string): string {
+function replicaSetName(ro: Rollout, hash: string): string {
   return `${ro.metadata.name}-${hash}`;
 }
 
 /** The Rollout's pod template with the hash label added, as a ReplicaSet runs it. */
-export function templateWithHash(template: PodTemplateSpec | undefined, hash: string): PodTemplateSpec {
+function templateWithHash(template: PodTemplateSpec | undefined, hash: string): PodTemplateSpec {
   const t = structuredClone(template ?? {});
   t.metadata = {
     ...(t.metadata ?? {}),
@@ -105,7 +105,7 @@ function withoutHash(t: PodTemplateSpec | undefined): string {
 }
 
 /** The ReplicaSet runs the Rollout's template, allowing for defaults the API server added. */
-export function runsTemplate(rs: ReplicaSet, ro: Rollout): boolean {
+function runsTemplate(rs: ReplicaSet, ro: Rollout): boolean {
   return isSubset(JSON.parse(withoutHash(ro.spec.template)), JSON.parse(withoutHash(rs.spec.template)));
 }
 

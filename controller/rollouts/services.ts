@@ -15,7 +15,7 @@ export function selectedHash(svc: Service | undefined): string | undefined {
   return svc?.spec?.selector?.[POD_TEMPLATE_HASH_LABEL];
 }
 
-export function selectorPatch(hash: string): unknown {
+function selectorPatch(hash: string): unknown {
   return { spec: { selector: { [POD_TEMPLATE_HASH_LABEL]: hash } } };
 }
 

@@ -1,11 +1,14 @@
-import type { Condition } from '../api/meta.ts';
+import {
+  type Condition,
+  CONDITION_READY as READY,
+  CONDITION_RECONCILING as RECONCILING,
+  CONDITION_STALLED as STALLED,
+} from '../api/meta.ts';
 import { apiTime } from './api-time.ts';
 
 export type { Condition };
-
-export const READY = 'Ready';
-export const RECONCILING = 'Reconciling';
-export const STALLED = 'Stalled';
+// The kstatus names, defined once in api/meta.ts, under the short names the reconcilers use.
+export { READY, RECONCILING, STALLED };
 
 export type ConditionInput = Omit<Condition, 'lastTransitionTime'>;
 

@@ -25,7 +25,7 @@ export class LeadershipLostError extends Error {
   override readonly name = 'LeadershipLostError';
 }
 
-export interface LeaderElectorOptions {
+interface LeaderElectorOptions {
   /** Only `request` is used, so tests can stand in for the API server. */
   client: Pick<KubeClient, 'request'>;
   namespace: string;

@@ -9,7 +9,7 @@ import type { Controller } from './controller.ts';
 import type { InformerFactory } from './informers.ts';
 import { LeaderElector, type LeadershipLostError } from './leader-election.ts';
 
-export interface Leadership {
+interface Leadership {
   /** True while this replica may reconcile (always, without --leader-elect). */
   readonly isLeader: boolean;
   /** Settles when leadership is lost; the process must then exit non-zero. */
@@ -18,7 +18,7 @@ export interface Leadership {
   release(): Promise<void>;
 }
 
-export interface LeadershipOptions {
+interface LeadershipOptions {
   config: Pick<ControllerConfig, 'leaderElect' | 'leaseNamespace' | 'leaseName' | 'identity'>;
   client: KubeClient;
   controllers: Controller<KubeObject>[];

@@ -52,7 +52,7 @@ export function observe(prev: LeaseObservation | undefined, spec: LeaseSpec, now
   return prev?.record === record ? prev : { record, at: now };
 }
 
-export type LeaseVerdict =
+type LeaseVerdict =
   | { action: 'renew' }
   | { action: 'acquire'; previousHolder: string }
   | { action: 'wait'; holder: string; expiresAt: number };

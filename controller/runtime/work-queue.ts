@@ -1,6 +1,6 @@
-export type KeyHandler = (key: string) => Promise<void>;
+type KeyHandler = (key: string) => Promise<void>;
 
-export interface WorkQueueOptions {
+interface WorkQueueOptions {
   concurrency: number;
   handler: KeyHandler;
   /** Called whenever the number of waiting keys changes (for a depth gauge). */

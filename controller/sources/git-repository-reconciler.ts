@@ -7,7 +7,7 @@ import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../api/meta.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import type { SourceMetrics } from '../observability/source-metrics.ts';
 import { apiTime } from '../runtime/api-time.ts';
-import { markFailed, markReady } from '../runtime/conditions.ts';
+import { markFailed, markReady, READY } from '../runtime/conditions.ts';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../runtime/controller.ts';
 import { jitter, parseDuration } from '../runtime/duration.ts';
 import { classify, type ReconcileError } from '../runtime/errors.ts';
@@ -53,7 +53,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
       end({ result: 'success' });
       const previous = status.artifact?.revision;
       if (previous !== fetched.revision) {
-        status.artifact = { revision: fetched.revision, lastUpdateTime: now() };
+        status.artifact = { revision: fetched.revision, lastUpdateTime: apiTime() };
         ctx.log.info({ revision: fetched.revision, previous }, 'new artifact');
         void this.events.record(
           repo,
@@ -80,7 +80,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
       const kept = status.artifact ? ` (still serving '${status.artifact.revision}')` : '';
       status.conditions = markFailed(status.conditions, generation, failure, `${failure.message}${kept}`);
       if (failure.errorClass === 'stalling') status.observedGeneration = generation;
-      if (repo.status?.conditions?.find((c) => c.type === 'Ready')?.message !== `${failure.message}${kept}`) {
+      if (repo.status?.conditions?.find((c) => c.type === READY)?.message !== `${failure.message}${kept}`) {
         void this.events.record(repo, 'Warning', failure.reason, failure.message);
       }
     }
@@ -93,8 +93,4 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
     if (failure) throw failure;
     return { requeueAfterMs: jitter(intervalMs) };
   }
-}
-
-function now(): string {
-  return apiTime();
 }

@@ -10,11 +10,11 @@ import { normaliseRepoUrl } from '../sources/git/ref.ts';
 import { PayloadError, type PushEvent, parsePush } from './payload.ts';
 import { deliveryId, verifySignature, type WebhookProvider } from './verify.ts';
 
-export const MAX_PAYLOAD_BYTES = 1 << 20;
+const MAX_PAYLOAD_BYTES = 1 << 20;
 const SECRET_TTL_MS = 5_000;
 const SEEN_DELIVERIES = 10_000;
 
-export interface ReceiverOptions {
+interface ReceiverOptions {
   host: string;
   port: number;
   api: ObjectApi;

@@ -10,7 +10,7 @@ export interface VerifyInput {
   nowMs: number;
 }
 
-export type VerifyResult = { ok: true } | { ok: false; reason: string };
+type VerifyResult = { ok: true } | { ok: false; reason: string };
 
 /** Generic signatures older or newer than this are replays or clock trouble. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;

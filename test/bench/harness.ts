@@ -15,7 +15,7 @@ import { kubectl } from '../support/cluster.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
 import { type GitServers, startGitServers } from '../support/git/index.ts';
 
-export interface Bench {
+interface Bench {
   cp: ControlPlane;
   api: ObjectApi;
   git: GitServers;
@@ -25,7 +25,7 @@ export interface Bench {
   stop(): Promise<void>;
 }
 
-export const WEBHOOK_SECRET = 'bench-secret';
+const WEBHOOK_SECRET = 'bench-secret';
 
 export async function startBench(
   controllerArgs: string[] = [],
@@ -225,7 +225,7 @@ export function fleetAppFiles(i: number, version = 0): Record<string, string> {
 }
 
 /** The Application of fleet app `i`, in `namespace`, applying there from GitRepository `source`. */
-export function fleetApplication(i: number, namespace: string, source: string): Application {
+function fleetApplication(i: number, namespace: string, source: string): Application {
   return {
     apiVersion: 'sluice.dev/v1alpha1',
     kind: 'Application',

@@ -15,7 +15,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(here, '../..');
 const RUNS_DIR = join(tmpdir(), 'sluice-control-planes');
 
-export interface ControlPlaneOptions {
+interface ControlPlaneOptions {
   /** How many kwok nodes to create. */
   nodes?: number;
   /** Install crds/ from the repository. */
@@ -40,7 +40,7 @@ export interface ControlPlane {
 }
 
 /** Builds (or reuses) the binaries; returns their directory. */
-export async function ensureBinaries(): Promise<string> {
+async function ensureBinaries(): Promise<string> {
   if (process.env.SLUICE_CP_BIN) return process.env.SLUICE_CP_BIN;
   const { stdout } = await run('bash', [join(here, 'build.sh')], { maxBuffer: 16 << 20 });
   return stdout.trim().split('\n').pop() as string;

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-export interface Pki {
+interface Pki {
   dir: string;
   caCert: string;
   caKey: string;

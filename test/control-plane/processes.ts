@@ -4,7 +4,7 @@ import { appendFile, readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
 
-export class ProcessStartError extends Error {
+class ProcessStartError extends Error {
   override readonly name = 'ProcessStartError';
 }
 
@@ -71,7 +71,7 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-export async function logTail(file: string, lines = 25): Promise<string> {
+async function logTail(file: string, lines = 25): Promise<string> {
   try {
     return (await readFile(file, 'utf8')).trimEnd().split('\n').slice(-lines).join('\n');
   } catch {

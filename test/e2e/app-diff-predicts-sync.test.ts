@@ -15,7 +15,7 @@ import { appSuite, configMapYaml as cm, configMaps } from '../support/apps.ts';
 import { eventually } from '../support/cluster.ts';
 import { applyObject, condition, configMapsOnlyAccount } from '../support/kinds.ts';
 import { sluice as run } from '../support/kubectl-sluice.ts';
-import { HASH_LABEL, type ServiceLike } from '../support/rollouts.ts';
+import { POD_TEMPLATE_HASH_LABEL as HASH_LABEL, type ServiceLike } from '../support/rollouts.ts';
 
 const service = (name: string, labels = '') => `apiVersion: v1
 kind: Service

@@ -93,7 +93,9 @@ describe('Application', () => {
     });
     expect(corrected.status?.history?.[0]?.revision).toBe(corrected.status?.lastAppliedRevision);
     expect(
-      ctl.logs.filter((l) => l.msg === 'drift corrected' && JSON.stringify(l.objects).includes('settings')),
+      suite.ctl.logs.filter(
+        (l) => l.msg === 'drift corrected' && JSON.stringify(l.objects).includes('settings'),
+      ),
     ).toHaveLength(1);
     await cluster.kubectl(['delete', '-n', ns, 'configmap/settings']);
     await eventually(

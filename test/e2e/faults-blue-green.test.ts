@@ -20,7 +20,7 @@ import {
   startAnalysisBackend,
   updateAndKillBeforeStatus,
 } from '../support/faults-rollouts.ts';
-import { HASH_LABEL, template } from '../support/rollouts.ts';
+import { POD_TEMPLATE_HASH_LABEL, template } from '../support/rollouts.ts';
 
 const cluster = testCluster();
 const NAME = 'web';
@@ -70,7 +70,7 @@ const stageAtLeast = (h2: string, stage: string) => (r: Rollout) =>
 /** Promoted, and the old ReplicaSet scaled down once its delay passed. */
 async function settled(s: RolloutSide, h1: string, h2: string): Promise<Rollout> {
   await s.rec.whenReplicaSet(
-    (r) => r.metadata.labels?.[HASH_LABEL] === h1 && (r.spec.replicas ?? 0) === 0,
+    (r) => r.metadata.labels?.[POD_TEMPLATE_HASH_LABEL] === h1 && (r.spec.replicas ?? 0) === 0,
     () => {},
     240_000,
   );

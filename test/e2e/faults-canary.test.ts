@@ -20,7 +20,7 @@ import {
   startAnalysisBackend,
   updateAndKillBeforeStatus,
 } from '../support/faults-rollouts.ts';
-import { HASH_LABEL, template } from '../support/rollouts.ts';
+import { POD_TEMPLATE_HASH_LABEL, template } from '../support/rollouts.ts';
 import { installTrafficSplitCrd } from '../support/router-crds.ts';
 
 const cluster = testCluster();
@@ -117,7 +117,7 @@ async function settled(s: Side, h1: string, h2: string): Promise<Rollout> {
     240_000,
   );
   await s.rec.whenReplicaSet(
-    (r) => r.metadata.labels?.[HASH_LABEL] === h1 && (r.spec.replicas ?? 0) === 0,
+    (r) => r.metadata.labels?.[POD_TEMPLATE_HASH_LABEL] === h1 && (r.spec.replicas ?? 0) === 0,
     () => {},
     120_000,
   );

@@ -15,7 +15,7 @@ import type { KubeObject, ResourceType } from '../../controller/kube/resources.t
 import { isPlainObject } from '../../controller/runtime/merge-patch.ts';
 
 /** A value the provider returns, or `down` for an unreachable server. */
-export type Step = number[] | 'down';
+type Step = number[] | 'down';
 
 export class FakeCluster {
   run: AnalysisRun;

@@ -12,7 +12,7 @@ import { eventually, type TestCluster } from './cluster.ts';
 
 const FINAL: readonly AnalysisPhase[] = ['Successful', 'Failed', 'Error', 'Inconclusive'];
 
-export interface RunEvent {
+interface RunEvent {
   type: string;
   reason: string;
   note: string;

@@ -5,7 +5,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { WebhookCase } from './bad-input.ts';
 
-export interface WebhookRequest {
+interface WebhookRequest {
   path: string;
   method: string;
   headers: Record<string, string>;

@@ -54,7 +54,7 @@ export interface GitCase {
   repoFiles: Record<string, string>;
 }
 
-export interface KubectlCase {
+interface KubectlCase {
   id: string;
   channel: 'kubectl';
   bad: string;
@@ -118,11 +118,11 @@ interface AnalysisExpectation {
   promoted: false;
 }
 
-export type BadInputCase = GitCase | KubectlCase | WebhookCase | PrometheusCase | ExpressionCase;
+type BadInputCase = GitCase | KubectlCase | WebhookCase | PrometheusCase | ExpressionCase;
 type Channel = BadInputCase['channel'];
 type CaseOf<C extends Channel> = Extract<BadInputCase, { channel: C }>;
 
-export class CorpusError extends Error {
+class CorpusError extends Error {
   override readonly name = 'CorpusError';
 }
 

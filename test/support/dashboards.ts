@@ -5,19 +5,19 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 export const DASHBOARD_DIR = new URL('../../manifests/dashboards/', import.meta.url);
 
-export interface DashboardRef {
+interface DashboardRef {
   type: string;
   uid: string;
 }
 
-export interface Target {
+interface Target {
   refId: string;
   expr?: string;
   datasource?: DashboardRef;
   legendFormat?: string;
 }
 
-export interface Panel {
+interface Panel {
   id: number;
   type: string;
   title: string;
@@ -28,14 +28,14 @@ export interface Panel {
   panels?: Panel[];
 }
 
-export interface Variable {
+interface Variable {
   name: string;
   type: string;
   query?: string | { query: string };
   allValue?: string;
 }
 
-export interface Dashboard {
+interface Dashboard {
   uid: string;
   title: string;
   schemaVersion: number;
@@ -44,13 +44,13 @@ export interface Dashboard {
   panels: Panel[];
 }
 
-export interface DashboardFile {
+interface DashboardFile {
   file: string;
   dashboard: Dashboard;
 }
 
 /** One query of one panel, named for failure messages. */
-export interface PanelQuery {
+interface PanelQuery {
   file: string;
   dashboard: string;
   panel: string;
@@ -65,7 +65,7 @@ export const BUILTIN_VARIABLES: Readonly<Record<string, string>> = {
   __range: '1h',
 };
 
-export class DashboardError extends Error {
+class DashboardError extends Error {
   override readonly name = 'DashboardError';
 }
 

@@ -4,7 +4,7 @@
 
 import { eventually, type TestCluster } from './cluster.ts';
 
-export const FREEZE_LABEL = 'faults.sluice.dev/freeze-status';
+const FREEZE_LABEL = 'faults.sluice.dev/freeze-status';
 
 const policies = {
   group: 'admissionregistration.k8s.io',

@@ -16,7 +16,7 @@ import { RestartableController } from './faults.ts';
 import { freezeStatus, setFrozen } from './faults-freeze.ts';
 import { startMetricsApp } from './metrics-app/metrics-app.ts';
 import { type PrometheusServer, startPrometheus } from './prometheus/prometheus-server.ts';
-import { HASH_LABEL, type ReplicaSetLike, RolloutDriver, service } from './rollouts.ts';
+import { POD_TEMPLATE_HASH_LABEL, type ReplicaSetLike, RolloutDriver, service } from './rollouts.ts';
 
 interface Trigger<T> {
   pred: (obj: T) => boolean;
@@ -158,7 +158,7 @@ export class RolloutRecorder {
 }
 
 /** Consecutive duplicates removed: the sequence of distinct states. */
-export function collapse<T>(list: readonly T[]): T[] {
+function collapse<T>(list: readonly T[]): T[] {
   return list.filter((v, i) => i === 0 || v !== list[i - 1]);
 }
 
@@ -182,10 +182,10 @@ export function inOrder(seen: readonly string[], order: readonly string[]): bool
   return idx.every((v, i) => v >= 0 && (i === 0 || v >= (idx[i - 1] as number)));
 }
 
-export function isNewReplicaSet(rollout: string, stableHash: string) {
+function isNewReplicaSet(rollout: string, stableHash: string) {
   return (rs: ReplicaSetLike) =>
     rs.metadata.ownerReferences?.some((o) => o.kind === 'Rollout' && o.name === rollout) === true &&
-    rs.metadata.labels?.[HASH_LABEL] !== stableHash;
+    rs.metadata.labels?.[POD_TEMPLATE_HASH_LABEL] !== stableHash;
 }
 
 export interface AnalysisBackend {
@@ -303,7 +303,7 @@ export async function updateAndKillBeforeStatus(
   await setFrozen(cluster, s.ns, `rollout/${name}`, false);
   await unfreeze();
   await s.ctl.restart();
-  return rs.metadata.labels?.[HASH_LABEL] as string;
+  return rs.metadata.labels?.[POD_TEMPLATE_HASH_LABEL] as string;
 }
 
 export function median(list: readonly number[]): number {

@@ -8,7 +8,7 @@ import { type ControllerProcess, startController } from './controller-process.ts
 
 export type LogLine = Record<string, unknown>;
 
-export interface ControllerOptions {
+interface ControllerOptions {
   kubeconfig: string;
   namespace?: string;
   args?: string[];
@@ -110,7 +110,7 @@ export interface FaultRow {
 const rows: FaultRow[] = [];
 
 /** Records a row; printed to stderr at once and appended to $SLUICE_FAULTS_TABLE as JSON. */
-export function record(row: FaultRow): void {
+function record(row: FaultRow): void {
   rows.push(row);
   process.stderr.write(`[faults] ${row.scenario} | ${row.fault} | ${row.result} | ${row.detail}\n`);
   if (process.env.SLUICE_FAULTS_TABLE)

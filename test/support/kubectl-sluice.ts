@@ -5,9 +5,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { TestCluster } from './cluster.ts';
 
-export const PLUGIN = fileURLToPath(new URL('../../cli/kubectl-sluice.js', import.meta.url));
+const PLUGIN = fileURLToPath(new URL('../../cli/kubectl-sluice.js', import.meta.url));
 
-export interface PluginResult {
+interface PluginResult {
   code: number | null;
   stdout: string;
   stderr: string;
@@ -41,7 +41,7 @@ export function sluice(cluster: TestCluster, args: string[]): Promise<PluginResu
   });
 }
 
-export interface Watching {
+interface Watching {
   child: ChildProcess;
   output(): string;
   /** Resolves once the output so far satisfies `pred`. */

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-export interface ReadOnlyRoot {
+interface ReadOnlyRoot {
   /** Prefix for a command: `[...wrapper, command, ...args]`. */
   wrapper: string[];
   /** The uid the command runs as. */

@@ -12,10 +12,11 @@ import {
 import type { Rollout, RolloutSpec } from '../../controller/api/rollout.ts';
 import { rolloutResource } from '../../controller/api/rollout.ts';
 import { core, type KubeObject } from '../../controller/kube/resources.ts';
+import { POD_TEMPLATE_HASH_LABEL } from '../../controller/rollouts/labels.ts';
 import { createNamespace, deleteNamespace, eventually, type TestCluster, testCluster } from './cluster.ts';
 import { type ControllerProcess, startController } from './controller-process.ts';
 
-export const HASH_LABEL = 'rollouts-pod-template-hash';
+export { POD_TEMPLATE_HASH_LABEL };
 
 export interface ReplicaSetLike extends KubeObject {
   spec: { replicas?: number };
@@ -140,7 +141,7 @@ export class RolloutDriver {
   async scale(name: string): Promise<Record<string, { spec: number; available: number }>> {
     const out: Record<string, { spec: number; available: number }> = {};
     for (const rs of await this.replicaSets(name)) {
-      const hash = rs.metadata.labels?.[HASH_LABEL] ?? '?';
+      const hash = rs.metadata.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '?';
       out[hash] = { spec: rs.spec.replicas ?? 0, available: rs.status?.availableReplicas ?? 0 };
     }
     return out;
@@ -148,7 +149,7 @@ export class RolloutDriver {
 
   async selector(svc: string): Promise<string | undefined> {
     const s = await this.cluster.api.get<ServiceLike>(core.services, this.ns, svc);
-    return s.spec.selector?.[HASH_LABEL];
+    return s.spec.selector?.[POD_TEMPLATE_HASH_LABEL];
   }
 
   async runs(name: string): Promise<AnalysisRun[]> {
@@ -238,7 +239,7 @@ export function analysisTemplate(ns: string, name: string): KubeObject {
 }
 
 /** Per-file state of a Rollout end-to-end suite: its namespace, driver and controller process. */
-export interface RolloutSuite {
+interface RolloutSuite {
   readonly cluster: TestCluster;
   /** Drives Rollouts in the suite's namespace (`ro.ns`). */
   readonly ro: RolloutDriver;

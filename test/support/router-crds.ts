@@ -14,8 +14,8 @@ import type { TestCluster } from './cluster.ts';
 
 const run = promisify(execFile);
 
-export const GATEWAY_API_VERSION = process.env.SLUICE_GATEWAY_API_VERSION ?? 'v1.5.0';
-export const ISTIO_API_VERSION = process.env.SLUICE_ISTIO_API_VERSION ?? 'v1.31.4';
+const GATEWAY_API_VERSION = process.env.SLUICE_GATEWAY_API_VERSION ?? 'v1.5.0';
+const ISTIO_API_VERSION = process.env.SLUICE_ISTIO_API_VERSION ?? 'v1.31.4';
 
 function cacheDir(): string {
   const base =

@@ -1,47 +1,15 @@
 // The pure judgement of analysis measurements, with Argo Rollouts' semantics and Sluice's rule that
 // missing data never passes (see measurement.ts). Nothing here does I/O or reads the clock.
 
-export { type DurationParseError, formatDuration, parseDuration } from '../../runtime/duration.ts';
-export {
-  assessMeasurement,
-  handlesMissingData,
-  type MeasurementAssessment,
-  type MissingData,
-  missingData,
-} from './measurement.ts';
-export {
-  type AssessMetricOptions,
-  assessMetric,
-  countMeasurements,
-  emptyCounts,
-  isCompleted,
-  type MetricAssessment,
-  tallyMeasurement,
-} from './metric.ts';
-export {
-  AnalysisSpecError,
-  DEFAULT_CONSECUTIVE_ERROR_LIMIT,
-  ERROR_RETRY_INTERVAL_MS,
-  MetricSpecError,
-  type ResolvedMetric,
-  resolveMetric,
-} from './metric-spec.ts';
+export { assessMeasurement } from './measurement.ts';
+export { assessMetric, countMeasurements, isCompleted, tallyMeasurement } from './metric.ts';
+export { AnalysisSpecError, MetricSpecError, type ResolvedMetric, resolveMetric } from './metric-spec.ts';
 export {
   DEFAULT_MEASUREMENT_RETENTION,
-  type MeasurementRetentionRule,
-  type MetricNameRule,
   matchMetricNames,
   retentionLimits,
   trimMeasurements,
 } from './retention.ts';
-export {
-  type AssessRunOptions,
-  assessRun,
-  describeMetric,
-  isTerminating,
-  isWorse,
-  type MetricResult,
-  type RunAssessment,
-} from './run.ts';
-export { type MetricProgress, nextMeasurementAt, type ScheduleOptions } from './schedule.ts';
+export { assessRun, isTerminating, type RunAssessment } from './run.ts';
+export { nextMeasurementAt } from './schedule.ts';
 export type * from './types.ts';

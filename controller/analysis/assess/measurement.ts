@@ -25,12 +25,12 @@ import {
 } from '../expression/index.ts';
 import type { CompletedPhase, MetricConditions } from './types.ts';
 
-export interface MeasurementAssessment {
+interface MeasurementAssessment {
   phase: CompletedPhase;
   message: string;
 }
 
-export type MissingData = 'empty' | 'nan';
+type MissingData = 'empty' | 'nan';
 
 const EMPTY_HANDLERS: ReadonlySet<string> = new Set(['len', 'default', 'isNil']);
 const NAN_HANDLERS: ReadonlySet<string> = new Set(['isNaN']);
@@ -46,7 +46,7 @@ export function missingData(value: unknown): MissingData | undefined {
 }
 
 /** Whether a compiled condition deals with the given kind of missing data itself. */
-export function handlesMissingData(condition: CompiledExpression, kind: MissingData): boolean {
+function handlesMissingData(condition: CompiledExpression, kind: MissingData): boolean {
   const { functions, nilAware } = condition.features;
   const handlers = kind === 'empty' ? EMPTY_HANDLERS : NAN_HANDLERS;
   if (kind === 'empty' && nilAware) return true;

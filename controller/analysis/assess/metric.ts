@@ -6,13 +6,13 @@
 import { MetricSpecError, type ResolvedMetric, resolveMetric } from './metric-spec.ts';
 import type { AnalysisPhase, MeasurementCounts, MeasurementRecord, MetricSpec } from './types.ts';
 
-export interface MetricAssessment {
+interface MetricAssessment {
   phase: AnalysisPhase;
   message: string;
   counts: MeasurementCounts;
 }
 
-export interface AssessMetricOptions {
+interface AssessMetricOptions {
   /**
    * Totals kept in status. Needed once measurementRetention has trimmed old measurements;
    * without them the totals are counted from `measurements`.
@@ -65,7 +65,7 @@ export function countMeasurements(measurements: readonly MeasurementRecord[]): M
 }
 
 /** Which limit, if any, a metric's totals have exceeded. */
-export function exceededLimit(
+function exceededLimit(
   limits: Pick<ResolvedMetric, 'failureLimit' | 'inconclusiveLimit' | 'consecutiveErrorLimit'>,
   counts: MeasurementCounts,
 ): { phase: 'Failed' | 'Inconclusive' | 'Error'; message: string } | undefined {

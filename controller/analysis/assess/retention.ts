@@ -18,12 +18,12 @@ export function trimMeasurements<T extends MeasurementRecord>(
   return measurements.slice(Math.max(0, measurements.length - keep));
 }
 
-export interface MetricNameRule {
+interface MetricNameRule {
   /** A Go regular expression matched anywhere in the metric name, e.g. `.*` or `error-rate`. */
   metricName: string;
 }
 
-export interface MeasurementRetentionRule extends MetricNameRule {
+interface MeasurementRetentionRule extends MetricNameRule {
   limit: number;
 }
 

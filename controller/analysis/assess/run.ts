@@ -24,7 +24,7 @@ export interface RunAssessment {
   dryRunSummary: RunSummary;
 }
 
-export interface AssessRunOptions {
+interface AssessRunOptions {
   /** The run was asked to stop (rollout promoted or aborted): end it with what is known. */
   terminated?: boolean;
 }
@@ -68,7 +68,7 @@ export function isTerminating(
 }
 
 /** `Metric "x" assessed Failed due to ...; last value: [0.5]`, with the last measurement's message. */
-export function describeMetric(result: MetricResult): string {
+function describeMetric(result: MetricResult): string {
   const parts = [`Metric ${JSON.stringify(result.name)} assessed ${result.phase}`];
   if (result.message) parts[0] += ` due to ${result.message}`;
   const last = result.measurements?.at(-1);

@@ -6,7 +6,7 @@ import { isCompleted } from './metric.ts';
 import { ERROR_RETRY_INTERVAL_MS, resolveMetric, toMillis } from './metric-spec.ts';
 import type { AnalysisPhase, MeasurementCounts, MeasurementRecord, MetricSpec, Timestamp } from './types.ts';
 
-export interface MetricProgress {
+interface MetricProgress {
   /** The metric's assessed phase; a completed metric is never measured again. */
   phase?: AnalysisPhase;
   measurements: readonly MeasurementRecord[];
@@ -14,7 +14,7 @@ export interface MetricProgress {
   counts?: Pick<MeasurementCounts, 'count'>;
 }
 
-export interface ScheduleOptions {
+interface ScheduleOptions {
   /** When the run started; `initialDelay` counts from here. Defaults to `now`. */
   runStartedAt?: Timestamp;
 }

@@ -1,14 +1,14 @@
 // The narrow shapes this module judges. Field names are Argo Rollouts' (AnalysisTemplate metrics,
-// AnalysisRun status), so the CRD types in controller/api fit them structurally.
+// AnalysisRun status), so the CRD types in controller/api fit them structurally; the phase,
+// int-or-string and summary types are the API's own.
 
-/** Phase of one measurement, of a metric, or of a whole run. */
-export type AnalysisPhase = 'Pending' | 'Running' | 'Successful' | 'Failed' | 'Inconclusive' | 'Error';
+import type { AnalysisPhase, RunSummary as StoredRunSummary } from '../../api/analysis.ts';
+import type { IntOrString } from '../../api/meta.ts';
+
+export type { AnalysisPhase, IntOrString };
 
 /** The phases a measurement, a metric or a run ends in. */
-export type CompletedPhase = 'Successful' | 'Failed' | 'Inconclusive' | 'Error';
-
-/** Kubernetes int-or-string: Argo accepts `3` and `"3"` (the latter after `{{args.*}}` substitution). */
-export type IntOrString = number | string;
+export type CompletedPhase = Exclude<AnalysisPhase, 'Pending' | 'Running'>;
 
 /** A point in time: RFC 3339 as stored in status, or a Date. */
 export type Timestamp = string | Date;
@@ -56,11 +56,5 @@ export interface MeasurementCounts {
   consecutiveError: number;
 }
 
-/** Totals over the metrics of a run, by the phase each metric ended in. */
-export interface RunSummary {
-  count: number;
-  successful: number;
-  failed: number;
-  inconclusive: number;
-  error: number;
-}
+/** Totals over the metrics of a run, by the phase each metric ended in; every count is set. */
+export type RunSummary = Required<StoredRunSummary>;

@@ -1,7 +1,7 @@
 // The syntax tree the parser builds and the evaluator walks. Every node keeps the offset of the
 // token it came from so runtime errors can point into the expression.
 
-export type Literal = number | string | boolean | null;
+type Literal = number | string | boolean | null;
 
 export interface LiteralNode {
   type: 'literal';

@@ -8,7 +8,7 @@ import { kindOf } from './values.ts';
 
 export type Predicate = (element: unknown, index: number, accumulator?: unknown) => unknown;
 
-export interface PredicateCall {
+interface PredicateCall {
   collection: readonly unknown[];
   /** Undefined when an optional predicate (count, sum) was left out. */
   predicate: Predicate | undefined;
@@ -16,7 +16,7 @@ export interface PredicateCall {
   rest: readonly unknown[];
 }
 
-export type PredicateBuiltin = (call: PredicateCall, ctx: CallContext) => unknown;
+type PredicateBuiltin = (call: PredicateCall, ctx: CallContext) => unknown;
 
 function truth(value: unknown, ctx: CallContext): boolean {
   if (typeof value === 'boolean') return value;

@@ -3,13 +3,13 @@
 // engine records it as an `Error` measurement.
 
 /** Where an error happened: 0-based offset plus 1-based line and column, for people. */
-export interface SourceLocation {
+interface SourceLocation {
   position: number;
   line: number;
   column: number;
 }
 
-export function locate(source: string, position: number): SourceLocation {
+function locate(source: string, position: number): SourceLocation {
   const clamped = Math.max(0, Math.min(position, source.length));
   let line = 1;
   let lineStart = 0;
@@ -25,7 +25,7 @@ export function locate(source: string, position: number): SourceLocation {
 const SNIPPET_WIDTH = 80;
 
 /** The offending line with a caret under the column; long lines are cut to a window around it. */
-export function caretSnippet(source: string, location: SourceLocation): string {
+function caretSnippet(source: string, location: SourceLocation): string {
   const lineStart = location.position - (location.column - 1);
   let lineEnd = source.indexOf('\n', lineStart);
   if (lineEnd === -1) lineEnd = source.length;
@@ -81,7 +81,7 @@ export type EvaluationErrorCode =
   | 'budget'
   | 'not-boolean';
 
-export interface EvaluationErrorOptions extends ErrorOptions {
+interface EvaluationErrorOptions extends ErrorOptions {
   /** 0-based offset of the failing part of the expression. */
   position?: number;
   /** The expression, to turn the position into a line and column. */

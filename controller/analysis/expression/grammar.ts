@@ -3,7 +3,7 @@
 
 import type { BinaryOperator } from './ast.ts';
 
-export interface OperatorInfo {
+interface OperatorInfo {
   precedence: number;
   rightAssociative: boolean;
 }
@@ -65,7 +65,7 @@ export const NEGATABLE: ReadonlySet<string> = new Set([
   'endsWith',
 ]);
 
-export type ArgKind = 'expr' | 'predicate' | 'optional-expr' | 'optional-predicate';
+type ArgKind = 'expr' | 'predicate' | 'optional-expr' | 'optional-predicate';
 
 /** Builtins whose arguments include a predicate (`#`-closure), and the shape of their arguments. */
 export const PREDICATE_BUILTINS: ReadonlyMap<string, readonly ArgKind[]> = new Map<

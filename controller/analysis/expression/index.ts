@@ -17,7 +17,6 @@ import { parse } from './parser.ts';
 import { compileRegex, RegexSyntaxError } from './regex.ts';
 import { kindOf } from './values.ts';
 
-export type { Limits } from './context.ts';
 export { DEFAULT_LIMITS } from './context.ts';
 export {
   type EvaluationErrorCode,
@@ -30,7 +29,7 @@ export type { ExpressionFeatures } from './features.ts';
 /** Longest accepted source, in characters. */
 export const MAX_EXPRESSION_LENGTH = 4096;
 /** Deepest accepted syntax tree. */
-export const MAX_AST_DEPTH = 100;
+const MAX_AST_DEPTH = 100;
 const CACHE_SIZE = 256;
 
 export interface CompiledExpression {
@@ -39,7 +38,7 @@ export interface CompiledExpression {
   readonly features: ExpressionFeatures;
 }
 
-export interface EvaluateOptions {
+interface EvaluateOptions {
   /** Overrides of the default limits, e.g. a smaller step budget in tests. */
   limits?: Partial<Limits>;
 }
@@ -101,11 +100,6 @@ export function evaluateCondition(
     );
   }
   return value;
-}
-
-/** Forgets every compiled expression; for tests. */
-export function clearExpressionCache(): void {
-  cache.clear();
 }
 
 /** A `matches` with a literal pattern is checked when compiling, as expr does. */

@@ -8,7 +8,7 @@ import type { CallContext } from './context.ts';
 import { compileRegex, RegexSyntaxError, regexMatches } from './regex.ts';
 import { equals, isArray, isPlainObject, kindOf, readField, readIndex } from './values.ts';
 
-export type EagerOperator = Exclude<BinaryOperator, '&&' | '||' | '??'>;
+type EagerOperator = Exclude<BinaryOperator, '&&' | '||' | '??'>;
 
 export function applyBinary(
   operator: EagerOperator,
@@ -113,7 +113,7 @@ function membership(needle: unknown, haystack: unknown, ctx: CallContext): boole
   return ctx.fail('type', `operator "in" not defined on ${kindOf(haystack)}`);
 }
 
-export function matches(subject: string, pattern: string, ctx: CallContext): boolean {
+function matches(subject: string, pattern: string, ctx: CallContext): boolean {
   let regex: ReturnType<typeof compileRegex>;
   try {
     regex = compileRegex(pattern);

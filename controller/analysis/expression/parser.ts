@@ -8,7 +8,7 @@ import { BINARY, COMPARISON_PRECEDENCE, NEGATABLE, PREDICATE_BUILTINS, SPELLING,
 import { type Token, WORD_OPERATORS } from './lexer.ts';
 import { TokenStream } from './token-stream.ts';
 
-export const MAX_NESTING = 64;
+const MAX_NESTING = 64;
 
 export function parse(source: string): Node {
   return new Parser(source).parseAll();

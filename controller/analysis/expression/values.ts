@@ -5,7 +5,7 @@
 
 import { ExpressionBudgetError, ExpressionEvaluationError } from './errors.ts';
 
-export type ValueKind = 'nil' | 'bool' | 'int' | 'float' | 'string' | 'array' | 'map' | 'unsupported';
+type ValueKind = 'nil' | 'bool' | 'int' | 'float' | 'string' | 'array' | 'map' | 'unsupported';
 
 export type ValueMap = Record<string, unknown>;
 
@@ -51,7 +51,7 @@ export function kindOf(value: unknown): ValueKind {
   }
 }
 
-export type FieldResult = { found: true; value: unknown } | { found: false; forbidden: boolean };
+type FieldResult = { found: true; value: unknown } | { found: false; forbidden: boolean };
 
 /** Own data property of a plain object; accessors and inherited members are never touched. */
 export function readField(object: ValueMap, name: string): FieldResult {
@@ -75,10 +75,10 @@ export function mapKeys(object: ValueMap): string[] {
 }
 
 /** Called once per value visited by a deep walk, so a walk is charged to the step budget. */
-export type Charge = (steps: number) => void;
+type Charge = (steps: number) => void;
 
 /** Nesting beyond this is refused by deep walks rather than risking the stack. */
-export const MAX_VALUE_DEPTH = 64;
+const MAX_VALUE_DEPTH = 64;
 
 /** Deep equality: numbers by value (NaN equals nothing), arrays and maps element by element. */
 export function equals(a: unknown, b: unknown, charge: Charge, depth = 0): boolean {

@@ -2,9 +2,9 @@
 // `Error` measurement (Argo Rollouts semantics): a provider failure is never a success, and
 // `kind` lets it word the message and count errors per class without string matching.
 
-export type ProviderErrorKind = 'unreachable' | 'timeout' | 'aborted' | 'bad-response' | 'query' | 'config';
+type ProviderErrorKind = 'unreachable' | 'timeout' | 'aborted' | 'bad-response' | 'query' | 'config';
 
-export interface ProviderErrorOptions {
+interface ProviderErrorOptions {
   cause?: unknown;
 }
 
@@ -52,7 +52,7 @@ export class ProviderAbortedError extends ProviderError {
   }
 }
 
-export type BadResponseReason =
+type BadResponseReason =
   | 'http-status'
   | 'html'
   | 'not-json'

@@ -12,7 +12,7 @@ import type { HeaderSpec, ProviderCredentials } from './provider.ts';
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 
-export interface HttpExchange {
+interface HttpExchange {
   /** Provider type for messages, e.g. `Prometheus`. */
   provider: string;
   url: URL;
@@ -25,7 +25,7 @@ export interface HttpExchange {
   secrets: readonly string[];
 }
 
-export interface HttpAnswer {
+interface HttpAnswer {
   status: number;
   contentType: string;
   body: string;

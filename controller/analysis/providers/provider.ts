@@ -15,7 +15,7 @@ export interface HeaderSpec {
   value: string;
 }
 
-export interface PrometheusRangeQuerySpec {
+interface PrometheusRangeQuerySpec {
   /** Argo expressions such as `now() - duration("5m")`; the caller resolves them into `MeasureRequest.range`. */
   start?: string;
   end?: string;

@@ -7,10 +7,10 @@ import { PrometheusProvider, type PrometheusProviderOptions } from './prometheus
 import type { MeasureRequest, MeasureResult, MetricProvider, MetricProviderSpec } from './provider.ts';
 import { WebProvider, type WebProviderOptions } from './web/web-provider.ts';
 
-export type ProviderKey = 'prometheus' | 'web';
-export const SUPPORTED_PROVIDERS: readonly ProviderKey[] = ['prometheus', 'web'];
+type ProviderKey = 'prometheus' | 'web';
+const SUPPORTED_PROVIDERS: readonly ProviderKey[] = ['prometheus', 'web'];
 
-export interface ProviderRegistryOptions {
+interface ProviderRegistryOptions {
   prometheus?: PrometheusProviderOptions;
   web?: WebProviderOptions;
   /** Replaces a built-in provider, e.g. with a fake in a unit test of the analysis engine. */

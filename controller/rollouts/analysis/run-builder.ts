@@ -14,7 +14,7 @@ import {
 import { controllerRef } from '../owner.ts';
 import type { RunSlot } from './run-names.ts';
 
-export interface RunBuildInput {
+interface RunBuildInput {
   rollout: Rollout;
   analysis: RolloutAnalysis;
   templates: readonly LoadedTemplate[];
@@ -28,9 +28,7 @@ export interface RunBuildInput {
 }
 
 /** Labels that say which Rollout version and slot a run judges. */
-export function runLabels(
-  input: Pick<RunBuildInput, 'analysis' | 'slot' | 'newHash'>,
-): Record<string, string> {
+function runLabels(input: Pick<RunBuildInput, 'analysis' | 'slot' | 'newHash'>): Record<string, string> {
   const labels: Record<string, string> = {
     ...(input.analysis.analysisRunMetadata?.labels ?? {}),
     [POD_TEMPLATE_HASH_LABEL]: input.newHash,

@@ -44,13 +44,13 @@ export function successorName(name: string, base: string): string {
   return `${base}.${n + 1}`;
 }
 
-export const COMPLETED_PHASES: readonly AnalysisPhase[] = ['Successful', 'Failed', 'Error', 'Inconclusive'];
+const COMPLETED_PHASES: readonly AnalysisPhase[] = ['Successful', 'Failed', 'Error', 'Inconclusive'];
 
 export function isCompleted(phase: AnalysisPhase | undefined): boolean {
   return phase !== undefined && COMPLETED_PHASES.includes(phase);
 }
 
-export interface SlotDecisionInput {
+interface SlotDecisionInput {
   base: string;
   /** What status recorded for this slot's kind of run. */
   recorded: RolloutAnalysisRunStatus | undefined;
@@ -73,7 +73,7 @@ export function runNameForSlot(input: SlotDecisionInput): string {
   return recorded.name;
 }
 
-export interface HistoryItem {
+interface HistoryItem {
   name: string;
   phase: AnalysisPhase | undefined;
   creationTimestamp: string | undefined;

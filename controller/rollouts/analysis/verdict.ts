@@ -4,7 +4,7 @@
 import type { AnalysisPhase, AnalysisRun, MetricResult } from '../../api/analysis.ts';
 import type { RolloutAnalysisRunStatus } from '../../api/rollout.ts';
 
-export type RunEffect = 'none' | 'pause' | 'abort';
+type RunEffect = 'none' | 'pause' | 'abort';
 
 /** Failed and Error abort the update; Inconclusive pauses it for a person; the rest wait or pass. */
 export function effectOf(phase: AnalysisPhase | undefined): RunEffect {

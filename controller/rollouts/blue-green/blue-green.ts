@@ -6,9 +6,9 @@
 import type { AnalysisPhase } from '../../api/analysis.ts';
 import type { BlueGreenStrategy, RolloutAnalysis } from '../../api/rollout.ts';
 import { ROLLOUT_DEFAULTS } from '../../api/rollout.ts';
+import { apiTime } from '../../runtime/api-time.ts';
 import { ensureRun, judgeRun, terminateOtherRuns, trimRunHistory } from '../analysis/analysis-runs.ts';
 import { baseRunName, type RunSlot, runNameForSlot } from '../analysis/run-names.ts';
-import { timestamp } from '../pause.ts';
 import { hashOf, type ReplicaSet, viewOf } from '../replica-sets.ts';
 import { selectedHash } from '../services.ts';
 import type { RolloutSync } from '../sync.ts';
@@ -134,7 +134,7 @@ export async function syncBlueGreen(s: RolloutSync): Promise<void> {
   } else if (decision.switchActive && !ro.spec.paused) {
     if (activeRS && (activeRS.spec.replicas ?? 0) > 0) {
       const delay = bg.scaleDownDelaySeconds ?? ROLLOUT_DEFAULTS.scaleDownDelaySeconds;
-      await s.setDeadline(activeRS, timestamp(new Date(now.getTime() + delay * 1000)));
+      await s.setDeadline(activeRS, apiTime(new Date(now.getTime() + delay * 1000)));
       s.requeue(delay * 1000);
     }
     await s.pointService(bg.activeService, ctx.newHash, 'active');
@@ -177,7 +177,7 @@ async function scaleNew(
   if (delay === 0 || (newRS.spec.replicas ?? 0) === 0) return;
   const deadline = viewOf(newRS).deadline;
   if (!deadline) {
-    await s.setDeadline(newRS, timestamp(new Date(s.now.getTime() + delay * 1000)));
+    await s.setDeadline(newRS, apiTime(new Date(s.now.getTime() + delay * 1000)));
     s.requeue(delay * 1000);
     return;
   }

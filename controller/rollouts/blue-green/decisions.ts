@@ -43,7 +43,7 @@ export function saturated(rs: RsView, desired: number): boolean {
 }
 
 /** The rollout stops before the switch: a person promotes, or autoPromotionSeconds passes. */
-export function pausesBeforeSwitch(
+function pausesBeforeSwitch(
   input: Pick<BlueGreenInput, 'autoPromotionEnabled' | 'autoPromotionSeconds'>,
 ): boolean {
   return !input.autoPromotionEnabled || (input.autoPromotionSeconds ?? 0) > 0;
@@ -81,7 +81,7 @@ export function reconcileBlueGreenPause(input: BlueGreenInput): {
   return { holding: true };
 }
 
-export interface SwitchDecision {
+interface SwitchDecision {
   /** Point the active Service at the new version now. */
   switchActive: boolean;
   /** Scale the preview up to full size first (previewReplicaCount). */

@@ -14,7 +14,7 @@ import {
 import { baseRunName, runNameForSlot } from '../analysis/run-names.ts';
 import type { RolloutSync } from '../sync.ts';
 
-export interface CanaryAnalysisInput {
+interface CanaryAnalysisInput {
   steps: readonly CanaryStep[];
   index: number;
   /** Aborted, fully promoting, first deploy, or a rollback that skips analysis. */

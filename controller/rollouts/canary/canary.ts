@@ -4,7 +4,7 @@
 
 import type { CanaryStrategy } from '../../api/rollout.ts';
 import { ROLLOUT_DEFAULTS } from '../../api/rollout.ts';
-import { timestamp } from '../pause.ts';
+import { apiTime } from '../../runtime/api-time.ts';
 import { allAvailable, allCreated, sumAvailable } from '../replica-math.ts';
 import { viewOf } from '../replica-sets.ts';
 import type { RolloutSync } from '../sync.ts';
@@ -135,7 +135,7 @@ export async function syncCanary(s: RolloutSync): Promise<void> {
     if (stableRS && trafficRouted && (stableRS.spec.replicas ?? 0) > 0) {
       // Keep the old stable up for a fast rollback while traffic drains from it.
       const delay = canary.scaleDownDelaySeconds ?? ROLLOUT_DEFAULTS.scaleDownDelaySeconds;
-      await s.setDeadline(stableRS, timestamp(new Date(now.getTime() + delay * 1000)));
+      await s.setDeadline(stableRS, apiTime(new Date(now.getTime() + delay * 1000)));
       s.requeue(delay * 1000);
     }
     if (prev.stableRS !== ctx.newHash) {

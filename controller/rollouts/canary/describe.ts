@@ -1,7 +1,7 @@
 // What a canary is doing, in words for status.message.
 
 import type { CanaryStep } from '../../api/rollout.ts';
-import { timestamp } from '../pause.ts';
+import { apiTime } from '../../runtime/api-time.ts';
 import type { RolloutSync } from '../sync.ts';
 import { currentStep, pauseDurationMs, stepString } from './steps.ts';
 
@@ -14,11 +14,11 @@ export function describeStep(steps: readonly CanaryStep[], index: number): strin
 export function describePause(s: RolloutSync, steps: readonly CanaryStep[], index: number): void {
   const step = currentStep(steps, index);
   if (!step?.pause) return;
-  const start = s.pause.condition('CanaryPauseStep')?.startTime ?? timestamp(s.now);
+  const start = s.pause.condition('CanaryPauseStep')?.startTime ?? apiTime(s.now);
   const where = `paused at step ${index + 1}/${steps.length}`;
   const ms = pauseDurationMs(step.pause.duration);
   if (ms !== undefined) {
-    const at = timestamp(new Date(Date.parse(start) + ms));
+    const at = apiTime(new Date(Date.parse(start) + ms));
     s.pauseDetail.CanaryPauseStep = `${where} (${stepString(step)}); continues at ${at}, or promote now`;
   } else {
     s.pauseDetail.CanaryPauseStep = `${where} until promoted (clear status.pauseConditions or run promote)`;

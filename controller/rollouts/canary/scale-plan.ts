@@ -88,7 +88,7 @@ export function planCanaryScale(input: CanaryScaleInput): CanaryScalePlan {
       const at = new Date(now.getTime() + input.abortScaleDownDelaySeconds * 1000);
       desired.newRS = newRS.specReplicas;
       requeueAfterMs = input.abortScaleDownDelaySeconds * 1000;
-      return { desired, actions: [{ name: newRS.name, deadline: iso(at) }], requeueAfterMs };
+      return { desired, actions: [{ name: newRS.name, deadline: apiTime(at) }], requeueAfterMs };
     } else if (newRS.deadline) {
       const left = Date.parse(newRS.deadline) - now.getTime();
       if (left > 0) {
@@ -158,10 +158,6 @@ function planOlderScaleDown(
     if (target !== rs.specReplicas) actions.push({ name: rs.name, replicas: target });
   }
   return { actions, requeueAfterMs };
-}
-
-function iso(d: Date): string {
-  return apiTime(d);
 }
 
 export function minDefined(a: number | undefined, b: number | undefined): number | undefined {

@@ -8,7 +8,7 @@ import type { CanaryStep } from '../../api/rollout.ts';
 import type { PauseState } from '../pause.ts';
 import { currentStep, pauseDurationMs, stepString } from './steps.ts';
 
-export interface PauseStepInput {
+interface PauseStepInput {
   steps: readonly CanaryStep[];
   index: number;
   specPaused: boolean;
@@ -37,7 +37,7 @@ export function reconcilePauseStep(input: PauseStepInput): { requeueAfterMs?: nu
   return { requeueAfterMs: Math.max(0, Date.parse(cond.startTime) + duration - now.getTime()) };
 }
 
-export interface StepCompletionInput {
+interface StepCompletionInput {
   steps: readonly CanaryStep[];
   index: number;
   specPaused: boolean;
@@ -51,7 +51,7 @@ export interface StepCompletionInput {
   stepRunPhase: AnalysisPhase | undefined;
 }
 
-export function completedCurrentStep(input: StepCompletionInput): boolean {
+function completedCurrentStep(input: StepCompletionInput): boolean {
   if (input.specPaused) return false;
   const step = currentStep(input.steps, input.index);
   if (!step) return false;
@@ -76,7 +76,7 @@ export interface CanaryProgressInput extends StepCompletionInput {
   newFullyAvailable: boolean;
 }
 
-export interface CanaryProgress {
+interface CanaryProgress {
   index: number;
   /** Set when the desired version becomes stable, with the reason. */
   promote?: string | undefined;

@@ -5,10 +5,6 @@ import type { CanaryStep, Rollout, SetCanaryScale } from '../../api/rollout.ts';
 import { parseDuration } from '../../runtime/duration.ts';
 import { shortHash } from '../hash.ts';
 
-export function stepsOf(ro: Rollout): CanaryStep[] {
-  return ro.spec.strategy.canary?.steps ?? [];
-}
-
 /** The step index in force: status.currentStepIndex clamped to the steps, 0 when unset. */
 export function currentStepIndex(steps: readonly CanaryStep[], statusIndex: number | undefined): number {
   return Math.min(Math.max(0, statusIndex ?? 0), steps.length);

@@ -21,7 +21,7 @@ export interface WeightInput {
   atDesiredReplicas: boolean;
 }
 
-export interface WeightDecision {
+interface WeightDecision {
   weight: number;
   /** Routes added for the canary should go: all traffic to stable. */
   removeManagedRoutes: boolean;

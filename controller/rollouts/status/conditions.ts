@@ -15,10 +15,10 @@ import {
 import type { PhaseResult } from './phase.ts';
 
 export const PROGRESSING = 'Progressing';
-export const AVAILABLE = 'Available';
-export const PAUSED = 'Paused';
-export const HEALTHY = 'Healthy';
-export const INVALID_SPEC = 'InvalidSpec';
+const AVAILABLE = 'Available';
+const PAUSED = 'Paused';
+const HEALTHY = 'Healthy';
+const INVALID_SPEC = 'InvalidSpec';
 
 /** Reasons of the Progressing condition, as Argo names them. */
 export const ProgressReason = {

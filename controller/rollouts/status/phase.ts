@@ -5,7 +5,7 @@
 import type { Rollout, RolloutPhase, RolloutStatus } from '../../api/rollout.ts';
 import { ROLLOUT_DEFAULTS } from '../../api/rollout.ts';
 
-export interface PhaseInput {
+interface PhaseInput {
   rollout: Rollout;
   status: RolloutStatus;
   /** Set when the spec cannot be acted on. */

@@ -13,7 +13,7 @@ export interface BackendSlot {
   weight: number | undefined;
 }
 
-export type JsonPatchOp =
+type JsonPatchOp =
   | { op: 'test'; path: string; value: unknown }
   | { op: 'add' | 'replace'; path: string; value: unknown };
 

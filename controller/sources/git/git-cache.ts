@@ -15,7 +15,7 @@ export class ArtifactTooLargeError extends Error {
   override readonly name = 'ArtifactTooLargeError';
 }
 
-export const DEFAULT_MAX_ARTIFACT_BYTES = 128 << 20;
+const DEFAULT_MAX_ARTIFACT_BYTES = 128 << 20;
 
 const ALLOWED_ENV = [
   'GIT_TERMINAL_PROMPT',

@@ -1,7 +1,7 @@
 import semver from 'semver';
 
 /** GitRepository.spec.ref, Flux's field names; at most one is set (CEL enforces it). */
-export interface GitRef {
+interface GitRef {
   branch?: string;
   tag?: string;
   semver?: string;

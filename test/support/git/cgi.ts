@@ -3,7 +3,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { Readable, Writable } from 'node:stream';
 import { OutputTail } from './process.ts';
 
-export type CgiProcess = ChildProcessByStdio<Writable, Readable, Readable>;
+type CgiProcess = ChildProcessByStdio<Writable, Readable, Readable>;
 
 const MAX_HEADER_BYTES = 64 * 1024;
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 export const GIT_BIN = '/usr/bin/git';
 
 /** Fixed identity for every commit and tag the harness makes. */
-export const GIT_IDENTITY = {
+const GIT_IDENTITY = {
   name: 'Sluice Test',
   email: 'sluice-test@example.invalid',
 } as const;
@@ -36,7 +36,7 @@ export function gitEnv(extra: Record<string, string | undefined> = {}): Record<s
 }
 
 /** Hides passwords embedded in URLs (http://user:secret@host) in messages. */
-export function redactCredentials(text: string): string {
+function redactCredentials(text: string): string {
   return text.replace(/(\/\/[^/:@\s]+:)[^@\s/]*@/g, '$1***@');
 }
 
@@ -63,7 +63,7 @@ export class GitCommandError extends Error {
   }
 }
 
-export interface RunGitOptions {
+interface RunGitOptions {
   cwd?: string;
   /** Added to gitEnv(); use for GIT_SSH_COMMAND and the like. */
   env?: Record<string, string | undefined>;

@@ -1,7 +1,7 @@
 import { GIT_BIN, gitEnv } from './git-command.ts';
 import { type ServerProcess, spawnServer, waitForTcp, withFreePort } from './process.ts';
 
-export interface GitDaemonOptions {
+interface GitDaemonOptions {
   /** Directory of bare repositories; git://host:port/<name> maps to <baseDir>/<name>. */
   baseDir: string;
   startTimeoutMs?: number;

@@ -17,7 +17,7 @@ export interface ServedRepo extends BareRepo {
   remote(transport: GitTransport): GitRemote;
 }
 
-export interface StartGitServersOptions {
+interface StartGitServersOptions {
   /** Basic-auth user for the HTTP server; default `sluice`. */
   httpUsername?: string;
   /** Default: random. */

@@ -61,7 +61,7 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export interface SpawnServerOptions {
+interface SpawnServerOptions {
   env: Record<string, string>;
   cwd?: string;
   stopTimeoutMs?: number;
@@ -132,7 +132,7 @@ export function spawnServer(
 }
 
 /** Describes how a process ended, for error messages. */
-export function describeExit(info: ExitInfo): string {
+function describeExit(info: ExitInfo): string {
   if (info.error) return `failed to start: ${info.error.message}`;
   if (info.signal) return `was killed by ${info.signal}`;
   return `exited with code ${info.code}`;
@@ -142,7 +142,7 @@ export function describeExit(info: ExitInfo): string {
  * Asks the kernel for a free loopback port. Another process can take it before the server
  * binds it; callers retry on GitServerStartError.addressInUse.
  */
-export async function findFreePort(host = '127.0.0.1'): Promise<number> {
+async function findFreePort(host = '127.0.0.1'): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

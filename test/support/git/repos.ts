@@ -50,9 +50,9 @@ export async function lsRemote(
 }
 
 /** Path → new content; `null` deletes the file. */
-export type FileChanges = Readonly<Record<string, string | Uint8Array | null>>;
+type FileChanges = Readonly<Record<string, string | Uint8Array | null>>;
 
-export interface PushOptions {
+interface PushOptions {
   /** Local branch to push; default the current branch; `false` to push only tags. */
   branch?: string | false;
   /** Branch name on the remote; default the same as `branch`. */
@@ -61,7 +61,7 @@ export interface PushOptions {
   tags?: readonly string[];
 }
 
-export interface WorkTreeOptions {
+interface WorkTreeOptions {
   /** Where to put the work tree; a new temp dir (removed by remove()) if omitted. */
   dir?: string;
   branch?: string;

@@ -6,9 +6,9 @@ import { runCgi } from './cgi.ts';
 import { gitEnv } from './git-command.ts';
 import { GitServerStartError, OutputTail } from './process.ts';
 
-export const GIT_HTTP_BACKEND = '/usr/lib/git-core/git-http-backend';
+const GIT_HTTP_BACKEND = '/usr/lib/git-core/git-http-backend';
 
-export interface GitHttpServerOptions {
+interface GitHttpServerOptions {
   /** Directory of bare repositories; http://host:port/<name> maps to <baseDir>/<name>. */
   baseDir: string;
   username: string;

@@ -9,10 +9,10 @@ import { GitServerStartError, spawnServer, waitForTcp, withFreePort } from './pr
 
 const execFileAsync = promisify(execFile);
 
-export const SSHD_BIN = '/usr/sbin/sshd';
-export const SSH_KEYGEN_BIN = '/usr/bin/ssh-keygen';
+const SSHD_BIN = '/usr/sbin/sshd';
+const SSH_KEYGEN_BIN = '/usr/bin/ssh-keygen';
 
-export interface SshdOptions {
+interface SshdOptions {
   /** Directory for keys, config and pid file; a temp dir (removed by stop()) if omitted. */
   stateDir?: string;
   startTimeoutMs?: number;

@@ -22,7 +22,7 @@ export interface Behaviour {
   rps: number;
 }
 
-export interface MetricsAppOptions {
+interface MetricsAppOptions {
   /** Becomes the `app` label of every series. */
   name: string;
   /** Becomes the `version` label of every series, so canary and stable can be told apart. */
@@ -56,7 +56,7 @@ export interface MetricsApp {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_BEHAVIOUR: Behaviour = { errorRate: 0, latencyMs: 0, rps: 20 };
+const DEFAULT_BEHAVIOUR: Behaviour = { errorRate: 0, latencyMs: 0, rps: 20 };
 const TICK_MS = 100;
 const MAX_CONTROL_BODY = 64 * 1024;
 const LIMITS: Record<keyof Behaviour, [number, number]> = {
@@ -66,7 +66,7 @@ const LIMITS: Record<keyof Behaviour, [number, number]> = {
 };
 
 /** Checks a behaviour change from a test or from POST /control; unknown keys are errors (typos). */
-export function validateBehaviourChange(change: unknown): Partial<Behaviour> {
+function validateBehaviourChange(change: unknown): Partial<Behaviour> {
   if (typeof change !== 'object' || change === null || Array.isArray(change)) {
     throw new RangeError('behaviour must be a JSON object');
   }

@@ -20,7 +20,7 @@ export interface SpawnedMetricsApp {
   stop(): Promise<void>;
 }
 
-export interface SpawnMetricsAppOptions {
+interface SpawnMetricsAppOptions {
   name: string;
   version?: string;
   port?: number;

@@ -13,7 +13,7 @@ export interface ScrapeJob {
   metricsPath?: string;
 }
 
-export interface ConfigTiming {
+interface ConfigTiming {
   scrapeIntervalSeconds: number;
   evaluationIntervalSeconds: number;
 }

@@ -14,7 +14,7 @@ import { type ActiveTarget, activeTargets, instantQuery, type Sample, waitForSer
 
 export type { ActiveTarget, Sample, ScrapeJob };
 
-export interface PrometheusOptions {
+interface PrometheusOptions {
   jobs?: ScrapeJob[];
   /** Default 1. */
   scrapeIntervalSeconds?: number;

@@ -8,7 +8,7 @@ import type { HeaderSpec, ProviderCredentials, ResolvedRange } from '../provider
 import { PROMETHEUS } from './convert.ts';
 import { interpretPrometheusAnswer, type PrometheusData } from './response.ts';
 
-export interface PrometheusQueryOptions {
+interface PrometheusQueryOptions {
   address: string;
   query: string;
   /** Evaluation time of an instant query; Prometheus' "now" when omitted. */
@@ -21,7 +21,7 @@ export interface PrometheusQueryOptions {
   maxResponseBytes?: number;
 }
 
-export interface PrometheusQueryAnswer extends PrometheusData {
+interface PrometheusQueryAnswer extends PrometheusData {
   /** The endpoint asked, safe to show (no credentials, no query string). */
   endpoint: string;
 }

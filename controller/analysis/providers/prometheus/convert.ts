@@ -12,7 +12,7 @@ import { ProviderBadResponseError } from '../errors.ts';
 
 export const PROMETHEUS = 'Prometheus';
 
-export interface ConvertedResult {
+interface ConvertedResult {
   value: number | number[] | string;
   text: string;
   resultType: 'vector' | 'scalar' | 'string' | 'matrix';

@@ -7,7 +7,7 @@ import { queryPrometheus } from './client.ts';
 import { convertResult, PROMETHEUS } from './convert.ts';
 
 /** Argo Rollouts' default when `timeout` is not set. */
-export const DEFAULT_PROMETHEUS_TIMEOUT_SECONDS = 30;
+const DEFAULT_PROMETHEUS_TIMEOUT_SECONDS = 30;
 
 export interface PrometheusProviderOptions {
   /** Used when a metric sets no `address` (Argo reads ARGO_ROLLOUTS_PROMETHEUS_ADDRESS for this). */

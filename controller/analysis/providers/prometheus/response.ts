@@ -6,7 +6,7 @@ import { ProviderBadResponseError, ProviderQueryError } from '../errors.ts';
 import { looksLikeHtml, redact, snippet } from '../http.ts';
 import { isRecord, PROMETHEUS } from './convert.ts';
 
-export interface PrometheusAnswer {
+interface PrometheusAnswer {
   status: number;
   contentType: string;
   body: string;

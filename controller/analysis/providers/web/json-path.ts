@@ -105,7 +105,7 @@ function parseBracket(source: string, text: string, start: number, out: JsonPath
   return close(end);
 }
 
-export type JsonPathResult = { found: true; value: unknown } | { found: false };
+type JsonPathResult = { found: true; value: unknown } | { found: false };
 
 /** Walks `document`; a single-value path with no match is `found: false`, a wildcard path yields an array. */
 export function evaluateJsonPath(path: JsonPath, document: unknown): JsonPathResult {

@@ -20,9 +20,9 @@ import type {
 } from '../provider.ts';
 import { evaluateJsonPath, type JsonPath, JsonPathError, parseJsonPath } from './json-path.ts';
 
-export const WEB = 'Web';
+const WEB = 'Web';
 /** Argo Rollouts' default when `timeoutSeconds` is not set. */
-export const DEFAULT_WEB_TIMEOUT_SECONDS = 10;
+const DEFAULT_WEB_TIMEOUT_SECONDS = 10;
 const METHODS = new Set(['GET', 'POST', 'PUT']);
 
 export interface WebProviderOptions {

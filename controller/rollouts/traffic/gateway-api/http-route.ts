@@ -8,7 +8,7 @@ import type { RouterTarget, TrafficRouter } from '../router.ts';
 import { TrafficRouterError } from '../router.ts';
 import { type BackendSlot, weightPatch, weightsInEffect } from '../weighted-backends.ts';
 
-export const httpRoutes: ResourceType = {
+const httpRoutes: ResourceType = {
   group: 'gateway.networking.k8s.io',
   version: 'v1',
   kind: 'HTTPRoute',

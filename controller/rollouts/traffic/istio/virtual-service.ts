@@ -8,7 +8,7 @@ import type { RouterTarget, TrafficRouter } from '../router.ts';
 import { TrafficRouterError } from '../router.ts';
 import { type BackendSlot, weightPatch, weightsInEffect } from '../weighted-backends.ts';
 
-export const virtualServices: ResourceType = {
+const virtualServices: ResourceType = {
   group: 'networking.istio.io',
   version: 'v1beta1',
   kind: 'VirtualService',

@@ -9,7 +9,7 @@ import { rolloutOwnerRef } from '../../owner.ts';
 import type { RouterTarget, TrafficRouter } from '../router.ts';
 import { TrafficRouterError } from '../router.ts';
 
-export const ingresses: ResourceType = {
+const ingresses: ResourceType = {
   group: 'networking.k8s.io',
   version: 'v1',
   kind: 'Ingress',
@@ -30,13 +30,13 @@ export interface Ingress extends KubeObject {
   };
 }
 
-export interface NginxOptions {
+interface NginxOptions {
   stableIngress: string;
   annotationPrefix: string;
   additionalAnnotations: Record<string, string>;
 }
 
-export function canaryIngressName(rollout: string, stableIngress: string): string {
+function canaryIngressName(rollout: string, stableIngress: string): string {
   return `${rollout}-${stableIngress}-canary`.slice(0, 253);
 }
 

@@ -7,7 +7,7 @@ import type { KubeObject, ResourceType } from '../../../kube/resources.ts';
 import { rolloutOwnerRef } from '../../owner.ts';
 import type { RouterTarget, TrafficRouter } from '../router.ts';
 
-export const trafficSplits: ResourceType = {
+const trafficSplits: ResourceType = {
   group: 'split.smi-spec.io',
   version: 'v1alpha2',
   kind: 'TrafficSplit',
@@ -15,7 +15,7 @@ export const trafficSplits: ResourceType = {
   namespaced: true,
 };
 
-export interface TrafficSplit extends KubeObject {
+interface TrafficSplit extends KubeObject {
   spec?: { service?: string; backends?: { service: string; weight: number }[] };
 }
 
