@@ -6,7 +6,7 @@
 import type { Rollout, WorkloadScaleDown } from '../api/rollout.ts';
 import { ROLLOUT_DEFAULTS } from '../api/rollout.ts';
 import { core, type KubeObject } from '../kube/resources.ts';
-import type { RolloutSync } from './sync.ts';
+import type { RolloutSync } from './rollout-sync.ts';
 
 export interface Deployment extends KubeObject {
   spec: {

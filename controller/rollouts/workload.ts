@@ -13,7 +13,7 @@ import {
   type ReplicaSet,
   revisionOf,
 } from './replica-sets.ts';
-import type { RolloutSync } from './sync.ts';
+import type { RolloutSync } from './rollout-sync.ts';
 
 /**
  * The ReplicaSet of the desired template, created when missing. A ReplicaSet brought back by a

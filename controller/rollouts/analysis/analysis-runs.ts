@@ -15,7 +15,7 @@ import { KubeApiError } from '../../kube/errors.ts';
 import { StallingError } from '../../runtime/errors.ts';
 import { isOwnedBy } from '../owner.ts';
 import { revisionOf } from '../replica-sets.ts';
-import type { RolloutSync } from '../sync.ts';
+import type { RolloutSync } from '../rollout-sync.ts';
 import { buildAnalysisRun } from './run-builder.ts';
 import { isCompleted, type RunSlot, runsToDelete } from './run-names.ts';
 import { describeRun, effectOf, runStatus } from './verdict.ts';

@@ -10,8 +10,8 @@ import { ensureRun, judgeRun, terminateOtherRuns, trimRunHistory } from '../anal
 import { baseRunName, type RunSlot, runNameForSlot } from '../analysis/run-names.ts';
 import { timestamp } from '../pause.ts';
 import { hashOf, type ReplicaSet, viewOf } from '../replica-sets.ts';
+import type { RolloutSync } from '../rollout-sync.ts';
 import { selectedHash } from '../services.ts';
-import type { RolloutSync } from '../sync.ts';
 import { ensureNewReplicaSet, fastRollbackReason, trimReplicaSetHistory } from '../workload.ts';
 import {
   type BlueGreenInput,

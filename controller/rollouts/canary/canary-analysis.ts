@@ -12,7 +12,7 @@ import {
   trimRunHistory,
 } from '../analysis/analysis-runs.ts';
 import { baseRunName, runNameForSlot } from '../analysis/run-names.ts';
-import type { RolloutSync } from '../sync.ts';
+import type { RolloutSync } from '../rollout-sync.ts';
 
 export interface CanaryAnalysisInput {
   steps: readonly CanaryStep[];

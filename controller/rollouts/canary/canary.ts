@@ -7,7 +7,7 @@ import { ROLLOUT_DEFAULTS } from '../../api/rollout.ts';
 import { timestamp } from '../pause.ts';
 import { allAvailable, allCreated, sumAvailable } from '../replica-math.ts';
 import { viewOf } from '../replica-sets.ts';
-import type { RolloutSync } from '../sync.ts';
+import type { RolloutSync } from '../rollout-sync.ts';
 import { routerFor } from '../traffic/routers.ts';
 import { ensureNewReplicaSet, fastRollbackReason, trimReplicaSetHistory } from '../workload.ts';
 import { reconcileCanaryAnalysis } from './canary-analysis.ts';

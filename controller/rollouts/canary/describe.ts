@@ -2,7 +2,7 @@
 
 import type { CanaryStep } from '../../api/rollout.ts';
 import { timestamp } from '../pause.ts';
-import type { RolloutSync } from '../sync.ts';
+import type { RolloutSync } from '../rollout-sync.ts';
 import { currentStep, pauseDurationMs, stepString } from './steps.ts';
 
 export function describeStep(steps: readonly CanaryStep[], index: number): string | undefined {

@@ -3,7 +3,7 @@
 
 import { ROLLOUT_DEFAULTS, type RolloutStatus } from '../../api/rollout.ts';
 import { hashOf } from '../replica-sets.ts';
-import type { RolloutSync } from '../sync.ts';
+import type { RolloutSync } from '../rollout-sync.ts';
 import { formatSelector } from '../validate.ts';
 import { computeConditions, PROGRESSING, ProgressReason, progressDeadline } from './conditions.ts';
 import { computePhase } from './phase.ts';
