@@ -11,16 +11,16 @@ export function describeStep(steps: readonly CanaryStep[], index: number): strin
   return `step ${index + 1}/${steps.length}: ${stepString(steps[index])}`;
 }
 
-export function describePause(s: RolloutSync, steps: readonly CanaryStep[], index: number): void {
+export function describePause(sync: RolloutSync, steps: readonly CanaryStep[], index: number): void {
   const step = currentStep(steps, index);
   if (!step?.pause) return;
-  const start = s.pause.condition('CanaryPauseStep')?.startTime ?? timestamp(s.now);
+  const start = sync.pause.condition('CanaryPauseStep')?.startTime ?? timestamp(sync.now);
   const where = `paused at step ${index + 1}/${steps.length}`;
   const ms = pauseDurationMs(step.pause.duration);
   if (ms !== undefined) {
     const at = timestamp(new Date(Date.parse(start) + ms));
-    s.pauseDetail.CanaryPauseStep = `${where} (${stepString(step)}); continues at ${at}, or promote now`;
+    sync.pauseDetail.CanaryPauseStep = `${where} (${stepString(step)}); continues at ${at}, or promote now`;
   } else {
-    s.pauseDetail.CanaryPauseStep = `${where} until promoted (clear status.pauseConditions or run promote)`;
+    sync.pauseDetail.CanaryPauseStep = `${where} until promoted (clear status.pauseConditions or run promote)`;
   }
 }
