@@ -89,19 +89,18 @@ export class AnalysisRunReconciler extends SkeletonReconciler<
     return pass;
   }
 
-  private prepare(pass: AnalysisRunPass): undefined {
+  private prepare(pass: AnalysisRunPass): void {
     pass.prepared = prepareRun(pass.object.spec);
     pass.results = currentResults(pass.prepared, pass.object.status);
-    return undefined;
   }
 
   /** Takes the measurements that are due and records them in the results. */
-  private async measure(pass: AnalysisRunPass): Promise<undefined> {
+  private async measure(pass: AnalysisRunPass): Promise<void> {
     const { object: run, results } = pass;
     const prepared = pass.prepared as PreparedRun;
-    if (run.spec.terminate === true) return undefined;
+    if (run.spec.terminate === true) return;
     const due = dueMetrics(prepared, results, pass.now, pass.startedAt);
-    if (due.length === 0) return undefined;
+    if (due.length === 0) return;
     const secrets = new SecretReader(this.api, run.metadata.namespace ?? 'default');
     const context = {
       providers: this.providers,
@@ -118,11 +117,10 @@ export class AnalysisRunReconciler extends SkeletonReconciler<
       results[index] = recordMeasurement(result, outcome.measurement, metric.retention);
       pass.taken.push({ metric: metric.metric.name, ...outcome });
     });
-    return undefined;
   }
 
   /** Judges the results: the run's phase, message, summaries and conditions. */
-  private decide(pass: AnalysisRunPass): undefined {
+  private decide(pass: AnalysisRunPass): void {
     const { object: run, status } = pass;
     const prepared = pass.prepared as PreparedRun;
     const assessed = assess(prepared, pass.results, run.spec.terminate === true);
@@ -141,7 +139,6 @@ export class AnalysisRunReconciler extends SkeletonReconciler<
       status.message,
       pass.now,
     );
-    return undefined;
   }
 
   protected override classify(thrown: unknown): ReconcileError {
@@ -171,7 +168,6 @@ export class AnalysisRunReconciler extends SkeletonReconciler<
       status.message,
       pass.now,
     );
-    return undefined;
   }
 
   protected override saved(pass: AnalysisRunPass, failure: ReconcileError | undefined): void {

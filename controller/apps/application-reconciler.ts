@@ -116,7 +116,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
   }
 
   /** A full sync when something asks for one; otherwise only what drifted is applied again. */
-  private async sync(pass: ApplicationPass): Promise<undefined> {
+  private async sync(pass: ApplicationPass): Promise<void> {
     const { object: app, status, key, revision } = pass;
     const repo = pass.repo as GitRepository;
     const previousRevision = status.lastAppliedRevision;
@@ -148,10 +148,9 @@ export class ApplicationReconciler extends SkeletonReconciler<
     status.lastAppliedRevision = revision;
     status.syncStatus = 'Synced';
     status.observedGeneration = app.metadata.generation;
-    return undefined;
   }
 
-  private assessHealth(pass: ApplicationPass): undefined {
+  private assessHealth(pass: ApplicationPass): void {
     const { object: app, status, revision } = pass;
     const generation = app.metadata.generation;
     const health = aggregateHealth(this.deps.state.health(pass.key));
@@ -185,7 +184,6 @@ export class ApplicationReconciler extends SkeletonReconciler<
         pass.now,
       );
     }
-    return undefined;
   }
 
   protected failed(pass: ApplicationPass, failure: ReconcileError): ReconcileError {
@@ -310,7 +308,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
     return { api: this.deps.api, mapper: this.deps.mapper, impersonate };
   }
 
-  private findSource(pass: ApplicationPass): undefined {
+  private findSource(pass: ApplicationPass): void {
     const app = pass.object;
     const ns = app.spec.sourceRef.namespace ?? app.metadata.namespace;
     const repo = this.deps.repositories.get(`${ns}/${app.spec.sourceRef.name}`);
@@ -329,10 +327,9 @@ export class ApplicationReconciler extends SkeletonReconciler<
     }
     pass.repo = repo;
     pass.revision = repo.status.artifact.revision;
-    return undefined;
   }
 
-  private checkDependencies(pass: ApplicationPass): undefined {
+  private checkDependencies(pass: ApplicationPass): void {
     const app = pass.object;
     for (const dep of app.spec.dependsOn ?? []) {
       const ns = dep.namespace ?? app.metadata.namespace;
@@ -347,7 +344,6 @@ export class ApplicationReconciler extends SkeletonReconciler<
         );
       }
     }
-    return undefined;
   }
 
   private waitConditions(pass: ApplicationPass, message: string) {

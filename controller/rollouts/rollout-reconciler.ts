@@ -95,7 +95,7 @@ export class RolloutReconciler extends SkeletonReconciler<Rollout, RolloutStatus
     return new RolloutPass(ro, log, now);
   }
 
-  private waitForCaches(_run: RolloutPass): undefined {
+  private waitForCaches(_pass: RolloutPass): void {
     const { replicaSets, analysisRuns, services } = this.deps;
     if (!replicaSets.hasSynced || !analysisRuns.hasSynced || !services.hasSynced) {
       throw new WaitingError(
@@ -104,11 +104,10 @@ export class RolloutReconciler extends SkeletonReconciler<Rollout, RolloutStatus
         CACHE_WAIT_MS,
       );
     }
-    return undefined;
   }
 
   /** Gathers what the Rollout owns and points at from the caches, once. */
-  private readWorld(pass: RolloutPass): undefined {
+  private readWorld(pass: RolloutPass): void {
     const ro = pass.object;
     const { replicaSets, analysisRuns, services } = this.deps;
     pass.deployment = ro.spec.workloadRef ? this.workload(ro) : undefined;
@@ -134,21 +133,18 @@ export class RolloutReconciler extends SkeletonReconciler<Rollout, RolloutStatus
       observeRun: (analysisRun) => analysisRuns.observe(analysisRun),
     });
     pass.status = pass.sync.status;
-    return undefined;
   }
 
-  private async runStrategy(pass: RolloutPass): Promise<undefined> {
+  private async runStrategy(pass: RolloutPass): Promise<void> {
     const sync = pass.sync as RolloutSync;
     const timedOut = checkProgressDeadline(sync);
     if (pass.object.spec.strategy.blueGreen) await syncBlueGreen(sync);
     else await syncCanary(sync);
     finalizeStatus(sync, timedOut);
-    return undefined;
   }
 
-  private async syncWorkload(pass: RolloutPass): Promise<undefined> {
+  private async syncWorkload(pass: RolloutPass): Promise<void> {
     if (pass.deployment) await reconcileWorkload(pass.sync as RolloutSync, pass.deployment);
-    return undefined;
   }
 
   protected override classify(thrown: unknown): ReconcileError {

@@ -46,8 +46,8 @@ export class ReconcilePass<T extends StatusObject<S>, S extends object> {
   }
 }
 
-/** A sub-step: it changes the pass's status, or throws; `'stop'` ends the reconcile early, successfully. */
-export type Step<R> = (pass: R) => Promise<undefined | 'stop'> | undefined | 'stop';
+/** A sub-step: it changes the pass's status and asks for a requeue, or throws a failure. */
+export type Step<R> = (pass: R) => Promise<void> | void;
 
 export interface SkeletonOptions {
   api: ObjectApi;
@@ -92,7 +92,7 @@ export abstract class SkeletonReconciler<
     let failure: ReconcileError | undefined;
     try {
       if (!this.suspended(obj)) {
-        for (const step of this.steps()) if ((await step(pass)) === 'stop') break;
+        for (const step of this.steps()) await step(pass);
       }
     } catch (thrown) {
       failure = this.failed(pass, this.classify(thrown));

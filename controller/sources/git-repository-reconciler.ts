@@ -65,7 +65,7 @@ export class GitRepositoryReconciler extends SkeletonReconciler<
     return repo.spec.suspend === true;
   }
 
-  private async fetchArtifact(pass: GitRepositoryPass): Promise<undefined> {
+  private async fetchArtifact(pass: GitRepositoryPass): Promise<void> {
     const { object: repo, status } = pass;
     const end = this.metrics.fetchDuration.startTimer();
     pass.log.debug({ url: repo.spec.url }, 'fetching');
@@ -93,7 +93,6 @@ export class GitRepositoryReconciler extends SkeletonReconciler<
     );
     status.observedGeneration = generation;
     pass.requeue(jitter(parseDuration(repo.spec.interval)));
-    return undefined;
   }
 
   protected failed(pass: GitRepositoryPass, failure: ReconcileError): ReconcileError {
