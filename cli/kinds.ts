@@ -5,7 +5,7 @@ import { type Application, applicationResource } from '../controller/api/applica
 import { type GitRepository, gitRepositoryResource } from '../controller/api/git-repository.ts';
 import type { SluiceResourceType } from '../controller/api/meta.ts';
 import { type Rollout, rolloutResource } from '../controller/api/rollout.ts';
-import { UsageError } from './errors.ts';
+import { UsageError } from './cli-errors.ts';
 
 export type KindName = 'app' | 'source' | 'rollout';
 

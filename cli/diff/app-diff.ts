@@ -17,12 +17,12 @@ import {
 } from '../../controller/apps/manifest.ts';
 import { render } from '../../controller/apps/render.ts';
 import { RestMapper } from '../../controller/apps/rest-mapper.ts';
+import { isNotFound, KubeApiError } from '../../controller/kube/api-errors.ts';
 import type { Impersonation } from '../../controller/kube/client.ts';
-import { isNotFound, KubeApiError } from '../../controller/kube/errors.ts';
 import type { ResourceType } from '../../controller/kube/resources.ts';
 import { GitCache } from '../../controller/sources/git/git-cache.ts';
 import { GitSource } from '../../controller/sources/git-source.ts';
-import { CliError } from '../errors.ts';
+import { CliError } from '../cli-errors.ts';
 import type { Session } from '../session.ts';
 import { comparable, maskSecrets, toYaml } from './normalize.ts';
 

@@ -7,9 +7,9 @@ import {
 import type { ObjectApi } from '../kube/objects.ts';
 import type { AnalysisMetrics } from '../observability/analysis-metrics.ts';
 import type { Logger } from '../observability/logger.ts';
-import { classify, type ReconcileError, StallingError } from '../runtime/errors.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import { ReconcilePass, SkeletonReconciler, type Step } from '../runtime/reconcile.ts';
+import { classify, type ReconcileError, StallingError } from '../runtime/reconcile-errors.ts';
 import { AnalysisSpecError, isCompleted } from './assess/index.ts';
 import { type MeasurementOutcome, measureMetric, timestamp } from './measure.ts';
 import type { ProviderRegistry } from './providers/registry.ts';

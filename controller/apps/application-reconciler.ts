@@ -13,6 +13,8 @@ import type { Logger } from '../observability/logger.ts';
 import { apiTime } from '../runtime/api-time.ts';
 import { findCondition, markFailed, markReady, READY, setCondition } from '../runtime/conditions.ts';
 import { jitter, parseDuration } from '../runtime/duration.ts';
+import { type EventRecorder, recordOnChange } from '../runtime/events.ts';
+import { ReconcilePass, SkeletonReconciler, type Step } from '../runtime/reconcile.ts';
 import {
   classify,
   type ReconcileError,
@@ -20,9 +22,7 @@ import {
   StallingError,
   TransientError,
   WaitingError,
-} from '../runtime/errors.ts';
-import { type EventRecorder, recordOnChange } from '../runtime/events.ts';
-import { ReconcilePass, SkeletonReconciler, type Step } from '../runtime/reconcile.ts';
+} from '../runtime/reconcile-errors.ts';
 import type { GitSource } from '../sources/git-source.ts';
 import type { PushTracker } from '../webhooks/push-tracker.ts';
 import type { AppMetrics } from './app-metrics.ts';

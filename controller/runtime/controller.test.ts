@@ -7,7 +7,7 @@ import type { KubeObject } from '../kube/resources.ts';
 import { createLogger } from '../observability/logger.ts';
 import { ControllerMetrics } from '../observability/metrics.ts';
 import { Controller, type ControllerOptions, type Reconciler } from './controller.ts';
-import { StallingError, WaitingError } from './errors.ts';
+import { StallingError, WaitingError } from './reconcile-errors.ts';
 
 type Handler = (obj: KubeObject, old?: KubeObject) => void;
 

@@ -2,7 +2,7 @@ import type { Informer } from '../kube/informer.ts';
 import { type KubeObject, objectKey } from '../kube/resources.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ControllerMetrics } from '../observability/metrics.ts';
-import { classify } from './errors.ts';
+import { classify } from './reconcile-errors.ts';
 import { KeyBackoff, WorkQueue } from './work-queue.ts';
 
 export interface ReconcileResult {

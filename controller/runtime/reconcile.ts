@@ -7,7 +7,7 @@ import type { ObjectApi } from '../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../kube/resources.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ReconcileContext, ReconcileResult, Reconciler } from './controller.ts';
-import { classify, type ReconcileError } from './errors.ts';
+import { classify, type ReconcileError } from './reconcile-errors.ts';
 import { patchStatus } from './status.ts';
 
 export type StatusObject<S extends object> = KubeObject & { status?: S };

@@ -1,4 +1,4 @@
-import { isNotFound } from '../kube/errors.ts';
+import { isNotFound } from '../kube/api-errors.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../kube/resources.ts';
 import { createMergePatch } from './merge-patch.ts';

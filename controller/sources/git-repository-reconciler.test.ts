@@ -7,7 +7,7 @@ import { FakeCluster, quietContext, RecordedEvents } from '../../test/support/fa
 import { type GitRepository, gitRepositoryResource } from '../api/git-repository.ts';
 import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../api/meta.ts';
 import { createSourceMetrics } from '../observability/source-metrics.ts';
-import { StallingError, TransientError } from '../runtime/errors.ts';
+import { StallingError, TransientError } from '../runtime/reconcile-errors.ts';
 import { GitRepositoryReconciler } from './git-repository-reconciler.ts';
 import type { FetchedSource, GitSource } from './git-source.ts';
 

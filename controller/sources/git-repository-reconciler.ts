@@ -9,9 +9,9 @@ import type { SourceMetrics } from '../observability/source-metrics.ts';
 import { apiTime } from '../runtime/api-time.ts';
 import { findCondition, markFailed, markReady, READY } from '../runtime/conditions.ts';
 import { jitter, parseDuration } from '../runtime/duration.ts';
-import { type ReconcileError, retryAfter } from '../runtime/errors.ts';
 import { type EventRecorder, recordOnChange } from '../runtime/events.ts';
 import { ReconcilePass, SkeletonReconciler, type Step } from '../runtime/reconcile.ts';
+import { type ReconcileError, retryAfter } from '../runtime/reconcile-errors.ts';
 import type { GitSource } from './git-source.ts';
 
 export interface GitRepositoryReconcilerDeps {

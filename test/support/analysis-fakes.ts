@@ -2,12 +2,12 @@
 // (status patches with resourceVersion preconditions, Secrets by name) and a provider that
 // answers from a script.
 
-import { ProviderUnreachableError } from '../../controller/analysis/providers/errors.ts';
 import type {
   MeasureRequest,
   MeasureResult,
   MetricProvider,
 } from '../../controller/analysis/providers/provider.ts';
+import { ProviderUnreachableError } from '../../controller/analysis/providers/provider-errors.ts';
 import { type AnalysisRun, analysisRunResource } from '../../controller/api/analysis.ts';
 import { FakeCluster } from './fake-cluster.ts';
 

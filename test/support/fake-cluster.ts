@@ -3,7 +3,7 @@
 // apply, Secrets by name, and informer caches over the same objects. It knows only what the
 // reconcilers ask of it; the real thing, end to end, is test/e2e/.
 
-import { KubeApiError } from '../../controller/kube/errors.ts';
+import { KubeApiError } from '../../controller/kube/api-errors.ts';
 import type { Informer } from '../../controller/kube/informer.ts';
 import type { ObjectApi } from '../../controller/kube/objects.ts';
 import { core, type KubeObject, objectKey, type ResourceType } from '../../controller/kube/resources.ts';

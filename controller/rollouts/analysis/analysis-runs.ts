@@ -11,8 +11,8 @@ import {
 import { type AnalysisRun, analysisRunResource } from '../../api/analysis.ts';
 import type { RolloutAnalysis, RolloutAnalysisRunStatus } from '../../api/rollout.ts';
 import { ROLLOUT_DEFAULTS } from '../../api/rollout.ts';
-import { KubeApiError } from '../../kube/errors.ts';
-import { StallingError } from '../../runtime/errors.ts';
+import { KubeApiError } from '../../kube/api-errors.ts';
+import { StallingError } from '../../runtime/reconcile-errors.ts';
 import { isOwnedBy } from '../owner.ts';
 import { revisionOf } from '../replica-sets.ts';
 import type { RolloutSync } from '../rollout-sync.ts';

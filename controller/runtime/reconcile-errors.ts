@@ -1,4 +1,4 @@
-import { KubeApiError, KubeConnectionError } from '../kube/errors.ts';
+import { KubeApiError, KubeConnectionError } from '../kube/api-errors.ts';
 
 /**
  * Every reconcile failure is one of three classes, which decide what happens next:
