@@ -66,7 +66,7 @@ class ApplicationPass extends ReconcilePass<Application, ApplicationStatus> {
 }
 
 /**
- * Application: render the source revision, validate it all by server-side dry-pass, apply
+ * Application: render the source revision, validate it all by server-side dry-run, apply
  * in order, prune what left git, then watch what was applied: drift is re-applied and
  * health follows the live objects. Status is patched once per reconcile.
  */
