@@ -26,7 +26,7 @@ export interface ControllerDeps {
   pushes: PushTracker;
 }
 
-export interface Controllers {
+interface Controllers {
   /** Every controller, for starting, pausing and draining them together. */
   all: Controller<KubeObject>[];
   /** The GitRepository controller, which a push webhook asks for an immediate fetch. */

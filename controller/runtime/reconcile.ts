@@ -10,7 +10,7 @@ import type { ReconcileContext, ReconcileResult, Reconciler } from './controller
 import { classify, type ReconcileError } from './reconcile-errors.ts';
 import { patchStatus } from './status.ts';
 
-export type StatusObject<S extends object> = KubeObject & { status?: S };
+type StatusObject<S extends object> = KubeObject & { status?: S };
 
 /** One pass of the reconcile loop, handed to each step: the object as read and the status being built. */
 export class ReconcilePass<T extends StatusObject<S>, S extends object> {
@@ -49,7 +49,7 @@ export class ReconcilePass<T extends StatusObject<S>, S extends object> {
 /** A sub-step: it changes the pass's status and asks for a requeue, or throws a failure. */
 export type Step<R> = (pass: R) => Promise<void> | void;
 
-export interface SkeletonOptions {
+interface SkeletonOptions {
   api: ObjectApi;
   resource: ResourceType;
   /**

@@ -3,7 +3,7 @@ import type { ObjectApi } from '../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../kube/resources.ts';
 import { createMergePatch } from './merge-patch.ts';
 
-export interface StatusPatchOptions {
+interface StatusPatchOptions {
   /**
    * Send the resourceVersion the reconcile read: if anyone wrote the object since (a person's
    * promote or abort, a stale cache), the API server answers 409 and the reconcile runs again

@@ -11,7 +11,7 @@ import { createLogger } from '../../controller/observability/logger.ts';
 import type { ReconcileContext } from '../../controller/runtime/controller.ts';
 import { isPlainObject } from '../../controller/runtime/merge-patch.ts';
 
-export interface RecordedWrite {
+interface RecordedWrite {
   verb: 'create' | 'apply' | 'patch' | 'delete';
   resource: string;
   name: string;
@@ -145,7 +145,7 @@ export class FakeCluster {
 }
 
 /** RFC 7386: what `application/merge-patch+json` does to the stored object. */
-export function applyMergePatch(target: unknown, patch: unknown): unknown {
+function applyMergePatch(target: unknown, patch: unknown): unknown {
   if (!isPlainObject(patch)) return patch;
   const out: Record<string, unknown> = isPlainObject(target) ? { ...target } : {};
   for (const [key, value] of Object.entries(patch)) {
