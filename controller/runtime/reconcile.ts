@@ -142,10 +142,10 @@ export abstract class SkeletonReconciler<
   }
 
   /** Last touches to status before it is written, success or failure. */
-  protected summarise(_run: R, _failure: ReconcileError | undefined): void {}
+  protected summarise(_pass: R, _failure: ReconcileError | undefined): void {}
 
   /** Events, metrics and logs that describe the status just saved. */
-  protected saved(_run: R, _failure: ReconcileError | undefined): void {}
+  protected saved(_pass: R, _failure: ReconcileError | undefined): void {}
 
   /** `kubectl sluice reconcile` waits for its annotation value to show up here. */
   private recordReconcileRequest(pass: R): void {
