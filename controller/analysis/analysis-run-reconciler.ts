@@ -13,9 +13,9 @@ import { classify, type ReconcileError, StallingError } from '../runtime/reconci
 import { AnalysisSpecError, isCompleted } from './assess/index.ts';
 import { type MeasurementOutcome, measureMetric, timestamp } from './measure.ts';
 import type { ProviderRegistry } from './providers/registry.ts';
+import { runConditions } from './run-conditions.ts';
 import { assess, currentResults, dueMetrics, nextWake, recordMeasurement } from './run-progress.ts';
 import { type PreparedRun, prepareRun } from './run-spec.ts';
-import { runConditions } from './run-status.ts';
 import { SecretReader } from './secrets.ts';
 
 export interface AnalysisRunReconcilerDeps {
@@ -63,6 +63,9 @@ export class AnalysisRunReconciler extends SkeletonReconciler<
     super({
       api: deps.api,
       resource: analysisRunResource,
+      // A run's status is the only record of the measurements taken: if the cache was stale or
+      // another writer got there first, the 409 retries from fresh data instead of overwriting
+      // a measurement or taking it twice.
       guardResourceVersion: true,
       failureReason: 'ReconcileFailed',
       now: deps.now,

@@ -1,8 +1,3 @@
-// An AnalysisRun's conditions. Its status is written by the reconcile skeleton with the
-// resourceVersion guard: a run's status is the only record of the measurements taken, so if the
-// cache was stale or another writer got there first, the API server answers 409 and the
-// reconcile is retried from fresh data, instead of overwriting a measurement or taking it twice.
-
 import type { AnalysisPhase } from '../api/analysis.ts';
 import type { Condition } from '../api/meta.ts';
 import { markFailed, markReady, markReconciling, READY, setCondition } from '../runtime/conditions.ts';
