@@ -5,7 +5,7 @@ import { applicationResource } from '../controller/api/application.ts';
 import { gitRepositoryResource } from '../controller/api/git-repository.ts';
 import type { SluiceResourceType } from '../controller/api/meta.ts';
 import { rolloutResource } from '../controller/api/rollout.ts';
-import { UsageError } from './errors.ts';
+import { UsageError } from './cli-errors.ts';
 
 export type KindName = 'app' | 'source' | 'rollout';
 

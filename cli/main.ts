@@ -2,10 +2,10 @@
 // annotation a person could make with kubectl alone; this makes them one short command.
 
 import { readFileSync } from 'node:fs';
+import { KubeApiError, KubeConnectionError } from '../controller/kube/api-errors.ts';
 import { KubeConfigError } from '../controller/kube/config.ts';
-import { KubeApiError, KubeConnectionError } from '../controller/kube/errors.ts';
+import { CliError, EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageError } from './cli-errors.ts';
 import { diff, EXIT_DIFF_FAILED } from './diff/diff-command.ts';
-import { CliError, EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
 import { get } from './get/get-command.ts';
 import { type Io, processIo } from './io.ts';
 import { kindAndName, kindOf } from './kinds.ts';

@@ -2,7 +2,7 @@
 // -o/--output; the rest belong to one command each and are refused elsewhere.
 
 import { parseArgs } from 'node:util';
-import { UsageError } from './errors.ts';
+import { UsageError } from './cli-errors.ts';
 
 export interface Options {
   namespace: string | undefined;

@@ -4,7 +4,7 @@
 import { KubeClient } from '../controller/kube/client.ts';
 import { loadKubeConfig } from '../controller/kube/config.ts';
 import { ObjectApi } from '../controller/kube/objects.ts';
-import { CliError } from './errors.ts';
+import { CliError } from './cli-errors.ts';
 import type { Options } from './options.ts';
 
 export interface Session {

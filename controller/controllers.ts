@@ -1,23 +1,19 @@
-import { AnalysisRunReconciler } from './analysis/analysis-run-reconciler.ts';
-import { createProviderRegistry } from './analysis/providers/registry.ts';
-import { type AnalysisRun, analysisRunResource } from './api/analysis.ts';
-import { type GitRepository, gitRepositoryResource } from './api/git-repository.ts';
+import { analysisRunController } from './analysis/register.ts';
+import type { GitRepository } from './api/git-repository.ts';
 import { applicationController } from './apps/register.ts';
 import type { ControllerConfig } from './config.ts';
 import type { KubeClient } from './kube/client.ts';
 import { ObjectApi } from './kube/objects.ts';
 import type { KubeObject } from './kube/resources.ts';
-import { createAnalysisMetrics } from './observability/analysis-metrics.ts';
 import type { Logger } from './observability/logger.ts';
 import type { ControllerMetrics } from './observability/metrics.ts';
-import { createSourceMetrics } from './observability/source-metrics.ts';
 import { rolloutController } from './rollouts/register.ts';
-import { Controller } from './runtime/controller.ts';
+import type { Controller } from './runtime/controller.ts';
 import type { EventRecorder } from './runtime/events.ts';
 import type { InformerFactory } from './runtime/informers.ts';
 import { GitCache } from './sources/git/git-cache.ts';
-import { GitRepositoryReconciler } from './sources/git-repository-reconciler.ts';
 import { GitSource } from './sources/git-source.ts';
+import { gitRepositoryController } from './sources/register.ts';
 import type { PushTracker } from './webhooks/push-tracker.ts';
 
 export interface ControllerDeps {
@@ -30,61 +26,38 @@ export interface ControllerDeps {
   pushes: PushTracker;
 }
 
+interface Controllers {
+  /** Every controller, for starting, pausing and draining them together. */
+  all: Controller<KubeObject>[];
+  /** The GitRepository controller, which a push webhook asks for an immediate fetch. */
+  gitRepositories: Controller<GitRepository>;
+}
+
 /** Every controller the manager runs. Each one registers the informers it needs. */
-export function registerControllers(deps: ControllerDeps): Controller<KubeObject>[] {
-  const api = new ObjectApi(deps.client);
+export function registerControllers(deps: ControllerDeps): Controllers {
   const gitSource = new GitSource(
-    api,
+    new ObjectApi(deps.client),
     new GitCache(deps.config.cacheDir, { maxArtifactBytes: deps.config.maxArtifactBytes }),
   );
-  const sourceMetrics = createSourceMetrics(deps.metrics.registry);
-  const controllers: Controller<KubeObject>[] = [];
-  const add = <T extends KubeObject>(c: Controller<T>): Controller<T> => {
-    controllers.push(c as unknown as Controller<KubeObject>);
-    return c;
+  const common = {
+    client: deps.client,
+    informers: deps.informers,
+    events: deps.events,
+    log: deps.log,
+    metrics: deps.metrics,
+    concurrency: deps.config.concurrency,
   };
-  const common = { log: deps.log, metrics: deps.metrics, concurrency: deps.config.concurrency };
-
-  add(
-    new Controller<GitRepository>({
-      ...common,
-      informer: deps.informers.for<GitRepository>(gitRepositoryResource),
-      reconciler: new GitRepositoryReconciler({
-        api,
-        source: gitSource,
-        events: deps.events,
-        metrics: sourceMetrics,
-      }),
-    }),
-  );
-
-  add(
-    applicationController({
-      ...common,
-      client: deps.client,
-      informers: deps.informers,
-      events: deps.events,
-      source: gitSource,
-      pushes: deps.pushes,
-      kustomize: deps.config.kustomize,
-      defaultServiceAccount: deps.config.defaultServiceAccount,
-    }),
-  );
-
-  add(
-    new Controller<AnalysisRun>({
-      ...common,
-      informer: deps.informers.for<AnalysisRun>(analysisRunResource),
-      reconciler: new AnalysisRunReconciler({
-        api,
-        events: deps.events,
-        providers: createProviderRegistry(),
-        metrics: createAnalysisMetrics(deps.metrics.registry),
-      }),
-    }),
-  );
-
-  add(rolloutController({ ...common, client: deps.client, informers: deps.informers, events: deps.events }));
-
-  return controllers;
+  const gitRepositories = gitRepositoryController({ ...common, source: gitSource });
+  const applications = applicationController({
+    ...common,
+    source: gitSource,
+    pushes: deps.pushes,
+    kustomize: deps.config.kustomize,
+    defaultServiceAccount: deps.config.defaultServiceAccount,
+  });
+  const analysisRuns = analysisRunController(common);
+  const rollouts = rolloutController(common);
+  // The list holds each kind's controller as one of "some kind", for what every kind shares.
+  const all = [gitRepositories, applications, analysisRuns, rollouts] as unknown as Controller<KubeObject>[];
+  return { all, gitRepositories };
 }

@@ -1,4 +1,4 @@
-import { type GitRepository, gitRepositoryResource } from './api/git-repository.ts';
+import { gitRepositoryResource } from './api/git-repository.ts';
 import type { ControllerConfig } from './config.ts';
 import { registerControllers } from './controllers.ts';
 import { KubeClient } from './kube/client.ts';
@@ -31,7 +31,15 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
   const informers = new InformerFactory(client, log, metrics, config.watchNamespace);
   const events = new EventRecorder(client, log, config.identity);
   const pushes = new PushTracker();
-  const controllers = registerControllers({ client, informers, events, log, metrics, config, pushes });
+  const { all: controllers, gitRepositories } = registerControllers({
+    client,
+    informers,
+    events,
+    log,
+    metrics,
+    config,
+    pushes,
+  });
   const leadership = startLeadership({ config, client, controllers, informers, metrics, log });
 
   // Ready once the caches the controllers start with have synced. Not the ones opened later
@@ -51,10 +59,10 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
         ...config.webhookAddress,
         api: new ObjectApi(client),
         secret: config.webhookSecret,
-        repositories: informers.for<GitRepository>(gitRepositoryResource),
+        repositories: gitRepositories.informer,
         trigger: (key) => {
           pushes.pushed(key);
-          if (leadership.isLeader) return controllers.find((c) => c.kind === 'GitRepository')?.enqueue(key);
+          if (leadership.isLeader) return gitRepositories.enqueue(key);
           requestReconcile(new ObjectApi(client), gitRepositoryResource, key).catch((err: unknown) =>
             log.warn({ err: (err as Error).message, key }, 'handing the push to the leader failed'),
           );

@@ -21,11 +21,11 @@ import {
   type Prunable,
   pruneSet,
 } from '../../controller/apps/sync.ts';
-import { isNotFound, KubeApiError } from '../../controller/kube/errors.ts';
+import { isNotFound, KubeApiError } from '../../controller/kube/api-errors.ts';
 import type { KubeObject } from '../../controller/kube/resources.ts';
 import { GitCache } from '../../controller/sources/git/git-cache.ts';
 import { GitSource } from '../../controller/sources/git-source.ts';
-import { CliError } from '../errors.ts';
+import { CliError } from '../cli-errors.ts';
 import type { Session } from '../session.ts';
 import { comparable, maskSecrets, toYaml } from './normalize.ts';
 

@@ -2,7 +2,7 @@
 // 0 no differences, 1 differences, 2 (or more) the diff could not be made.
 
 import { type Application, applicationResource } from '../../controller/api/application.ts';
-import { CliError, EXIT_OK, UsageError } from '../errors.ts';
+import { CliError, EXIT_OK, UsageError } from '../cli-errors.ts';
 import { formatData, type Io, useColor } from '../io.ts';
 import type { KindName } from '../kinds.ts';
 import type { Options } from '../options.ts';

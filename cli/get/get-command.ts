@@ -9,7 +9,7 @@ import { core, type KubeObject } from '../../controller/kube/resources.ts';
 import { POD_TEMPLATE_HASH_LABEL } from '../../controller/rollouts/labels.ts';
 import { isOwnedBy } from '../../controller/rollouts/owner.ts';
 import type { ReplicaSet } from '../../controller/rollouts/replica-sets.ts';
-import { EXIT_OK } from '../errors.ts';
+import { EXIT_OK } from '../cli-errors.ts';
 import { formatData, type Io } from '../io.ts';
 import { type KindName, RESOURCES } from '../kinds.ts';
 import type { Options } from '../options.ts';

@@ -3,7 +3,7 @@
 
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CliError, EXIT_ERROR, EXIT_OK, UsageError } from '../errors.ts';
+import { CliError, EXIT_ERROR, EXIT_OK, UsageError } from '../cli-errors.ts';
 import { formatData, type Io } from '../io.ts';
 import type { Options } from '../options.ts';
 import { loadKindSchemas } from './crd-schemas.ts';

@@ -9,7 +9,7 @@ import {
   RECONCILE_REQUESTED_AT_ANNOTATION,
 } from '../../controller/api/meta.ts';
 import { parseDuration } from '../../controller/runtime/duration.ts';
-import { CliError, EXIT_OK, UsageError } from '../errors.ts';
+import { CliError, EXIT_OK, UsageError } from '../cli-errors.ts';
 import { formatData, type Io } from '../io.ts';
 import { type KindName, RESOURCES } from '../kinds.ts';
 import type { Options } from '../options.ts';

@@ -3,12 +3,12 @@
 // on a Rollout the controller changed meanwhile (a conflict re-reads and decides again).
 
 import { type Rollout, rolloutResource } from '../../controller/api/rollout.ts';
-import { isConflict } from '../../controller/kube/errors.ts';
+import { isConflict } from '../../controller/kube/api-errors.ts';
 import { core } from '../../controller/kube/resources.ts';
 import { isOwnedBy } from '../../controller/rollouts/owner.ts';
 import type { ReplicaSet } from '../../controller/rollouts/replica-sets.ts';
 import { createMergePatch } from '../../controller/runtime/merge-patch.ts';
-import { CliError, EXIT_OK, UsageError } from '../errors.ts';
+import { CliError, EXIT_OK, UsageError } from '../cli-errors.ts';
 import { formatData, type Io } from '../io.ts';
 import type { Options } from '../options.ts';
 import type { Session } from '../session.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Rollout, RolloutStatus } from '../../controller/api/rollout.ts';
 import type { ReplicaSet } from '../../controller/rollouts/replica-sets.ts';
-import { CliError } from '../errors.ts';
+import { CliError } from '../cli-errors.ts';
 import { rolloutPatches, undoTemplate } from './rollout-patches.ts';
 
 function rollout(status: RolloutStatus, paused = false, blueGreen = false): Rollout {

@@ -5,7 +5,7 @@
 import type { Rollout } from '../../controller/api/rollout.ts';
 import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from '../../controller/rollouts/labels.ts';
 import type { ReplicaSet } from '../../controller/rollouts/replica-sets.ts';
-import { CliError } from '../errors.ts';
+import { CliError } from '../cli-errors.ts';
 
 export type RolloutOp = 'promote' | 'promote-full' | 'abort' | 'retry' | 'pause' | 'resume';
 

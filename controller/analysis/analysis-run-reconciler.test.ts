@@ -1,10 +1,11 @@
-// The reconciler against an in-memory stand-in for the API server and a scripted provider (see
-// test/support/analysis-fakes.ts), with a clock the tests move.
+// The reconciler against the shared in-memory stand-in for the API server (test/support/
+// fake-cluster.ts) and a scripted provider (test/support/analysis-fakes.ts), with a clock the
+// tests move.
 // The real thing, end to end, is test/e2e/analysis.test.ts.
 
 import { Registry } from 'prom-client';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { FakeCluster, ScriptedProvider } from '../../test/support/analysis-fakes.ts';
+import { AnalysisRunCluster, ScriptedProvider } from '../../test/support/analysis-fakes.ts';
 import type { AnalysisRun, Metric } from '../api/analysis.ts';
 import { type AnalysisMetrics, createAnalysisMetrics } from '../observability/analysis-metrics.ts';
 import { createLogger } from '../observability/logger.ts';
@@ -35,8 +36,11 @@ let registry: Registry;
 const log = createLogger('silent');
 const ctx = { log, observe: () => undefined };
 
-function setup(run: AnalysisRun): { cluster: FakeCluster; reconcile: () => Promise<number | undefined> } {
-  const cluster = new FakeCluster(run);
+function setup(run: AnalysisRun): {
+  cluster: AnalysisRunCluster;
+  reconcile: () => Promise<number | undefined>;
+} {
+  const cluster = new AnalysisRunCluster(run);
   const reconciler = () =>
     new AnalysisRunReconciler({
       api: cluster.api(),
@@ -55,7 +59,7 @@ function setup(run: AnalysisRun): { cluster: FakeCluster; reconcile: () => Promi
 /** Reconciles whenever asked to, moving the clock, until the run finishes. */
 async function runToEnd(
   reconcile: () => Promise<number | undefined>,
-  cluster: FakeCluster,
+  cluster: AnalysisRunCluster,
 ): Promise<AnalysisRun> {
   for (let i = 0; i < 100; i++) {
     const after = await reconcile();

@@ -1,15 +1,22 @@
-import type { AnalysisRun, AnalysisRunStatus, MetricResult } from '../api/analysis.ts';
+import {
+  type AnalysisRun,
+  type AnalysisRunStatus,
+  analysisRunResource,
+  type MetricResult,
+} from '../api/analysis.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import type { AnalysisMetrics } from '../observability/analysis-metrics.ts';
+import type { Logger } from '../observability/logger.ts';
 import { apiTimeMillis } from '../runtime/api-time.ts';
-import type { ReconcileContext, ReconcileResult, Reconciler } from '../runtime/controller.ts';
 import type { EventRecorder } from '../runtime/events.ts';
+import { ReconcilePass, SkeletonReconciler, type Step } from '../runtime/reconcile.ts';
+import { classify, type ReconcileError, StallingError } from '../runtime/reconcile-errors.ts';
 import { AnalysisSpecError, isCompleted } from './assess/index.ts';
 import { type MeasurementOutcome, measureMetric } from './measure.ts';
 import type { ProviderRegistry } from './providers/registry.ts';
+import { runConditions } from './run-conditions.ts';
 import { assess, currentResults, dueMetrics, nextWake, recordMeasurement } from './run-progress.ts';
 import { type PreparedRun, prepareRun } from './run-spec.ts';
-import { patchRunStatus, runConditions } from './run-status.ts';
 import { SecretReader } from './secrets.ts';
 
 export interface AnalysisRunReconcilerDeps {
@@ -25,124 +32,156 @@ interface Taken extends MeasurementOutcome {
   metric: string;
 }
 
+/** One pass over a run: its spec prepared, the results so far, what was measured now. */
+class AnalysisRunPass extends ReconcilePass<AnalysisRun, AnalysisRunStatus> {
+  prepared: PreparedRun | undefined;
+  results: MetricResult[] = [];
+  readonly taken: Taken[] = [];
+  /** When the next measurement is due, for a run still going. */
+  wake: Date | undefined;
+  /** startedAt of the run: now, on its first pass. */
+  readonly startedAt = this.status.startedAt ?? apiTimeMillis(this.now);
+}
+
 /**
  * AnalysisRun: measure the metrics that are due, judge each measurement, record it, and decide
  * the run, as Argo Rollouts' analysis controller does. All progress lives in status, written
  * once per reconcile with a resourceVersion precondition, so a restarted controller continues
  * where the last one stopped: a recorded measurement is never taken again and never lost.
  */
-export class AnalysisRunReconciler implements Reconciler<AnalysisRun> {
+export class AnalysisRunReconciler extends SkeletonReconciler<
+  AnalysisRun,
+  AnalysisRunStatus,
+  AnalysisRunPass
+> {
   readonly kind = 'AnalysisRun';
   private readonly api: ObjectApi;
   private readonly events: Pick<EventRecorder, 'record'>;
   private readonly providers: ProviderRegistry;
   private readonly metrics: AnalysisMetrics;
-  private readonly now: () => Date;
 
   constructor(deps: AnalysisRunReconcilerDeps) {
+    super({
+      api: deps.api,
+      resource: analysisRunResource,
+      // A run's status is the only record of the measurements taken: if the cache was stale or
+      // another writer got there first, the 409 retries from fresh data instead of overwriting
+      // a measurement or taking it twice.
+      guardResourceVersion: true,
+      failureReason: 'ReconcileFailed',
+      now: deps.now,
+    });
     this.api = deps.api;
     this.events = deps.events;
     this.providers = deps.providers;
     this.metrics = deps.metrics;
-    this.now = deps.now ?? (() => new Date());
   }
 
-  async reconcile(run: AnalysisRun, ctx: ReconcileContext): Promise<ReconcileResult> {
-    // A finished run is a record; nothing changes it again, not even terminate.
-    if (run.metadata.deletionTimestamp || isFinished(run.status?.phase)) return {};
-    const now = this.now();
-    const status: AnalysisRunStatus = structuredClone(run.status ?? {});
-    const startedAt = status.startedAt ?? apiTimeMillis(now);
-    status.startedAt = startedAt;
-    status.observedGeneration = run.metadata.generation;
+  protected steps(): readonly Step<AnalysisRunPass>[] {
+    return [(pass) => this.prepare(pass), (pass) => this.measure(pass), (pass) => this.decide(pass)];
+  }
 
-    let prepared: PreparedRun;
-    try {
-      prepared = prepareRun(run.spec);
-    } catch (error) {
-      if (error instanceof AnalysisSpecError) return this.endInvalid(run, status, error, ctx);
-      throw error;
-    }
+  /** A finished run is a record; nothing changes it again, not even terminate. */
+  protected override settled(run: AnalysisRun): boolean {
+    return isFinished(run.status?.phase);
+  }
 
-    const results = currentResults(prepared, run.status);
-    const terminate = run.spec.terminate === true;
-    const taken: Taken[] = [];
-    if (!terminate) {
-      const due = dueMetrics(prepared, results, now, startedAt);
-      if (due.length > 0) {
-        const secrets = new SecretReader(this.api, run.metadata.namespace ?? 'default');
-        const context = {
-          providers: this.providers,
-          secrets,
-          secretArgs: prepared.args.secrets,
-          now: this.now,
-        };
-        let outcomes: MeasurementOutcome[];
-        try {
-          outcomes = await Promise.all(due.map((metric) => measureMetric(metric, context)));
-        } catch (error) {
-          if (error instanceof AnalysisSpecError) return this.endInvalid(run, status, error, ctx);
-          throw error;
-        }
-        due.forEach((metric, i) => {
-          const index = prepared.metrics.indexOf(metric);
-          const result = results[index];
-          const outcome = outcomes[i];
-          if (result === undefined || outcome === undefined) return;
-          results[index] = recordMeasurement(result, outcome.measurement, metric.retention);
-          taken.push({ metric: metric.metric.name, ...outcome });
-        });
-      }
-    }
+  protected begin(run: AnalysisRun, log: Logger, now: Date): AnalysisRunPass {
+    const pass = new AnalysisRunPass(run, log, now);
+    pass.status.startedAt = pass.startedAt;
+    pass.status.observedGeneration = run.metadata.generation;
+    return pass;
+  }
 
-    const assessed = assess(prepared, results, terminate);
+  private prepare(pass: AnalysisRunPass): void {
+    pass.prepared = prepareRun(pass.object.spec);
+    pass.results = currentResults(pass.prepared, pass.object.status);
+  }
+
+  /** Takes the measurements that are due and records them in the results. */
+  private async measure(pass: AnalysisRunPass): Promise<void> {
+    const { object: run, results } = pass;
+    const prepared = pass.prepared as PreparedRun;
+    if (run.spec.terminate === true) return;
+    const due = dueMetrics(prepared, results, pass.now, pass.startedAt);
+    if (due.length === 0) return;
+    const secrets = new SecretReader(this.api, run.metadata.namespace ?? 'default');
+    const context = {
+      providers: this.providers,
+      secrets,
+      secretArgs: prepared.args.secrets,
+      now: this.clock,
+    };
+    const outcomes = await Promise.all(due.map((metric) => measureMetric(metric, context)));
+    due.forEach((metric, i) => {
+      const index = prepared.metrics.indexOf(metric);
+      const result = results[index];
+      const outcome = outcomes[i];
+      if (result === undefined || outcome === undefined) return;
+      results[index] = recordMeasurement(result, outcome.measurement, metric.retention);
+      pass.taken.push({ metric: metric.metric.name, ...outcome });
+    });
+  }
+
+  /** Judges the results: the run's phase, message, summaries and conditions. */
+  private decide(pass: AnalysisRunPass): void {
+    const { object: run, status } = pass;
+    const prepared = pass.prepared as PreparedRun;
+    const assessed = assess(prepared, pass.results, run.spec.terminate === true);
     status.metricResults = assessed.results;
     status.phase = assessed.run.phase;
     status.message = assessed.run.message;
     status.runSummary = assessed.run.runSummary;
     if (assessed.run.dryRunSummary.count > 0) status.dryRunSummary = assessed.run.dryRunSummary;
     else delete status.dryRunSummary;
-    const finished = isFinished(status.phase);
-    if (finished) status.completedAt = apiTimeMillis(this.now());
+    if (isFinished(status.phase)) status.completedAt = apiTimeMillis(this.clock());
+    else pass.wake = nextWake(prepared, assessed.results, pass.now, pass.startedAt);
     status.conditions = runConditions(
       status.conditions,
       run.metadata.generation,
       status.phase,
       status.message,
+      pass.now,
     );
-
-    // The next reconcile must see this write even if the watch has not delivered it yet.
-    ctx.observe(await patchRunStatus(this.api, run, status));
-    this.report(run, status, taken, ctx);
-    if (finished) return {};
-    const wake = nextWake(prepared, assessed.results, now, startedAt);
-    return wake === undefined ? {} : { requeueAfterMs: Math.max(0, wake.getTime() - this.now().getTime()) };
   }
 
-  /** The spec cannot be run as written: the run ends in Error, saying what to fix and where. */
-  private async endInvalid(
-    run: AnalysisRun,
-    status: AnalysisRunStatus,
-    error: AnalysisSpecError,
-    ctx: ReconcileContext,
-  ): Promise<ReconcileResult> {
+  protected override classify(thrown: unknown): ReconcileError {
+    if (thrown instanceof AnalysisSpecError) {
+      return new StallingError('InvalidSpec', `analysis spec invalid: ${thrown.message}`, { cause: thrown });
+    }
+    return classify(thrown);
+  }
+
+  /**
+   * The spec cannot be run as written: the run ends in Error, saying what to fix and where;
+   * that is its outcome, not a failure to retry. Anything else writes nothing and is retried.
+   */
+  protected failed(pass: AnalysisRunPass, failure: ReconcileError): ReconcileError | undefined {
+    const { object: run, status } = pass;
+    if (!(failure.cause instanceof AnalysisSpecError)) {
+      pass.status = structuredClone(run.status ?? {});
+      return failure;
+    }
     status.phase = 'Error';
-    status.message = `analysis spec invalid: ${error.message}`;
-    status.completedAt = apiTimeMillis(this.now());
-    status.conditions = runConditions(status.conditions, run.metadata.generation, 'Error', status.message);
-    // The next reconcile must see this write even if the watch has not delivered it yet.
-    ctx.observe(await patchRunStatus(this.api, run, status));
-    this.report(run, status, [], ctx);
-    return {};
+    status.message = failure.message;
+    status.completedAt = apiTimeMillis(this.clock());
+    status.conditions = runConditions(
+      status.conditions,
+      run.metadata.generation,
+      'Error',
+      status.message,
+      pass.now,
+    );
+  }
+
+  protected override saved(pass: AnalysisRunPass, failure: ReconcileError | undefined): void {
+    if (failure) return;
+    this.report(pass.object, pass.status, pass.taken, pass.log);
+    if (pass.wake) pass.requeue(pass.wake.getTime() - this.clock().getTime());
   }
 
   /** Events, metrics and logs, once the status that they describe has been written. */
-  private report(
-    run: AnalysisRun,
-    status: AnalysisRunStatus,
-    taken: readonly Taken[],
-    ctx: ReconcileContext,
-  ): void {
+  private report(run: AnalysisRun, status: AnalysisRunStatus, taken: readonly Taken[], log: Logger): void {
     const namespace = run.metadata.namespace ?? '';
     for (const { metric, measurement, numeric } of taken) {
       this.metrics.measurements.inc({ namespace, metric, phase: measurement.phase });
@@ -154,8 +193,8 @@ export class AnalysisRunReconciler implements Reconciler<AnalysisRun> {
         detail: measurement.message,
       };
       // Every second or minute per metric: routine successes only at debug level.
-      if (measurement.phase === 'Successful') ctx.log.debug(fields, 'measurement taken');
-      else ctx.log.info(fields, 'measurement taken');
+      if (measurement.phase === 'Successful') log.debug(fields, 'measurement taken');
+      else log.info(fields, 'measurement taken');
       if (measurement.phase !== 'Successful') {
         const value = measurement.value === undefined ? '' : ` measured ${measurement.value}`;
         const why = measurement.message === undefined ? '' : `: ${measurement.message}`;
@@ -172,11 +211,11 @@ export class AnalysisRunReconciler implements Reconciler<AnalysisRun> {
     if (after === undefined || after === before) return;
     if (after === 'Running') {
       const names = (status.metricResults ?? []).map((result: MetricResult) => `"${result.name}"`);
-      ctx.log.info({ metrics: names.length }, 'analysis run started');
+      log.info({ metrics: names.length }, 'analysis run started');
       void this.events.record(run, 'Normal', 'AnalysisRunRunning', `measuring ${names.join(', ')}`);
     } else if (isFinished(after)) {
       this.metrics.runs.inc({ namespace, phase: after });
-      ctx.log.info({ phase: after, detail: status.message }, 'analysis run finished');
+      log.info({ phase: after, detail: status.message }, 'analysis run finished');
       const type = after === 'Successful' ? 'Normal' : 'Warning';
       void this.events.record(run, type, `AnalysisRun${after}`, status.message ?? after);
     }

@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { loadCases } from '../../test/support/bad-input.ts';
 import { assessMeasurement } from './assess/measurement.ts';
 import { compile, ExpressionSyntaxError } from './expression/index.ts';
-import { ProviderError } from './providers/errors.ts';
 import { convertResult } from './providers/prometheus/convert.ts';
 import { interpretPrometheusAnswer } from './providers/prometheus/response.ts';
+import { ProviderError } from './providers/provider-errors.ts';
 
 const WHERE = 'http://prometheus.test/api/v1/query';
 

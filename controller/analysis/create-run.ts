@@ -38,7 +38,7 @@ import type {
 import { analysisTemplateResource, clusterAnalysisTemplateResource } from '../api/analysis.ts';
 import { API_VERSION, type OwnerReference } from '../api/meta.ts';
 import type { AnalysisTemplateRef } from '../api/rollout.ts';
-import { isNotFound } from '../kube/errors.ts';
+import { isNotFound } from '../kube/api-errors.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import { AnalysisSpecError, MetricSpecError } from './assess/index.ts';
 import { prepareRun } from './run-spec.ts';

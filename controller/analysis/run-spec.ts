@@ -16,7 +16,7 @@ import {
   retentionLimits,
 } from './assess/index.ts';
 import { compile, ExpressionSyntaxError } from './expression/index.ts';
-import { ProviderConfigError } from './providers/errors.ts';
+import { ProviderConfigError } from './providers/provider-errors.ts';
 import { providerKeyOf } from './providers/registry.ts';
 import { RangeQueryError, resolveRange } from './range-query.ts';
 

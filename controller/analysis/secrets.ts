@@ -3,7 +3,7 @@
 // Secrets, never list them), once per reconcile at most, and never copied into the run: values
 // live only in memory for the measurement that needs them.
 
-import { KubeApiError } from '../kube/errors.ts';
+import { KubeApiError } from '../kube/api-errors.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import { core, type KubeObject } from '../kube/resources.ts';
 

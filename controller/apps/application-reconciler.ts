@@ -6,16 +6,22 @@ import {
   type SyncRecord,
 } from '../api/application.ts';
 import type { GitRepository } from '../api/git-repository.ts';
-import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../api/meta.ts';
 import type { Informer } from '../kube/informer.ts';
 import type { ObjectApi } from '../kube/objects.ts';
+import type { Logger } from '../observability/logger.ts';
 import { apiTime } from '../runtime/api-time.ts';
-import { markFailed, markReady, READY, setCondition } from '../runtime/conditions.ts';
-import type { ReconcileContext, ReconcileResult, Reconciler } from '../runtime/controller.ts';
+import { findCondition, markFailed, markReady, READY, setCondition } from '../runtime/conditions.ts';
 import { jitter, parseDuration } from '../runtime/duration.ts';
-import { classify, StallingError, TransientError, WaitingError } from '../runtime/errors.ts';
-import type { EventRecorder } from '../runtime/events.ts';
-import { patchStatus } from '../runtime/status.ts';
+import { type EventRecorder, recordOnChange } from '../runtime/events.ts';
+import { ReconcilePass, SkeletonReconciler, type Step } from '../runtime/reconcile.ts';
+import {
+  classify,
+  type ReconcileError,
+  retryAfter,
+  StallingError,
+  TransientError,
+  WaitingError,
+} from '../runtime/reconcile-errors.ts';
 import type { GitSource } from '../sources/git-source.ts';
 import type { PushTracker } from '../webhooks/push-tracker.ts';
 import type { AppMetrics } from './app-metrics.ts';
@@ -37,11 +43,27 @@ export interface ApplicationDeps {
   source: GitSource;
   repositories: Informer<GitRepository>;
   applications: Informer<Application>;
-  events: EventRecorder;
+  events: Pick<EventRecorder, 'record'>;
   metrics: AppMetrics;
   pushes: PushTracker;
   kustomize: string;
   defaultServiceAccount: string | undefined;
+  /** The sync pipeline (`pipeline.ts`); the reconciler's unit tests script it. */
+  sync?: typeof sync;
+  /** The clock; tests move it. */
+  now?: () => Date;
+}
+
+/** One reconcile of an Application: the state plus what its steps find on the way. */
+class ApplicationPass extends ReconcilePass<Application, ApplicationStatus> {
+  readonly key = `${this.object.metadata.namespace}/${this.object.metadata.name}`;
+  readonly intervalMs = parseDuration(this.object.spec.interval);
+  /** Stalled and waiting objects are retried at retryInterval: the fix may come from git. */
+  readonly retryMs = this.object.spec.retryInterval
+    ? parseDuration(this.object.spec.retryInterval)
+    : this.intervalMs;
+  repo: GitRepository | undefined;
+  revision = '';
 }
 
 /**
@@ -49,153 +71,176 @@ export interface ApplicationDeps {
  * in order, prune what left git, then watch what was applied: drift is re-applied and
  * health follows the live objects. Status is patched once per reconcile.
  */
-export class ApplicationReconciler implements Reconciler<Application> {
+export class ApplicationReconciler extends SkeletonReconciler<
+  Application,
+  ApplicationStatus,
+  ApplicationPass
+> {
   readonly kind = 'Application';
-  private readonly d: ApplicationDeps;
+  private readonly deps: ApplicationDeps;
 
   constructor(deps: ApplicationDeps) {
-    this.d = deps;
+    super({
+      api: deps.api,
+      resource: applicationResource,
+      recordReconcileRequests: true,
+      failureReason: 'ReconciliationFailed',
+      now: deps.now,
+    });
+    this.deps = deps;
   }
 
   forget(key: string): void {
-    this.d.state.forget(key);
+    this.deps.state.forget(key);
     const old = this.published.get(key);
-    if (old) this.d.metrics.state.remove(old);
+    if (old) this.deps.metrics.state.remove(old);
     this.published.delete(key);
   }
 
-  async reconcile(app: Application, ctx: ReconcileContext): Promise<ReconcileResult> {
-    if (app.metadata.deletionTimestamp) return {};
-    const key = `${app.metadata.namespace}/${app.metadata.name}`;
-    const status: ApplicationStatus = structuredClone(app.status ?? {});
-    const generation = app.metadata.generation;
-    const requested = app.metadata.annotations?.[RECONCILE_REQUESTED_AT_ANNOTATION];
-    const forced = requested !== undefined && requested !== status.lastHandledReconcileAt;
-    if (requested) status.lastHandledReconcileAt = requested;
-    if (app.spec.suspend) {
-      ctx.observe(await patchStatus(this.d.api, applicationResource, app, status));
-      return {};
+  protected steps(): readonly Step<ApplicationPass>[] {
+    return [
+      (pass) => this.checkDependencies(pass),
+      (pass) => this.findSource(pass),
+      (pass) => this.sync(pass),
+      (pass) => this.assessHealth(pass),
+    ];
+  }
+
+  protected begin(app: Application, log: Logger, now: Date): ApplicationPass {
+    const pass = new ApplicationPass(app, log, now);
+    pass.requeue(jitter(pass.intervalMs));
+    return pass;
+  }
+
+  protected override suspended(app: Application): boolean {
+    return app.spec.suspend === true;
+  }
+
+  /** A full sync when something asks for one; otherwise only what drifted is applied again. */
+  private async sync(pass: ApplicationPass): Promise<void> {
+    const { object: app, status, key, revision } = pass;
+    const repo = pass.repo as GitRepository;
+    const previousRevision = status.lastAppliedRevision;
+    const newSpec = status.observedGeneration !== app.metadata.generation;
+    const full =
+      pass.forced || newSpec || previousRevision !== revision || !this.deps.state.has(key, revision);
+    const started = this.clock();
+    if (full) {
+      status.lastAttemptedRevision = revision;
+      const report = await this.fullSync(pass, repo, !pass.forced && !newSpec);
+      this.recordHistory(status, { revision, started, result: 'Succeeded', report });
+      if (previousRevision !== revision) {
+        const latency = this.deps.pushes.applied(`${repo.metadata.namespace}/${repo.metadata.name}`);
+        if (latency !== undefined) this.deps.metrics.pushToApplied.observe(latency);
+      }
+    } else {
+      const report = await this.deps.state.correctDrift(key, this.syncer(app));
+      if (report.changed > 0) {
+        this.recordHistory(status, { revision, started, result: 'Succeeded', report, drift: true });
+        this.deps.events.record(
+          app,
+          'Normal',
+          'DriftCorrected',
+          `re-applied ${report.changedIds.join(', ')}`,
+        );
+        pass.log.info({ objects: report.changedIds }, 'drift corrected');
+      }
     }
-    const intervalMs = parseDuration(app.spec.interval);
-    const retryMs = app.spec.retryInterval ? parseDuration(app.spec.retryInterval) : intervalMs;
-    let requeueMs = jitter(intervalMs);
-    let failure: ReturnType<typeof classify> | undefined;
-    try {
-      this.checkDependencies(app, retryMs);
-      const repo = this.sourceOf(app, retryMs);
-      const revision = repo.status?.artifact?.revision as string;
-      const previousRevision = status.lastAppliedRevision;
-      const newSpec = status.observedGeneration !== generation;
-      const full = forced || newSpec || previousRevision !== revision || !this.d.state.has(key, revision);
-      const started = new Date();
-      let report: DriftReport | undefined;
-      if (full) {
-        status.lastAttemptedRevision = revision;
-        report = await this.fullSync(app, repo, revision, status, ctx, !forced && !newSpec);
-        this.recordHistory(status, { revision, started, result: 'Succeeded', report });
-        if (previousRevision !== revision) {
-          const latency = this.d.pushes.applied(`${repo.metadata.namespace}/${repo.metadata.name}`);
-          if (latency !== undefined) this.d.metrics.pushToApplied.observe(latency);
-        }
-      } else {
-        report = await this.d.state.correctDrift(key, this.syncer(app));
-        if (report.changed > 0) {
-          this.recordHistory(status, { revision, started, result: 'Succeeded', report, drift: true });
-          void this.d.events.record(
-            app,
-            'Normal',
-            'DriftCorrected',
-            `re-applied ${report.changedIds.join(', ')}`,
-          );
-          ctx.log.info({ objects: report.changedIds }, 'drift corrected');
-        }
-      }
-      status.lastAppliedRevision = revision;
-      status.syncStatus = 'Synced';
-      status.observedGeneration = generation;
-      const health = appHealth(this.d.state, key);
-      // Healthy at first sight is no news beside the Synced event (one Event less per new
-      // Application); any later change, or a first Degraded, is.
-      if (health.status !== status.health && (status.health !== undefined || health.status !== 'Healthy')) {
-        const type = health.status === 'Degraded' ? 'Warning' : 'Normal';
-        void this.d.events.record(app, type, `Health${health.status}`, health.message);
-      }
-      status.health = health.status;
-      status.conditions = setCondition(status.conditions, {
+    status.lastAppliedRevision = revision;
+    status.syncStatus = 'Synced';
+    status.observedGeneration = app.metadata.generation;
+  }
+
+  private assessHealth(pass: ApplicationPass): void {
+    const { object: app, status, revision } = pass;
+    const generation = app.metadata.generation;
+    const health = appHealth(this.deps.state, pass.key);
+    // Healthy at first sight is no news beside the Synced event (one Event less per new
+    // Application); any later change, or a first Degraded, is.
+    if (health.status !== status.health && (status.health !== undefined || health.status !== 'Healthy')) {
+      const type = health.status === 'Degraded' ? 'Warning' : 'Normal';
+      this.deps.events.record(app, type, `Health${health.status}`, health.message);
+    }
+    status.health = health.status;
+    status.conditions = setCondition(
+      status.conditions,
+      {
         type: CONDITION_HEALTHY,
         status: health.status === 'Healthy' ? 'True' : health.status === 'Degraded' ? 'False' : 'Unknown',
         reason: health.status,
         message: health.message,
         observedGeneration: generation,
-      });
-      if (app.spec.wait && health.status !== 'Healthy') {
-        status.conditions = this.waitConditions(app, status, health.message, revision);
-        requeueMs = Math.min(requeueMs, WAIT_POLL_MS);
-      } else {
-        status.conditions = markReady(
-          status.conditions,
-          generation,
-          'ReconciliationSucceeded',
-          `applied revision: ${revision}`,
-        );
-      }
-    } catch (err) {
-      failure = classify(err, 'ReconciliationFailed');
-      // Stalled and waiting failures are returned, not thrown, so the runtime does not log them.
-      if (failure.errorClass === 'stalling')
-        ctx.log.error({ reason: failure.reason, err: failure.message }, 'reconcile stalled');
-      else if (failure.errorClass === 'waiting')
-        ctx.log.info({ reason: failure.reason, detail: failure.message }, 'waiting');
-      if (failure.errorClass !== 'waiting') {
-        status.syncStatus = 'OutOfSync';
-        if (status.lastAttemptedRevision && status.lastAttemptedRevision !== status.lastAppliedRevision) {
-          this.recordHistory(status, {
-            revision: status.lastAttemptedRevision,
-            started: new Date(),
-            result: 'Failed',
-            message: failure.message,
-          });
-        }
-      }
-      status.conditions = markFailed(status.conditions, generation, failure, failure.message);
-      if (app.status?.conditions?.find((c) => c.type === READY)?.message !== failure.message) {
-        void this.d.events.record(
-          app,
-          failure.errorClass === 'waiting' ? 'Normal' : 'Warning',
-          failure.reason,
-          failure.message,
-        );
-      }
-      if (failure.errorClass === 'stalling') status.observedGeneration = generation;
+      },
+      pass.now,
+    );
+    if (app.spec.wait && health.status !== 'Healthy') {
+      status.conditions = this.waitConditions(pass, health.message);
+      pass.requeue(WAIT_POLL_MS);
+    } else {
+      status.conditions = markReady(
+        status.conditions,
+        generation,
+        'ReconciliationSucceeded',
+        `applied revision: ${revision}`,
+        pass.now,
+      );
     }
-    this.publishState(key, app, status);
-    ctx.log.debug({ stage: 'status', revision: status.lastAppliedRevision }, 'sync stage');
-    ctx.observe(await patchStatus(this.d.api, applicationResource, app, status));
-    if (failure) {
-      if (failure.errorClass === 'transient') throw failure;
-      // Stalled and waiting objects are retried at retryInterval: the fix may come from git.
-      return { requeueAfterMs: failure.retryAfterMs ?? retryMs };
+  }
+
+  protected failed(pass: ApplicationPass, failure: ReconcileError): ReconcileError {
+    const { object: app, status } = pass;
+    if (failure.errorClass !== 'waiting') {
+      status.syncStatus = 'OutOfSync';
+      if (status.lastAttemptedRevision && status.lastAttemptedRevision !== status.lastAppliedRevision) {
+        this.recordHistory(status, {
+          revision: status.lastAttemptedRevision,
+          started: this.clock(),
+          result: 'Failed',
+          message: failure.message,
+        });
+      }
     }
-    return { requeueAfterMs: requeueMs };
+    status.conditions = markFailed(
+      status.conditions,
+      app.metadata.generation,
+      failure,
+      failure.message,
+      pass.now,
+    );
+    recordOnChange(
+      this.deps.events,
+      app,
+      { previous: findCondition(app.status?.conditions, READY)?.message, current: failure.message },
+      failure.errorClass === 'waiting' ? 'Normal' : 'Warning',
+      failure.reason,
+      failure.message,
+    );
+    if (failure.errorClass === 'stalling') status.observedGeneration = app.metadata.generation;
+    return failure.errorClass === 'transient'
+      ? failure
+      : retryAfter(failure, failure.retryAfterMs ?? pass.retryMs);
+  }
+
+  protected override summarise(pass: ApplicationPass): void {
+    this.publishState(pass.key, pass.object, pass.status);
+    pass.log.debug({ stage: 'status', revision: pass.status.lastAppliedRevision }, 'sync stage');
   }
 
   private async fullSync(
-    app: Application,
+    pass: ApplicationPass,
     repo: GitRepository,
-    revision: string,
-    status: ApplicationStatus,
-    ctx: ReconcileContext,
     skipUnchanged: boolean,
   ): Promise<DriftReport> {
-    const end = this.d.metrics.syncDuration.startTimer();
+    const { object: app, status, revision, log } = pass;
+    const end = this.deps.metrics.syncDuration.startTimer();
     const onStage = (stage: string, detail?: Record<string, unknown>) =>
-      ctx.log.debug({ stage, revision, ...detail }, 'sync stage');
+      log.debug({ stage, revision, ...detail }, 'sync stage');
     try {
       onStage('artifact');
-      const files = await this.d.source.artifactFiles(repo);
+      const files = await this.deps.source.artifactFiles(repo);
       if (!files) throw new WaitingError('ArtifactNotReady', 'source has no artifact yet', 5_000);
-      const report = await sync(
-        this.d.state,
+      const report = await (this.deps.sync ?? sync)(
+        this.deps.state,
         `${app.metadata.namespace}/${app.metadata.name}`,
         {
           dir: files.dir,
@@ -204,7 +249,7 @@ export class ApplicationReconciler implements Reconciler<Application> {
           ...appTarget(app),
           prune: app.spec.prune,
           previous: status.inventory?.entries ?? [],
-          kustomize: this.d.kustomize,
+          kustomize: this.deps.kustomize,
           onStage,
           skipUnchanged,
         },
@@ -212,15 +257,15 @@ export class ApplicationReconciler implements Reconciler<Application> {
       );
       status.inventory = { entries: report.inventory };
       end({ result: 'success' });
-      this.d.metrics.syncs.inc({ result: 'success' });
-      this.d.metrics.applied.inc(report.changed);
-      this.d.metrics.pruned.inc(report.prunedIds.length);
-      ctx.log.info({ revision, changed: report.changed, pruned: report.prunedIds.length }, 'synced');
+      this.deps.metrics.syncs.inc({ result: 'success' });
+      this.deps.metrics.applied.inc(report.changed);
+      this.deps.metrics.pruned.inc(report.prunedIds.length);
+      log.info({ revision, changed: report.changed, pruned: report.prunedIds.length }, 'synced');
       // A revision that changed none of this Application's objects (another path of a
       // shared repository) is in status and history; an Event for each of a thousand
       // Applications on every push would bury the ones that say something.
       if (report.changed > 0 || report.prunedIds.length > 0 || !status.lastAppliedRevision) {
-        void this.d.events.record(
+        this.deps.events.record(
           app,
           'Normal',
           'Synced',
@@ -230,7 +275,7 @@ export class ApplicationReconciler implements Reconciler<Application> {
       return report;
     } catch (err) {
       end({ result: 'failure' });
-      this.d.metrics.syncs.inc({ result: 'failure' });
+      this.deps.metrics.syncs.inc({ result: 'failure' });
       throw classifySyncError(err, revision);
     }
   }
@@ -246,61 +291,67 @@ export class ApplicationReconciler implements Reconciler<Application> {
       health: status.health ?? 'Unknown',
     };
     const old = this.published.get(key);
-    if (old && (old.sync !== labels.sync || old.health !== labels.health)) this.d.metrics.state.remove(old);
-    this.d.metrics.state.set(labels, 1);
+    if (old && (old.sync !== labels.sync || old.health !== labels.health))
+      this.deps.metrics.state.remove(old);
+    this.deps.metrics.state.set(labels, 1);
     this.published.set(key, labels);
   }
 
   private syncer(app: Application): Syncer {
     return syncTarget({
-      api: this.d.api,
-      mapper: this.d.mapper,
+      api: this.deps.api,
+      mapper: this.deps.mapper,
       app,
-      defaultServiceAccount: this.d.defaultServiceAccount,
-      liveService: (o) => this.d.state.liveService(o),
+      defaultServiceAccount: this.deps.defaultServiceAccount,
+      liveService: (o) => this.deps.state.liveService(o),
     });
   }
 
-  private sourceOf(app: Application, retryMs: number): GitRepository {
+  private findSource(pass: ApplicationPass): void {
+    const app = pass.object;
     const ns = app.spec.sourceRef.namespace ?? app.metadata.namespace;
-    const repo = this.d.repositories.get(`${ns}/${app.spec.sourceRef.name}`);
+    const repo = this.deps.repositories.get(`${ns}/${app.spec.sourceRef.name}`);
     if (!repo)
       throw new WaitingError(
         'SourceNotFound',
         `GitRepository ${ns}/${app.spec.sourceRef.name} not found`,
-        retryMs,
+        pass.retryMs,
       );
     if (!repo.status?.artifact?.revision) {
       throw new WaitingError(
         'SourceNotReady',
         `GitRepository ${ns}/${app.spec.sourceRef.name} has no artifact yet`,
-        retryMs,
+        pass.retryMs,
       );
     }
-    return repo;
+    pass.repo = repo;
+    pass.revision = repo.status.artifact.revision;
   }
 
-  private checkDependencies(app: Application, retryMs: number): void {
+  private checkDependencies(pass: ApplicationPass): void {
+    const app = pass.object;
     for (const dep of app.spec.dependsOn ?? []) {
       const ns = dep.namespace ?? app.metadata.namespace;
-      const other = this.d.applications.get(`${ns}/${dep.name}`);
-      const ready = other?.status?.conditions?.find((c) => c.type === READY);
+      const other = this.deps.applications.get(`${ns}/${dep.name}`);
+      const ready = findCondition(other?.status?.conditions, READY);
       const current = other && other.status?.observedGeneration === other.metadata.generation;
       if (!other || ready?.status !== 'True' || !current) {
         throw new WaitingError(
           'DependencyNotReady',
           `dependency ${ns}/${dep.name} is not ready`,
-          Math.min(retryMs, 5_000),
+          Math.min(pass.retryMs, 5_000),
         );
       }
     }
   }
 
-  private waitConditions(app: Application, status: ApplicationStatus, message: string, revision: string) {
+  private waitConditions(pass: ApplicationPass, message: string) {
+    const { object: app, status, revision } = pass;
     const timeoutMs = parseDuration(app.spec.timeout ?? app.spec.interval);
+    const now = this.clock().getTime();
     const last = status.history?.[0];
-    const since = last ? Date.parse(last.time) : Date.now();
-    const expired = Date.now() - since > timeoutMs;
+    const since = last ? Date.parse(last.time) : now;
+    const expired = now - since > timeoutMs;
     const reason = expired ? 'HealthCheckFailed' : 'Progressing';
     const text = `${expired ? 'health check timed out' : 'waiting for health'} after applying ${revision}: ${message}`;
     return markFailed(
@@ -308,6 +359,7 @@ export class ApplicationReconciler implements Reconciler<Application> {
       app.metadata.generation,
       { reason, errorClass: expired ? 'stalling' : 'transient' },
       text,
+      pass.now,
     );
   }
 
@@ -325,7 +377,7 @@ export class ApplicationReconciler implements Reconciler<Application> {
     const record: SyncRecord = {
       revision: r.revision,
       startedAt: apiTime(r.started),
-      time: apiTime(),
+      time: apiTime(this.clock()),
       result: r.result,
       ...(r.report ? { objectsChanged: r.report.changed, objectsPruned: r.report.prunedIds.length } : {}),
       ...(r.message ? { message: r.message.slice(0, 1024) } : r.drift ? { message: 'drift corrected' } : {}),

@@ -1,13 +1,9 @@
 import { type Application, applicationResource } from '../api/application.ts';
 import { type GitRepository, gitRepositoryResource } from '../api/git-repository.ts';
-import type { KubeClient } from '../kube/client.ts';
 import { ObjectApi } from '../kube/objects.ts';
 import { objectKey } from '../kube/resources.ts';
-import type { Logger } from '../observability/logger.ts';
-import type { ControllerMetrics } from '../observability/metrics.ts';
-import { Controller } from '../runtime/controller.ts';
-import type { EventRecorder } from '../runtime/events.ts';
-import type { InformerFactory } from '../runtime/informers.ts';
+import type { Controller } from '../runtime/controller.ts';
+import { type ControllerWiring, wireController } from '../runtime/wiring.ts';
 import type { GitSource } from '../sources/git-source.ts';
 import type { PushTracker } from '../webhooks/push-tracker.ts';
 import { createAppMetrics } from './app-metrics.ts';
@@ -16,13 +12,7 @@ import { ApplicationReconciler } from './application-reconciler.ts';
 import { ManagedObjects } from './managed-objects.ts';
 import { RestMapper } from './rest-mapper.ts';
 
-export interface ApplicationControllerDeps {
-  client: KubeClient;
-  informers: InformerFactory;
-  events: EventRecorder;
-  log: Logger;
-  metrics: ControllerMetrics;
-  concurrency: number;
+export interface ApplicationControllerDeps extends ControllerWiring {
   source: GitSource;
   pushes: PushTracker;
   kustomize: string;
@@ -51,13 +41,7 @@ export function applicationController(deps: ApplicationControllerDeps): Controll
     kustomize: deps.kustomize,
     defaultServiceAccount: deps.defaultServiceAccount,
   });
-  controller = new Controller<Application>({
-    informer: applications,
-    reconciler,
-    log: deps.log,
-    metrics: deps.metrics,
-    concurrency: deps.concurrency,
-  });
+  controller = wireController(deps, applications, reconciler);
   const c = controller;
   const onSource = (repo: GitRepository) => {
     for (const app of applications.list()) {

@@ -1,5 +1,5 @@
+import { isNotFound } from '../kube/api-errors.ts';
 import type { KubeClient } from '../kube/client.ts';
-import { isNotFound } from '../kube/errors.ts';
 import { type ResourceType, splitApiVersion } from '../kube/resources.ts';
 
 class UnknownKindError extends Error {

@@ -1,6 +1,6 @@
 import type { InventoryEntry } from '../api/application.ts';
+import { isNotFound, KubeApiError } from '../kube/api-errors.ts';
 import type { Impersonation } from '../kube/client.ts';
-import { isNotFound, KubeApiError } from '../kube/errors.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../kube/resources.ts';
 import { mapLimit, type Settled, settleLimit } from './concurrency.ts';

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
+import { isGone, KubeApiError } from './api-errors.ts';
 import type { KubeClient } from './client.ts';
-import { isGone, KubeApiError } from './errors.ts';
 import { ObjectApi } from './objects.ts';
 import { type KubeObject, objectKey, type ResourceType, resourcePath } from './resources.ts';
 import { type WatchEvent, watchStream } from './watch.ts';

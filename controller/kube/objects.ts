@@ -1,5 +1,5 @@
+import { isNotFound } from './api-errors.ts';
 import type { Impersonation, KubeClient } from './client.ts';
-import { isNotFound } from './errors.ts';
 import { type KubeObject, type ObjectList, type ResourceType, resourcePath } from './resources.ts';
 
 const FIELD_MANAGER = 'sluice';

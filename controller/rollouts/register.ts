@@ -4,14 +4,10 @@
 import type { AnalysisRun } from '../api/analysis.ts';
 import { analysisRunResource } from '../api/analysis.ts';
 import { type Rollout, rolloutResource } from '../api/rollout.ts';
-import type { KubeClient } from '../kube/client.ts';
 import { ObjectApi } from '../kube/objects.ts';
 import { core, type KubeObject, objectKey } from '../kube/resources.ts';
-import type { Logger } from '../observability/logger.ts';
-import type { ControllerMetrics } from '../observability/metrics.ts';
-import { Controller } from '../runtime/controller.ts';
-import type { EventRecorder } from '../runtime/events.ts';
-import type { InformerFactory } from '../runtime/informers.ts';
+import type { Controller } from '../runtime/controller.ts';
+import { type ControllerWiring, wireController } from '../runtime/wiring.ts';
 import { RolloutMetrics } from './metrics.ts';
 import { controllingRollout } from './owner.ts';
 import type { ReplicaSet } from './replica-sets.ts';
@@ -19,16 +15,7 @@ import { RolloutReconciler } from './rollout-reconciler.ts';
 import type { Service } from './services.ts';
 import type { Deployment } from './workload-ref.ts';
 
-export interface RolloutControllerDeps {
-  client: KubeClient;
-  informers: InformerFactory;
-  events: EventRecorder;
-  log: Logger;
-  metrics: ControllerMetrics;
-  concurrency?: number;
-}
-
-export function rolloutController(deps: RolloutControllerDeps): Controller<KubeObject> {
+export function rolloutController(deps: ControllerWiring): Controller<Rollout> {
   const rollouts = deps.informers.for<Rollout>(rolloutResource);
   const replicaSets = deps.informers.for<ReplicaSet>(core.replicaSets);
   const analysisRuns = deps.informers.for<AnalysisRun>(analysisRunResource);
@@ -44,18 +31,8 @@ export function rolloutController(deps: RolloutControllerDeps): Controller<KubeO
     deployments,
     metrics: new RolloutMetrics(deps.metrics.registry),
   });
-  const controller = new Controller<Rollout>({
-    informer: rollouts,
-    reconciler,
-    log: deps.log,
-    metrics: deps.metrics,
-    ...(deps.concurrency ? { concurrency: deps.concurrency } : {}),
-  });
-  // Operations (promote, abort, retry) are status patches, which the generic controller
-  // skips: every change to a Rollout is a reason to look again.
-  rollouts.on('update', (obj, old) => {
-    if (obj.metadata.resourceVersion !== old?.metadata.resourceVersion) controller.enqueue(objectKey(obj));
-  });
+  // Operations (promote, abort, retry) are status patches: every change is a reason to look again.
+  const controller = wireController(deps, rollouts, reconciler, { reconcileOnStatusChange: true });
   const wakeOwner = (obj: KubeObject) => {
     const owner = controllingRollout(obj);
     if (owner && obj.metadata.namespace) controller.enqueue(`${obj.metadata.namespace}/${owner.name}`);
@@ -89,7 +66,7 @@ export function rolloutController(deps: RolloutControllerDeps): Controller<KubeO
   deployments.on('add', wakeWorkloadUsers);
   deployments.on('update', wakeWorkloadUsers);
   deployments.on('delete', wakeWorkloadUsers);
-  return controller as unknown as Controller<KubeObject>;
+  return controller;
 }
 
 function serviceNames(ro: Rollout): string[] {

@@ -2,7 +2,7 @@
 // the writes the controller makes to them (create, scale, deadline annotations, delete).
 
 import type { LabelSelector, PodTemplateSpec, Rollout } from '../api/rollout.ts';
-import { isConflict, KubeApiError } from '../kube/errors.ts';
+import { isConflict, KubeApiError } from '../kube/api-errors.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import { core, type KubeObject } from '../kube/resources.ts';
 import type { RsView } from './canary/scale-plan.ts';

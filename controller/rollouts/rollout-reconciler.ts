@@ -15,30 +15,30 @@
 //   networking.k8s.io          ingresses (server-side apply of the canary)   get create patch
 
 import type { AnalysisRun } from '../api/analysis.ts';
-import type { Rollout } from '../api/rollout.ts';
+import type { Rollout, RolloutStatus } from '../api/rollout.ts';
 import { rolloutResource } from '../api/rollout.ts';
 import type { Informer } from '../kube/informer.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import { parseKey } from '../kube/resources.ts';
-import type { ReconcileContext, ReconcileResult, Reconciler } from '../runtime/controller.ts';
-import { classify, StallingError, TransientError, WaitingError } from '../runtime/errors.ts';
+import type { Logger } from '../observability/logger.ts';
 import type { EventRecorder } from '../runtime/events.ts';
-import { createMergePatch } from '../runtime/merge-patch.ts';
+import { ReconcilePass, SkeletonReconciler, type Step } from '../runtime/reconcile.ts';
+import { classify, type ReconcileError, StallingError, WaitingError } from '../runtime/reconcile-errors.ts';
 import { syncBlueGreen } from './blue-green/blue-green.ts';
 import { syncCanary } from './canary/canary.ts';
 import { buildContext } from './context.ts';
 import type { RolloutMetrics } from './metrics.ts';
 import type { ReplicaSet } from './replica-sets.ts';
+import { RolloutSync } from './rollout-sync.ts';
 import type { Service } from './services.ts';
 import { checkProgressDeadline, finalizeStatus, stalledStatus } from './status/finalize.ts';
-import { RolloutSync } from './sync.ts';
 import { TrafficRouterError } from './traffic/router.ts';
 import { validateRollout } from './validate.ts';
 import { type Deployment, reconcileWorkload, withWorkload } from './workload-ref.ts';
 
 export interface RolloutReconcilerDeps {
   api: ObjectApi;
-  events: EventRecorder;
+  events: Pick<EventRecorder, 'record'>;
   rollouts: Informer<Rollout>;
   replicaSets: Informer<ReplicaSet>;
   analysisRuns: Informer<AnalysisRun>;
@@ -54,11 +54,26 @@ const CACHE_WAIT_MS = 500;
 /** A workloadRef Deployment may be applied after the Rollout: look again soon. */
 const WORKLOAD_RETRY_MS = 10_000;
 
-export class RolloutReconciler implements Reconciler<Rollout> {
+/** One reconcile of a Rollout; `sync` holds the decisions once the world has been read. */
+class RolloutPass extends ReconcilePass<Rollout, RolloutStatus> {
+  sync: RolloutSync | undefined;
+  /** The Deployment spec.workloadRef names, if any. */
+  deployment: Deployment | undefined;
+}
+
+export class RolloutReconciler extends SkeletonReconciler<Rollout, RolloutStatus, RolloutPass> {
   readonly kind = 'Rollout';
   private readonly deps: RolloutReconcilerDeps;
 
   constructor(deps: RolloutReconcilerDeps) {
+    // The resourceVersion guard: a person's promote or abort written meanwhile is never lost.
+    super({
+      api: deps.api,
+      resource: rolloutResource,
+      guardResourceVersion: true,
+      failureReason: 'ReconcileFailed',
+      now: deps.now,
+    });
     this.deps = deps;
   }
 
@@ -67,8 +82,20 @@ export class RolloutReconciler implements Reconciler<Rollout> {
     this.deps.metrics?.forget(namespace ?? '', name);
   }
 
-  async reconcile(ro: Rollout, rc: ReconcileContext): Promise<ReconcileResult> {
-    if (ro.metadata.deletionTimestamp) return {};
+  protected steps(): readonly Step<RolloutPass>[] {
+    return [
+      (pass) => this.waitForCaches(pass),
+      (pass) => this.readWorld(pass),
+      (pass) => this.runStrategy(pass),
+      (pass) => this.syncWorkload(pass),
+    ];
+  }
+
+  protected begin(ro: Rollout, log: Logger, now: Date): RolloutPass {
+    return new RolloutPass(ro, log, now);
+  }
+
+  private waitForCaches(_pass: RolloutPass): void {
     const { replicaSets, analysisRuns, services } = this.deps;
     if (!replicaSets.hasSynced || !analysisRuns.hasSynced || !services.hasSynced) {
       throw new WaitingError(
@@ -77,56 +104,83 @@ export class RolloutReconciler implements Reconciler<Rollout> {
         CACHE_WAIT_MS,
       );
     }
-    const now = this.deps.now?.() ?? new Date();
-    let s: RolloutSync | undefined;
-    try {
-      const deployment = ro.spec.workloadRef ? this.workload(ro) : undefined;
-      // With workloadRef, everything below sees the Deployment's template and selector.
-      const target = deployment ? withWorkload(ro, deployment) : ro;
-      validateRollout(target);
-      const ctx = buildContext(
-        target,
-        replicaSets.ownedBy(ro.metadata.uid),
-        analysisRuns.ownedBy(ro.metadata.uid),
-      );
-      rc.log.debug(
-        { rv: ro.metadata.resourceVersion, replicaSets: ctx.allRSs.map(describeRS) },
-        'reconciling',
-      );
-      s = new RolloutSync(target, ctx, {
-        api: this.deps.api,
-        log: rc.log,
-        now,
-        service: (ns, name) => services.get(`${ns}/${name}`),
-        // Our writes go into the caches at once, so the next reconcile never decides on older copies.
-        observeReplicaSet: (rs) => replicaSets.observe(rs),
-        observeRun: (run) => analysisRuns.observe(run),
-      });
-      const timedOut = checkProgressDeadline(s);
-      if (ro.spec.strategy.blueGreen) await syncBlueGreen(s);
-      else await syncCanary(s);
-      finalizeStatus(s, timedOut);
-      if (deployment) await reconcileWorkload(s, deployment);
-    } catch (thrown) {
-      const err =
-        thrown instanceof TrafficRouterError
-          ? new StallingError(thrown.reason, thrown.message, { cause: thrown, retryAfterMs: 15_000 })
-          : classify(thrown);
-      if (err.errorClass === 'stalling') {
-        await this.writeStatus(ro, stalledStatus({ ro, now }, err.reason, err.message), rc);
-        this.deps.events.record(ro, 'Warning', err.reason, err.message);
-      }
-      throw err;
+  }
+
+  /** Gathers what the Rollout owns and points at from the caches, once. */
+  private readWorld(pass: RolloutPass): void {
+    const ro = pass.object;
+    const { replicaSets, analysisRuns, services } = this.deps;
+    pass.deployment = ro.spec.workloadRef ? this.workload(ro) : undefined;
+    // With workloadRef, everything below sees the Deployment's template and selector.
+    const target = pass.deployment ? withWorkload(ro, pass.deployment) : ro;
+    validateRollout(target);
+    const owned = buildContext(
+      target,
+      replicaSets.ownedBy(ro.metadata.uid),
+      analysisRuns.ownedBy(ro.metadata.uid),
+    );
+    pass.log.debug(
+      { rv: ro.metadata.resourceVersion, replicaSets: owned.allRSs.map(describeRS) },
+      'reconciling',
+    );
+    pass.sync = new RolloutSync(target, owned, {
+      api: this.deps.api,
+      log: pass.log,
+      now: pass.now,
+      service: (ns, name) => services.get(`${ns}/${name}`),
+      // Our writes go into the caches at once, so the next reconcile never decides on older copies.
+      observeReplicaSet: (rs) => replicaSets.observe(rs),
+      observeRun: (analysisRun) => analysisRuns.observe(analysisRun),
+    });
+    pass.status = pass.sync.status;
+  }
+
+  private async runStrategy(pass: RolloutPass): Promise<void> {
+    const sync = pass.sync as RolloutSync;
+    const timedOut = checkProgressDeadline(sync);
+    if (pass.object.spec.strategy.blueGreen) await syncBlueGreen(sync);
+    else await syncCanary(sync);
+    finalizeStatus(sync, timedOut);
+  }
+
+  private async syncWorkload(pass: RolloutPass): Promise<void> {
+    if (pass.deployment) await reconcileWorkload(pass.sync as RolloutSync, pass.deployment);
+  }
+
+  protected override classify(thrown: unknown): ReconcileError {
+    return thrown instanceof TrafficRouterError
+      ? new StallingError(thrown.reason, thrown.message, { cause: thrown, retryAfterMs: 15_000 })
+      : classify(thrown);
+  }
+
+  /** A stalled Rollout says why in its conditions; any other failure writes nothing and is retried. */
+  protected failed(pass: RolloutPass, failure: ReconcileError): ReconcileError {
+    pass.status =
+      failure.errorClass === 'stalling'
+        ? stalledStatus({ ro: pass.object, now: pass.now }, failure.reason, failure.message)
+        : structuredClone(pass.object.status ?? {});
+    return failure;
+  }
+
+  protected override summarise(pass: RolloutPass): void {
+    pass.requeue(pass.sync?.requeueAfterMs);
+  }
+
+  protected override saved(pass: RolloutPass, failure: ReconcileError | undefined): void {
+    const ro = pass.object;
+    if (failure) {
+      if (failure.errorClass === 'stalling')
+        this.deps.events.record(ro, 'Warning', failure.reason, failure.message);
+      return;
     }
-    await this.writeStatus(ro, s.status, rc);
-    this.deps.metrics?.observe(ro, s.status);
-    if (s.events.some((e) => e.reason === 'RolloutAborted')) {
+    const sync = pass.sync as RolloutSync;
+    this.deps.metrics?.observe(ro, sync.status);
+    if (sync.events.some((e) => e.reason === 'RolloutAborted')) {
       this.deps.metrics?.aborts.inc({ namespace: ro.metadata.namespace ?? '', name: ro.metadata.name });
     }
-    for (const e of s.events) this.deps.events.record(ro, e.type, e.reason, e.message);
-    if (s.events.length > 0)
-      rc.log.info({ events: s.events.map((e) => `${e.reason}: ${e.message}`) }, 'rollout changed');
-    return s.requeueAfterMs === undefined ? {} : { requeueAfterMs: s.requeueAfterMs };
+    for (const e of sync.events) this.deps.events.record(ro, e.type, e.reason, e.message);
+    if (sync.events.length > 0)
+      pass.log.info({ events: sync.events.map((e) => `${e.reason}: ${e.message}`) }, 'rollout changed');
   }
 
   private workload(ro: Rollout): Deployment {
@@ -143,28 +197,6 @@ export class RolloutReconciler implements Reconciler<Rollout> {
       );
     }
     return dep;
-  }
-
-  /** One merge patch of status, guarded by resourceVersion so a concurrent promote or abort is never lost. */
-  private async writeStatus(ro: Rollout, status: Rollout['status'], rc: ReconcileContext): Promise<void> {
-    const patch = createMergePatch(ro.status ?? {}, status ?? {});
-    if (patch === undefined) return;
-    try {
-      const updated = await this.deps.api.mergePatch<Rollout>(
-        rolloutResource,
-        ro.metadata.namespace,
-        ro.metadata.name,
-        { metadata: { resourceVersion: ro.metadata.resourceVersion }, status: patch },
-        'status',
-      );
-      rc.observe(updated);
-      rc.log.debug({ patch }, 'status patched');
-    } catch (err) {
-      const e = classify(err, 'StatusPatchFailed');
-      throw e.errorClass === 'stalling'
-        ? e
-        : new TransientError('StatusPatchFailed', e.message, { cause: err });
-    }
   }
 }
 

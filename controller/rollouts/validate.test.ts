@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Rollout } from '../api/rollout.ts';
-import { StallingError } from '../runtime/errors.ts';
+import { StallingError } from '../runtime/reconcile-errors.ts';
 import { formatSelector, selectorMatches, validateRollout } from './validate.ts';
 
 describe('spec validation', () => {

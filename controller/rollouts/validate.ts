@@ -2,7 +2,7 @@
 // InvalidSpec until a person changes the spec.
 
 import type { LabelSelector, Rollout } from '../api/rollout.ts';
-import { StallingError } from '../runtime/errors.ts';
+import { StallingError } from '../runtime/reconcile-errors.ts';
 
 export function validateRollout(ro: Rollout): void {
   const spec = ro.spec;

@@ -6,7 +6,7 @@
 import type { Rollout, WorkloadScaleDown } from '../api/rollout.ts';
 import { ROLLOUT_DEFAULTS } from '../api/rollout.ts';
 import { core, type KubeObject } from '../kube/resources.ts';
-import type { RolloutSync } from './sync.ts';
+import type { RolloutSync } from './rollout-sync.ts';
 
 export interface Deployment extends KubeObject {
   spec: {
@@ -38,20 +38,20 @@ export function deploymentReplicas(input: {
 }
 
 /** Records the Deployment generation read and scales the Deployment down as spec.workloadRef.scaleDown says. */
-export async function reconcileWorkload(s: RolloutSync, dep: Deployment): Promise<void> {
-  s.status.workloadObservedGeneration = dep.metadata.generation;
+export async function reconcileWorkload(sync: RolloutSync, dep: Deployment): Promise<void> {
+  sync.status.workloadObservedGeneration = dep.metadata.generation;
   const want = deploymentReplicas({
-    mode: s.ro.spec.workloadRef?.scaleDown,
-    rolloutReplicas: s.ro.spec.replicas ?? ROLLOUT_DEFAULTS.replicas,
-    rolloutAvailable: s.status.availableReplicas ?? 0,
-    healthy: s.status.phase === 'Healthy',
+    mode: sync.ro.spec.workloadRef?.scaleDown,
+    rolloutReplicas: sync.ro.spec.replicas ?? ROLLOUT_DEFAULTS.replicas,
+    rolloutAvailable: sync.status.availableReplicas ?? 0,
+    healthy: sync.status.phase === 'Healthy',
     current: dep.spec.replicas ?? 1,
   });
   if (want === undefined) return;
-  await s.api.mergePatch(core.deployments, dep.metadata.namespace, dep.metadata.name, {
+  await sync.api.mergePatch(core.deployments, dep.metadata.namespace, dep.metadata.name, {
     spec: { replicas: want },
   });
-  s.event(
+  sync.event(
     'Normal',
     'ScalingDeployment',
     `Scaled down Deployment ${dep.metadata.name} from ${dep.spec.replicas ?? 1} to ${want}`,

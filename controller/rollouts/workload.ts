@@ -13,7 +13,7 @@ import {
   type ReplicaSet,
   revisionOf,
 } from './replica-sets.ts';
-import type { RolloutSync } from './sync.ts';
+import type { RolloutSync } from './rollout-sync.ts';
 
 /**
  * The ReplicaSet of the desired template, created when missing. A ReplicaSet brought back by a
@@ -21,10 +21,10 @@ import type { RolloutSync } from './sync.ts';
  * (status.collisionCount is bumped, and the next reconcile tries another name).
  */
 export async function ensureNewReplicaSet(
-  s: RolloutSync,
+  sync: RolloutSync,
   initialReplicas: number,
 ): Promise<ReplicaSet | undefined> {
-  const { ctx, ro } = s;
+  const { ctx, ro } = sync;
   const others = ctx.allRSs.filter((rs) => rs !== ctx.newRS);
   const nextRevision = maxRevision(others) + 1;
   if (ctx.newRS) {
@@ -32,17 +32,19 @@ export async function ensureNewReplicaSet(
     const minReady = ro.spec.minReadySeconds ?? 0;
     const revision = revisionOf(rs) < nextRevision ? nextRevision : undefined;
     if (revision !== undefined || (rs.spec.minReadySeconds ?? 0) !== minReady) {
-      s.deps.observeReplicaSet?.(await patchReplicaSet(s.api, rs, { revision, minReadySeconds: minReady }));
+      sync.deps.observeReplicaSet?.(
+        await patchReplicaSet(sync.api, rs, { revision, minReadySeconds: minReady }),
+      );
     }
     return rs;
   }
   const rs = buildReplicaSet(ro, ctx.newHash, initialReplicas, nextRevision);
   try {
-    const created = await createReplicaSet(s.api, ro, rs);
-    s.deps.observeReplicaSet?.(created);
+    const created = await createReplicaSet(sync.api, ro, rs);
+    sync.deps.observeReplicaSet?.(created);
     ctx.newRS = created;
     ctx.allRSs.push(created);
-    s.event(
+    sync.event(
       'Normal',
       'NewReplicaSetCreated',
       `Created ReplicaSet ${created.metadata.name} (revision ${nextRevision}) with ${initialReplicas} replicas`,
@@ -50,22 +52,26 @@ export async function ensureNewReplicaSet(
     return created;
   } catch (err) {
     if (!(err instanceof HashCollisionError)) throw err;
-    s.status.collisionCount = (s.status.collisionCount ?? 0) + 1;
-    s.event('Warning', 'HashCollision', `${err.message}; using collision count ${s.status.collisionCount}`);
-    s.requeue(0);
+    sync.status.collisionCount = (sync.status.collisionCount ?? 0) + 1;
+    sync.event(
+      'Warning',
+      'HashCollision',
+      `${err.message}; using collision count ${sync.status.collisionCount}`,
+    );
+    sync.requeue(0);
     return undefined;
   }
 }
 
 /** Deletes the oldest scaled-down ReplicaSets beyond spec.revisionHistoryLimit. */
-export async function trimReplicaSetHistory(s: RolloutSync): Promise<void> {
-  const limit = s.ro.spec.revisionHistoryLimit ?? ROLLOUT_DEFAULTS.revisionHistoryLimit;
-  const idle = s.ctx.olderRSs
+export async function trimReplicaSetHistory(sync: RolloutSync): Promise<void> {
+  const limit = sync.ro.spec.revisionHistoryLimit ?? ROLLOUT_DEFAULTS.revisionHistoryLimit;
+  const idle = sync.ctx.olderRSs
     .filter((rs) => (rs.spec.replicas ?? 1) === 0 && (rs.status?.replicas ?? 0) === 0)
     .sort((a, b) => revisionOf(a) - revisionOf(b));
   for (const rs of idle.slice(0, Math.max(0, idle.length - limit))) {
-    await deleteReplicaSet(s.api, rs);
-    s.deps.log.info({ replicaSet: rs.metadata.name }, 'deleted ReplicaSet beyond revisionHistoryLimit');
+    await deleteReplicaSet(sync.api, rs);
+    sync.deps.log.info({ replicaSet: rs.metadata.name }, 'deleted ReplicaSet beyond revisionHistoryLimit');
   }
 }
 
@@ -75,15 +81,15 @@ export async function trimReplicaSetHistory(s: RolloutSync): Promise<void> {
  * scale-down delay. Decided once, from revisions, before the returning ReplicaSet is given a new
  * one; the caller records the answer as status.promoteFull.
  */
-export function fastRollbackReason(s: RolloutSync): string | undefined {
-  const { newRS, stableRS, allRSs } = s.ctx;
+export function fastRollbackReason(sync: RolloutSync): string | undefined {
+  const { newRS, stableRS, allRSs } = sync.ctx;
   if (!newRS || !stableRS || newRS === stableRS) return undefined;
   const [from, to] = [revisionOf(newRS), revisionOf(stableRS)];
   if (from >= to) return undefined;
   if (newRS.metadata.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION]) {
     return `going back to ${newRS.metadata.name}, still running within its scale-down delay`;
   }
-  const window = s.ro.spec.rollbackWindow?.revisions ?? 0;
+  const window = sync.ro.spec.rollbackWindow?.revisions ?? 0;
   const between = allRSs.filter((rs) => revisionOf(rs) > from && revisionOf(rs) < to).length;
   if (window > 0 && between < window)
     return `going back to revision ${from}, within rollbackWindow (${window})`;

@@ -55,14 +55,19 @@ export function markReconciling(
   generation: number | undefined,
   reason: string,
   message: string,
+  now: Date = new Date(),
 ): Condition[] {
-  let list = setCondition(conditions, {
-    type: RECONCILING,
-    status: 'True',
-    reason,
-    message,
-    observedGeneration: generation,
-  });
+  let list = setCondition(
+    conditions,
+    {
+      type: RECONCILING,
+      status: 'True',
+      reason,
+      message,
+      observedGeneration: generation,
+    },
+    now,
+  );
   list = removeCondition(list, STALLED);
   return list;
 }
@@ -78,14 +83,19 @@ export function markReady(
   generation: number | undefined,
   reason: string,
   message: string,
+  now: Date = new Date(),
 ): Condition[] {
-  const list = setCondition(conditions, {
-    type: READY,
-    status: 'True',
-    reason,
-    message,
-    observedGeneration: generation,
-  });
+  const list = setCondition(
+    conditions,
+    {
+      type: READY,
+      status: 'True',
+      reason,
+      message,
+      observedGeneration: generation,
+    },
+    now,
+  );
   return removeCondition(removeCondition(list, RECONCILING), STALLED);
 }
 
@@ -98,30 +108,43 @@ export function markFailed(
   generation: number | undefined,
   error: { reason: string; errorClass: string },
   message: string,
+  now: Date = new Date(),
 ): Condition[] {
-  let list = setCondition(conditions, {
-    type: READY,
-    status: 'False',
-    reason: error.reason,
-    message,
-    observedGeneration: generation,
-  });
-  if (error.errorClass === 'stalling') {
-    list = setCondition(list, {
-      type: STALLED,
-      status: 'True',
+  let list = setCondition(
+    conditions,
+    {
+      type: READY,
+      status: 'False',
       reason: error.reason,
       message,
       observedGeneration: generation,
-    });
+    },
+    now,
+  );
+  if (error.errorClass === 'stalling') {
+    list = setCondition(
+      list,
+      {
+        type: STALLED,
+        status: 'True',
+        reason: error.reason,
+        message,
+        observedGeneration: generation,
+      },
+      now,
+    );
     return removeCondition(list, RECONCILING);
   }
-  list = setCondition(list, {
-    type: RECONCILING,
-    status: 'True',
-    reason: 'ProgressingWithRetry',
-    message,
-    observedGeneration: generation,
-  });
+  list = setCondition(
+    list,
+    {
+      type: RECONCILING,
+      status: 'True',
+      reason: 'ProgressingWithRetry',
+      message,
+      observedGeneration: generation,
+    },
+    now,
+  );
   return removeCondition(list, STALLED);
 }

@@ -2,7 +2,7 @@ import type { Informer } from '../kube/informer.ts';
 import { type KubeObject, objectKey } from '../kube/resources.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ControllerMetrics } from '../observability/metrics.ts';
-import { classify } from './errors.ts';
+import { classify } from './reconcile-errors.ts';
 import { KeyBackoff, WorkQueue } from './work-queue.ts';
 
 export interface ReconcileResult {
@@ -33,13 +33,20 @@ export interface ControllerOptions<T extends KubeObject> {
   log: Logger;
   metrics: ControllerMetrics;
   concurrency?: number;
+  /**
+   * Reconcile on every change, status included. By default a status-only update (our own
+   * patch) wakes nothing; kinds whose operations are status patches by a person (a
+   * Rollout's promote, abort, retry) need to see those.
+   */
+  reconcileOnStatusChange?: boolean;
 }
 
 /**
  * Drives one reconciler from its informer: every add/update/delete enqueues the key;
- * workers take the latest cached object and reconcile it. Errors decide the requeue:
- * stalling waits for a change to the object, waiting requeues after its interval,
- * transient backs off exponentially with jitter.
+ * workers take the latest cached object and reconcile it. Every failure of every kind is
+ * logged, counted and requeued here, by its class: stalling waits for a change to the
+ * object (or its retryAfterMs), waiting requeues after its interval, transient backs off
+ * exponentially with jitter.
  */
 export class Controller<T extends KubeObject> {
   readonly queue: WorkQueue;
@@ -57,17 +64,7 @@ export class Controller<T extends KubeObject> {
     });
     opts.informer.on('add', (obj) => this.queue.add(objectKey(obj)));
     opts.informer.on('update', (obj, old) => {
-      // Status-only updates (our own patches) do not need another reconcile, except
-      // when annotations change (reconcile-now requests) or the object is being deleted.
-      if (
-        old &&
-        obj.metadata.generation !== undefined &&
-        obj.metadata.generation === old.metadata.generation &&
-        sameAnnotations(obj, old) &&
-        !obj.metadata.deletionTimestamp
-      ) {
-        return;
-      }
+      if (old && this.unchanged(obj, old)) return;
       this.queue.add(objectKey(obj));
     });
     opts.informer.on('delete', (obj) => this.queue.add(objectKey(obj)));
@@ -105,6 +102,17 @@ export class Controller<T extends KubeObject> {
     return this.queue.shutdown();
   }
 
+  /**
+   * Status-only updates (our own patches) need no reconcile, except when annotations change
+   * (reconcile-now requests) or the object is being deleted, or when the kind asked for them.
+   */
+  private unchanged(obj: T, old: T): boolean {
+    if (!statusOnly(obj, old)) return false;
+    return (
+      !this.opts.reconcileOnStatusChange || obj.metadata.resourceVersion === old.metadata.resourceVersion
+    );
+  }
+
   private async process(key: string): Promise<void> {
     const { reconciler, metrics } = this.opts;
     const obj = this.opts.informer.get(key);
@@ -128,6 +136,8 @@ export class Controller<T extends KubeObject> {
       const err = classify(thrown);
       end({ result: 'error' });
       metrics.reconcileErrors.inc({ kind: reconciler.kind, class: err.errorClass });
+      // Backoff is for failures in a row that may pass by themselves; the others say when.
+      if (err.errorClass !== 'transient') this.backoff.reset(key);
       if (err.errorClass === 'stalling') {
         log.error({ reason: err.reason, err: err.message, retryInMs: err.retryAfterMs }, 'reconcile stalled');
         if (err.retryAfterMs !== undefined) this.queue.addAfter(key, err.retryAfterMs);
@@ -141,6 +151,15 @@ export class Controller<T extends KubeObject> {
       }
     }
   }
+}
+
+function statusOnly(obj: KubeObject, old: KubeObject): boolean {
+  return (
+    obj.metadata.generation !== undefined &&
+    obj.metadata.generation === old.metadata.generation &&
+    sameAnnotations(obj, old) &&
+    !obj.metadata.deletionTimestamp
+  );
 }
 
 function sameAnnotations(a: KubeObject, b: KubeObject): boolean {

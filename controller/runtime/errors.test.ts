@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KubeApiError, KubeConnectionError } from '../kube/errors.ts';
-import { classify, StallingError, TransientError, WaitingError } from './errors.ts';
+import { KubeApiError, KubeConnectionError } from '../kube/api-errors.ts';
+import { classify, StallingError, TransientError, WaitingError } from './reconcile-errors.ts';
 
 describe('classify', () => {
   it.each([409, 429, 500, 502, 503, 504, 404])('retries API error %i', (code) => {

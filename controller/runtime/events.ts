@@ -115,3 +115,19 @@ export class EventRecorder {
     }
   }
 }
+
+/**
+ * Records an event only when the message it explains changed (`previous` is what status
+ * said before this reconcile), so a failure retried every few seconds is one Event, not a
+ * stream of them.
+ */
+export function recordOnChange(
+  events: Pick<EventRecorder, 'record'>,
+  regarding: KubeObject,
+  change: { previous: string | undefined; current: string },
+  type: EventType,
+  reason: string,
+  note: string,
+): void {
+  if (change.previous !== change.current) events.record(regarding, type, reason, note);
+}

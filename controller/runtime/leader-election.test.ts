@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { KubeApiError, KubeConnectionError } from '../kube/api-errors.ts';
 import type { RequestOptions } from '../kube/client.ts';
-import { KubeApiError, KubeConnectionError } from '../kube/errors.ts';
 import { createLogger } from '../observability/logger.ts';
 import { LeaderElector, type LeadershipLostError, type Lease } from './leader-election.ts';
 import type { LeaseTimings } from './lease.ts';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isConflict, isNotFound } from '../kube/api-errors.ts';
 import type { KubeClient } from '../kube/client.ts';
-import { isConflict, isNotFound } from '../kube/errors.ts';
 import { core, type KubeObject, resourcePath } from '../kube/resources.ts';
 import type { Logger } from '../observability/logger.ts';
 import {

@@ -3,94 +3,119 @@ import {
   type GitRepositoryStatus,
   gitRepositoryResource,
 } from '../api/git-repository.ts';
-import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../api/meta.ts';
 import type { ObjectApi } from '../kube/objects.ts';
+import type { Logger } from '../observability/logger.ts';
 import type { SourceMetrics } from '../observability/source-metrics.ts';
 import { apiTime } from '../runtime/api-time.ts';
-import { markFailed, markReady, READY } from '../runtime/conditions.ts';
-import type { ReconcileContext, ReconcileResult, Reconciler } from '../runtime/controller.ts';
+import { findCondition, markFailed, markReady, READY } from '../runtime/conditions.ts';
 import { jitter, parseDuration } from '../runtime/duration.ts';
-import { classify, type ReconcileError } from '../runtime/errors.ts';
-import type { EventRecorder } from '../runtime/events.ts';
-import { patchStatus } from '../runtime/status.ts';
+import { type EventRecorder, recordOnChange } from '../runtime/events.ts';
+import { ReconcilePass, SkeletonReconciler, type Step } from '../runtime/reconcile.ts';
+import { type ReconcileError, retryAfter } from '../runtime/reconcile-errors.ts';
 import type { GitSource } from './git-source.ts';
+
+export interface GitRepositoryReconcilerDeps {
+  api: ObjectApi;
+  source: GitSource;
+  events: Pick<EventRecorder, 'record'>;
+  metrics: SourceMetrics;
+  /** The clock; tests move it. */
+  now?: () => Date;
+}
+
+type GitRepositoryPass = ReconcilePass<GitRepository, GitRepositoryStatus>;
 
 /**
  * GitRepository: resolve the ref on the remote (ls-remote, cheap), fetch only when the
  * commit changed, record the artifact revision. A failure keeps the last artifact in
  * status, so Applications go on using the last good revision.
  */
-export class GitRepositoryReconciler implements Reconciler<GitRepository> {
+export class GitRepositoryReconciler extends SkeletonReconciler<
+  GitRepository,
+  GitRepositoryStatus,
+  GitRepositoryPass
+> {
   readonly kind = 'GitRepository';
-  private readonly api: ObjectApi;
   private readonly source: GitSource;
-  private readonly events: EventRecorder;
+  private readonly events: Pick<EventRecorder, 'record'>;
   private readonly metrics: SourceMetrics;
 
-  constructor(deps: { api: ObjectApi; source: GitSource; events: EventRecorder; metrics: SourceMetrics }) {
-    this.api = deps.api;
+  constructor(deps: GitRepositoryReconcilerDeps) {
+    super({
+      api: deps.api,
+      resource: gitRepositoryResource,
+      recordReconcileRequests: true,
+      failureReason: 'GitOperationFailed',
+      now: deps.now,
+    });
     this.source = deps.source;
     this.events = deps.events;
     this.metrics = deps.metrics;
   }
 
-  async reconcile(repo: GitRepository, ctx: ReconcileContext): Promise<ReconcileResult> {
-    if (repo.metadata.deletionTimestamp) return {};
-    const status: GitRepositoryStatus = structuredClone(repo.status ?? {});
-    const generation = repo.metadata.generation;
-    const requested = repo.metadata.annotations?.[RECONCILE_REQUESTED_AT_ANNOTATION];
-    if (requested) status.lastHandledReconcileAt = requested;
-    if (repo.spec.suspend) {
-      ctx.observe(await patchStatus(this.api, gitRepositoryResource, repo, status));
-      return {};
-    }
-    const intervalMs = parseDuration(repo.spec.interval);
-    let failure: ReconcileError | undefined;
+  protected steps(): readonly Step<GitRepositoryPass>[] {
+    return [(pass) => this.fetchArtifact(pass)];
+  }
+
+  protected begin(repo: GitRepository, log: Logger, now: Date): GitRepositoryPass {
+    return new ReconcilePass(repo, log, now);
+  }
+
+  protected override suspended(repo: GitRepository): boolean {
+    return repo.spec.suspend === true;
+  }
+
+  private async fetchArtifact(pass: GitRepositoryPass): Promise<void> {
+    const { object: repo, status } = pass;
     const end = this.metrics.fetchDuration.startTimer();
+    pass.log.debug({ url: repo.spec.url }, 'fetching');
+    let revision: string;
     try {
-      ctx.log.debug({ url: repo.spec.url }, 'fetching');
-      const fetched = await this.source.fetchLatest(repo);
-      end({ result: 'success' });
-      const previous = status.artifact?.revision;
-      if (previous !== fetched.revision) {
-        status.artifact = { revision: fetched.revision, lastUpdateTime: apiTime() };
-        ctx.log.info({ revision: fetched.revision, previous }, 'new artifact');
-        void this.events.record(
-          repo,
-          'Normal',
-          'NewArtifact',
-          `stored artifact for revision '${fetched.revision}'`,
-        );
-      }
-      status.conditions = markReady(
-        status.conditions,
-        generation,
-        'Succeeded',
-        `stored artifact for revision '${fetched.revision}'`,
-      );
-      status.observedGeneration = generation;
+      revision = (await this.source.fetchLatest(repo)).revision;
     } catch (err) {
       end({ result: 'failure' });
-      failure = classify(err, 'GitOperationFailed');
-      // A stalling failure is returned with a requeue, not thrown: the runtime would not log it.
-      if (failure.errorClass === 'stalling')
-        ctx.log.error({ reason: failure.reason, err: failure.message }, 'reconcile stalled');
-      this.metrics.fetchFailures.inc({ reason: failure.reason });
-      // The last artifact stays in status: dependants keep the last good revision.
-      const kept = status.artifact ? ` (still serving '${status.artifact.revision}')` : '';
-      status.conditions = markFailed(status.conditions, generation, failure, `${failure.message}${kept}`);
-      if (failure.errorClass === 'stalling') status.observedGeneration = generation;
-      if (repo.status?.conditions?.find((c) => c.type === READY)?.message !== `${failure.message}${kept}`) {
-        void this.events.record(repo, 'Warning', failure.reason, failure.message);
-      }
+      throw err;
     }
-    ctx.observe(await patchStatus(this.api, gitRepositoryResource, repo, status));
-    if (failure?.errorClass === 'stalling') {
-      // A missing branch or a fixed Secret can come at any time: look again at the
-      // interval, as for a healthy source, not only when the object changes.
-      return { requeueAfterMs: Math.min(failure.retryAfterMs ?? intervalMs, intervalMs) };
+    end({ result: 'success' });
+    const previous = status.artifact?.revision;
+    if (previous !== revision) {
+      status.artifact = { revision, lastUpdateTime: apiTime(pass.now) };
+      pass.log.info({ revision, previous }, 'new artifact');
+      this.events.record(repo, 'Normal', 'NewArtifact', `stored artifact for revision '${revision}'`);
     }
-    if (failure) throw failure;
-    return { requeueAfterMs: jitter(intervalMs) };
+    const generation = repo.metadata.generation;
+    status.conditions = markReady(
+      status.conditions,
+      generation,
+      'Succeeded',
+      `stored artifact for revision '${revision}'`,
+      pass.now,
+    );
+    status.observedGeneration = generation;
+    pass.requeue(jitter(parseDuration(repo.spec.interval)));
+  }
+
+  protected failed(pass: GitRepositoryPass, failure: ReconcileError): ReconcileError {
+    const { object: repo, status } = pass;
+    const generation = repo.metadata.generation;
+    this.metrics.fetchFailures.inc({ reason: failure.reason });
+    // The last artifact stays in status: dependants keep the last good revision.
+    const kept = status.artifact ? ` (still serving '${status.artifact.revision}')` : '';
+    const message = `${failure.message}${kept}`;
+    status.conditions = markFailed(status.conditions, generation, failure, message, pass.now);
+    if (failure.errorClass === 'stalling') status.observedGeneration = generation;
+    recordOnChange(
+      this.events,
+      repo,
+      { previous: findCondition(repo.status?.conditions, READY)?.message, current: message },
+      'Warning',
+      failure.reason,
+      failure.message,
+    );
+    if (failure.errorClass !== 'stalling') return failure;
+    // A missing branch or a fixed Secret can come at any time: look again at the
+    // interval, as for a healthy source, not only when the object changes.
+    const intervalMs = parseDuration(repo.spec.interval);
+    return retryAfter(failure, Math.min(failure.retryAfterMs ?? intervalMs, intervalMs));
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReconcileError, StallingError, TransientError } from '../runtime/errors.ts';
+import { ReconcileError, StallingError, TransientError } from '../runtime/reconcile-errors.ts';
 import { GitAuthError } from './git/auth.ts';
 import { GitOperationError } from './git/git-cache.ts';
 import { RefError } from './git/ref.ts';

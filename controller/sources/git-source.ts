@@ -1,10 +1,10 @@
 import type { GitRepository } from '../api/git-repository.ts';
 import { GIT_REPOSITORY_DEFAULTS } from '../api/git-repository.ts';
-import { isNotFound } from '../kube/errors.ts';
+import { isNotFound } from '../kube/api-errors.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import { core, type KubeObject } from '../kube/resources.ts';
 import { parseDuration } from '../runtime/duration.ts';
-import { StallingError, TransientError } from '../runtime/errors.ts';
+import { StallingError, TransientError } from '../runtime/reconcile-errors.ts';
 import { credentialsFromSecretData, GitAuthError, type GitCredentials } from './git/auth.ts';
 import { ArtifactTooLargeError, type GitCache } from './git/git-cache.ts';
 import { formatRevision, RefError, type ResolvedRef, resolveRef, shaOfRevision } from './git/ref.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeApiError } from '../../controller/kube/errors.ts';
+import { KubeApiError } from '../../controller/kube/api-errors.ts';
 import { core, type KubeObject } from '../../controller/kube/resources.ts';
 import { createNamespace, deleteNamespace, eventually, testCluster } from '../support/cluster.ts';
 import { startController } from '../support/controller-process.ts';

@@ -4,18 +4,18 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type {
+  MeasureRequest,
+  MeasureResult,
+  MetricProviderSpec,
+} from '../../controller/analysis/providers/provider.ts';
 import {
   ProviderAbortedError,
   ProviderBadResponseError,
   ProviderQueryError,
   ProviderTimeoutError,
   ProviderUnreachableError,
-} from '../../controller/analysis/providers/errors.ts';
-import type {
-  MeasureRequest,
-  MeasureResult,
-  MetricProviderSpec,
-} from '../../controller/analysis/providers/provider.ts';
+} from '../../controller/analysis/providers/provider-errors.ts';
 import { createProviderRegistry } from '../../controller/analysis/providers/registry.ts';
 import { type MetricsApp, startMetricsApp } from '../support/metrics-app/metrics-app.ts';
 import { type PrometheusServer, startPrometheus } from '../support/prometheus/prometheus-server.ts';

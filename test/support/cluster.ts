@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
+import { isNotFound } from '../../controller/kube/api-errors.ts';
 import { KubeClient } from '../../controller/kube/client.ts';
 import { loadKubeConfig } from '../../controller/kube/config.ts';
-import { isNotFound } from '../../controller/kube/errors.ts';
 import { ObjectApi } from '../../controller/kube/objects.ts';
 import { core } from '../../controller/kube/resources.ts';
 

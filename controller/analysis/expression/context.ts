@@ -1,7 +1,7 @@
 // What operators and builtins may ask of the running evaluation: to fail with a located error, and
 // to spend the step budget. Also the limits that keep any expression cheap.
 
-import type { EvaluationErrorCode } from './errors.ts';
+import type { EvaluationErrorCode } from './expression-errors.ts';
 
 export interface Limits {
   /** Node evaluations plus per-element work in builtins, ranges, slices and regex matching. */

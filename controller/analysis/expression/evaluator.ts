@@ -7,7 +7,11 @@ import type { CallNode, MemberNode, Node, SliceNode } from './ast.ts';
 import { BUILTINS } from './builtins.ts';
 import { PREDICATE_IMPLEMENTATIONS, type Predicate } from './builtins-predicate.ts';
 import type { CallContext, Limits } from './context.ts';
-import { type EvaluationErrorCode, ExpressionBudgetError, ExpressionEvaluationError } from './errors.ts';
+import {
+  type EvaluationErrorCode,
+  ExpressionBudgetError,
+  ExpressionEvaluationError,
+} from './expression-errors.ts';
 import { PREDICATE_BUILTINS } from './grammar.ts';
 import { applyBinary } from './operators.ts';
 import {

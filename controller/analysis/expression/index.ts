@@ -9,8 +9,8 @@
 
 import { type Node, walk } from './ast.ts';
 import { DEFAULT_LIMITS, type Limits } from './context.ts';
-import { ExpressionEvaluationError, ExpressionSyntaxError } from './errors.ts';
 import { Evaluator } from './evaluator.ts';
+import { ExpressionEvaluationError, ExpressionSyntaxError } from './expression-errors.ts';
 import { analyse, depthOf, type ExpressionFeatures } from './features.ts';
 import { LruCache } from './lru-cache.ts';
 import { parse } from './parser.ts';
@@ -23,7 +23,7 @@ export {
   ExpressionBudgetError,
   ExpressionEvaluationError,
   ExpressionSyntaxError,
-} from './errors.ts';
+} from './expression-errors.ts';
 export type { ExpressionFeatures } from './features.ts';
 
 /** Longest accepted source, in characters. */

@@ -2,7 +2,7 @@
 // separators and 0x / 0o / 0b prefixes, single- double- and back-quoted strings, `//` and
 // `/* */` comments, word operators (`and`, `not`, `in`, `matches`, ...) and `#` pointers.
 
-import { ExpressionSyntaxError } from './errors.ts';
+import { ExpressionSyntaxError } from './expression-errors.ts';
 
 export type TokenKind = 'number' | 'string' | 'identifier' | 'operator' | 'bracket' | 'pointer' | 'eof';
 

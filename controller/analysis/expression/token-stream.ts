@@ -1,6 +1,6 @@
 // A cursor over the tokens of one expression, with the error helpers the parser uses.
 
-import { ExpressionSyntaxError } from './errors.ts';
+import { ExpressionSyntaxError } from './expression-errors.ts';
 import { type Token, tokenize } from './lexer.ts';
 
 export class TokenStream {

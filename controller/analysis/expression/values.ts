@@ -3,7 +3,7 @@
 // data properties of plain objects and arrays: no prototype, no getters, no functions, and the
 // names that lead to constructors are refused outright.
 
-import { ExpressionBudgetError, ExpressionEvaluationError } from './errors.ts';
+import { ExpressionBudgetError, ExpressionEvaluationError } from './expression-errors.ts';
 
 type ValueKind = 'nil' | 'bool' | 'int' | 'float' | 'string' | 'array' | 'map' | 'unsupported';
 

@@ -1,14 +1,14 @@
 // One HTTP exchange for a provider: global fetch, a hard deadline, a cap on the body size, and
 // failures mapped to typed provider errors whose messages never carry credentials.
 
+import type { HeaderSpec, ProviderCredentials } from './provider.ts';
 import {
   ProviderAbortedError,
   ProviderBadResponseError,
   ProviderConfigError,
   ProviderTimeoutError,
   ProviderUnreachableError,
-} from './errors.ts';
-import type { HeaderSpec, ProviderCredentials } from './provider.ts';
+} from './provider-errors.ts';
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 

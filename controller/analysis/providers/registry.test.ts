@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderConfigError, UnsupportedProviderError } from './errors.ts';
 import { buildHeaders, parseHttpUrl, redact } from './http.ts';
 import type { MeasureRequest, MetricProvider } from './provider.ts';
+import { ProviderConfigError, UnsupportedProviderError } from './provider-errors.ts';
 import { createProviderRegistry, providerKeyOf } from './registry.ts';
 
 describe('providerKeyOf', () => {

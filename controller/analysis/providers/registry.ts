@@ -2,9 +2,9 @@
 // providers Sluice does not implement (job, datadog, …) are named in the error so a migrated
 // template fails with a message that says what to change.
 
-import { ProviderConfigError, UnsupportedProviderError } from './errors.ts';
 import { PrometheusProvider, type PrometheusProviderOptions } from './prometheus/prometheus-provider.ts';
 import type { MeasureRequest, MeasureResult, MetricProvider, MetricProviderSpec } from './provider.ts';
+import { ProviderConfigError, UnsupportedProviderError } from './provider-errors.ts';
 import { WebProvider, type WebProviderOptions } from './web/web-provider.ts';
 
 type ProviderKey = 'prometheus' | 'web';

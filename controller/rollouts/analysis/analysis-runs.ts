@@ -11,11 +11,11 @@ import {
 import { type AnalysisRun, analysisRunResource } from '../../api/analysis.ts';
 import type { RolloutAnalysis, RolloutAnalysisRunStatus } from '../../api/rollout.ts';
 import { ROLLOUT_DEFAULTS } from '../../api/rollout.ts';
-import { KubeApiError } from '../../kube/errors.ts';
-import { StallingError } from '../../runtime/errors.ts';
+import { KubeApiError } from '../../kube/api-errors.ts';
+import { StallingError } from '../../runtime/reconcile-errors.ts';
 import { isOwnedBy } from '../owner.ts';
 import { revisionOf } from '../replica-sets.ts';
-import type { RolloutSync } from '../sync.ts';
+import type { RolloutSync } from '../rollout-sync.ts';
 import { buildAnalysisRun } from './run-builder.ts';
 import { isCompleted, type RunSlot, runsToDelete } from './run-names.ts';
 import { describeRun, effectOf, runStatus } from './verdict.ts';
@@ -33,22 +33,22 @@ export interface RunIntent {
   create: boolean;
 }
 
-export async function ensureRun(s: RolloutSync, intent: RunIntent): Promise<AnalysisRun | undefined> {
-  const cached = s.ctx.runs.find((r) => r.metadata.name === intent.name);
+export async function ensureRun(sync: RolloutSync, intent: RunIntent): Promise<AnalysisRun | undefined> {
+  const cached = sync.ctx.runs.find((r) => r.metadata.name === intent.name);
   if (cached) return cached;
   if (!intent.create) return undefined;
-  const templates = await loadTemplates(s, intent.analysis);
+  const templates = await loadTemplates(sync, intent.analysis);
   let run: AnalysisRun;
   try {
     run = buildAnalysisRun({
-      rollout: s.ro,
+      rollout: sync.ro,
       analysis: intent.analysis,
       templates,
       slot: intent.slot,
       name: intent.name,
-      newHash: s.ctx.newHash,
-      stableHash: s.status.stableRS,
-      revision: s.ctx.newRS ? String(revisionOf(s.ctx.newRS)) : undefined,
+      newHash: sync.ctx.newHash,
+      stableHash: sync.status.stableRS,
+      revision: sync.ctx.newRS ? String(revisionOf(sync.ctx.newRS)) : undefined,
     });
   } catch (err) {
     if (err instanceof AnalysisTemplateError) {
@@ -57,16 +57,16 @@ export async function ensureRun(s: RolloutSync, intent: RunIntent): Promise<Anal
     throw err;
   }
   try {
-    const created = await s.api.create<AnalysisRun>(analysisRunResource, run);
-    s.deps.observeRun?.(created);
-    s.event('Normal', 'AnalysisRunCreated', `Created ${intent.label} AnalysisRun ${intent.name}`);
-    s.ctx.runs.push(created);
+    const created = await sync.api.create<AnalysisRun>(analysisRunResource, run);
+    sync.deps.observeRun?.(created);
+    sync.event('Normal', 'AnalysisRunCreated', `Created ${intent.label} AnalysisRun ${intent.name}`);
+    sync.ctx.runs.push(created);
     return created;
   } catch (err) {
     if (!(err instanceof KubeApiError && err.code === 409)) throw err;
     // Created by an earlier reconcile whose status write never landed (or the cache lags): adopt it.
-    const existing = await s.api.get<AnalysisRun>(analysisRunResource, s.namespace, intent.name);
-    if (!isOwnedBy(existing, s.ro)) {
+    const existing = await sync.api.get<AnalysisRun>(analysisRunResource, sync.namespace, intent.name);
+    if (!isOwnedBy(existing, sync.ro)) {
       throw new StallingError(
         'AnalysisRunNameTaken',
         `AnalysisRun ${intent.name} exists and is not owned by this Rollout`,
@@ -75,14 +75,14 @@ export async function ensureRun(s: RolloutSync, intent: RunIntent): Promise<Anal
         },
       );
     }
-    s.ctx.runs.push(existing);
+    sync.ctx.runs.push(existing);
     return existing;
   }
 }
 
-async function loadTemplates(s: RolloutSync, analysis: RolloutAnalysis): Promise<LoadedTemplate[]> {
+async function loadTemplates(sync: RolloutSync, analysis: RolloutAnalysis): Promise<LoadedTemplate[]> {
   try {
-    return await loadAnalysisTemplates(s.api, s.namespace, analysis.templates);
+    return await loadAnalysisTemplates(sync.api, sync.namespace, analysis.templates);
   } catch (err) {
     if (err instanceof AnalysisTemplateNotFoundError) {
       throw new StallingError('AnalysisTemplateNotFound', err.message, {
@@ -99,7 +99,7 @@ async function loadTemplates(s: RolloutSync, analysis: RolloutAnalysis): Promise
  * it for a person. Emits an event when the run's phase differs from what status recorded.
  */
 export function judgeRun(
-  s: RolloutSync,
+  sync: RolloutSync,
   run: AnalysisRun,
   label: string,
   recorded: RolloutAnalysisRunStatus | undefined,
@@ -109,47 +109,48 @@ export function judgeRun(
   const effect = effectOf(run.status?.phase);
   const description = describeRun(run, label);
   if (effect === 'abort') {
-    if (!s.pause.aborted) {
-      s.pause.requestAbort({ reason: 'AnalysisRunFailed', message: description });
-      s.abortMessage = description;
+    if (!sync.pause.aborted) {
+      sync.pause.requestAbort({ reason: 'AnalysisRunFailed', message: description });
+      sync.abortMessage = description;
     }
-    if (changed) s.event('Warning', `AnalysisRun${now.status}`, description);
+    if (changed) sync.event('Warning', `AnalysisRun${now.status}`, description);
   } else if (effect === 'pause') {
-    s.pause.addPause('InconclusiveAnalysisRun');
-    s.pauseDetail.InconclusiveAnalysisRun = `${description}; promote to run the analysis again, or abort`;
-    if (changed) s.event('Warning', 'AnalysisRunInconclusive', description);
+    sync.pause.addPause('InconclusiveAnalysisRun');
+    sync.pauseDetail.InconclusiveAnalysisRun = `${description}; promote to run the analysis again, or abort`;
+    if (changed) sync.event('Warning', 'AnalysisRunInconclusive', description);
   } else if (changed && run.status?.phase) {
-    s.event('Normal', `AnalysisRun${now.status}`, description);
+    sync.event('Normal', `AnalysisRun${now.status}`, description);
   }
   return now;
 }
 
 /** Runs that are not current and still running are told to stop (spec.terminate). */
-export async function terminateOtherRuns(s: RolloutSync, keep: ReadonlySet<string>): Promise<void> {
-  for (const run of s.ctx.runs) {
+export async function terminateOtherRuns(sync: RolloutSync, keep: ReadonlySet<string>): Promise<void> {
+  for (const run of sync.ctx.runs) {
     if (keep.has(run.metadata.name) || isCompleted(run.status?.phase) || run.spec.terminate) continue;
-    await s.api.mergePatch(analysisRunResource, s.namespace, run.metadata.name, {
+    await sync.api.mergePatch(analysisRunResource, sync.namespace, run.metadata.name, {
       spec: { terminate: true },
     });
     run.spec.terminate = true;
-    s.deps.log.info({ run: run.metadata.name }, 'terminated AnalysisRun that is no longer current');
+    sync.deps.log.info({ run: run.metadata.name }, 'terminated AnalysisRun that is no longer current');
   }
 }
 
 /** Keeps the newest finished runs within spec.analysis.*RunHistoryLimit; deletes the rest. */
-export async function trimRunHistory(s: RolloutSync, keep: ReadonlySet<string>): Promise<void> {
+export async function trimRunHistory(sync: RolloutSync, keep: ReadonlySet<string>): Promise<void> {
   const limits = {
-    successful: s.ro.spec.analysis?.successfulRunHistoryLimit ?? ROLLOUT_DEFAULTS.successfulRunHistoryLimit,
+    successful:
+      sync.ro.spec.analysis?.successfulRunHistoryLimit ?? ROLLOUT_DEFAULTS.successfulRunHistoryLimit,
     unsuccessful:
-      s.ro.spec.analysis?.unsuccessfulRunHistoryLimit ?? ROLLOUT_DEFAULTS.unsuccessfulRunHistoryLimit,
+      sync.ro.spec.analysis?.unsuccessfulRunHistoryLimit ?? ROLLOUT_DEFAULTS.unsuccessfulRunHistoryLimit,
   };
   const recorded = [
-    s.status.canary?.currentStepAnalysisRunStatus,
-    s.status.canary?.currentBackgroundAnalysisRunStatus,
-    s.status.blueGreen?.prePromotionAnalysisRunStatus,
-    s.status.blueGreen?.postPromotionAnalysisRunStatus,
+    sync.status.canary?.currentStepAnalysisRunStatus,
+    sync.status.canary?.currentBackgroundAnalysisRunStatus,
+    sync.status.blueGreen?.prePromotionAnalysisRunStatus,
+    sync.status.blueGreen?.postPromotionAnalysisRunStatus,
   ].map((r) => r?.name);
-  const old = s.ctx.runs
+  const old = sync.ctx.runs
     .filter((r) => !keep.has(r.metadata.name) && !recorded.includes(r.metadata.name))
     .map((r) => ({
       name: r.metadata.name,
@@ -157,6 +158,6 @@ export async function trimRunHistory(s: RolloutSync, keep: ReadonlySet<string>):
       creationTimestamp: r.metadata.creationTimestamp,
     }));
   for (const name of runsToDelete(old, limits)) {
-    await s.api.delete(analysisRunResource, s.namespace, name);
+    await sync.api.delete(analysisRunResource, sync.namespace, name);
   }
 }

@@ -7,7 +7,7 @@ import { ROLLOUT_DEFAULTS } from '../../api/rollout.ts';
 import { apiTime } from '../../runtime/api-time.ts';
 import { allAvailable, allCreated, sumAvailable } from '../replica-math.ts';
 import { viewOf } from '../replica-sets.ts';
-import type { RolloutSync } from '../sync.ts';
+import type { RolloutSync } from '../rollout-sync.ts';
 import { routerFor } from '../traffic/routers.ts';
 import { ensureNewReplicaSet, fastRollbackReason, trimReplicaSetHistory } from '../workload.ts';
 import { reconcileCanaryAnalysis } from './canary-analysis.ts';
@@ -19,8 +19,8 @@ import { desiredWeight, replicaRatioWeight } from './traffic-weight.ts';
 
 const WEIGHT_VERIFY_RETRY_MS = 5_000;
 
-export async function syncCanary(s: RolloutSync): Promise<void> {
-  const { ro, ctx, pause, now } = s;
+export async function syncCanary(sync: RolloutSync): Promise<void> {
+  const { ro, ctx, pause, now } = sync;
   const canary = ro.spec.strategy.canary as CanaryStrategy;
   const steps = canary.steps ?? [];
   const replicas = ro.spec.replicas ?? ROLLOUT_DEFAULTS.replicas;
@@ -28,14 +28,14 @@ export async function syncCanary(s: RolloutSync): Promise<void> {
   const sHash = stepsHash(ro);
 
   if (prev.currentPodHash !== ctx.newHash || prev.currentStepHash !== sHash) {
-    startUpdate(s, steps.length, sHash);
-    if (!ro.spec.paused || ctx.newRS) await ensureNewReplicaSet(s, ctx.stableRS ? 0 : replicas);
+    startUpdate(sync, steps.length, sHash);
+    if (!ro.spec.paused || ctx.newRS) await ensureNewReplicaSet(sync, ctx.stableRS ? 0 : replicas);
     return;
   }
   const newRS =
-    ro.spec.paused && !ctx.newRS ? undefined : await ensureNewReplicaSet(s, ctx.stableRS ? 0 : replicas);
+    ro.spec.paused && !ctx.newRS ? undefined : await ensureNewReplicaSet(sync, ctx.stableRS ? 0 : replicas);
   if (!newRS) return;
-  await trimReplicaSetHistory(s);
+  await trimReplicaSetHistory(sync);
 
   const stableRS = ctx.stableRS && ctx.stableRS !== newRS ? ctx.stableRS : undefined;
   const fullyPromoted = prev.stableRS === ctx.newHash;
@@ -48,7 +48,7 @@ export async function syncCanary(s: RolloutSync): Promise<void> {
   const newView = viewOf(newRS);
   const stableView = stableRS ? viewOf(stableRS) : undefined;
   const olderViews = ctx.olderRSs.map(viewOf);
-  const weightsNow = s.status.canary?.weights;
+  const weightsNow = sync.status.canary?.weights;
 
   const simple = promoteFull || fullyPromoted || !prev.stableRS;
   const plan = planCanaryScale({
@@ -81,13 +81,13 @@ export async function syncCanary(s: RolloutSync): Promise<void> {
 
   // Services: stable → the stable version; canary → the new one once it has a pod to serve.
   if (canary.stableService && prev.stableRS && (stableRS || fullyPromoted)) {
-    await s.pointService(canary.stableService, prev.stableRS, 'stable');
+    await sync.pointService(canary.stableService, prev.stableRS, 'stable');
   }
   if (canary.canaryService && (newView.availableReplicas > 0 || fullyPromoted)) {
-    await s.pointService(canary.canaryService, ctx.newHash, 'canary');
+    await sync.pointService(canary.canaryService, ctx.newHash, 'canary');
   }
 
-  const verified = await reconcileTraffic(s, {
+  const verified = await reconcileTraffic(sync, {
     steps,
     index,
     fullyPromoted,
@@ -102,18 +102,23 @@ export async function syncCanary(s: RolloutSync): Promise<void> {
   });
 
   const skipAnalysis = abortedBefore || promoteFull || !prev.stableRS || fullyPromoted;
-  const stepRunPhase = await reconcileCanaryAnalysis(s, { steps, index, skip: skipAnalysis, fullyPromoted });
+  const stepRunPhase = await reconcileCanaryAnalysis(sync, {
+    steps,
+    index,
+    skip: skipAnalysis,
+    fullyPromoted,
+  });
 
   for (const action of plan.actions) {
-    const rs = s.rsByName(action.name);
+    const rs = sync.rsByName(action.name);
     if (!rs) continue;
-    if (action.deadline !== undefined) await s.setDeadline(rs, action.deadline);
-    if (action.replicas !== undefined) await s.scale(rs, action.replicas);
+    if (action.deadline !== undefined) await sync.setDeadline(rs, action.deadline);
+    if (action.replicas !== undefined) await sync.scale(rs, action.replicas);
   }
-  s.requeue(plan.requeueAfterMs);
+  sync.requeue(plan.requeueAfterMs);
 
   const pauseStep = { steps, index, specPaused: ro.spec.paused === true, promoteFull, pause, now };
-  s.requeue(reconcilePauseStep(pauseStep).requeueAfterMs);
+  sync.requeue(reconcilePauseStep(pauseStep).requeueAfterMs);
 
   const progress = decideCanaryProgress({
     ...pauseStep,
@@ -124,61 +129,61 @@ export async function syncCanary(s: RolloutSync): Promise<void> {
     newFullyAvailable: newView.availableReplicas >= replicas && newView.specReplicas >= replicas,
   });
   if (progress.completed) {
-    s.event(
+    sync.event(
       'Normal',
       'RolloutStepCompleted',
       `Step ${progress.completed.from + 1}/${steps.length} completed (${progress.completed.step})`,
     );
-    if (s.status.canary) s.status.canary.currentStepAnalysisRunStatus = undefined;
+    if (sync.status.canary) sync.status.canary.currentStepAnalysisRunStatus = undefined;
   }
   if (progress.promote) {
     if (stableRS && trafficRouted && (stableRS.spec.replicas ?? 0) > 0) {
       // Keep the old stable up for a fast rollback while traffic drains from it.
       const delay = canary.scaleDownDelaySeconds ?? ROLLOUT_DEFAULTS.scaleDownDelaySeconds;
-      await s.setDeadline(stableRS, apiTime(new Date(now.getTime() + delay * 1000)));
-      s.requeue(delay * 1000);
+      await sync.setDeadline(stableRS, apiTime(new Date(now.getTime() + delay * 1000)));
+      sync.requeue(delay * 1000);
     }
     if (prev.stableRS !== ctx.newHash) {
-      s.event('Normal', 'RolloutCompleted', `Promoted ${ctx.newHash} to stable: ${progress.promote}`);
+      sync.event('Normal', 'RolloutCompleted', `Promoted ${ctx.newHash} to stable: ${progress.promote}`);
     }
-    s.status.stableRS = ctx.newHash;
-    s.status.promoteFull = undefined;
+    sync.status.stableRS = ctx.newHash;
+    sync.status.promoteFull = undefined;
   }
-  if (s.ro.spec.paused) s.holdResume = true;
-  s.status.currentStepIndex = steps.length > 0 ? progress.index : undefined;
-  s.stepDetail = describeStep(steps, progress.index);
-  describePause(s, steps, progress.index);
+  if (sync.ro.spec.paused) sync.holdResume = true;
+  sync.status.currentStepIndex = steps.length > 0 ? progress.index : undefined;
+  sync.stepDetail = describeStep(steps, progress.index);
+  describePause(sync, steps, progress.index);
 }
 
 /** A new template or new steps: start the steps over (or skip them when going back to stable). */
-function startUpdate(s: RolloutSync, stepCount: number, sHash: string): void {
-  const { ctx, pause } = s;
+function startUpdate(sync: RolloutSync, stepCount: number, sHash: string): void {
+  const { ctx, pause } = sync;
   pause.clearPauses();
   pause.removeAbort();
-  s.status.promoteFull = undefined;
-  s.status.canary = {
-    ...(s.status.canary ?? {}),
+  sync.status.promoteFull = undefined;
+  sync.status.canary = {
+    ...(sync.status.canary ?? {}),
     currentStepAnalysisRunStatus: undefined,
     currentBackgroundAnalysisRunStatus: undefined,
   };
-  s.status.currentStepIndex = stepCount > 0 ? 0 : undefined;
-  if (s.ro.status?.stableRS === ctx.newHash && stepCount > 0) {
-    s.status.currentStepIndex = stepCount;
-    s.event('Normal', 'SkipSteps', `Rolled back to the stable version ${ctx.newHash}: skipping the steps`);
-  } else if (s.ro.status?.currentPodHash) {
-    s.event(
+  sync.status.currentStepIndex = stepCount > 0 ? 0 : undefined;
+  if (sync.ro.status?.stableRS === ctx.newHash && stepCount > 0) {
+    sync.status.currentStepIndex = stepCount;
+    sync.event('Normal', 'SkipSteps', `Rolled back to the stable version ${ctx.newHash}: skipping the steps`);
+  } else if (sync.ro.status?.currentPodHash) {
+    sync.event(
       'Normal',
       'RolloutUpdated',
-      `Updating from ${s.ro.status.stableRS ?? 'nothing'} to ${ctx.newHash}`,
+      `Updating from ${sync.ro.status.stableRS ?? 'nothing'} to ${ctx.newHash}`,
     );
   }
-  const rollback = fastRollbackReason(s);
+  const rollback = fastRollbackReason(sync);
   if (rollback) {
-    s.status.promoteFull = true;
-    s.event('Normal', 'FastRollback', `Skipping steps and analysis: ${rollback}`);
+    sync.status.promoteFull = true;
+    sync.event('Normal', 'FastRollback', `Skipping steps and analysis: ${rollback}`);
   }
-  s.status.currentPodHash = ctx.newHash;
-  s.status.currentStepHash = sHash;
+  sync.status.currentPodHash = ctx.newHash;
+  sync.status.currentStepHash = sHash;
 }
 
 interface TrafficInput {
@@ -196,11 +201,11 @@ interface TrafficInput {
 }
 
 /** Sets (and checks) the router's weight, or reports the replica ratio; records status.canary.weights. */
-async function reconcileTraffic(s: RolloutSync, t: TrafficInput): Promise<boolean | undefined> {
-  const canary = s.ro.spec.strategy.canary as CanaryStrategy;
-  const router = routerFor(s.ro, s.api);
-  const stableHash = s.ro.status?.stableRS;
-  const previous = s.status.canary?.weights;
+async function reconcileTraffic(sync: RolloutSync, t: TrafficInput): Promise<boolean | undefined> {
+  const canary = sync.ro.spec.strategy.canary as CanaryStrategy;
+  const router = routerFor(sync.ro, sync.api);
+  const stableHash = sync.ro.status?.stableRS;
+  const previous = sync.status.canary?.weights;
   let weight: number;
   let verified: boolean | undefined;
   if (router) {
@@ -221,24 +226,24 @@ async function reconcileTraffic(s: RolloutSync, t: TrafficInput): Promise<boolea
     else await router.setWeight(decision.weight);
     weight = decision.weight;
     verified = await router.verifyWeight(weight);
-    if (verified === false) s.requeue(WEIGHT_VERIFY_RETRY_MS);
+    if (verified === false) sync.requeue(WEIGHT_VERIFY_RETRY_MS);
   } else {
     const all = [t.newView, t.stableView, ...t.olderViews];
     weight = t.fullyPromoted ? 0 : replicaRatioWeight(t.newView.availableReplicas, sumAvailable(all));
   }
   if (router && previous?.canary?.weight !== weight) {
-    s.event(
+    sync.event(
       'Normal',
       'TrafficWeightUpdated',
       `Canary weight ${previous?.canary ? `from ${previous.canary.weight} ` : ''}to ${weight}${router ? ` (${router.type})` : ' (replica ratio)'}`,
     );
   }
-  s.status.canary = {
-    ...(s.status.canary ?? {}),
+  sync.status.canary = {
+    ...(sync.status.canary ?? {}),
     weights: {
       canary: {
         weight,
-        podTemplateHash: s.ctx.newHash,
+        podTemplateHash: sync.ctx.newHash,
         ...(canary.canaryService ? { serviceName: canary.canaryService } : {}),
       },
       stable: {

@@ -2,7 +2,7 @@
 
 import type { CanaryStep } from '../../api/rollout.ts';
 import { apiTime } from '../../runtime/api-time.ts';
-import type { RolloutSync } from '../sync.ts';
+import type { RolloutSync } from '../rollout-sync.ts';
 import { currentStep, pauseDurationMs, stepString } from './steps.ts';
 
 export function describeStep(steps: readonly CanaryStep[], index: number): string | undefined {
@@ -11,16 +11,16 @@ export function describeStep(steps: readonly CanaryStep[], index: number): strin
   return `step ${index + 1}/${steps.length}: ${stepString(steps[index])}`;
 }
 
-export function describePause(s: RolloutSync, steps: readonly CanaryStep[], index: number): void {
+export function describePause(sync: RolloutSync, steps: readonly CanaryStep[], index: number): void {
   const step = currentStep(steps, index);
   if (!step?.pause) return;
-  const start = s.pause.condition('CanaryPauseStep')?.startTime ?? apiTime(s.now);
+  const start = sync.pause.condition('CanaryPauseStep')?.startTime ?? apiTime(sync.now);
   const where = `paused at step ${index + 1}/${steps.length}`;
   const ms = pauseDurationMs(step.pause.duration);
   if (ms !== undefined) {
     const at = apiTime(new Date(Date.parse(start) + ms));
-    s.pauseDetail.CanaryPauseStep = `${where} (${stepString(step)}); continues at ${at}, or promote now`;
+    sync.pauseDetail.CanaryPauseStep = `${where} (${stepString(step)}); continues at ${at}, or promote now`;
   } else {
-    s.pauseDetail.CanaryPauseStep = `${where} until promoted (clear status.pauseConditions or run promote)`;
+    sync.pauseDetail.CanaryPauseStep = `${where} until promoted (clear status.pauseConditions or run promote)`;
   }
 }

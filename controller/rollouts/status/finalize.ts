@@ -3,7 +3,7 @@
 
 import { ROLLOUT_DEFAULTS, type RolloutStatus } from '../../api/rollout.ts';
 import { hashOf } from '../replica-sets.ts';
-import type { RolloutSync } from '../sync.ts';
+import type { RolloutSync } from '../rollout-sync.ts';
 import { formatSelector } from '../validate.ts';
 import { computeConditions, PROGRESSING, ProgressReason, progressDeadline } from './conditions.ts';
 import { computePhase } from './phase.ts';
@@ -12,8 +12,8 @@ import { computePhase } from './phase.ts';
  * Before the strategy runs: has progressDeadlineSeconds passed without progress? With
  * progressDeadlineAbort that aborts the update.
  */
-export function checkProgressDeadline(s: RolloutSync): string | undefined {
-  const { ro, pause } = s;
+export function checkProgressDeadline(sync: RolloutSync): string | undefined {
+  const { ro, pause } = sync;
   const prev = ro.status ?? {};
   const steps = ro.spec.strategy.canary?.steps ?? [];
   const running = (r: { status: string } | undefined) => r?.status === 'Running' || r?.status === 'Pending';
@@ -26,33 +26,35 @@ export function checkProgressDeadline(s: RolloutSync): string | undefined {
   const result = progressDeadline({
     previous: prev.conditions,
     deadlineSeconds: ro.spec.progressDeadlineSeconds ?? ROLLOUT_DEFAULTS.progressDeadlineSeconds,
-    now: s.now,
+    now: sync.now,
     exempt: paused || pause.aborted || atAnalysis || prev.phase === 'Healthy',
-    newRSName: s.ctx.newRS?.metadata.name,
+    newRSName: sync.ctx.newRS?.metadata.name,
   });
-  s.requeue(result.remainingMs !== undefined ? result.remainingMs + 1000 : undefined);
+  sync.requeue(result.remainingMs !== undefined ? result.remainingMs + 1000 : undefined);
   if (result.timedOut && ro.spec.progressDeadlineAbort && !pause.aborted) {
     pause.requestAbort({ reason: ProgressReason.timedOut, message: result.timedOut });
-    s.abortMessage = result.timedOut;
+    sync.abortMessage = result.timedOut;
   }
   return result.timedOut;
 }
 
-export function finalizeStatus(s: RolloutSync, timedOut: string | undefined): void {
-  const { ro, ctx, now } = s;
+export function finalizeStatus(sync: RolloutSync, timedOut: string | undefined): void {
+  const { ro, ctx, now } = sync;
   const prev = ro.status ?? {};
-  const st = s.status;
-  Object.assign(st, s.pause.result(now, s.holdResume));
+  const st = sync.status;
+  Object.assign(st, sync.pause.result(now, sync.holdResume));
   const prevProgressing = prev.conditions?.find((c) => c.type === PROGRESSING);
   const abortRecorded = prevProgressing?.reason === ProgressReason.aborted;
   if (st.abort) {
-    s.abortMessage ??= abortRecorded ? prevProgressing?.message : 'aborted by a person (status.abort=true)';
+    sync.abortMessage ??= abortRecorded
+      ? prevProgressing?.message
+      : 'aborted by a person (status.abort=true)';
     if (!abortRecorded) {
       st.abortedAt = now.toISOString();
-      s.event('Warning', 'RolloutAborted', `Rollout aborted: ${s.abortMessage}`);
+      sync.event('Warning', 'RolloutAborted', `Rollout aborted: ${sync.abortMessage}`);
     }
   } else if (abortRecorded && prev.currentPodHash === st.currentPodHash) {
-    s.event('Normal', 'RolloutRetried', 'Rollout retried: starting the update again');
+    sync.event('Normal', 'RolloutRetried', 'Rollout retried: starting the update again');
   }
 
   const replicas = ro.spec.replicas ?? ROLLOUT_DEFAULTS.replicas;
@@ -72,10 +74,10 @@ export function finalizeStatus(s: RolloutSync, timedOut: string | undefined): vo
   const phase = computePhase({
     rollout: ro,
     status: st,
-    abortMessage: s.abortMessage,
+    abortMessage: sync.abortMessage,
     timedOut: stillTimedOut,
-    pauseDetail: s.pauseDetail,
-    stepDetail: s.stepDetail,
+    pauseDetail: sync.pauseDetail,
+    stepDetail: sync.stepDetail,
   });
   st.phase = phase.phase;
   st.message = phase.message || undefined;
@@ -90,7 +92,7 @@ export function finalizeStatus(s: RolloutSync, timedOut: string | undefined): vo
     progressed,
     complete: phase.phase === 'Healthy',
     paused: (st.pauseConditions?.length ?? 0) > 0 || ro.spec.paused === true,
-    abortMessage: st.abort ? s.abortMessage : undefined,
+    abortMessage: st.abort ? sync.abortMessage : undefined,
     timedOut: stillTimedOut,
     available,
     newRSName: ctx.newRS?.metadata.name,
@@ -113,27 +115,27 @@ function progressMade(prev: RolloutStatus, next: RolloutStatus): boolean {
 
 /** The status a stalled reconcile writes: the conditions say why, the rest stays. */
 export function stalledStatus(
-  s: { ro: RolloutSync['ro']; now: Date },
+  sync: { ro: RolloutSync['ro']; now: Date },
   reason: string,
   message: string,
 ): RolloutStatus {
-  const prev = s.ro.status ?? {};
+  const prev = sync.ro.status ?? {};
   const st = structuredClone(prev);
   const phase = { phase: 'Degraded' as const, message: `${reason}: ${message}` };
   st.phase = phase.phase;
   st.message = phase.message;
-  st.observedGeneration = s.ro.metadata.generation;
+  st.observedGeneration = sync.ro.metadata.generation;
   st.conditions = computeConditions({
     previous: prev.conditions,
-    generation: s.ro.metadata.generation,
+    generation: sync.ro.metadata.generation,
     phase,
-    now: s.now,
+    now: sync.now,
     progressed: false,
     complete: false,
     paused: false,
     invalidSpec: reason === 'InvalidSpec' || reason === 'InvalidAnalysis' ? message : undefined,
     stalledReason: reason,
-    available: (prev.availableReplicas ?? 0) >= (s.ro.spec.replicas ?? ROLLOUT_DEFAULTS.replicas),
+    available: (prev.availableReplicas ?? 0) >= (sync.ro.spec.replicas ?? ROLLOUT_DEFAULTS.replicas),
   });
   return st;
 }

@@ -2,9 +2,9 @@
 // Queries go in a form-encoded POST body, as the official Go client does, so long PromQL does
 // not hit URL length limits and does not end up in proxy access logs.
 
-import { ProviderConfigError } from '../errors.ts';
 import { buildHeaders, DEFAULT_MAX_RESPONSE_BYTES, displayUrl, exchange, parseHttpUrl } from '../http.ts';
 import type { HeaderSpec, ProviderCredentials, ResolvedRange } from '../provider.ts';
+import { ProviderConfigError } from '../provider-errors.ts';
 import { PROMETHEUS } from './convert.ts';
 import { interpretPrometheusAnswer, type PrometheusData } from './response.ts';
 

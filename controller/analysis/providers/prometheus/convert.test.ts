@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderBadResponseError } from '../errors.ts';
+import { ProviderBadResponseError } from '../provider-errors.ts';
 import { convertResult, parseSampleValue } from './convert.ts';
 
 describe('parseSampleValue', () => {

@@ -8,7 +8,7 @@
 // Sample values are strings on the wire; `NaN`, `+Inf` and `-Inf` become NaN / ±Infinity.
 // `text` keeps Prometheus' own spelling of each sample, as Argo's stored value does.
 
-import { ProviderBadResponseError } from '../errors.ts';
+import { ProviderBadResponseError } from '../provider-errors.ts';
 
 export const PROMETHEUS = 'Prometheus';
 

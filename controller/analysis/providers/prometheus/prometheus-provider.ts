@@ -1,8 +1,8 @@
 // `provider.prometheus` of an AnalysisTemplate metric: one query per measurement, the answer
 // converted the way Argo Rollouts converts it (see convert.ts).
 
-import { ProviderConfigError } from '../errors.ts';
 import type { MeasureRequest, MeasureResult, MetricProvider } from '../provider.ts';
+import { ProviderConfigError } from '../provider-errors.ts';
 import { queryPrometheus } from './client.ts';
 import { convertResult, PROMETHEUS } from './convert.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderBadResponseError, ProviderQueryError } from '../errors.ts';
+import { ProviderBadResponseError, ProviderQueryError } from '../provider-errors.ts';
 import { interpretPrometheusAnswer } from './response.ts';
 
 const WHERE = 'http://prometheus.test:9090/api/v1/query';

@@ -2,8 +2,8 @@
 // Proxies in front of Prometheus answer with HTML login pages, 502 pages or plain text; those
 // must become a clear bad-response error, and Prometheus' own `status: "error"` a query error.
 
-import { ProviderBadResponseError, ProviderQueryError } from '../errors.ts';
 import { looksLikeHtml, redact, snippet } from '../http.ts';
+import { ProviderBadResponseError, ProviderQueryError } from '../provider-errors.ts';
 import { isRecord, PROMETHEUS } from './convert.ts';
 
 interface PrometheusAnswer {

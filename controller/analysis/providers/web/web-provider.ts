@@ -1,7 +1,6 @@
 // `provider.web` of an AnalysisTemplate metric: call an HTTP(S) endpoint that answers JSON and
 // select the measured value with a JSONPath, following Argo Rollouts' web metric.
 
-import { ProviderBadResponseError, ProviderConfigError } from '../errors.ts';
 import {
   buildHeaders,
   DEFAULT_MAX_RESPONSE_BYTES,
@@ -18,6 +17,7 @@ import type {
   MetricValue,
   WebMetricSpec,
 } from '../provider.ts';
+import { ProviderBadResponseError, ProviderConfigError } from '../provider-errors.ts';
 import { evaluateJsonPath, type JsonPath, JsonPathError, parseJsonPath } from './json-path.ts';
 
 const WEB = 'Web';

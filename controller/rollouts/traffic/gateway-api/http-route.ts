@@ -1,7 +1,7 @@
 // Gateway API HTTPRoute backend weights (built in, not a plugin): in every rule that sends to
 // both the stable and the canary Service, the two backendRefs get the stable and canary weights.
 
-import { isNotFound } from '../../../kube/errors.ts';
+import { isNotFound } from '../../../kube/api-errors.ts';
 import type { ObjectApi } from '../../../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../../../kube/resources.ts';
 import type { RouterTarget, TrafficRouter } from '../router.ts';

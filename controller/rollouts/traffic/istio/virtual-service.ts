@@ -1,7 +1,7 @@
 // Istio VirtualService route weights: in the named HTTP routes (or every route that sends to
 // both Services), the destinations of the stable and canary hosts get the two weights.
 
-import { isNotFound } from '../../../kube/errors.ts';
+import { isNotFound } from '../../../kube/api-errors.ts';
 import type { ObjectApi } from '../../../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../../../kube/resources.ts';
 import type { RouterTarget, TrafficRouter } from '../router.ts';

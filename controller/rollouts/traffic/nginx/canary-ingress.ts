@@ -2,7 +2,7 @@
 // the Rollout and marked with the canary annotations (`canary`, `canary-weight`), as Argo
 // Rollouts builds it.
 
-import { isNotFound } from '../../../kube/errors.ts';
+import { isNotFound } from '../../../kube/api-errors.ts';
 import type { ObjectApi } from '../../../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../../../kube/resources.ts';
 import { rolloutOwnerRef } from '../../owner.ts';

@@ -1,7 +1,7 @@
 // SMI TrafficSplit: the Rollout owns a TrafficSplit (named trafficSplitName, or after the
 // Rollout) whose root Service splits between the canary and stable Services.
 
-import { isNotFound } from '../../../kube/errors.ts';
+import { isNotFound } from '../../../kube/api-errors.ts';
 import type { ObjectApi } from '../../../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../../../kube/resources.ts';
 import { rolloutOwnerRef } from '../../owner.ts';

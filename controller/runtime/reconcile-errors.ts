@@ -1,4 +1,4 @@
-import { KubeApiError, KubeConnectionError } from '../kube/errors.ts';
+import { KubeApiError, KubeConnectionError } from '../kube/api-errors.ts';
 
 /**
  * Every reconcile failure is one of three classes, which decide what happens next:
@@ -56,4 +56,13 @@ export function classify(err: unknown, reason = 'ReconcileFailed'): ReconcileErr
   }
   const message = err instanceof Error ? err.message : String(err);
   return new TransientError(reason, message, { cause: err });
+}
+
+/** The same failure, to be looked at again after `ms`: a kind's retry policy for it. */
+export function retryAfter(err: ReconcileError, ms: number): ReconcileError {
+  const options = { cause: err.cause, retryAfterMs: ms };
+  if (err.errorClass === 'waiting')
+    return new WaitingError(err.reason, err.message, ms, { cause: err.cause });
+  if (err.errorClass === 'stalling') return new StallingError(err.reason, err.message, options);
+  return new TransientError(err.reason, err.message, options);
 }

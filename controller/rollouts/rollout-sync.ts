@@ -3,12 +3,12 @@
 
 import type { AnalysisRun } from '../api/analysis.ts';
 import type { Rollout, RolloutStatus } from '../api/rollout.ts';
-import { isNotFound } from '../kube/errors.ts';
+import { isNotFound } from '../kube/api-errors.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import { core } from '../kube/resources.ts';
 import type { Logger } from '../observability/logger.ts';
-import { StallingError } from '../runtime/errors.ts';
 import type { EventType } from '../runtime/events.ts';
+import { StallingError } from '../runtime/reconcile-errors.ts';
 import { minDefined } from './canary/scale-plan.ts';
 import type { RolloutContext } from './context.ts';
 import { PauseState } from './pause.ts';

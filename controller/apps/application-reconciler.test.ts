@@ -1,0 +1,166 @@
+// The Application reconciler on the shared fake cluster (test/support/fake-cluster.ts), with the
+// sync pipeline scripted: this covers the reconcile around the stages (dependencies, source,
+// sync, health, and how failures read in status), not the stages themselves, which have their
+// own tests. The real thing is test/e2e/application.test.ts.
+
+import { Registry } from 'prom-client';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { FakeCluster, quietContext, RecordedEvents } from '../../test/support/fake-cluster.ts';
+import { type Application, applicationResource } from '../api/application.ts';
+import { type GitRepository, gitRepositoryResource } from '../api/git-repository.ts';
+import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../api/meta.ts';
+import type { GitSource } from '../sources/git-source.ts';
+import { PushTracker } from '../webhooks/push-tracker.ts';
+import { createAppMetrics } from './app-metrics.ts';
+import type { AppState, DriftReport } from './app-state.ts';
+import { ApplicationReconciler } from './application-reconciler.ts';
+import { RenderError } from './render.ts';
+import type { RestMapper } from './rest-mapper.ts';
+
+const REVISION = `main@sha1:${'b'.repeat(40)}`;
+
+let cluster: FakeCluster;
+let events: RecordedEvents;
+let reconciler: ApplicationReconciler;
+let syncs: number;
+/** What the next sync does: report, or throw. */
+let nextSync: DriftReport | Error;
+
+/** What the scripted pipeline applied, by Application key, as the real state remembers it. */
+let applied: Map<string, string>;
+
+/** The sync pipeline, scripted. */
+const scriptedSync = async (_state: AppState, key: string, input: { revision: string }) => {
+  syncs++;
+  if (nextSync instanceof Error) throw nextSync;
+  applied.set(key, input.revision);
+  return nextSync;
+};
+
+function scriptedState(): AppState {
+  return {
+    has: (key: string, revision: string) => applied.get(key) === revision,
+    forget: (key: string) => applied.delete(key),
+    correctDrift: async () => ({ changed: 0, changedIds: [], prunedIds: [], inventory: [] }),
+    health: () => [{ id: 'v1/ConfigMap/shop/settings', health: { status: 'Healthy', message: 'ok' } }],
+  } as unknown as AppState;
+}
+
+function newApp(): Application {
+  return cluster.put(applicationResource, {
+    apiVersion: 'sluice.dev/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'shop', namespace: 'apps' },
+    spec: { sourceRef: { name: 'shop' }, path: 'deploy', interval: '5m', retryInterval: '30s' },
+  } as Application);
+}
+
+function newSource(): void {
+  cluster.put(gitRepositoryResource, {
+    apiVersion: 'sluice.dev/v1alpha1',
+    kind: 'GitRepository',
+    metadata: { name: 'shop', namespace: 'apps' },
+    spec: { url: 'https://git.example/shop.git', interval: '1m' },
+    status: { artifact: { revision: REVISION, lastUpdateTime: '2025-01-02T03:00:00Z' } },
+  } as GitRepository);
+}
+
+const current = () => cluster.find<Application>(applicationResource, 'apps', 'shop') as Application;
+const condition = (type: string) => current().status?.conditions?.find((c) => c.type === type);
+const reconcile = async () => (await reconciler.reconcile(current(), quietContext())).requeueAfterMs;
+
+beforeEach(() => {
+  cluster = new FakeCluster();
+  events = new RecordedEvents();
+  syncs = 0;
+  applied = new Map();
+  nextSync = {
+    changed: 1,
+    changedIds: ['v1/ConfigMap/shop/settings'],
+    prunedIds: [],
+    inventory: [{ id: 'shop_settings__ConfigMap', v: 'v1' }],
+  };
+  reconciler = new ApplicationReconciler({
+    api: cluster.api(),
+    mapper: {} as RestMapper,
+    state: scriptedState(),
+    sync: scriptedSync,
+    source: { artifactFiles: async () => ({ revision: REVISION, dir: '/tmp/none' }) } as unknown as GitSource,
+    repositories: cluster.informer<GitRepository>(gitRepositoryResource),
+    applications: cluster.informer<Application>(applicationResource),
+    events,
+    metrics: createAppMetrics(new Registry()),
+    pushes: new PushTracker(),
+    kustomize: 'kustomize',
+    defaultServiceAccount: undefined,
+    now: () => new Date('2025-01-02T03:04:05Z'),
+  });
+});
+
+describe('ApplicationReconciler', () => {
+  it('applies the source revision, is Synced, Healthy and Ready, and looks again at the interval', async () => {
+    newSource();
+    newApp();
+    const after = await reconcile();
+    expect(after).toBeGreaterThan(0);
+    expect(after).toBeLessThanOrEqual(330_000);
+    expect(current().status).toMatchObject({
+      lastAppliedRevision: REVISION,
+      syncStatus: 'Synced',
+      health: 'Healthy',
+      observedGeneration: 1,
+      inventory: { entries: [{ id: 'shop_settings__ConfigMap', v: 'v1' }] },
+      history: [{ revision: REVISION, result: 'Succeeded', time: '2025-01-02T03:04:05Z' }],
+    });
+    expect(condition('Ready')).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
+    expect(events.reasons).toEqual(['Synced']);
+    // Nothing new: no second sync, no second Event.
+    await reconcile();
+    expect(syncs).toBe(1);
+    expect(events.reasons).toEqual(['Synced']);
+  });
+
+  it('waits for its source, retried at retryInterval, with one Event however often it looks', async () => {
+    newApp();
+    await expect(reconcile()).rejects.toMatchObject({
+      errorClass: 'waiting',
+      reason: 'SourceNotFound',
+      retryAfterMs: 30_000,
+    });
+    await expect(reconcile()).rejects.toMatchObject({ errorClass: 'waiting' });
+    expect(condition('Ready')).toMatchObject({ status: 'False', reason: 'SourceNotFound' });
+    expect(events.list).toEqual([
+      { type: 'Normal', reason: 'SourceNotFound', note: 'GitRepository apps/shop not found' },
+    ]);
+  });
+
+  it('stalls on a commit that does not build: OutOfSync, one failed history entry, one Warning', async () => {
+    newSource();
+    newApp();
+    nextSync = new RenderError('kustomization.yaml: unknown field');
+    await expect(reconcile()).rejects.toMatchObject({
+      errorClass: 'stalling',
+      reason: 'BuildFailed',
+      retryAfterMs: 30_000,
+    });
+    await expect(reconcile()).rejects.toMatchObject({ errorClass: 'stalling' });
+    expect(current().status).toMatchObject({ syncStatus: 'OutOfSync', observedGeneration: 1 });
+    expect(current().status?.history).toHaveLength(1);
+    expect(current().status?.history?.[0]).toMatchObject({ result: 'Failed', revision: REVISION });
+    expect(condition('Stalled')).toMatchObject({ status: 'True', reason: 'BuildFailed' });
+    expect(events.list.filter((e) => e.type === 'Warning').map((e) => e.reason)).toEqual(['BuildFailed']);
+  });
+
+  it('syncs in full again on a reconcile-now request, and records that it handled it', async () => {
+    newSource();
+    newApp();
+    await reconcile();
+    expect(syncs).toBe(1);
+    const synced = current();
+    synced.metadata.annotations = { [RECONCILE_REQUESTED_AT_ANNOTATION]: 'now-1' };
+    cluster.put(applicationResource, synced);
+    await reconcile();
+    expect(syncs).toBe(2);
+    expect(current().status?.lastHandledReconcileAt).toBe('now-1');
+  });
+});

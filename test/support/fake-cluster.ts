@@ -1,0 +1,174 @@
+// The small in-memory stand-in for the API server that reconciler unit tests of every kind
+// share: objects by resource, status patches with resourceVersion preconditions, server-side
+// apply, Secrets by name, and informer caches over the same objects. It knows only what the
+// reconcilers ask of it; the real thing, end to end, is test/e2e/.
+
+import { KubeApiError } from '../../controller/kube/api-errors.ts';
+import type { Informer } from '../../controller/kube/informer.ts';
+import type { ObjectApi } from '../../controller/kube/objects.ts';
+import { core, type KubeObject, objectKey, type ResourceType } from '../../controller/kube/resources.ts';
+import { createLogger } from '../../controller/observability/logger.ts';
+import type { ReconcileContext } from '../../controller/runtime/controller.ts';
+import { isPlainObject } from '../../controller/runtime/merge-patch.ts';
+
+interface RecordedWrite {
+  verb: 'create' | 'apply' | 'patch' | 'delete';
+  resource: string;
+  name: string;
+  body?: unknown;
+}
+
+export class FakeCluster {
+  /** Secret data by name, in plain text (the fake encodes it as the API server would). */
+  readonly secrets = new Map<string, Record<string, string>>();
+  /** Every write, in order. */
+  readonly writes: RecordedWrite[] = [];
+  private readonly objects = new Map<string, KubeObject>();
+  private version = 1;
+
+  /** Stores an object as the API server would: with a uid, a generation and a resourceVersion. */
+  put<T extends KubeObject>(rt: ResourceType, obj: T): T {
+    const stored = {
+      ...obj,
+      metadata: {
+        uid: `uid-${obj.metadata.name}`,
+        generation: 1,
+        ...obj.metadata,
+        resourceVersion: String(this.version++),
+      },
+    };
+    this.objects.set(this.key(rt, obj.metadata.namespace, obj.metadata.name), stored);
+    return stored;
+  }
+
+  /** A copy of the stored object, as a GET returns it. */
+  find<T extends KubeObject>(rt: ResourceType, namespace: string | undefined, name: string): T | undefined {
+    const found = this.stored<T>(rt, namespace, name);
+    return found === undefined ? undefined : structuredClone(found);
+  }
+
+  /** The stored object itself, for a test to change behind the controller's back. */
+  stored<T extends KubeObject>(rt: ResourceType, namespace: string | undefined, name: string): T | undefined {
+    return this.objects.get(this.key(rt, namespace, name)) as T | undefined;
+  }
+
+  list<T extends KubeObject>(rt: ResourceType): T[] {
+    const prefix = `${rt.group}/${rt.plural}/`;
+    return [...this.objects.entries()]
+      .filter(([key]) => key.startsWith(prefix))
+      .map(([, obj]) => structuredClone(obj) as T);
+  }
+
+  /** The verbs of `ObjectApi` the reconcilers use, against this store. */
+  api(): ObjectApi {
+    const get = async (rt: ResourceType, ns: string | undefined, name: string) => {
+      const found = rt.plural === core.secrets.plural ? this.secret(name) : this.find(rt, ns, name);
+      if (found === undefined) throw new KubeApiError(404, 'NotFound', `${rt.plural} "${name}" not found`);
+      return found;
+    };
+    const api = {
+      get,
+      getOrUndefined: (rt: ResourceType, ns: string | undefined, name: string) =>
+        get(rt, ns, name).catch((err: unknown) => {
+          if (err instanceof KubeApiError && err.code === 404) return undefined;
+          throw err;
+        }),
+      create: async (rt: ResourceType, obj: KubeObject) => {
+        this.writes.push({ verb: 'create', resource: rt.plural, name: obj.metadata.name, body: obj });
+        return this.put(rt, obj);
+      },
+      apply: async (rt: ResourceType, obj: KubeObject, opts: { dryRun?: boolean } = {}) => {
+        if (opts.dryRun) return obj;
+        this.writes.push({ verb: 'apply', resource: rt.plural, name: obj.metadata.name, body: obj });
+        const live = this.find(rt, obj.metadata.namespace, obj.metadata.name);
+        return this.put(rt, live ? (applyMergePatch(live, obj) as KubeObject) : obj);
+      },
+      mergePatch: async (
+        rt: ResourceType,
+        ns: string | undefined,
+        name: string,
+        patch: Record<string, unknown>,
+      ) => this.mergePatch(rt, ns, name, patch),
+      delete: async (rt: ResourceType, ns: string | undefined, name: string) => {
+        this.writes.push({ verb: 'delete', resource: rt.plural, name });
+        return this.objects.delete(this.key(rt, ns, name));
+      },
+    };
+    return api as unknown as ObjectApi;
+  }
+
+  /** An informer cache over the objects of one resource, always synced. */
+  informer<T extends KubeObject>(rt: ResourceType): Informer<T> {
+    const cache = {
+      hasSynced: true,
+      get: (key: string) => {
+        const [ns, name] = key.includes('/') ? key.split('/') : [undefined, key];
+        return this.find<T>(rt, ns, name ?? key);
+      },
+      list: () => this.list<T>(rt),
+      ownedBy: (uid: string | undefined) =>
+        this.list<T>(rt).filter((o) => o.metadata.ownerReferences?.some((r) => r.uid === uid)),
+      observe: () => undefined,
+      on: () => undefined,
+    };
+    return cache as unknown as Informer<T>;
+  }
+
+  private mergePatch(rt: ResourceType, ns: string | undefined, name: string, patch: Record<string, unknown>) {
+    const key = this.key(rt, ns, name);
+    const live = this.objects.get(key);
+    if (live === undefined) throw new KubeApiError(404, 'NotFound', `${rt.plural} "${name}" not found`);
+    const meta = patch.metadata as { resourceVersion?: string } | undefined;
+    if (meta?.resourceVersion !== undefined && meta.resourceVersion !== live.metadata.resourceVersion) {
+      throw new KubeApiError(409, 'Conflict', 'the object has been modified');
+    }
+    this.writes.push({ verb: 'patch', resource: rt.plural, name, body: patch });
+    const { metadata: _precondition, ...fields } = patch;
+    const next = applyMergePatch(live, fields) as KubeObject;
+    next.metadata = { ...live.metadata, resourceVersion: String(this.version++) };
+    this.objects.set(key, next);
+    return structuredClone(next);
+  }
+
+  private secret(name: string): KubeObject | undefined {
+    const data = this.secrets.get(name);
+    if (data === undefined) return undefined;
+    const encoded = Object.fromEntries(
+      Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+    );
+    return { metadata: { name }, data: encoded };
+  }
+
+  private key(rt: ResourceType, namespace: string | undefined, name: string): string {
+    return `${rt.group}/${rt.plural}/${rt.namespaced ? objectKey({ metadata: { name, namespace } }) : name}`;
+  }
+}
+
+/** RFC 7386: what `application/merge-patch+json` does to the stored object. */
+function applyMergePatch(target: unknown, patch: unknown): unknown {
+  if (!isPlainObject(patch)) return patch;
+  const out: Record<string, unknown> = isPlainObject(target) ? { ...target } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else out[key] = applyMergePatch(out[key], value);
+  }
+  return out;
+}
+
+/** What the controller loop hands a reconcile, quiet: tests look at status, events and results. */
+export function quietContext(): ReconcileContext {
+  return { log: createLogger('silent'), observe: () => undefined };
+}
+
+/** Events a reconciler recorded, in order. */
+export class RecordedEvents {
+  readonly list: { type: string; reason: string; note: string }[] = [];
+
+  readonly record = (_regarding: KubeObject, type: string, reason: string, note: string): void => {
+    this.list.push({ type, reason, note });
+  };
+
+  get reasons(): string[] {
+    return this.list.map((e) => e.reason);
+  }
+}
