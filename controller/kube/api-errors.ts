@@ -61,7 +61,7 @@ function reasonForCode(code: number): string {
   }
 }
 
-export function isNotFound(err: unknown): boolean {
+export function isNotFound(err: unknown): err is KubeApiError {
   return err instanceof KubeApiError && err.code === 404;
 }
 

@@ -3,6 +3,7 @@
 // apply, Secrets by name, and informer caches over the same objects. It knows only what the
 // reconcilers ask of it; the real thing, end to end, is test/e2e/.
 
+import fastJsonPatch from 'fast-json-patch';
 import { KubeApiError } from '../../controller/kube/api-errors.ts';
 import type { Informer } from '../../controller/kube/informer.ts';
 import type { ObjectApi } from '../../controller/kube/objects.ts';
@@ -10,6 +11,8 @@ import { core, type KubeObject, objectKey, type ResourceType } from '../../contr
 import { createLogger } from '../../controller/observability/logger.ts';
 import type { ReconcileContext } from '../../controller/runtime/controller.ts';
 import { isPlainObject } from '../../controller/runtime/merge-patch.ts';
+
+type Operation = fastJsonPatch.Operation;
 
 interface RecordedWrite {
   verb: 'create' | 'apply' | 'patch' | 'delete';
@@ -24,7 +27,14 @@ export class FakeCluster {
   /** Every write, in order. */
   readonly writes: RecordedWrite[] = [];
   private readonly objects = new Map<string, KubeObject>();
+  /** Resources the API server does not serve, as when a CRD is not installed. */
+  private readonly unserved = new Set<string>();
   private version = 1;
+
+  /** From now on every request for `rt` is answered as for a kind whose CRD is missing. */
+  unserve(rt: ResourceType): void {
+    this.unserved.add(`${rt.group}/${rt.plural}`);
+  }
 
   /** Stores an object as the API server would: with a uid, a generation and a resourceVersion. */
   put<T extends KubeObject>(rt: ResourceType, obj: T): T {
@@ -62,8 +72,9 @@ export class FakeCluster {
   /** The verbs of `ObjectApi` the reconcilers use, against this store. */
   api(): ObjectApi {
     const get = async (rt: ResourceType, ns: string | undefined, name: string) => {
+      this.served(rt);
       const found = rt.plural === core.secrets.plural ? this.secret(name) : this.find(rt, ns, name);
-      if (found === undefined) throw new KubeApiError(404, 'NotFound', `${rt.plural} "${name}" not found`);
+      if (found === undefined) throw notFound(rt, name);
       return found;
     };
     const api = {
@@ -74,10 +85,12 @@ export class FakeCluster {
           throw err;
         }),
       create: async (rt: ResourceType, obj: KubeObject) => {
+        this.served(rt);
         this.writes.push({ verb: 'create', resource: rt.plural, name: obj.metadata.name, body: obj });
         return this.put(rt, obj);
       },
       apply: async (rt: ResourceType, obj: KubeObject, opts: { dryRun?: boolean } = {}) => {
+        this.served(rt);
         if (opts.dryRun) return obj;
         this.writes.push({ verb: 'apply', resource: rt.plural, name: obj.metadata.name, body: obj });
         const live = this.find(rt, obj.metadata.namespace, obj.metadata.name);
@@ -89,7 +102,23 @@ export class FakeCluster {
         name: string,
         patch: Record<string, unknown>,
       ) => this.mergePatch(rt, ns, name, patch),
+      jsonPatch: async (rt: ResourceType, ns: string | undefined, name: string, ops: Operation[]) => {
+        const live = await get(rt, ns, name);
+        this.writes.push({ verb: 'patch', resource: rt.plural, name, body: ops });
+        try {
+          const { newDocument } = fastJsonPatch.applyPatch(live, ops, true, false);
+          return this.put(rt, newDocument);
+        } catch (err) {
+          // A failed `test` is how a guarded patch finds the object changed under it.
+          throw new KubeApiError(
+            422,
+            'Invalid',
+            `the server rejected our request: ${(err as Error).message}`,
+          );
+        }
+      },
       delete: async (rt: ResourceType, ns: string | undefined, name: string) => {
+        this.served(rt);
         this.writes.push({ verb: 'delete', resource: rt.plural, name });
         return this.objects.delete(this.key(rt, ns, name));
       },
@@ -114,10 +143,17 @@ export class FakeCluster {
     return cache as unknown as Informer<T>;
   }
 
+  private served(rt: ResourceType): void {
+    if (this.unserved.has(`${rt.group}/${rt.plural}`)) {
+      throw new KubeApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+    }
+  }
+
   private mergePatch(rt: ResourceType, ns: string | undefined, name: string, patch: Record<string, unknown>) {
+    this.served(rt);
     const key = this.key(rt, ns, name);
     const live = this.objects.get(key);
-    if (live === undefined) throw new KubeApiError(404, 'NotFound', `${rt.plural} "${name}" not found`);
+    if (live === undefined) throw notFound(rt, name);
     const meta = patch.metadata as { resourceVersion?: string } | undefined;
     if (meta?.resourceVersion !== undefined && meta.resourceVersion !== live.metadata.resourceVersion) {
       throw new KubeApiError(409, 'Conflict', 'the object has been modified');
@@ -142,6 +178,15 @@ export class FakeCluster {
   private key(rt: ResourceType, namespace: string | undefined, name: string): string {
     return `${rt.group}/${rt.plural}/${rt.namespaced ? objectKey({ metadata: { name, namespace } }) : name}`;
   }
+}
+
+/** The API server's 404 for a missing object: its Status details name it. */
+function notFound(rt: ResourceType, name: string): KubeApiError {
+  return new KubeApiError(404, 'NotFound', `${rt.plural} "${name}" not found`, {
+    name,
+    group: rt.group,
+    kind: rt.plural,
+  });
 }
 
 /** RFC 7386: what `application/merge-patch+json` does to the stored object. */

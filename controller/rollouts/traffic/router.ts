@@ -22,6 +22,10 @@ export interface TrafficRouter {
   removeManagedRoutes(): Promise<void>;
 }
 
+import { isNotFound, type KubeApiError } from '../../kube/api-errors.ts';
+import type { ObjectApi } from '../../kube/objects.ts';
+import type { KubeObject, ResourceType } from '../../kube/resources.ts';
+
 /** A router's object is missing or not shaped as expected: a person has to fix it. */
 export class TrafficRouterError extends Error {
   override readonly name = 'TrafficRouterError';
@@ -31,5 +35,45 @@ export class TrafficRouterError extends Error {
   constructor(reason: string, message: string, options?: ErrorOptions) {
     super(message, options);
     this.reason = reason;
+  }
+}
+
+/**
+ * A 404 from a router's request, said in the user's terms. The API server answers 404 both for
+ * a missing object (its Status names it) and for a kind it does not serve at all, when the
+ * router's CustomResourceDefinition is not installed; the second must not read as the first.
+ */
+export function routerNotFound(err: KubeApiError, rt: ResourceType, namespace: string, name: string) {
+  const objectMissing = (err.details as { name?: string } | undefined)?.name === name;
+  const message = objectMissing
+    ? `${rt.kind} ${namespace}/${name} not found`
+    : `the API server does not serve ${rt.kind} (${rt.group}/${rt.version}): is its CustomResourceDefinition installed? (${err.message})`;
+  return new TrafficRouterError(objectMissing ? `${rt.kind}NotFound` : `${rt.kind}NotServed`, message, {
+    cause: err,
+  });
+}
+
+/** Reads an object a router works on; a 404 becomes a TrafficRouterError naming the kind. */
+export async function getRouted<T extends KubeObject>(
+  api: ObjectApi,
+  rt: ResourceType,
+  namespace: string,
+  name: string,
+): Promise<T> {
+  try {
+    return await api.get<T>(rt, namespace, name);
+  } catch (err) {
+    if (isNotFound(err)) throw routerNotFound(err, rt, namespace, name);
+    throw err;
+  }
+}
+
+/** Sends a router's object with server-side apply; a 404 means its kind is not served. */
+export async function applyRouted(api: ObjectApi, rt: ResourceType, obj: KubeObject): Promise<void> {
+  try {
+    await api.apply(rt, obj);
+  } catch (err) {
+    if (isNotFound(err)) throw routerNotFound(err, rt, obj.metadata.namespace ?? '', obj.metadata.name);
+    throw err;
   }
 }

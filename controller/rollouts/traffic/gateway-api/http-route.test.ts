@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { ROUTER_TARGET, routerContract } from '../../../../test/support/router-contract.ts';
 import { weightPatch, weightsInEffect } from '../weighted-backends.ts';
-import { type HttpRoute, httpRouteSlots } from './http-route.ts';
+import type { BackendRef } from './http-route.ts';
+import { GatewayApiRouter, type HttpRoute, httpRouteSlots, httpRoutes } from './http-route.ts';
 
 const target = {
   rolloutName: 'web',
@@ -62,4 +64,31 @@ describe('HTTPRoute backend weights', () => {
     };
     expect(httpRouteSlots(other, target)).toEqual([]);
   });
+});
+
+routerContract({
+  type: 'gatewayAPI',
+  resource: httpRoutes,
+  seed: (cluster) =>
+    void cluster.put(httpRoutes, {
+      ...route,
+      spec: {
+        rules: [
+          {
+            backendRefs: [
+              { name: 'web-stable', weight: 100 },
+              { name: 'web-canary', weight: 0 },
+            ],
+          },
+        ],
+      },
+    }),
+  newRouter: (api, t) => new GatewayApiRouter(api, t, t.namespace, ['web']),
+  weights: (cluster) => {
+    const refs: BackendRef[] =
+      cluster.find<HttpRoute>(httpRoutes, ROUTER_TARGET.namespace, 'web')?.spec?.rules?.[0]?.backendRefs ??
+      [];
+    const w = (name: string) => refs.find((r) => r.name === name)?.weight ?? 0;
+    return { canary: w('web-canary'), stable: w('web-stable') };
+  },
 });

@@ -1,14 +1,13 @@
 // Gateway API HTTPRoute backend weights (built in, not a plugin): in every rule that sends to
 // both the stable and the canary Service, the two backendRefs get the stable and canary weights.
 
-import { isNotFound } from '../../../kube/api-errors.ts';
 import type { ObjectApi } from '../../../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../../../kube/resources.ts';
 import type { RouterTarget, TrafficRouter } from '../router.ts';
-import { TrafficRouterError } from '../router.ts';
+import { getRouted, TrafficRouterError } from '../router.ts';
 import { type BackendSlot, weightPatch, weightsInEffect } from '../weighted-backends.ts';
 
-const httpRoutes: ResourceType = {
+export const httpRoutes: ResourceType = {
   group: 'gateway.networking.k8s.io',
   version: 'v1',
   kind: 'HTTPRoute',
@@ -16,7 +15,7 @@ const httpRoutes: ResourceType = {
   namespaced: true,
 };
 
-interface BackendRef {
+export interface BackendRef {
   group?: string;
   kind?: string;
   name: string;
@@ -101,18 +100,7 @@ export class GatewayApiRouter implements TrafficRouter {
     return slots;
   }
 
-  private async get(name: string): Promise<HttpRoute> {
-    try {
-      return await this.api.get<HttpRoute>(httpRoutes, this.routeNamespace, name);
-    } catch (err) {
-      if (isNotFound(err)) {
-        throw new TrafficRouterError(
-          'HTTPRouteNotFound',
-          `HTTPRoute ${this.routeNamespace}/${name} not found`,
-          { cause: err },
-        );
-      }
-      throw err;
-    }
+  private get(name: string): Promise<HttpRoute> {
+    return getRouted<HttpRoute>(this.api, httpRoutes, this.routeNamespace, name);
   }
 }

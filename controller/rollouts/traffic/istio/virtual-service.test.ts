@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ROUTER_TARGET, routerContract } from '../../../../test/support/router-contract.ts';
 import { weightPatch } from '../weighted-backends.ts';
-import { type VirtualService, virtualServiceSlots } from './virtual-service.ts';
+import { IstioRouter, type VirtualService, virtualServiceSlots, virtualServices } from './virtual-service.ts';
 
 const target = {
   rolloutName: 'web',
@@ -43,4 +44,17 @@ describe('VirtualService route weights', () => {
       value: 'web-stable.shop.svc.cluster.local',
     });
   });
+});
+
+routerContract({
+  type: 'istio',
+  resource: virtualServices,
+  seed: (cluster) => void cluster.put(virtualServices, vs),
+  newRouter: (api, t) => new IstioRouter(api, t, 'web', ['primary']),
+  weights: (cluster) => {
+    const found = cluster.find<VirtualService>(virtualServices, ROUTER_TARGET.namespace, 'web');
+    const route = found?.spec?.http?.find((r) => r.name === 'primary')?.route ?? [];
+    const w = (host: string) => route.find((d) => d.destination?.host?.startsWith(host))?.weight ?? 0;
+    return { canary: w('web-canary'), stable: w('web-stable') };
+  },
 });

@@ -1,14 +1,13 @@
 // Istio VirtualService route weights: in the named HTTP routes (or every route that sends to
 // both Services), the destinations of the stable and canary hosts get the two weights.
 
-import { isNotFound } from '../../../kube/api-errors.ts';
 import type { ObjectApi } from '../../../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../../../kube/resources.ts';
 import type { RouterTarget, TrafficRouter } from '../router.ts';
-import { TrafficRouterError } from '../router.ts';
+import { getRouted, TrafficRouterError } from '../router.ts';
 import { type BackendSlot, weightPatch, weightsInEffect } from '../weighted-backends.ts';
 
-const virtualServices: ResourceType = {
+export const virtualServices: ResourceType = {
   group: 'networking.istio.io',
   version: 'v1beta1',
   kind: 'VirtualService',
@@ -102,20 +101,7 @@ export class IstioRouter implements TrafficRouter {
     return slots;
   }
 
-  private async get(): Promise<VirtualService> {
-    try {
-      return await this.api.get<VirtualService>(virtualServices, this.target.namespace, this.name);
-    } catch (err) {
-      if (isNotFound(err)) {
-        throw new TrafficRouterError(
-          'VirtualServiceNotFound',
-          `VirtualService ${this.target.namespace}/${this.name} not found`,
-          {
-            cause: err,
-          },
-        );
-      }
-      throw err;
-    }
+  private get(): Promise<VirtualService> {
+    return getRouted<VirtualService>(this.api, virtualServices, this.target.namespace, this.name);
   }
 }

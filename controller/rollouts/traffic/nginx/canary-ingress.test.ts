@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ROUTER_TARGET, routerContract } from '../../../../test/support/router-contract.ts';
 import { TrafficRouterError } from '../router.ts';
-import { canaryIngress, type Ingress } from './canary-ingress.ts';
+import { canaryIngress, type Ingress, ingresses, NginxRouter } from './canary-ingress.ts';
 
 const target = {
   rolloutName: 'web',
@@ -63,4 +64,16 @@ describe('NGINX canary Ingress', () => {
       TrafficRouterError,
     );
   });
+});
+
+routerContract({
+  type: 'nginx',
+  resource: ingresses,
+  seed: (cluster) => void cluster.put(ingresses, stable),
+  newRouter: (api, t) => new NginxRouter(api, t, opts),
+  weights: (cluster) => {
+    const canary = cluster.find<Ingress>(ingresses, ROUTER_TARGET.namespace, 'web-web-canary');
+    const weight = Number(canary?.metadata.annotations?.[`${opts.annotationPrefix}/canary-weight`] ?? 0);
+    return { canary: weight, stable: 100 - weight };
+  },
 });

@@ -7,9 +7,9 @@ import type { ObjectApi } from '../../../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../../../kube/resources.ts';
 import { rolloutOwnerRef } from '../../owner.ts';
 import type { RouterTarget, TrafficRouter } from '../router.ts';
-import { TrafficRouterError } from '../router.ts';
+import { applyRouted, getRouted, TrafficRouterError } from '../router.ts';
 
-const ingresses: ResourceType = {
+export const ingresses: ResourceType = {
   group: 'networking.k8s.io',
   version: 'v1',
   kind: 'Ingress',
@@ -106,7 +106,7 @@ export class NginxRouter implements TrafficRouter {
 
   async setWeight(weight: number): Promise<void> {
     const stable = await this.stableIngress();
-    await this.api.apply(ingresses, canaryIngress(stable, this.target, this.opts, weight));
+    await applyRouted(this.api, ingresses, canaryIngress(stable, this.target, this.opts, weight));
   }
 
   async verifyWeight(weight: number): Promise<boolean> {
@@ -124,20 +124,7 @@ export class NginxRouter implements TrafficRouter {
     return this.setWeight(0);
   }
 
-  private async stableIngress(): Promise<Ingress> {
-    try {
-      return await this.api.get<Ingress>(ingresses, this.target.namespace, this.opts.stableIngress);
-    } catch (err) {
-      if (isNotFound(err)) {
-        throw new TrafficRouterError(
-          'IngressNotFound',
-          `Ingress ${this.target.namespace}/${this.opts.stableIngress} not found`,
-          {
-            cause: err,
-          },
-        );
-      }
-      throw err;
-    }
+  private stableIngress(): Promise<Ingress> {
+    return getRouted<Ingress>(this.api, ingresses, this.target.namespace, this.opts.stableIngress);
   }
 }

@@ -5,9 +5,9 @@ import { isNotFound } from '../../../kube/api-errors.ts';
 import type { ObjectApi } from '../../../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../../../kube/resources.ts';
 import { rolloutOwnerRef } from '../../owner.ts';
-import type { RouterTarget, TrafficRouter } from '../router.ts';
+import { applyRouted, type RouterTarget, type TrafficRouter } from '../router.ts';
 
-const trafficSplits: ResourceType = {
+export const trafficSplits: ResourceType = {
   group: 'split.smi-spec.io',
   version: 'v1alpha2',
   kind: 'TrafficSplit',
@@ -15,7 +15,7 @@ const trafficSplits: ResourceType = {
   namespaced: true,
 };
 
-interface TrafficSplit extends KubeObject {
+export interface TrafficSplit extends KubeObject {
   spec?: { service?: string; backends?: { service: string; weight: number }[] };
 }
 
@@ -58,7 +58,11 @@ export class SmiRouter implements TrafficRouter {
   }
 
   async setWeight(weight: number): Promise<void> {
-    await this.api.apply(trafficSplits, trafficSplit(this.target, this.name, this.rootService, weight));
+    await applyRouted(
+      this.api,
+      trafficSplits,
+      trafficSplit(this.target, this.name, this.rootService, weight),
+    );
   }
 
   async verifyWeight(weight: number): Promise<boolean> {
