@@ -13,7 +13,7 @@ import { behaviourOf } from './stand-ins.ts';
 
 const REPORTER = 'sluice.dev/controller';
 
-export interface ReplicaSetView {
+interface ReplicaSetView {
   name: string;
   hash: string;
   image: string;
@@ -22,7 +22,7 @@ export interface ReplicaSetView {
   readyReplicas: number;
 }
 
-export interface EventView {
+interface EventView {
   /** Changes when a repeat of the event is recorded. */
   key: string;
   time: string;

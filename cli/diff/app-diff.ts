@@ -29,7 +29,7 @@ import { CliError } from '../cli-errors.ts';
 import type { Session } from '../session.ts';
 import { comparable, maskSecrets, toYaml } from './normalize.ts';
 
-export type ChangeAction = 'create' | 'update' | 'prune';
+type ChangeAction = 'create' | 'update' | 'prune';
 
 export interface ObjectChange {
   action: ChangeAction;

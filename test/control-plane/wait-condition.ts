@@ -7,7 +7,7 @@ interface Conditioned {
   status?: { conditions?: { type?: string; status?: string }[] };
 }
 
-export class ConditionTimeoutError extends Error {
+class ConditionTimeoutError extends Error {
   override readonly name = 'ConditionTimeoutError';
 }
 

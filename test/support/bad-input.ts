@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 
 export const CORPUS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../bad-input');
 
-export interface ConditionExpectation {
+interface ConditionExpectation {
   type: string;
   status: string;
   reason: string;
@@ -62,7 +62,7 @@ interface KubectlCase {
   expect: { refused: { message: string } };
 }
 
-export type Signature = 'valid' | 'missing' | 'wrong-secret' | 'other-body' | 'stale' | 'future';
+type Signature = 'valid' | 'missing' | 'wrong-secret' | 'other-body' | 'stale' | 'future';
 
 export interface WebhookCase {
   id: string;

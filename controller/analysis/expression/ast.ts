@@ -3,26 +3,26 @@
 
 type Literal = number | string | boolean | null;
 
-export interface LiteralNode {
+interface LiteralNode {
   type: 'literal';
   value: Literal;
   position: number;
 }
 
-export interface IdentifierNode {
+interface IdentifierNode {
   type: 'identifier';
   name: string;
   position: number;
 }
 
 /** `#` (name ''), `#index`, `#acc` inside a predicate. */
-export interface PointerNode {
+interface PointerNode {
   type: 'pointer';
   name: string;
   position: number;
 }
 
-export interface UnaryNode {
+interface UnaryNode {
   type: 'unary';
   operator: '!' | '-' | '+';
   operand: Node;
@@ -52,7 +52,7 @@ export type BinaryOperator =
   | '**'
   | '??';
 
-export interface BinaryNode {
+interface BinaryNode {
   type: 'binary';
   operator: BinaryOperator;
   left: Node;
@@ -60,7 +60,7 @@ export interface BinaryNode {
   position: number;
 }
 
-export interface ConditionalNode {
+interface ConditionalNode {
   type: 'conditional';
   test: Node;
   consequent: Node;
@@ -86,19 +86,19 @@ export interface SliceNode {
 }
 
 /** Wraps a member chain that contains `?.`, where a nil short-circuits the rest of the chain. */
-export interface ChainNode {
+interface ChainNode {
   type: 'chain';
   expression: Node;
   position: number;
 }
 
-export interface ArrayNode {
+interface ArrayNode {
   type: 'array';
   elements: Node[];
   position: number;
 }
 
-export interface MapNode {
+interface MapNode {
   type: 'map';
   entries: { key: Node; value: Node }[];
   position: number;
@@ -112,7 +112,7 @@ export interface CallNode {
   position: number;
 }
 
-export interface PredicateNode {
+interface PredicateNode {
   type: 'predicate';
   body: Node;
   position: number;

@@ -24,7 +24,6 @@ export {
   ExpressionEvaluationError,
   ExpressionSyntaxError,
 } from './expression-errors.ts';
-export type { ExpressionFeatures } from './features.ts';
 
 /** Longest accepted source, in characters. */
 export const MAX_EXPRESSION_LENGTH = 4096;

@@ -4,7 +4,7 @@
 
 import { ExpressionSyntaxError } from './expression-errors.ts';
 
-export type TokenKind = 'number' | 'string' | 'identifier' | 'operator' | 'bracket' | 'pointer' | 'eof';
+type TokenKind = 'number' | 'string' | 'identifier' | 'operator' | 'bracket' | 'pointer' | 'eof';
 
 export interface Token {
   kind: TokenKind;

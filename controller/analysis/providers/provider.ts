@@ -22,7 +22,7 @@ interface PrometheusRangeQuerySpec {
   step?: string;
 }
 
-export interface PrometheusMetricSpec {
+interface PrometheusMetricSpec {
   address?: string;
   query: string;
   /** Seconds; Argo's default is 30. */
@@ -33,7 +33,7 @@ export interface PrometheusMetricSpec {
   insecure?: boolean;
 }
 
-export type WebMetricMethod = 'GET' | 'POST' | 'PUT';
+type WebMetricMethod = 'GET' | 'POST' | 'PUT';
 
 export interface WebMetricSpec {
   url: string;

@@ -39,7 +39,7 @@ export interface CanaryScaleInput {
   now: Date;
 }
 
-export interface ScaleAction {
+interface ScaleAction {
   name: string;
   replicas?: number;
   /** A new deadline, or null to remove one. */

@@ -43,7 +43,7 @@ export class TrafficRouterError extends Error {
  * a missing object (its Status names it) and for a kind it does not serve at all, when the
  * router's CustomResourceDefinition is not installed; the second must not read as the first.
  */
-export function routerNotFound(err: KubeApiError, rt: ResourceType, namespace: string, name: string) {
+function routerNotFound(err: KubeApiError, rt: ResourceType, namespace: string, name: string) {
   const objectMissing = (err.details as { name?: string } | undefined)?.name === name;
   const message = objectMissing
     ? `${rt.kind} ${namespace}/${name} not found`

@@ -43,7 +43,7 @@ export class OutputTail {
   }
 }
 
-export interface ExitInfo {
+interface ExitInfo {
   code: number | null;
   signal: NodeJS.Signals | null;
   error?: Error;

@@ -19,7 +19,7 @@ interface GitHttpServerOptions {
   port?: number;
 }
 
-export interface HttpRequestRecord {
+interface HttpRequestRecord {
   method: string;
   path: string;
   query: string;

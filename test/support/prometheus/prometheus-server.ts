@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { renderPrometheusConfig, type ScrapeJob } from './config.ts';
 import { type ActiveTarget, activeTargets, instantQuery, type Sample, waitForSeries } from './query.ts';
 
-export type { ActiveTarget, Sample, ScrapeJob };
+export type { ScrapeJob };
 
 interface PrometheusOptions {
   jobs?: ScrapeJob[];

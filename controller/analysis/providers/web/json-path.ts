@@ -16,7 +16,7 @@ export class JsonPathError extends Error {
   }
 }
 
-export type JsonPathSegment =
+type JsonPathSegment =
   | { kind: 'field'; name: string }
   | { kind: 'index'; index: number }
   | { kind: 'wildcard' };
