@@ -3,13 +3,7 @@ import { ROUTER_TARGET, routerContract } from '../../../../test/support/router-c
 import { weightPatch } from '../weighted-backends.ts';
 import { IstioRouter, type VirtualService, virtualServiceSlots, virtualServices } from './virtual-service.ts';
 
-const target = {
-  rolloutName: 'web',
-  rolloutUid: 'u',
-  namespace: 'shop',
-  stableService: 'web-stable',
-  canaryService: 'web-canary',
-};
+const target = ROUTER_TARGET;
 const vs: VirtualService = {
   metadata: { name: 'web', namespace: 'shop' },
   spec: {
