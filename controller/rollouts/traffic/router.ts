@@ -9,6 +9,15 @@ export interface RouterTarget {
   namespace: string;
   stableService: string;
   canaryService: string;
+  /** Pod hashes of the canary (desired) and stable ReplicaSets, for routers that select pods by them. */
+  canaryHash?: string;
+  stableHash?: string;
+}
+
+/** Pod hashes of the canary (desired) and stable ReplicaSets. */
+export interface PodHashes {
+  canary?: string;
+  stable?: string;
 }
 
 export interface TrafficRouter {
