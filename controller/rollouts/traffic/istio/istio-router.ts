@@ -51,7 +51,8 @@ export class IstioRouter implements TrafficRouter {
     }
     for (const ref of this.routing.virtualServices) {
       const ops = weightPatch(this.slots(ref, await this.virtualService(ref)), weight);
-      if (ops.length > 0) await this.api.jsonPatch(virtualServices, this.target.namespace, ref.name, ops);
+      const { namespace, name } = this.located(ref);
+      if (ops.length > 0) await this.api.jsonPatch(virtualServices, namespace, name, ops);
     }
   }
 
@@ -73,7 +74,8 @@ export class IstioRouter implements TrafficRouter {
   }
 
   private slots(ref: IstioVirtualService, vs: VirtualService): BackendSlot[] {
-    const where = `VirtualService ${this.target.namespace}/${ref.name}`;
+    const { namespace, name } = this.located(ref);
+    const where = `VirtualService ${namespace}/${name}`;
     const names = ref.routes ?? [];
     const missingHttp = names.filter((n) => !(vs.spec?.http ?? []).some((r) => r.name === n));
     const missingTls = missingTlsRoutes(vs, ref.tlsRoutes ?? []);
@@ -97,8 +99,16 @@ export class IstioRouter implements TrafficRouter {
     return slots;
   }
 
+  /** `name` is in the Rollout's namespace; `name.namespace` in another, as Argo Rollouts reads it. */
+  private located(ref: IstioVirtualService): { namespace: string; name: string } {
+    const dot = ref.name.indexOf('.');
+    if (dot < 0) return { namespace: this.target.namespace, name: ref.name };
+    return { namespace: ref.name.slice(dot + 1), name: ref.name.slice(0, dot) };
+  }
+
   private virtualService(ref: IstioVirtualService): Promise<VirtualService> {
-    return getRouted<VirtualService>(this.api, virtualServices, this.target.namespace, ref.name);
+    const { namespace, name } = this.located(ref);
+    return getRouted<VirtualService>(this.api, virtualServices, namespace, name);
   }
 
   private destinationRule(rule: IstioDestinationRule): Promise<DestinationRule> {

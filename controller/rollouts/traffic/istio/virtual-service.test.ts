@@ -125,6 +125,17 @@ describe('VirtualService route weights', () => {
 });
 
 describe('IstioRouter', () => {
+  it('reads name.namespace as a VirtualService in another namespace', async () => {
+    const cluster = new FakeCluster();
+    cluster.put(virtualServices, { ...vs, metadata: { name: 'web', namespace: 'mesh' } });
+    const router = new IstioRouter(cluster.api(), ROUTER_TARGET, {
+      virtualServices: [{ name: 'web.mesh', routes: ['primary'] }],
+    });
+    await router.setWeight(25);
+    const route = cluster.find<VirtualService>(virtualServices, 'mesh', 'web')?.spec?.http?.[1]?.route;
+    expect(route?.map((d) => d.weight)).toEqual([75, 25]);
+  });
+
   it('names the routes a VirtualService lacks', async () => {
     const cluster = new FakeCluster();
     cluster.put(virtualServices, withTls);
