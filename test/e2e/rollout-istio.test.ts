@@ -199,4 +199,30 @@ describe('Istio', () => {
     },
     SLOW,
   );
+
+  it('refuses what is still unsupported, naming the field, and routers without their Services', async () => {
+    const manifest = (name: string, canary: object) =>
+      JSON.stringify({
+        apiVersion: 'sluice.dev/v1alpha1',
+        kind: 'Rollout',
+        metadata: { name },
+        spec: {
+          selector: { matchLabels: { app: name } },
+          template: template(name, `example.invalid/${name}:1`),
+          strategy: { canary },
+        },
+      });
+    const tcp = manifest('tcp', {
+      stableService: 'a',
+      canaryService: 'b',
+      trafficRouting: { istio: { virtualServices: [{ name: 'vs', tcpRoutes: [{ port: 5432 }] }] } },
+    });
+    await expect(ro.kubectl(['apply', '-f', '-'], tcp)).rejects.toThrow(
+      /unknown field "spec\.strategy\.canary\.trafficRouting\.istio\.virtualServices\[0\]\.tcpRoutes"/,
+    );
+    const noServices = manifest('bare', { trafficRouting: { nginx: { stableIngress: 'web' }, smi: {} } });
+    await expect(ro.kubectl(['apply', '-f', '-'], noServices)).rejects.toThrow(
+      /trafficRouting requires canaryService and stableService, unless it is Istio alone with a destinationRule/,
+    );
+  });
 });
