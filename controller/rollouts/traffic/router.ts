@@ -21,7 +21,7 @@ export interface PodHashes {
 }
 
 export interface TrafficRouter {
-  /** For logs and events: `gatewayAPI`, `istio`, `smi`, `nginx`. */
+  /** For logs and events: `gatewayAPI`, `istio`, `smi`, `nginx`; several joined by `+`. */
   readonly type: string;
   /** Sends `weight` percent of traffic (0-100) to the canary Service, the rest to stable. */
   setWeight(weight: number): Promise<void>;
