@@ -42,6 +42,7 @@ const EVERYWHERE: Record<string, string> = {
   'trafficsplits.split.smi-spec.io': 'get create patch',
   'httproutes.gateway.networking.k8s.io': 'get patch',
   'virtualservices.networking.istio.io': 'get patch',
+  'destinationrules.networking.istio.io': 'get patch',
   'events.events.k8s.io': 'create patch',
   // Credentials named by GitRepositories and analyses, and the webhook Secret: by name only.
   secrets: 'get',
