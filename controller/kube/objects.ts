@@ -37,11 +37,11 @@ export class ObjectApi {
     }
   }
 
-  /** Lists every page. */
+  /** Lists every page; resourceVersion "0" is served from the API server's watch cache. */
   async list<T extends KubeObject>(
     rt: ResourceType,
     namespace?: string,
-    query: { labelSelector?: string; fieldSelector?: string } = {},
+    query: { labelSelector?: string; fieldSelector?: string; resourceVersion?: '0' } = {},
   ): Promise<ObjectList<T>> {
     const items: T[] = [];
     let cont: string | undefined;
