@@ -42,6 +42,15 @@ describe('HorizontalPodAutoscaler', () => {
       'FailedGetScale: no such deployment',
     ],
     [
+      'inside a stabilisation window',
+      [
+        { type: 'AbleToScale', status: 'False', reason: 'BackoffBoth' },
+        { type: 'ScalingActive', status: 'True', reason: 'ValidMetricFound' },
+      ],
+      'Healthy',
+      'scaling',
+    ],
+    [
       'scaled to zero by hand',
       [
         { type: 'AbleToScale', status: 'True' },
@@ -82,16 +91,53 @@ describe('Ingress', () => {
 });
 
 describe('Pod', () => {
+  const waiting = {
+    containerStatuses: [{ name: 'main', state: { waiting: { reason: 'ImagePullBackOff' } } }],
+  };
+
   it('is Degraded at once by a container that cannot start', () => {
     expect(
+      assessHealth({ kind: 'Pod', metadata: { name: 'one-off' }, status: { phase: 'Pending', ...waiting } }),
+    ).toEqual({
+      status: 'Degraded',
+      message: 'pod one-off container main: ImagePullBackOff',
+    });
+  });
+
+  it('with restartPolicy Never or OnFailure (a hook) keeps Progressing while it waits', () => {
+    for (const restartPolicy of ['Never', 'OnFailure']) {
+      expect(
+        assessHealth({
+          kind: 'Pod',
+          metadata: { name: 'hook' },
+          spec: { restartPolicy },
+          status: { phase: 'Pending', ...waiting },
+        }),
+      ).toEqual({ status: 'Progressing', message: 'phase Pending' });
+    }
+  });
+
+  it("names the failed container when a failed pod's status says nothing", () => {
+    const failed = (terminated: Record<string, unknown>) =>
       assessHealth({
         kind: 'Pod',
-        metadata: { name: 'one-off' },
-        status: {
-          phase: 'Pending',
-          containerStatuses: [{ name: 'main', state: { waiting: { reason: 'ImagePullBackOff' } } }],
-        },
-      }),
-    ).toEqual({ status: 'Degraded', message: 'pod one-off container main: ImagePullBackOff' });
+        status: { phase: 'Failed', containerStatuses: [{ name: 'app', state: { terminated } }] },
+      });
+    expect(failed({ exitCode: 2 })).toEqual({
+      status: 'Degraded',
+      message: 'container "app" failed with exit code 2',
+    });
+    expect(failed({ exitCode: 137, reason: 'OOMKilled' })).toEqual({
+      status: 'Degraded',
+      message: 'container "app" was OOMKilled',
+    });
+    expect(failed({ exitCode: 1, message: 'migration 42 failed' })).toEqual({
+      status: 'Degraded',
+      message: 'migration 42 failed',
+    });
+    expect(assessHealth({ kind: 'Pod', status: { phase: 'Failed', message: 'evicted' } })).toEqual({
+      status: 'Degraded',
+      message: 'evicted',
+    });
   });
 });
