@@ -36,9 +36,43 @@ spec:
       containers: [{name: migrate, image: example.invalid/migrate:1}]
 `;
 
+const statefulSet = (name: string, fault: string) => `apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: ${name}
+spec:
+  replicas: 1
+  serviceName: ${name}
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata:
+      labels: {app: ${name}}
+      annotations: {sluice.dev/test-fault: ${fault}}
+    spec:
+      containers: [{name: ${name}, image: example.invalid/${name}:1}]
+`;
+
+const rollout = (name: string, fault: string) => `apiVersion: sluice.dev/v1alpha1
+kind: Rollout
+metadata:
+  name: ${name}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata:
+      labels: {app: ${name}}
+      annotations: {sluice.dev/test-fault: ${fault}}
+    spec:
+      containers: [{name: ${name}, image: example.invalid/${name}:1}]
+  strategy: {canary: {steps: [{setWeight: 50}]}}
+`;
+
 const suite = appSuite('health', {
   files: {
     'crash/web.yaml': deployment('web', 'CrashLoopBackOff'),
+    'pull/db.yaml': statefulSet('db', 'ImagePullBackOff'),
+    'oom/api.yaml': rollout('api', 'OOMKilled'),
     'job/migrate.yaml': failingJob('migrate'),
     'custom/gate.yaml': cm('gate', { state: 'broken' }),
   },
@@ -63,6 +97,22 @@ describe('Application health', () => {
       new RegExp(`^Deployment ${suite.ns}/web: pod web-[a-z0-9]+-[a-z0-9]+ container app: CrashLoopBackOff`),
     );
     expect(condition(app, 'Healthy')?.status).toBe('False');
+  });
+
+  it("is Degraded by a StatefulSet's image that cannot be pulled", async () => {
+    await applyObject(cluster.api, applicationResource, application('pull', { path: 'pull' }));
+    const app = await healthOf('pull', 'Degraded');
+    expect(condition(app, 'Healthy')?.message).toBe(
+      `StatefulSet ${suite.ns}/db: pod db-0 container db: ImagePullBackOff (test fault ImagePullBackOff)`,
+    );
+  });
+
+  it("is Degraded by a Rollout's pods killed for memory", async () => {
+    await applyObject(cluster.api, applicationResource, application('oom', { path: 'oom' }));
+    const app = await healthOf('oom', 'Degraded');
+    expect(condition(app, 'Healthy')?.message).toMatch(
+      new RegExp(`^Rollout ${suite.ns}/api: pod api-[a-z0-9]+-[a-z0-9]+ container api: OOMKilled`),
+    );
   });
 
   it('is Degraded by a failed Job, with the failure reason', async () => {
