@@ -187,7 +187,7 @@ describe('ApplicationReconciler', () => {
         status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 0 },
       },
     ];
-    expect(await reconcile()).toBe(10_000);
+    expect(await reconcile()).toBe(5_000);
     expect(current().status?.health).toBe('Progressing');
     pods = [
       {

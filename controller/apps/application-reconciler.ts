@@ -38,10 +38,11 @@ import { SyncError, type Syncer } from './sync.ts';
 const HISTORY_LIMIT = 10;
 const WAIT_POLL_MS = 5_000;
 /**
- * How soon to look again while something is Progressing: a pod that starts crash-looping
- * changes nothing the managed-object watches see (see health/pod-reader.ts).
+ * How soon to look again while a workload is Progressing: a pod that starts crash-looping
+ * changes nothing the managed-object watches see (see health/pod-reader.ts). Other kinds
+ * that stay Progressing (an Ingress no controller gives an address) wait for their watch.
  */
-const PROGRESSING_POLL_MS = 10_000;
+const PODS_POLL_MS = 5_000;
 
 export interface ApplicationDeps {
   api: ObjectApi;
@@ -182,7 +183,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
       pods: this.deps.pods ?? listPods(this.deps.api),
       custom: pass.custom,
     });
-    if (health.status === 'Progressing') pass.requeue(PROGRESSING_POLL_MS);
+    if (health.podsPending) pass.requeue(PODS_POLL_MS);
     // Healthy at first sight is no news beside the Synced event (one Event less per new
     // Application); any later change, or a first Degraded, is.
     if (health.status !== status.health && (status.health !== undefined || health.status !== 'Healthy')) {

@@ -8,71 +8,50 @@ import { appSuite, configMapYaml as cm } from '../support/apps.ts';
 import { eventually } from '../support/cluster.ts';
 import { applyObject, condition } from '../support/kinds.ts';
 
-const deployment = (name: string, fault?: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata:
-      labels: {app: ${name}}
-${fault ? `      annotations: {sluice.dev/test-fault: ${fault}}\n` : ''}    spec:
-      containers: [{name: app, image: example.invalid/${name}:1}]
-`;
+/**
+ * One replica of `kind` whose pod carries the fault annotation; the container is named after
+ * the workload. `extra` goes under spec (JSON is YAML).
+ */
+const workload = (apiVersion: string, kind: string, name: string, fault: string, extra = {}) =>
+  JSON.stringify({
+    apiVersion,
+    kind,
+    metadata: { name },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name }, annotations: { 'sluice.dev/test-fault': fault } },
+        spec: { containers: [{ name, image: `example.invalid/${name}:1` }] },
+      },
+      ...extra,
+    },
+  });
 
-const failingJob = (name: string) => `apiVersion: batch/v1
-kind: Job
-metadata:
-  name: ${name}
-spec:
-  backoffLimit: 0
-  template:
-    metadata:
-      annotations: {sluice.dev/test-fault: Error}
-    spec:
-      restartPolicy: Never
-      containers: [{name: migrate, image: example.invalid/migrate:1}]
-`;
-
-const statefulSet = (name: string, fault: string) => `apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: ${name}
-spec:
-  replicas: 1
-  serviceName: ${name}
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata:
-      labels: {app: ${name}}
-      annotations: {sluice.dev/test-fault: ${fault}}
-    spec:
-      containers: [{name: ${name}, image: example.invalid/${name}:1}]
-`;
-
-const rollout = (name: string, fault: string) => `apiVersion: sluice.dev/v1alpha1
-kind: Rollout
-metadata:
-  name: ${name}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata:
-      labels: {app: ${name}}
-      annotations: {sluice.dev/test-fault: ${fault}}
-    spec:
-      containers: [{name: ${name}, image: example.invalid/${name}:1}]
-  strategy: {canary: {steps: [{setWeight: 50}]}}
-`;
+const failingJob = (name: string) =>
+  JSON.stringify({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name },
+    spec: {
+      backoffLimit: 0,
+      template: {
+        metadata: { annotations: { 'sluice.dev/test-fault': 'Error' } },
+        spec: {
+          restartPolicy: 'Never',
+          containers: [{ name: 'migrate', image: 'example.invalid/migrate:1' }],
+        },
+      },
+    },
+  });
 
 const suite = appSuite('health', {
   files: {
-    'crash/web.yaml': deployment('web', 'CrashLoopBackOff'),
-    'pull/db.yaml': statefulSet('db', 'ImagePullBackOff'),
-    'oom/api.yaml': rollout('api', 'OOMKilled'),
+    'crash/web.yaml': workload('apps/v1', 'Deployment', 'web', 'CrashLoopBackOff'),
+    'pull/db.yaml': workload('apps/v1', 'StatefulSet', 'db', 'ImagePullBackOff', { serviceName: 'db' }),
+    'oom/api.yaml': workload('sluice.dev/v1alpha1', 'Rollout', 'api', 'OOMKilled', {
+      strategy: { canary: { steps: [{ setWeight: 50 }] } },
+    }),
     'job/migrate.yaml': failingJob('migrate'),
     'custom/gate.yaml': cm('gate', { state: 'broken' }),
   },
@@ -94,7 +73,7 @@ describe('Application health', () => {
     const app = await healthOf('crash', 'Degraded');
     const message = condition(app, 'Healthy')?.message ?? '';
     expect(message).toMatch(
-      new RegExp(`^Deployment ${suite.ns}/web: pod web-[a-z0-9]+-[a-z0-9]+ container app: CrashLoopBackOff`),
+      new RegExp(`^Deployment ${suite.ns}/web: pod web-[a-z0-9]+-[a-z0-9]+ container web: CrashLoopBackOff`),
     );
     expect(condition(app, 'Healthy')?.status).toBe('False');
   });
