@@ -45,6 +45,14 @@ const BAD: Record<string, string[]> = {
     'rollout-strategy.yaml:14:7: spec.strategy.canary.maxSurge: maxSurge and maxUnavailable cannot both be 0',
     'rollout-strategy.yaml:18:7: spec.strategy.blueGreen.previewService: activeService and previewService must be different Services',
   ],
+  'rollout-traffic-routing.yaml': [
+    'rollout-traffic-routing.yaml:15:7: spec.strategy.canary.trafficRouting: trafficRouting requires canaryService and stableService, unless it is Istio alone with a destinationRule',
+    'rollout-traffic-routing.yaml:18:9: spec.strategy.canary.trafficRouting.istio: istio must set exactly one of virtualService, virtualServices',
+    'rollout-traffic-routing.yaml:22:15: spec.strategy.canary.trafficRouting.istio.virtualServices[0].tcpRoutes: unknown field "tcpRoutes"',
+    'rollout-traffic-routing.yaml:23:11: spec.strategy.canary.trafficRouting.istio.destinationRule: canarySubsetName and stableSubsetName must be different subsets',
+    'rollout-traffic-routing.yaml:27:9: spec.strategy.canary.trafficRouting.managedRoutes: unknown field "managedRoutes"',
+    'rollout-traffic-routing.yaml:45:7: spec.strategy.canary.trafficRouting: trafficRouting must set at least one of nginx, istio, smi, gatewayAPI',
+  ],
   'analysis-conditions.yaml': [
     'analysis-conditions.yaml:10:45: spec.metrics[0].successCondition: invalid successCondition: unexpected end of expression',
     'analysis-conditions.yaml:14:18: spec.metrics[0].provider.prometheus.query: {{args.env}} refers to an argument that spec.args does not declare',

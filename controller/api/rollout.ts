@@ -112,8 +112,31 @@ interface NginxTrafficRouting {
   additionalIngressAnnotations?: Record<string, string>;
 }
 
+/** A TLS route of a VirtualService, matched by its port and exactly these SNI hosts. */
+export interface IstioTlsRoute {
+  port?: number;
+  sniHosts?: string[];
+}
+
+export interface IstioVirtualService {
+  name: string;
+  /** HTTP route names; may be omitted when the VirtualService has one HTTP route. */
+  routes?: string[];
+  tlsRoutes?: IstioTlsRoute[];
+}
+
+/** Subset-level splitting: the two subsets follow the canary and stable pod hashes. */
+export interface IstioDestinationRule {
+  name: string;
+  canarySubsetName: string;
+  stableSubsetName: string;
+}
+
+/** Exactly one of virtualService and virtualServices is set. */
 interface IstioTrafficRouting {
-  virtualService: { name: string; routes?: string[] };
+  virtualService?: IstioVirtualService;
+  virtualServices?: IstioVirtualService[];
+  destinationRule?: IstioDestinationRule;
 }
 
 interface SmiTrafficRouting {
@@ -131,7 +154,10 @@ interface GatewayApiTrafficRouting {
   namespace?: string;
 }
 
-/** Exactly one field is set. Absent trafficRouting means replica-ratio (plus Service selectors). */
+/**
+ * At least one field is set; with several, each router is set at every step. Absent trafficRouting
+ * means replica-ratio (plus Service selectors).
+ */
 export interface TrafficRouting {
   nginx?: NginxTrafficRouting;
   istio?: IstioTrafficRouting;

@@ -10,7 +10,7 @@
 //   ""                         services                                      get list watch patch
 //   events.k8s.io              events                                        create patch
 //   gateway.networking.k8s.io  httproutes                                    get patch
-//   networking.istio.io        virtualservices                               get patch
+//   networking.istio.io        virtualservices, destinationrules             get patch
 //   split.smi-spec.io          trafficsplits (server-side apply)             get create patch
 //   networking.k8s.io          ingresses (server-side apply of the canary)   get create patch
 

@@ -37,4 +37,23 @@ describe('spec validation', () => {
     };
     expect(() => validateRollout(ro)).toThrow(StallingError);
   });
+
+  it('lets subset-level Istio go without canary and stable Services, and refuses two equal ones', () => {
+    const ro = (canary: NonNullable<Rollout['spec']['strategy']['canary']>): Rollout => ({
+      metadata: { name: 'web' },
+      spec: {
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } } },
+        strategy: { canary },
+      },
+    });
+    const istio = {
+      virtualService: { name: 'web' },
+      destinationRule: { name: 'web', canarySubsetName: 'canary', stableSubsetName: 'stable' },
+    };
+    expect(() => validateRollout(ro({ trafficRouting: { istio } }))).not.toThrow();
+    expect(() =>
+      validateRollout(ro({ stableService: 'web', canaryService: 'web', trafficRouting: { istio } })),
+    ).toThrow(StallingError);
+  });
 });

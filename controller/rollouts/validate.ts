@@ -15,7 +15,7 @@ export function validateRollout(ro: Rollout): void {
     throw invalid(`the selector of ${where} does not match the labels of its template`);
   }
   const canary = spec.strategy.canary;
-  if (canary?.trafficRouting && canary.stableService === canary.canaryService) {
+  if (canary?.trafficRouting && canary.stableService && canary.stableService === canary.canaryService) {
     throw invalid('canaryService and stableService must be different Services');
   }
 }

@@ -49,6 +49,19 @@ export function removeCondition(conditions: readonly Condition[] | undefined, ty
   return (conditions ?? []).filter((c) => c.type !== type);
 }
 
+/** Sets one condition of the generation being reconciled. */
+function mark(
+  conditions: readonly Condition[] | undefined,
+  generation: number | undefined,
+  now: Date,
+  type: string,
+  status: Condition['status'],
+  reason: string,
+  message: string,
+): Condition[] {
+  return setCondition(conditions, { type, status, reason, message, observedGeneration: generation }, now);
+}
+
 /** kstatus: while a reconcile is under way, Reconciling=True and Ready=Unknown. */
 export function markReconciling(
   conditions: readonly Condition[] | undefined,
@@ -57,19 +70,7 @@ export function markReconciling(
   message: string,
   now: Date = new Date(),
 ): Condition[] {
-  let list = setCondition(
-    conditions,
-    {
-      type: RECONCILING,
-      status: 'True',
-      reason,
-      message,
-      observedGeneration: generation,
-    },
-    now,
-  );
-  list = removeCondition(list, STALLED);
-  return list;
+  return removeCondition(mark(conditions, generation, now, RECONCILING, 'True', reason, message), STALLED);
 }
 
 /** Conditions' messages are bounded by the CRD schema (32 KiB); keep them readable well below. */
@@ -85,17 +86,7 @@ export function markReady(
   message: string,
   now: Date = new Date(),
 ): Condition[] {
-  const list = setCondition(
-    conditions,
-    {
-      type: READY,
-      status: 'True',
-      reason,
-      message,
-      observedGeneration: generation,
-    },
-    now,
-  );
+  const list = mark(conditions, generation, now, READY, 'True', reason, message);
   return removeCondition(removeCondition(list, RECONCILING), STALLED);
 }
 
@@ -110,41 +101,10 @@ export function markFailed(
   message: string,
   now: Date = new Date(),
 ): Condition[] {
-  let list = setCondition(
-    conditions,
-    {
-      type: READY,
-      status: 'False',
-      reason: error.reason,
-      message,
-      observedGeneration: generation,
-    },
-    now,
-  );
+  const list = mark(conditions, generation, now, READY, 'False', error.reason, message);
   if (error.errorClass === 'stalling') {
-    list = setCondition(
-      list,
-      {
-        type: STALLED,
-        status: 'True',
-        reason: error.reason,
-        message,
-        observedGeneration: generation,
-      },
-      now,
-    );
-    return removeCondition(list, RECONCILING);
+    return removeCondition(mark(list, generation, now, STALLED, 'True', error.reason, message), RECONCILING);
   }
-  list = setCondition(
-    list,
-    {
-      type: RECONCILING,
-      status: 'True',
-      reason: 'ProgressingWithRetry',
-      message,
-      observedGeneration: generation,
-    },
-    now,
-  );
-  return removeCondition(list, STALLED);
+  const retrying = mark(list, generation, now, RECONCILING, 'True', 'ProgressingWithRetry', message);
+  return removeCondition(retrying, STALLED);
 }

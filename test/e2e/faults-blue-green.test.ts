@@ -7,7 +7,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Rollout } from '../../controller/api/rollout.ts';
-import { testCluster } from '../support/cluster.ts';
+import { eventually, testCluster } from '../support/cluster.ts';
 import { recorded, seconds } from '../support/faults.ts';
 import {
   type AnalysisBackend,
@@ -132,7 +132,10 @@ describe('blue-green: controller SIGKILLed at every stage', () => {
       for (const svc of ['web-active', 'web-preview']) {
         expect(await faulted.ro.selector(svc)).toBe(await baseline.ro.selector(svc));
       }
-      expect(await faulted.ro.scale(NAME)).toEqual(await baseline.ro.scale(NAME));
+      // ReplicaSet status trails its spec (kube-controller-manager counts the pods going away).
+      await eventually(async () => {
+        expect(await faulted.ro.scale(NAME)).toEqual(await baseline.ro.scale(NAME));
+      }, 60_000);
       for (const x of [faulted, baseline]) {
         const stages = x.rec.stages(NAME, h2);
         expect(inOrder(stages, BLUE_GREEN_STAGES), stages.join(' → ')).toBe(true);

@@ -192,7 +192,10 @@ describe('canary: controller SIGKILLed at every step', () => {
       expect(fs.canary?.weights).toEqual(bs.canary?.weights);
       expect(fs.currentStepIndex).toBe(STEPS.length);
       expect(await splitWeights(faulted.ns)).toEqual(await splitWeights(baseline.ns));
-      expect(await faulted.ro.scale(NAME)).toEqual(await baseline.ro.scale(NAME));
+      // ReplicaSet status trails its spec (kube-controller-manager counts the pods going away).
+      await eventually(async () => {
+        expect(await faulted.ro.scale(NAME)).toEqual(await baseline.ro.scale(NAME));
+      }, 60_000);
       const all = Array.from({ length: STEPS.length + 1 }, (_, i) => i);
       expect(faulted.rec.steps(NAME, h2)).toEqual(all);
       expect(baseline.rec.steps(NAME, h2)).toEqual(all);

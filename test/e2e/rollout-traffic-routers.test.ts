@@ -117,6 +117,34 @@ describe('Istio, SMI and NGINX routers', () => {
   const tsType = gvr('split.smi-spec.io', 'v1alpha2', 'TrafficSplit', 'trafficsplits');
   const ingType = gvr('networking.k8s.io', 'v1', 'Ingress', 'ingresses');
 
+  interface Ingress extends KubeObject {
+    spec: { rules: { http: { paths: { backend: { service: { name: string } } }[] } }[] };
+  }
+
+  /** The user's Ingress `name`, routing to `<name>-stable`. */
+  async function stableIngress(name: string): Promise<void> {
+    const backend = { service: { name: `${name}-stable`, port: { number: 80 } } };
+    await cluster.api.create(ingType, {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name, namespace: ro.ns },
+      spec: {
+        ingressClassName: 'nginx',
+        rules: [{ host: `${name}.example`, http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } }],
+      },
+    });
+  }
+
+  /** What the canary Ingress NGINX reads says. */
+  async function canaryIngress(name: string) {
+    const ing = await cluster.api.get<Ingress>(ingType, ro.ns, `${name}-${name}-canary`);
+    return {
+      canary: ing.metadata.annotations?.['nginx.ingress.kubernetes.io/canary'],
+      weight: ing.metadata.annotations?.['nginx.ingress.kubernetes.io/canary-weight'],
+      backend: ing.spec.rules[0]?.http.paths[0]?.backend.service.name,
+    };
+  }
+
   /** A routed canary through one update: what `read` sees at the pause, and after promotion. */
   async function routed(
     name: string,
@@ -172,21 +200,9 @@ describe('Istio, SMI and NGINX routers', () => {
           ],
         },
       });
-      const backend = { service: { name: 'ngx-stable', port: { number: 80 } } };
-      await cluster.api.create(ingType, {
-        apiVersion: 'networking.k8s.io/v1',
-        kind: 'Ingress',
-        metadata: { name: 'ngx', namespace: ro.ns },
-        spec: {
-          ingressClassName: 'nginx',
-          rules: [{ host: 'ngx.example', http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } }],
-        },
-      });
+      await stableIngress('ngx');
       interface VirtualService extends KubeObject {
         spec: { http: { route: { weight?: number }[] }[] };
-      }
-      interface Ingress extends KubeObject {
-        spec: { rules: { http: { paths: { backend: { service: { name: string } } }[] } }[] };
       }
       const [istio, smi, nginx] = await Promise.all([
         routed('ist', { istio: { virtualService: { name: 'ist', routes: ['primary'] } } }, async () => {
@@ -194,14 +210,7 @@ describe('Istio, SMI and NGINX routers', () => {
           return vs.spec.http[0]?.route.map((r) => r.weight);
         }),
         routed('smi', { smi: {} }, async () => (await cluster.api.get(tsType, ro.ns, 'smi')).spec),
-        routed('ngx', { nginx: { stableIngress: 'ngx' } }, async () => {
-          const ing = await cluster.api.get<Ingress>(ingType, ro.ns, 'ngx-ngx-canary');
-          return {
-            canary: ing.metadata.annotations?.['nginx.ingress.kubernetes.io/canary'],
-            weight: ing.metadata.annotations?.['nginx.ingress.kubernetes.io/canary-weight'],
-            backend: ing.spec.rules[0]?.http.paths[0]?.backend.service.name,
-          };
-        }),
+        routed('ngx', { nginx: { stableIngress: 'ngx' } }, () => canaryIngress('ngx')),
       ]);
       expect(istio).toEqual([
         [60, 40],
@@ -219,6 +228,39 @@ describe('Istio, SMI and NGINX routers', () => {
         { canary: 'true', weight: '40', backend: 'ngx-canary' },
         { canary: 'true', weight: '0', backend: 'ngx-canary' },
       ]);
+    },
+    SLOW,
+  );
+
+  it(
+    'sets NGINX and SMI together at each step when a Rollout names both',
+    async () => {
+      await stableIngress('both');
+      const [during, after] = await routed(
+        'both',
+        { nginx: { stableIngress: 'both' }, smi: {} },
+        async () => ({
+          ingress: await canaryIngress('both'),
+          split: (await cluster.api.get(tsType, ro.ns, 'both')).spec,
+          weights: (await ro.get('both')).status?.canary?.weights,
+        }),
+      );
+      const both = (canary: number) => ({
+        ingress: { canary: 'true', weight: String(canary), backend: 'both-canary' },
+        split: {
+          service: 'both-stable',
+          backends: [
+            { service: 'both-canary', weight: canary },
+            { service: 'both-stable', weight: 100 - canary },
+          ],
+        },
+        weights: expect.objectContaining({
+          canary: expect.objectContaining({ weight: canary }),
+          verified: true,
+        }),
+      });
+      expect(during).toEqual(both(40));
+      expect(after).toEqual(both(0));
     },
     SLOW,
   );

@@ -25,6 +25,8 @@ export const ROUTER_TARGET: RouterTarget = {
 export interface RouterCase {
   /** The key under trafficRouting, which is also the router's `type`. */
   type: string;
+  /** Which form of the router this case runs, when a router has several (`plural virtualServices`). */
+  form?: string;
   /** The router's own kind: the one whose CRD may be missing from a cluster. */
   resource: ResourceType;
   /** What the user creates before the Rollout runs (a route, a stable Ingress); nothing if none. */
@@ -35,7 +37,7 @@ export interface RouterCase {
 }
 
 export function routerContract(c: RouterCase): void {
-  describe(`${c.type} router: the TrafficRouter contract`, () => {
+  describe(`${c.type} router${c.form ? ` (${c.form})` : ''}: the TrafficRouter contract`, () => {
     const setup = () => {
       const cluster = new FakeCluster();
       c.seed(cluster);

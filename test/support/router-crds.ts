@@ -58,20 +58,28 @@ export async function installHttpRouteCrd(cluster: TestCluster): Promise<void> {
   await applyAndWait(cluster, await readFile(file, 'utf8'), 'httproutes.gateway.networking.k8s.io');
 }
 
-export async function installVirtualServiceCrd(cluster: TestCluster): Promise<void> {
+/** One CRD of Istio's published set (istio.io/api), e.g. `virtualservices`. */
+async function installIstioCrd(cluster: TestCluster, plural: string): Promise<void> {
   const file = await moduleFile(
     'istio.io/api',
     ISTIO_API_VERSION,
     'kubernetes/customresourcedefinitions.gen.yaml',
   );
+  const name = `${plural}.networking.istio.io`;
   const docs = parseAllDocuments(await readFile(file, 'utf8'));
-  const vs = docs.find(
-    (d) =>
-      (d.toJS() as { metadata?: { name?: string } } | null)?.metadata?.name ===
-      'virtualservices.networking.istio.io',
+  const crd = docs.find(
+    (d) => (d.toJS() as { metadata?: { name?: string } } | null)?.metadata?.name === name,
   );
-  if (!vs) throw new Error('the Istio CRDs have no virtualservices.networking.istio.io');
-  await applyAndWait(cluster, vs.toString(), 'virtualservices.networking.istio.io');
+  if (!crd) throw new Error(`the Istio CRDs have no ${name}`);
+  await applyAndWait(cluster, crd.toString(), name);
+}
+
+export function installVirtualServiceCrd(cluster: TestCluster): Promise<void> {
+  return installIstioCrd(cluster, 'virtualservices');
+}
+
+export function installDestinationRuleCrd(cluster: TestCluster): Promise<void> {
+  return installIstioCrd(cluster, 'destinationrules');
 }
 
 export async function installTrafficSplitCrd(cluster: TestCluster): Promise<void> {

@@ -203,8 +203,8 @@ interface TrafficInput {
 /** Sets (and checks) the router's weight, or reports the replica ratio; records status.canary.weights. */
 async function reconcileTraffic(sync: RolloutSync, t: TrafficInput): Promise<boolean | undefined> {
   const canary = sync.ro.spec.strategy.canary as CanaryStrategy;
-  const router = routerFor(sync.ro, sync.api);
   const stableHash = sync.ro.status?.stableRS;
+  const router = routerFor(sync.ro, sync.api, { canary: sync.ctx.newHash, stable: stableHash });
   const previous = sync.status.canary?.weights;
   let weight: number;
   let verified: boolean | undefined;

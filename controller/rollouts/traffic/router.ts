@@ -9,10 +9,19 @@ export interface RouterTarget {
   namespace: string;
   stableService: string;
   canaryService: string;
+  /** Pod hashes of the canary (desired) and stable ReplicaSets, for routers that select pods by them. */
+  canaryHash?: string;
+  stableHash?: string;
+}
+
+/** Pod hashes of the canary (desired) and stable ReplicaSets. */
+export interface PodHashes {
+  canary?: string;
+  stable?: string;
 }
 
 export interface TrafficRouter {
-  /** For logs and events: `gatewayAPI`, `istio`, `smi`, `nginx`. */
+  /** For logs and events: `gatewayAPI`, `istio`, `smi`, `nginx`; several joined by `+`. */
   readonly type: string;
   /** Sends `weight` percent of traffic (0-100) to the canary Service, the rest to stable. */
   setWeight(weight: number): Promise<void>;

@@ -1,54 +1,69 @@
-// Picks the traffic router spec.strategy.canary.trafficRouting names.
+// Picks the traffic routers spec.strategy.canary.trafficRouting names: one, or several set
+// together in a fixed order (Istio, NGINX, SMI, then Gateway API, as Argo Rollouts orders its
+// built-in routers before plugins).
 
 import type { Rollout } from '../../api/rollout.ts';
 import { ROLLOUT_DEFAULTS } from '../../api/rollout.ts';
 import type { ObjectApi } from '../../kube/objects.ts';
+import { CompositeRouter } from './composite-router.ts';
 import { GatewayApiRouter } from './gateway-api/http-route.ts';
-import { IstioRouter } from './istio/virtual-service.ts';
+import { IstioRouter } from './istio/istio-router.ts';
 import { NginxRouter } from './nginx/canary-ingress.ts';
-import type { RouterTarget, TrafficRouter } from './router.ts';
+import type { PodHashes, RouterTarget, TrafficRouter } from './router.ts';
 import { SmiRouter } from './smi/traffic-split.ts';
 
-export function routerFor(ro: Rollout, api: ObjectApi): TrafficRouter | undefined {
+export function routerFor(ro: Rollout, api: ObjectApi, hashes: PodHashes = {}): TrafficRouter | undefined {
   const canary = ro.spec.strategy.canary;
   const routing = canary?.trafficRouting;
-  if (!canary || !routing || !canary.stableService || !canary.canaryService) return undefined;
+  if (!canary || !routing) return undefined;
+  const subsetLevel = routing.istio?.destinationRule !== undefined;
+  // Subset-level Istio alone needs no Services (the CRD requires them otherwise).
+  if ((!canary.stableService || !canary.canaryService) && !subsetLevel) return undefined;
   const namespace = ro.metadata.namespace ?? 'default';
   const target: RouterTarget = {
     rolloutName: ro.metadata.name,
     rolloutUid: ro.metadata.uid ?? '',
     namespace,
-    stableService: canary.stableService,
-    canaryService: canary.canaryService,
+    stableService: canary.stableService ?? '',
+    canaryService: canary.canaryService ?? '',
+    ...(hashes.canary ? { canaryHash: hashes.canary } : {}),
+    ...(hashes.stable ? { stableHash: hashes.stable } : {}),
   };
+  const routers: TrafficRouter[] = [];
+  if (routing.istio) {
+    const { virtualService, virtualServices, destinationRule } = routing.istio;
+    routers.push(
+      new IstioRouter(api, target, {
+        virtualServices: virtualService ? [virtualService] : (virtualServices ?? []),
+        ...(destinationRule ? { destinationRule } : {}),
+      }),
+    );
+  }
+  if (routing.nginx) {
+    routers.push(
+      new NginxRouter(api, target, {
+        stableIngress: routing.nginx.stableIngress,
+        annotationPrefix: routing.nginx.annotationPrefix ?? ROLLOUT_DEFAULTS.nginxAnnotationPrefix,
+        additionalAnnotations: routing.nginx.additionalIngressAnnotations ?? {},
+      }),
+    );
+  }
+  if (routing.smi) {
+    routers.push(
+      new SmiRouter(
+        api,
+        target,
+        routing.smi.trafficSplitName ?? ro.metadata.name,
+        routing.smi.rootService ?? target.stableService,
+      ),
+    );
+  }
   if (routing.gatewayAPI) {
     const names = routing.gatewayAPI.httpRoute
       ? [routing.gatewayAPI.httpRoute]
       : (routing.gatewayAPI.httpRoutes ?? []).map((r) => r.name);
-    return new GatewayApiRouter(api, target, routing.gatewayAPI.namespace ?? namespace, names);
+    routers.push(new GatewayApiRouter(api, target, routing.gatewayAPI.namespace ?? namespace, names));
   }
-  if (routing.istio) {
-    return new IstioRouter(
-      api,
-      target,
-      routing.istio.virtualService.name,
-      routing.istio.virtualService.routes ?? [],
-    );
-  }
-  if (routing.smi) {
-    return new SmiRouter(
-      api,
-      target,
-      routing.smi.trafficSplitName ?? ro.metadata.name,
-      routing.smi.rootService ?? canary.stableService,
-    );
-  }
-  if (routing.nginx) {
-    return new NginxRouter(api, target, {
-      stableIngress: routing.nginx.stableIngress,
-      annotationPrefix: routing.nginx.annotationPrefix ?? ROLLOUT_DEFAULTS.nginxAnnotationPrefix,
-      additionalAnnotations: routing.nginx.additionalIngressAnnotations ?? {},
-    });
-  }
-  return undefined;
+  if (routers.length <= 1) return routers[0];
+  return new CompositeRouter(routers);
 }

@@ -13,9 +13,10 @@ export interface BackendSlot {
   weight: number | undefined;
 }
 
-type JsonPatchOp =
+export type JsonPatchOp =
   | { op: 'test'; path: string; value: unknown }
-  | { op: 'add' | 'replace'; path: string; value: unknown };
+  | { op: 'add' | 'replace'; path: string; value: unknown }
+  | { op: 'remove'; path: string };
 
 export function weightPatch(slots: readonly BackendSlot[], canaryWeight: number): JsonPatchOp[] {
   const ops: JsonPatchOp[] = [];

@@ -4,13 +4,7 @@ import { weightPatch, weightsInEffect } from '../weighted-backends.ts';
 import type { BackendRef } from './http-route.ts';
 import { GatewayApiRouter, type HttpRoute, httpRouteSlots, httpRoutes } from './http-route.ts';
 
-const target = {
-  rolloutName: 'web',
-  rolloutUid: 'u',
-  namespace: 'shop',
-  stableService: 'web-stable',
-  canaryService: 'web-canary',
-};
+const target = ROUTER_TARGET;
 const route: HttpRoute = {
   metadata: { name: 'web', namespace: 'shop' },
   spec: {

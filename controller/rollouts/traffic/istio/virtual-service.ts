@@ -1,11 +1,11 @@
-// Istio VirtualService route weights: in the named HTTP routes (or every route that sends to
-// both Services), the destinations of the stable and canary hosts get the two weights.
+// Istio VirtualService route weights: in the chosen HTTP and TLS routes, the stable and canary
+// destinations get the two weights. A destination is told apart by its host (the stable and
+// canary Services) or, with a DestinationRule, by its subset (as Argo Rollouts does).
 
-import type { ObjectApi } from '../../../kube/objects.ts';
+import type { IstioTlsRoute, IstioVirtualService } from '../../../api/rollout.ts';
 import type { KubeObject, ResourceType } from '../../../kube/resources.ts';
-import type { RouterTarget, TrafficRouter } from '../router.ts';
-import { getRouted, TrafficRouterError } from '../router.ts';
-import { type BackendSlot, weightPatch, weightsInEffect } from '../weighted-backends.ts';
+import type { RouterTarget } from '../router.ts';
+import type { BackendSlot } from '../weighted-backends.ts';
 
 export const virtualServices: ResourceType = {
   group: 'networking.istio.io',
@@ -20,88 +20,99 @@ interface Destination {
   weight?: number;
 }
 
-export interface VirtualService extends KubeObject {
-  spec?: { http?: { name?: string; route?: Destination[] }[] };
+interface TlsMatch {
+  port?: number;
+  sniHosts?: string[];
 }
+
+export interface VirtualService extends KubeObject {
+  spec?: {
+    http?: { name?: string; route?: Destination[] }[];
+    tls?: { match?: TlsMatch[]; route?: Destination[] }[];
+  };
+}
+
+/** How the two destinations of a route are recognised. */
+export type DestinationRoles =
+  | { by: 'host'; target: RouterTarget }
+  | { by: 'subset'; stable: string; canary: string };
 
 /** `web-stable`, `web-stable.shop` and `web-stable.shop.svc.cluster.local` all name the Service. */
 function isHost(host: string | undefined, svc: string, namespace: string): boolean {
-  if (!host) return false;
+  if (!host || !svc) return false;
   return host === svc || host === `${svc}.${namespace}` || host.startsWith(`${svc}.${namespace}.svc`);
 }
 
-export function virtualServiceSlots(
-  vs: VirtualService,
-  target: RouterTarget,
-  routes: readonly string[],
-): BackendSlot[] {
-  const slots: BackendSlot[] = [];
-  (vs.spec?.http ?? []).forEach((http, i) => {
-    if (routes.length > 0 && !routes.includes(http.name ?? '')) return;
-    const dests = http.route ?? [];
-    const stable = dests.findIndex((d) =>
-      isHost(d.destination?.host, target.stableService, target.namespace),
-    );
-    const canary = dests.findIndex((d) =>
-      isHost(d.destination?.host, target.canaryService, target.namespace),
-    );
-    if (stable < 0 || canary < 0) return;
-    for (const [j, role] of [
+function roleOf(d: Destination, roles: DestinationRoles): 'stable' | 'canary' | undefined {
+  if (roles.by === 'subset') {
+    const subset = d.destination?.subset;
+    if (subset === roles.stable) return 'stable';
+    return subset === roles.canary ? 'canary' : undefined;
+  }
+  const { target } = roles;
+  if (isHost(d.destination?.host, target.stableService, target.namespace)) return 'stable';
+  return isHost(d.destination?.host, target.canaryService, target.namespace) ? 'canary' : undefined;
+}
+
+/**
+ * A TLS route is the one asked for when its matches name a single port, that port (none for
+ * none), and one of them names exactly these SNI hosts (after Argo Rollouts' searchTlsRoute).
+ */
+export function tlsRouteMatches(match: readonly TlsMatch[], want: IstioTlsRoute): boolean {
+  const ports = new Set(match.map((m) => m.port ?? 0));
+  if (ports.size > 1 || (ports.values().next().value ?? 0) !== (want.port ?? 0)) return false;
+  const hosts = [...new Set(want.sniHosts ?? [])].sort();
+  return match.some((m) => {
+    const have = [...new Set(m.sniHosts ?? [])].sort();
+    return have.length === hosts.length && have.every((h, i) => h === hosts[i]);
+  });
+}
+
+/** The stable and canary slots of one route, if it has both destinations. */
+function routeSlots(base: string, dests: readonly Destination[], roles: DestinationRoles): BackendSlot[] {
+  const stable = dests.findIndex((d) => roleOf(d, roles) === 'stable');
+  const canary = dests.findIndex((d) => roleOf(d, roles) === 'canary');
+  if (stable < 0 || canary < 0) return [];
+  const field = roles.by === 'subset' ? 'subset' : 'host';
+  return (
+    [
       [stable, 'stable'],
       [canary, 'canary'],
-    ] as const) {
-      const pointer = `/spec/http/${i}/route/${j}`;
-      slots.push({
-        pointer,
-        testPath: `${pointer}/destination/host`,
-        testValue: dests[j]?.destination?.host,
-        role,
-        weight: dests[j]?.weight,
-      });
-    }
+    ] as const
+  ).map(([j, role]) => ({
+    pointer: `${base}/route/${j}`,
+    testPath: `${base}/route/${j}/destination/${field}`,
+    testValue: dests[j]?.destination?.[field],
+    role,
+    weight: dests[j]?.weight,
+  }));
+}
+
+/**
+ * The weighted destinations of a VirtualService the Rollout manages: HTTP routes named in
+ * `routes` (every HTTP route with both destinations when none are named), and TLS routes found
+ * by `tlsRoutes` (likewise every one with both destinations when none are given).
+ */
+export function virtualServiceSlots(
+  vs: VirtualService,
+  roles: DestinationRoles,
+  ref: Pick<IstioVirtualService, 'routes' | 'tlsRoutes'>,
+): BackendSlot[] {
+  const names = ref.routes ?? [];
+  const tls = ref.tlsRoutes ?? [];
+  const slots: BackendSlot[] = [];
+  (vs.spec?.http ?? []).forEach((http, i) => {
+    if (names.length > 0 && !names.includes(http.name ?? '')) return;
+    slots.push(...routeSlots(`/spec/http/${i}`, http.route ?? [], roles));
+  });
+  (vs.spec?.tls ?? []).forEach((route, i) => {
+    if (tls.length > 0 && !tls.some((want) => tlsRouteMatches(route.match ?? [], want))) return;
+    slots.push(...routeSlots(`/spec/tls/${i}`, route.route ?? [], roles));
   });
   return slots;
 }
 
-export class IstioRouter implements TrafficRouter {
-  readonly type = 'istio';
-  private readonly api: ObjectApi;
-  private readonly target: RouterTarget;
-  private readonly name: string;
-  private readonly routes: string[];
-
-  constructor(api: ObjectApi, target: RouterTarget, name: string, routes: string[]) {
-    this.api = api;
-    this.target = target;
-    this.name = name;
-    this.routes = routes;
-  }
-
-  async setWeight(weight: number): Promise<void> {
-    const ops = weightPatch(this.slots(await this.get()), weight);
-    if (ops.length > 0) await this.api.jsonPatch(virtualServices, this.target.namespace, this.name, ops);
-  }
-
-  async verifyWeight(weight: number): Promise<boolean> {
-    return weightsInEffect(this.slots(await this.get()), weight);
-  }
-
-  removeManagedRoutes(): Promise<void> {
-    return this.setWeight(0);
-  }
-
-  private slots(vs: VirtualService): BackendSlot[] {
-    const slots = virtualServiceSlots(vs, this.target, this.routes);
-    if (slots.length === 0) {
-      throw new TrafficRouterError(
-        'VirtualServiceNotManaged',
-        `VirtualService ${this.target.namespace}/${this.name} has no HTTP route${this.routes.length ? ` named ${this.routes.join(', ')}` : ''} with destinations ${this.target.stableService} and ${this.target.canaryService}`,
-      );
-    }
-    return slots;
-  }
-
-  private get(): Promise<VirtualService> {
-    return getRouted<VirtualService>(this.api, virtualServices, this.target.namespace, this.name);
-  }
+/** The TLS routes asked for that the VirtualService does not have, for the error message. */
+export function missingTlsRoutes(vs: VirtualService, tlsRoutes: readonly IstioTlsRoute[]): IstioTlsRoute[] {
+  return tlsRoutes.filter((want) => !(vs.spec?.tls ?? []).some((r) => tlsRouteMatches(r.match ?? [], want)));
 }

@@ -3,13 +3,7 @@ import { ROUTER_TARGET, routerContract } from '../../../../test/support/router-c
 import { TrafficRouterError } from '../router.ts';
 import { canaryIngress, type Ingress, ingresses, NginxRouter } from './canary-ingress.ts';
 
-const target = {
-  rolloutName: 'web',
-  rolloutUid: 'u',
-  namespace: 'shop',
-  stableService: 'web-stable',
-  canaryService: 'web-canary',
-};
+const target = ROUTER_TARGET;
 const opts = {
   stableIngress: 'web',
   annotationPrefix: 'nginx.ingress.kubernetes.io',

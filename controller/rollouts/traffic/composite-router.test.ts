@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { FakeCluster } from '../../../test/support/fake-cluster.ts';
+import { ROUTER_TARGET, routerContract } from '../../../test/support/router-contract.ts';
+import type { Rollout } from '../../api/rollout.ts';
+import { CompositeRouter } from './composite-router.ts';
+import { type Ingress, ingresses, NginxRouter } from './nginx/canary-ingress.ts';
+import type { TrafficRouter } from './router.ts';
+import { routerFor } from './routers.ts';
+import { SmiRouter, type TrafficSplit, trafficSplits } from './smi/traffic-split.ts';
+
+// The smallest stable Ingress NGINX can copy: a default backend to the stable Service.
+const stableIngress: Ingress = {
+  metadata: { name: 'web', namespace: 'shop' },
+  spec: { ingressClassName: 'nginx', defaultBackend: { service: { name: 'web-stable' } } },
+};
+const nginxOpts = {
+  stableIngress: 'web',
+  annotationPrefix: 'nginx.ingress.kubernetes.io',
+  additionalAnnotations: {},
+};
+
+/** A router that answers verifyWeight as told, and records what it was asked. */
+function stub(type: string, verified: boolean | undefined, calls: string[], fail?: Error): TrafficRouter {
+  return {
+    type,
+    setWeight: async (w) => void calls.push(`${type}.set(${w})`),
+    verifyWeight: async () => verified,
+    removeManagedRoutes: async () => {
+      calls.push(`${type}.remove`);
+      if (fail) throw fail;
+    },
+  };
+}
+
+describe('CompositeRouter', () => {
+  it('sets each router in order and verifies only when all that can tell agree', async () => {
+    const calls: string[] = [];
+    const both = new CompositeRouter([stub('a', true, calls), stub('b', undefined, calls)]);
+    expect(both.type).toBe('a+b');
+    await both.setWeight(20);
+    expect(calls).toEqual(['a.set(20)', 'b.set(20)']);
+    expect(await both.verifyWeight(20)).toBe(true);
+    expect(await new CompositeRouter([stub('a', true, calls), stub('b', false, calls)]).verifyWeight(1)).toBe(
+      false,
+    );
+    expect(
+      await new CompositeRouter([stub('a', undefined, calls), stub('b', undefined, calls)]).verifyWeight(1),
+    ).toBeUndefined();
+  });
+
+  it('removes managed routes on every router even when one fails, then reports the failure', async () => {
+    const calls: string[] = [];
+    const boom = new Error('boom');
+    const router = new CompositeRouter([stub('a', true, calls, boom), stub('b', true, calls)]);
+    await expect(router.removeManagedRoutes()).rejects.toBe(boom);
+    expect(calls).toEqual(['a.remove', 'b.remove']);
+  });
+
+  it('is what routerFor builds for several routers, in a fixed order', () => {
+    const ro = {
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: {
+        strategy: {
+          canary: {
+            stableService: 'web-stable',
+            canaryService: 'web-canary',
+            trafficRouting: {
+              smi: {},
+              gatewayAPI: { httpRoute: 'web' },
+              nginx: { stableIngress: 'web' },
+              istio: { virtualService: { name: 'web' } },
+            },
+          },
+        },
+      },
+    } as Rollout;
+    expect(routerFor(ro, new FakeCluster().api())?.type).toBe('istio+nginx+smi+gatewayAPI');
+  });
+});
+
+// NGINX and SMI together, as Argo Rollouts allows: both say the same weight at every step.
+routerContract({
+  type: 'nginx+smi',
+  resource: trafficSplits,
+  seed: (cluster) => void cluster.put(ingresses, stableIngress),
+  newRouter: (api, t) =>
+    new CompositeRouter([new NginxRouter(api, t, nginxOpts), new SmiRouter(api, t, 'web', 'web')]),
+  weights: (cluster) => {
+    const ing = cluster.find<Ingress>(ingresses, ROUTER_TARGET.namespace, 'web-web-canary');
+    const nginx = Number(ing?.metadata.annotations?.['nginx.ingress.kubernetes.io/canary-weight'] ?? 0);
+    const ts = cluster.find<TrafficSplit>(trafficSplits, ROUTER_TARGET.namespace, 'web');
+    const w = (svc: string) => ts?.spec?.backends?.find((b) => b.service === svc)?.weight ?? 0;
+    expect({ canary: w('web-canary'), stable: w('web-stable') }).toEqual({
+      canary: nginx,
+      stable: 100 - nginx,
+    });
+    return { canary: nginx, stable: 100 - nginx };
+  },
+});

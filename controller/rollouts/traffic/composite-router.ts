@@ -1,0 +1,42 @@
+// Several routers in one Rollout (Argo Rollouts allows, say, NGINX and SMI together): each is
+// set at every step in a fixed order, the weight is in effect only when all of them agree, and
+// removing managed routes is tried on every one even when an earlier one fails.
+
+import type { TrafficRouter } from './router.ts';
+
+export class CompositeRouter implements TrafficRouter {
+  readonly type: string;
+  private readonly routers: readonly TrafficRouter[];
+
+  constructor(routers: readonly TrafficRouter[]) {
+    this.routers = routers;
+    this.type = routers.map((r) => r.type).join('+');
+  }
+
+  async setWeight(weight: number): Promise<void> {
+    for (const r of this.routers) await r.setWeight(weight);
+  }
+
+  /** False if any router says so; true if all that can tell say so; undefined if none can tell. */
+  async verifyWeight(weight: number): Promise<boolean | undefined> {
+    let verified: boolean | undefined;
+    for (const r of this.routers) {
+      const v = await r.verifyWeight(weight);
+      if (v === false) return false;
+      if (v) verified = true;
+    }
+    return verified;
+  }
+
+  async removeManagedRoutes(): Promise<void> {
+    let first: unknown;
+    for (const r of this.routers) {
+      try {
+        await r.removeManagedRoutes();
+      } catch (err) {
+        first ??= err;
+      }
+    }
+    if (first !== undefined) throw first;
+  }
+}
