@@ -49,7 +49,8 @@ export class ObjectApi {
     do {
       const page = await this.client.request<ObjectList<T>>({
         path: resourcePath(rt, namespace),
-        query: { ...query, limit: 500, continue: cont },
+        // A continue token carries its own snapshot; the API server refuses a version beside it.
+        query: { ...query, limit: 500, ...(cont ? { continue: cont, resourceVersion: undefined } : {}) },
       });
       items.push(...page.items);
       cont = page.metadata.continue || undefined;
