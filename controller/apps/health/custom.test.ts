@@ -60,6 +60,14 @@ describe('CustomHealth', () => {
     }
   });
 
+  it('refuses an expression whose types do not fit, or that is not a condition', () => {
+    const build = (current: string) => () =>
+      new CustomHealth([{ apiVersion: 'example.com/v1', kind: 'Widget', current }]);
+    expect(build("1 + 'a'")).toThrow(HealthCheckExprError);
+    expect(build("'ready'")).toThrow(/does not compile: it is a string, not a bool$/);
+    expect(build('status.ready')).not.toThrow();
+  });
+
   it('compares JSON integers as CEL ints', () => {
     const replicas = new CustomHealth([
       { apiVersion: 'example.com/v1', kind: 'Pool', current: 'status.ready >= spec.size && spec.size == 3' },

@@ -36,6 +36,13 @@ function compile(check: HealthCheckExpr, expression: string): ParseResult {
   } catch (err) {
     throw new HealthCheckExprError(check, expression, { cause: err });
   }
+  // Types are known where literals meet (`1 + 'a'`), and an expression must be a condition.
+  const typed = program.check();
+  if (!typed.valid) throw new HealthCheckExprError(check, expression, { cause: typed.error });
+  if (typed.type !== 'bool' && typed.type !== 'dyn')
+    throw new HealthCheckExprError(check, expression, {
+      cause: new TypeError(`it is a ${String(typed.type)}, not a bool`),
+    });
   // Expressions come from Applications' specs: bound the cache, dropping the oldest.
   if (compiled.size >= COMPILED_LIMIT) compiled.delete(compiled.keys().next().value as string);
   compiled.set(expression, program);
