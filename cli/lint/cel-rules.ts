@@ -2,6 +2,7 @@
 // rule added to a CRD is checked offline without a second copy here.
 
 import { Environment, type ParseResult } from '@marcbachmann/cel-js';
+import { toCel } from '../../controller/runtime/cel-values.ts';
 
 interface RuleOutcome {
   ok: boolean;
@@ -38,14 +39,4 @@ export function evaluateRule(rule: string, self: unknown): RuleOutcome {
       error: err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err),
     };
   }
-}
-
-/** YAML integers become CEL `int` (bigint), as the API server types them from the schema. */
-function toCel(value: unknown): unknown {
-  if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
-  if (Array.isArray(value)) return value.map(toCel);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toCel(v)]));
-  }
-  return value;
 }

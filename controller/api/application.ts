@@ -66,6 +66,17 @@ export interface ApplicationSpec {
   dependsOn?: DependencyReference[];
   wait?: boolean;
   suspend?: boolean;
+  /** Health of the kinds named, by CEL expressions (Flux's healthCheckExprs). */
+  healthCheckExprs?: HealthCheckExpr[];
+}
+
+/** Flux's CustomHealthCheck: expressions over the object's fields, tried inProgress, failed, current. */
+export interface HealthCheckExpr {
+  apiVersion: string;
+  kind: string;
+  current: string;
+  inProgress?: string;
+  failed?: string;
 }
 
 /**

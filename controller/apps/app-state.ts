@@ -3,7 +3,7 @@ import { core, type KubeObject, type ResourceType } from '../kube/resources.ts';
 import type { Service } from '../rollouts/services.ts';
 import { deepEqual } from '../runtime/merge-patch.ts';
 import { managedShape, project } from './drift.ts';
-import { assessHealth, type ObjectHealth } from './health.ts';
+import type { LiveObject } from './health/app-health.ts';
 import type { ManagedObjects } from './managed-objects.ts';
 import { type DesiredObject, inventoryEntry } from './manifest.ts';
 import type { RestMapper } from './rest-mapper.ts';
@@ -141,15 +141,13 @@ export class AppState {
     return report;
   }
 
-  health(key: string): { id: string; health: ObjectHealth }[] {
+  /** The live state of what was last applied, from the caches, for health. */
+  live(key: string): LiveObject[] {
     const state = this.apps.get(key);
     if (!state) return [];
     return state.objects.map((t) => {
       const live = this.managed.get(t.rt, t.desired.namespace, t.desired.name);
-      const health: ObjectHealth = live.synced
-        ? assessHealth(live.object)
-        : { status: 'Unknown', message: 'cache not synced' };
-      return { id: t.desired.id, health };
+      return { id: t.desired.id, synced: live.synced, object: live.object };
     });
   }
 }

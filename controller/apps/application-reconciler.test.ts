@@ -28,6 +28,10 @@ let nextSync: DriftReport | Error;
 
 /** What the scripted pipeline applied, by Application key, as the real state remembers it. */
 let applied: Map<string, string>;
+/** The live objects health is judged from. */
+let live: Record<string, unknown>[];
+/** The pods health reads, by namespace and selector. */
+let pods: Record<string, unknown>[];
 
 /** The sync pipeline, scripted. */
 const scriptedSync = async (_state: AppState, key: string, input: { revision: string }) => {
@@ -42,7 +46,11 @@ function scriptedState(): AppState {
     has: (key: string, revision: string) => applied.get(key) === revision,
     forget: (key: string) => applied.delete(key),
     correctDrift: async () => ({ changed: 0, changedIds: [], prunedIds: [], inventory: [] }),
-    health: () => [{ id: 'v1/ConfigMap/shop/settings', health: { status: 'Healthy', message: 'ok' } }],
+    live: () =>
+      live.map((object) => {
+        const name = (object.metadata as { name: string }).name;
+        return { id: `shop_${name}__${String(object.kind)}`, synced: true, object };
+      }),
   } as unknown as AppState;
 }
 
@@ -74,6 +82,8 @@ beforeEach(() => {
   events = new RecordedEvents();
   syncs = 0;
   applied = new Map();
+  live = [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'shop' } }];
+  pods = [];
   nextSync = {
     changed: 1,
     changedIds: ['v1/ConfigMap/shop/settings'],
@@ -93,6 +103,7 @@ beforeEach(() => {
     pushes: new PushTracker(),
     kustomize: 'kustomize',
     defaultServiceAccount: undefined,
+    pods: async () => pods,
     now: () => new Date('2025-01-02T03:04:05Z'),
   });
 });
@@ -162,5 +173,66 @@ describe('ApplicationReconciler', () => {
     await reconcile();
     expect(syncs).toBe(2);
     expect(current().status?.lastHandledReconcileAt).toBe('now-1');
+  });
+
+  it("is Degraded at once when a Deployment's pod crash-loops, and looks again soon while Progressing", async () => {
+    newSource();
+    newApp();
+    live = [
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web', namespace: 'shop', uid: 'd1', generation: 1 },
+        spec: { replicas: 1, selector: { matchLabels: { app: 'web' } } },
+        status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 0 },
+      },
+    ];
+    expect(await reconcile()).toBe(5_000);
+    expect(current().status?.health).toBe('Progressing');
+    pods = [
+      {
+        kind: 'Pod',
+        metadata: { name: 'web-abc', ownerReferences: [{ kind: 'ReplicaSet', uid: 'r1', controller: true }] },
+        status: { containerStatuses: [{ name: 'app', state: { waiting: { reason: 'CrashLoopBackOff' } } }] },
+      },
+    ];
+    await reconcile();
+    expect(current().status?.health).toBe('Degraded');
+    expect(condition('Healthy')?.message).toBe(
+      'Deployment shop/web: pod web-abc container app: CrashLoopBackOff',
+    );
+    expect(events.list.at(-1)).toMatchObject({ type: 'Warning', reason: 'HealthDegraded' });
+  });
+
+  it('judges a kind by its healthCheckExprs', async () => {
+    newSource();
+    const app = newApp();
+    app.spec.healthCheckExprs = [
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        current: "data.ready == 'yes'",
+        failed: "data.ready == 'never'",
+      },
+    ];
+    cluster.put(applicationResource, app);
+    live = [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gate' }, data: { ready: 'never' } }];
+    await reconcile();
+    expect(current().status?.health).toBe('Degraded');
+    expect(condition('Healthy')?.message).toContain("failed: data.ready == 'never'");
+  });
+
+  it('stalls, applying nothing, on a healthCheckExprs expression that does not compile', async () => {
+    newSource();
+    const app = newApp();
+    app.spec.healthCheckExprs = [
+      { apiVersion: 'example.com/v1', kind: 'Widget', current: 'status.ready ==' },
+    ];
+    cluster.put(applicationResource, app);
+    await expect(reconcile()).rejects.toMatchObject({ errorClass: 'stalling', reason: 'InvalidHealthCheck' });
+    expect(syncs).toBe(0);
+    expect(condition('Stalled')).toMatchObject({ status: 'True', reason: 'InvalidHealthCheck' });
+    expect(condition('Ready')?.message).toContain('example.com/v1 Widget');
+    expect(condition('Ready')?.message).toContain('"status.ready =="');
   });
 });

@@ -26,6 +26,8 @@ import type { GitSource } from '../sources/git-source.ts';
 import type { PushTracker } from '../webhooks/push-tracker.ts';
 import type { AppMetrics } from './app-metrics.ts';
 import type { AppState, DriftReport } from './app-state.ts';
+import { CustomHealth, HealthCheckExprError } from './health/custom.ts';
+import { listPods, type PodLister } from './health/pod-reader.ts';
 import { ManifestError } from './manifest.ts';
 import { health as appHealth, appTarget, sync, syncTarget } from './pipeline.ts';
 import { RenderError } from './render.ts';
@@ -35,6 +37,12 @@ import { SyncError, type Syncer } from './sync.ts';
 
 const HISTORY_LIMIT = 10;
 const WAIT_POLL_MS = 5_000;
+/**
+ * How soon to look again while a workload is Progressing: a pod that starts crash-looping
+ * changes nothing the managed-object watches see (see health/pod-reader.ts). Other kinds
+ * that stay Progressing (an Ingress no controller gives an address) wait for their watch.
+ */
+const PODS_POLL_MS = 5_000;
 
 export interface ApplicationDeps {
   api: ObjectApi;
@@ -48,6 +56,8 @@ export interface ApplicationDeps {
   pushes: PushTracker;
   kustomize: string;
   defaultServiceAccount: string | undefined;
+  /** A workload's pods, for health; defaults to listing them through `api`. */
+  pods?: PodLister;
   /** The sync pipeline (`pipeline.ts`); the reconciler's unit tests script it. */
   sync?: typeof sync;
   /** The clock; tests move it. */
@@ -64,6 +74,7 @@ class ApplicationPass extends ReconcilePass<Application, ApplicationStatus> {
     : this.intervalMs;
   repo: GitRepository | undefined;
   revision = '';
+  custom: CustomHealth | undefined;
 }
 
 /**
@@ -99,6 +110,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
 
   protected steps(): readonly Step<ApplicationPass>[] {
     return [
+      (pass) => this.compileHealthChecks(pass),
       (pass) => this.checkDependencies(pass),
       (pass) => this.findSource(pass),
       (pass) => this.sync(pass),
@@ -151,10 +163,27 @@ export class ApplicationReconciler extends SkeletonReconciler<
     status.observedGeneration = app.metadata.generation;
   }
 
-  private assessHealth(pass: ApplicationPass): void {
+  /** healthCheckExprs that do not compile need a person: stall before applying anything. */
+  private compileHealthChecks(pass: ApplicationPass): void {
+    const exprs = pass.object.spec.healthCheckExprs;
+    if (!exprs?.length) return;
+    try {
+      pass.custom = new CustomHealth(exprs);
+    } catch (err) {
+      if (err instanceof HealthCheckExprError)
+        throw new StallingError('InvalidHealthCheck', err.message, { cause: err });
+      throw err;
+    }
+  }
+
+  private async assessHealth(pass: ApplicationPass): Promise<void> {
     const { object: app, status, revision } = pass;
     const generation = app.metadata.generation;
-    const health = appHealth(this.deps.state, pass.key);
+    const health = await appHealth(this.deps.state, pass.key, {
+      pods: this.deps.pods ?? listPods(this.deps.api),
+      custom: pass.custom,
+    });
+    if (health.podsPending) pass.requeue(PODS_POLL_MS);
     // Healthy at first sight is no news beside the Synced event (one Event less per new
     // Application); any later change, or a first Degraded, is.
     if (health.status !== status.health && (status.health !== undefined || health.status !== 'Healthy')) {

@@ -143,7 +143,7 @@ describe('assessHealth', () => {
     [
       [{ type: 'Failed', status: 'True', message: 'BackoffLimitExceeded' }],
       'Degraded',
-      'BackoffLimitExceeded',
+      'job failed: BackoffLimitExceeded',
     ],
     [[{ type: 'Failed', status: 'True' }], 'Degraded', 'job failed'],
     [[{ type: 'Failed', status: 'False' }], 'Progressing', 'running'],

@@ -13,7 +13,7 @@ import type { Service } from '../rollouts/services.ts';
 import type { AppState, DriftReport } from './app-state.ts';
 import { applierIdentity } from './applier-account.ts';
 import { desiredDigest, nothingToPrune } from './digest.ts';
-import { aggregateHealth, type ObjectHealth } from './health.ts';
+import { assessApplication, type HealthInputs } from './health/app-health.ts';
 import { type DesiredObject, inventoryEntry, prepare } from './manifest.ts';
 import { type RenderedObject, render } from './render.ts';
 import type { RestMapper } from './rest-mapper.ts';
@@ -127,6 +127,6 @@ export async function sync(state: AppState, key: string, input: SyncInput, s: Sy
 }
 
 /** health: the worst health among the objects last applied, from their live state. */
-export function health(state: AppState, key: string): ObjectHealth {
-  return aggregateHealth(state.health(key));
+export function health(state: AppState, key: string, inputs: HealthInputs) {
+  return assessApplication(state.live(key), inputs);
 }

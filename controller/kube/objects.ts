@@ -37,11 +37,11 @@ export class ObjectApi {
     }
   }
 
-  /** Lists every page. */
+  /** Lists every page; resourceVersion "0" is served from the API server's watch cache. */
   async list<T extends KubeObject>(
     rt: ResourceType,
     namespace?: string,
-    query: { labelSelector?: string; fieldSelector?: string } = {},
+    query: { labelSelector?: string; fieldSelector?: string; resourceVersion?: '0' } = {},
   ): Promise<ObjectList<T>> {
     const items: T[] = [];
     let cont: string | undefined;
@@ -49,7 +49,8 @@ export class ObjectApi {
     do {
       const page = await this.client.request<ObjectList<T>>({
         path: resourcePath(rt, namespace),
-        query: { ...query, limit: 500, continue: cont },
+        // A continue token carries its own snapshot; the API server refuses a version beside it.
+        query: { ...query, limit: 500, ...(cont ? { continue: cont, resourceVersion: undefined } : {}) },
       });
       items.push(...page.items);
       cont = page.metadata.continue || undefined;

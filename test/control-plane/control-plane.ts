@@ -227,6 +227,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       await startProcess(runDir, 'kwok', join(binDir, 'kwok'), [
         `--kubeconfig=${kubeconfig}`,
         `--config=${join(binDir, 'kwok-stages.yaml')}`,
+        // Pods annotated sluice.dev/test-fault crash, fail to pull or fail (health tests).
+        `--config=${join(here, 'kwok-fault-stages.yaml')}`,
         '--manage-all-nodes=false',
         '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
         '--manage-nodes-with-label-selector=',

@@ -137,8 +137,9 @@ beforeAll(async () => {
     1_000,
   );
 
-  // Bad paths first, so they are judged against the bad commit as well as the good one.
-  for (const c of gitCases.filter((c) => c.input?.appPath)) {
+  // Bad paths and specs first, so they are judged against the bad commit as well as the good one.
+  for (const c of gitCases.filter((c) => c.input?.appPath || c.input?.appSpec)) {
+    const path = c.input?.appPath ? { path: `${repos.get(c.id)?.prefix}${c.input.appPath}` } : {};
     await cluster.kubectl([
       'patch',
       '-n',
@@ -146,7 +147,7 @@ beforeAll(async () => {
       `application/${c.id}`,
       '--type=merge',
       '-p',
-      JSON.stringify({ spec: { path: `${repos.get(c.id)?.prefix}${c.input?.appPath}` } }),
+      JSON.stringify({ spec: { ...path, ...c.input?.appSpec } }),
     ]);
   }
   // The bad commits: one in the shared repository for every case, one per own repository.
@@ -193,7 +194,10 @@ describe('bad input through git', () => {
     const obj = await eventually(
       async () => {
         const o = await cluster.api.get<Application | GitRepository>(rt, ns, name);
-        if (kind === 'Application') expect((o as Application).status?.lastAttemptedRevision).toBe(bad);
+        // A bad spec stalls before any revision is tried: judged once that spec was seen.
+        if (kind === 'Application' && c.input?.appSpec)
+          expect(o.status?.observedGeneration).toBe(o.metadata.generation);
+        else if (kind === 'Application') expect((o as Application).status?.lastAttemptedRevision).toBe(bad);
         expect(condition(o, want.type)?.status).toBe(want.status);
         return o;
       },

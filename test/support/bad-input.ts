@@ -41,6 +41,8 @@ export interface GitCase {
     symlinks?: Record<string, string>;
     generate?: Generated[];
     appPath?: string;
+    /** Merged into the Application's spec with the bad commit, for a bad spec rather than bad files. */
+    appSpec?: Record<string, unknown>;
   };
   expect: {
     object?: 'Application' | 'GitRepository';
