@@ -130,6 +130,11 @@ export interface SyncOperation {
   step: number;
   /** The step's hooks were created and objects applied; it is waiting for them. */
   stepStarted?: boolean;
+  /**
+   * Applies again a revision and spec already synced (the first reconcile after a controller
+   * restart), without running its hooks again.
+   */
+  replay?: boolean;
   /** A step failed: the SyncFail hooks run, then the sync ends Failed. */
   failing?: boolean;
   failedAt?: Time;

@@ -184,6 +184,8 @@ export class ApplicationReconciler extends SkeletonReconciler<
       startedAt: apiTime(this.clock()),
       phase: 'Running',
       step: 0,
+      // Synced already, and only the memory of it is gone (a restart): apply, run no hook twice.
+      ...(same && last.phase === 'Succeeded' && !pass.forced ? { replay: true } : {}),
       hooks: carriedHooks(last),
     };
   }

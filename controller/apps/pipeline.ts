@@ -142,7 +142,7 @@ export async function sync(state: AppState, key: string, input: SyncInput, s: Sy
   const responses = await runOperation({
     s,
     hooks: new HookObjects(s, (rt) => state.watch(rt)),
-    desired,
+    desired: op.replay ? owned : desired,
     op,
     now,
     timeoutMs: input.stepTimeoutMs ?? 5 * 60_000,
