@@ -16,6 +16,7 @@ import { type Application, applicationResource, type HookStatus } from '../../co
 import { core, type KubeObject, type ResourceType } from '../../controller/kube/resources.ts';
 import { appSuite, configMapYaml as cm } from '../support/apps.ts';
 import { eventually } from '../support/cluster.ts';
+import { startController } from '../support/controller-process.ts';
 import { applyObject, condition } from '../support/kinds.ts';
 
 const jobs: ResourceType = {
@@ -83,6 +84,12 @@ const suite = appSuite('hooks', {
     }),
     'failing/cleanup.yaml': hookJob({ name: 'cleanup', hook: 'SyncFail' }),
     'failing/config.yaml': cm('failing-app', { v: '1' }),
+    'restart/migrate.yaml': hookJob({
+      generateName: 'restart-migrate-',
+      hook: 'PreSync',
+      spec: '  suspend: true\n',
+    }),
+    'restart/config.yaml': cm('restart-app', { v: '1' }),
     'waves/first.yaml': cm(
       'wave-first',
       { a: '1' },
@@ -103,6 +110,10 @@ beforeAll(() => {
 });
 
 const hooksOf = (app: Application): HookStatus[] => app.status?.operation?.hooks ?? [];
+const appJobs = async (app: string) =>
+  (await cluster.api.list<KubeObject>(jobs, ns, { labelSelector: `sluice.dev/app-name=${app}` })).items.map(
+    (j) => j.metadata.name,
+  );
 const job = (name: string) => cluster.api.getOrUndefined<KubeObject>(jobs, ns, name);
 const resume = (name: string) =>
   cluster.kubectl(['patch', 'job', name, '-n', ns, '--type=merge', '-p', '{"spec":{"suspend":false}}']);
@@ -230,5 +241,35 @@ describe('sync hooks and waves', () => {
       `${ns}_wave-first__ConfigMap`,
       `${ns}_wave-web_apps_Deployment`,
     ]);
+  });
+
+  it('continues a sync waiting for a hook after a controller restart, and runs no hook twice', async () => {
+    await applyObject(
+      cluster.api,
+      applicationResource,
+      application('restart', { path: 'restart', timeout: '5m' }),
+    );
+    const head = await suite.work.head();
+    const migrate = await waitingPreSync('restart', `main@sha1:${head}`);
+    const presyncJobs = await appJobs('presync');
+
+    await suite.ctl.stop('SIGKILL');
+    suite.ctl = await startController({
+      kubeconfig: cluster.kubeconfig,
+      namespace: ns,
+      args: [`--cache-dir=${suite.git.rootDir}/cache`],
+      env: { PATH: `${cluster.binDir}:${process.env.PATH}` },
+    });
+    // The synced Application is applied again after the restart, without its hooks.
+    await eventually(async () => {
+      const op = (await getApp('presync')).status?.operation;
+      expect(op).toMatchObject({ replay: true, phase: 'Succeeded' });
+    }, 45_000);
+    expect(await appJobs('presync')).toEqual(presyncJobs);
+
+    await resume(migrate.name);
+    await waitApplied('restart', head);
+    expect(await cmData('restart-app')).toEqual({ v: '1' });
+    expect(await appJobs('restart')).toEqual([migrate.name]);
   });
 });
