@@ -2,11 +2,11 @@
 // hook means kept pure (`hookOutcome`).
 
 import type { HookState, HookStatus, SyncOperation } from '../../api/application.ts';
-import { isNotFound } from '../../kube/api-errors.ts';
+import { isNotFound, KubeApiError } from '../../kube/api-errors.ts';
 import type { KubeObject, ResourceType } from '../../kube/resources.ts';
 import { assessHealth } from '../health.ts';
 import type { DesiredObject } from '../manifest.ts';
-import type { Syncer } from '../sync.ts';
+import { describeObject, SyncError, type Syncer } from '../sync.ts';
 import type { HookPhase } from './hook-annotations.ts';
 import { hookKey } from './sync-steps.ts';
 
@@ -62,6 +62,22 @@ export class HookObjects {
    * BeforeHookCreation (Argo CD's default); returns its record.
    */
   async create(op: SyncOperation, phase: HookPhase, step: string, o: DesiredObject): Promise<HookStatus> {
+    try {
+      return await this.send(op, phase, step, o);
+    } catch (err) {
+      const refused = err instanceof KubeApiError && [400, 403, 404, 422].includes(err.code);
+      throw new SyncError(`${phase} hook ${describeObject(o)}: ${(err as Error).message}`, refused, {
+        cause: err,
+      });
+    }
+  }
+
+  private async send(
+    op: SyncOperation,
+    phase: HookPhase,
+    step: string,
+    o: DesiredObject,
+  ): Promise<HookStatus> {
     const hook = o.hook as NonNullable<DesiredObject['hook']>;
     const rt = await this.s.mapper.map(o.apiVersion, o.kind);
     this.watch(rt);

@@ -9,7 +9,7 @@ import type { ObjectApi } from '../../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../../kube/resources.ts';
 import type { DesiredObject } from '../manifest.ts';
 import type { RestMapper } from '../rest-mapper.ts';
-import type { Syncer } from '../sync.ts';
+import { SyncError, type Syncer } from '../sync.ts';
 import type { DeletePolicy, HookPhase } from './hook-annotations.ts';
 import { HookObjects, hookOutcome } from './hook-objects.ts';
 import { runOperation, SyncOperationFailed, SyncWaiting } from './operation.ts';
@@ -20,6 +20,8 @@ type Obj = KubeObject & { status?: Record<string, unknown> };
 class MiniApi {
   readonly objects = new Map<string, Obj>();
   readonly log: string[] = [];
+  /** Names whose next create the API server refuses. */
+  readonly refuse = new Set<string>();
   private n = 0;
 
   private key = (rt: ResourceType, name: string) => `${rt.kind}/${name}`;
@@ -28,6 +30,7 @@ class MiniApi {
     const meta = o.metadata as { name?: string; generateName?: string };
     const name = meta.name ?? `${meta.generateName}${++this.n}`;
     if (this.objects.has(this.key(rt, name))) throw new KubeApiError(409, 'AlreadyExists', 'exists');
+    if (this.refuse.delete(name)) throw new KubeApiError(422, 'Invalid', 'spec.template: Required value');
     this.log.push(`create ${rt.kind}/${name}`);
     const obj = { ...structuredClone(o), metadata: { ...o.metadata, name } } as Obj;
     this.objects.set(this.key(rt, name), obj);
@@ -223,6 +226,24 @@ describe('runOperation', () => {
     expect((failed as Error).message).toBe(
       'timed out after 10s waiting for PreSync hook Job ns/migrate-1 to complete',
     );
+  });
+});
+
+describe('runOperation: a hook the API server refuses', () => {
+  it('names the hook, and a retry creates only the hooks not created yet', async () => {
+    const objects = [
+      desired('Job', 'a-', { hook: ['PreSync'], generate: true }),
+      desired('Job', 'b-', { hook: ['PreSync'], generate: true }),
+    ];
+    api.refuse.add('b-2');
+    const refused = await run(objects).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(SyncError);
+    expect((refused as SyncError).invalid).toBe(true);
+    expect((refused as Error).message).toBe(
+      'PreSync hook Job ns/b- (b-.yaml): spec.template: Required value',
+    );
+    await expect(run(objects)).rejects.toThrow(SyncWaiting);
+    expect(api.log).toEqual(['create Job/a-1', 'create Job/b-3']);
   });
 });
 

@@ -10,7 +10,7 @@ import { assessHealth } from '../health.ts';
 import type { DesiredObject } from '../manifest.ts';
 import { apply, describeObject, type Syncer } from '../sync.ts';
 import { describeHook, type HookObjects } from './hook-objects.ts';
-import { type SyncStep, syncSteps } from './sync-steps.ts';
+import { hookKey, type SyncStep, syncSteps } from './sync-steps.ts';
 
 /** The operation cannot go on yet; `message` says what it waits for. */
 export class SyncWaiting extends Error {
@@ -74,11 +74,16 @@ export async function runOperation(ctx: OperationContext): Promise<Map<string, K
     if (verdict.state === 'waiting') {
       const since = Date.parse((op.failing ? op.failedAt : undefined) ?? op.startedAt);
       if (ctx.now().getTime() - since <= ctx.timeoutMs) throw new SyncWaiting(verdict.message);
-      fail(ctx, 'SyncTimedOut', `timed out after ${Math.round(ctx.timeoutMs / 1000)}s ${verdict.message}`);
+      fail(
+        ctx,
+        steps.length,
+        'SyncTimedOut',
+        `timed out after ${Math.round(ctx.timeoutMs / 1000)}s ${verdict.message}`,
+      );
       continue;
     }
     if (verdict.state === 'failed') {
-      fail(ctx, 'HookFailed', verdict.message);
+      fail(ctx, steps.length, 'HookFailed', verdict.message);
       continue;
     }
     op.step += 1;
@@ -87,11 +92,11 @@ export async function runOperation(ctx: OperationContext): Promise<Map<string, K
 }
 
 /** Ends the sync steps and starts the SyncFail ones; a failure among those ends it all. */
-function fail(ctx: OperationContext, reason: FailureReason, message: string): void {
+function fail(ctx: OperationContext, stepCount: number, reason: FailureReason, message: string): void {
   const { op } = ctx;
   if (op.failing) {
     op.message = `${op.message}; then ${message}`;
-    op.step = Number.MAX_SAFE_INTEGER;
+    op.step = stepCount;
     return;
   }
   op.failing = true;
@@ -107,7 +112,12 @@ async function startStep(ctx: OperationContext, step: SyncStep, responses: Map<s
     for (const [id, r] of await apply(ctx.s, step.objects)) responses.set(id, r);
   }
   // One after another: BeforeHookCreation deletes and waits, and order is kind, then name.
-  for (const o of step.hooks) await ctx.hooks.create(ctx.op, step.phase, stepId(step), o);
+  // A hook this step already created (before an error ended an earlier try) is not created twice.
+  for (const o of step.hooks) {
+    const key = hookKey(step.phase, o);
+    if ((ctx.op.hooks ?? []).some((h) => h.step === stepId(step) && h.key === key)) continue;
+    await ctx.hooks.create(ctx.op, step.phase, stepId(step), o);
+  }
 }
 
 /**
