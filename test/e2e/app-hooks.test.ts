@@ -84,6 +84,23 @@ const suite = appSuite('hooks', {
     }),
     'failing/cleanup.yaml': hookJob({ name: 'cleanup', hook: 'SyncFail' }),
     'failing/config.yaml': cm('failing-app', { v: '1' }),
+    'mapped/helm-migrate.yaml': `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: helm-migrate
+  annotations:
+    helm.sh/hook: pre-install,pre-upgrade
+    helm.sh/hook-weight: "-1"
+    helm.sh/hook-delete-policy: hook-succeeded
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: run, image: example.invalid/hook:1}]
+`,
+    'mapped/helm-test.yaml': cm('helm-test', { a: '1' }, '  annotations:\n    helm.sh/hook: test\n'),
+    'mapped/sync-hook.yaml': hookJob({ generateName: 'during-', hook: 'Sync' }),
+    'mapped/config.yaml': cm('mapped-app', { v: '1' }),
     'restart/migrate.yaml': hookJob({
       generateName: 'restart-migrate-',
       hook: 'PreSync',
@@ -241,6 +258,22 @@ describe('sync hooks and waves', () => {
       `${ns}_wave-first__ConfigMap`,
       `${ns}_wave-web_apps_Deployment`,
     ]);
+  });
+
+  it('runs Helm install and upgrade hooks as PreSync, a Sync hook with the objects, and skips Helm tests', async () => {
+    await applyObject(
+      cluster.api,
+      applicationResource,
+      application('mapped', { path: 'mapped', timeout: '5m' }),
+    );
+    const app = await waitApplied('mapped', await suite.work.head());
+    expect(hooksOf(app).map((h) => ({ key: h.key, state: h.state, deleted: h.deleted === true }))).toEqual([
+      { key: `PreSync/${ns}_helm-migrate_batch_Job`, state: 'Succeeded', deleted: true },
+      { key: `Sync/${ns}_during-_batch_Job`, state: 'Succeeded', deleted: false },
+    ]);
+    expect(await cmData('mapped-app')).toEqual({ v: '1' });
+    expect(await cmData('helm-test')).toBeUndefined();
+    expect(await job('helm-migrate')).toBeUndefined();
   });
 
   it('continues a sync waiting for a hook after a controller restart, and runs no hook twice', async () => {
