@@ -10,6 +10,7 @@ import type { Application, InventoryEntry, SyncOperation } from '../api/applicat
 import type { ObjectApi } from '../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../kube/resources.ts';
 import type { Service } from '../rollouts/services.ts';
+import { apiTime } from '../runtime/api-time.ts';
 import type { AppState, DriftReport } from './app-state.ts';
 import { applierIdentity } from './applier-account.ts';
 import { mapLimit } from './concurrency.ts';
@@ -22,6 +23,8 @@ import { type RenderedObject, render } from './render.ts';
 import type { RestMapper } from './rest-mapper.ts';
 import { keepRolloutHash } from './rollout-selector.ts';
 import { CONCURRENCY, prune, type Syncer, validate } from './sync.ts';
+
+const DEFAULT_STEP_TIMEOUT_MS = 5 * 60_000;
 
 /** The Application a plan is for: its tracking labels and default namespace. */
 export interface AppTarget {
@@ -115,7 +118,7 @@ export async function sync(state: AppState, key: string, input: SyncInput, s: Sy
   const now = input.now ?? (() => new Date());
   const op = input.operation ?? {
     revision: input.revision,
-    startedAt: now().toISOString(),
+    startedAt: apiTime(now()),
     phase: 'Running',
     step: 0,
   };
@@ -145,7 +148,7 @@ export async function sync(state: AppState, key: string, input: SyncInput, s: Sy
     desired: op.replay ? owned : desired,
     op,
     now,
-    timeoutMs: input.stepTimeoutMs ?? 5 * 60_000,
+    timeoutMs: input.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
     onStep: (step, i) =>
       input.onStage?.('apply', {
         step: i,
