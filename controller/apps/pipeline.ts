@@ -39,7 +39,7 @@ export interface SyncInput extends AppTarget {
   prune: boolean;
   previous: InventoryEntry[];
   kustomize: string;
-  /** Told as each stage begins (render, validate, apply of each wave, prune), for debug logs. */
+  /** Told as each stage begins (render, validate, each step, apply of each wave, prune), for debug logs. */
   onStage?: (stage: string, detail?: Record<string, unknown>) => void;
   /**
    * When what renders is what was last applied (a new revision that changed other paths),
@@ -150,13 +150,14 @@ export async function sync(state: AppState, key: string, input: SyncInput, s: Sy
     now,
     timeoutMs: input.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
     onStep: (step, i) =>
-      input.onStage?.('apply', {
+      input.onStage?.('step', {
         step: i,
         phase: step.phase,
         wave: step.wave,
         objects: step.objects.length,
         hooks: step.hooks.length,
       }),
+    onApply: (i, stage) => input.onStage?.('apply', { wave: i, objects: stage.length }),
   });
   await liveResponses(s, owned, responses);
   const applied = await state.track(key, s.mapper, owned, responses);

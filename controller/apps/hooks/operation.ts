@@ -7,7 +7,7 @@ import type { SyncOperation } from '../../api/application.ts';
 import type { KubeObject } from '../../kube/resources.ts';
 import { apiTime } from '../../runtime/api-time.ts';
 import { assessHealth } from '../health.ts';
-import type { DesiredObject } from '../manifest.ts';
+import { type DesiredObject, stages } from '../manifest.ts';
 import { apply, describeObject, type Syncer } from '../sync.ts';
 import { describeHook, type HookObjects } from './hook-objects.ts';
 import { hookKey, type SyncStep, syncSteps } from './sync-steps.ts';
@@ -40,6 +40,8 @@ export interface OperationContext {
   /** How long a step may wait before the sync fails. */
   timeoutMs: number;
   onStep?: (step: SyncStep, index: number) => void;
+  /** Told before each apply stage (sync.ts `stages`), numbered across the whole sync. */
+  onApply?: (index: number, stage: DesiredObject[]) => void;
 }
 
 type Verdict = { state: 'done' } | { state: 'waiting' | 'failed'; message: string };
@@ -67,7 +69,8 @@ export async function runOperation(ctx: OperationContext): Promise<Map<string, K
     }
     if (!op.stepStarted) {
       ctx.onStep?.(step, op.step);
-      await startStep(ctx, step, responses);
+      const offset = steps.slice(0, op.step).reduce((n, st) => n + stages(st.objects).length, 0);
+      await startStep(ctx, step, responses, (i, stage) => ctx.onApply?.(offset + i, stage));
       op.stepStarted = true;
     }
     const verdict = await judgeStep(ctx, step, op.step < steps.length - 1);
@@ -107,9 +110,14 @@ function fail(ctx: OperationContext, stepCount: number, reason: FailureReason, m
   op.stepStarted = false;
 }
 
-async function startStep(ctx: OperationContext, step: SyncStep, responses: Map<string, KubeObject>) {
+async function startStep(
+  ctx: OperationContext,
+  step: SyncStep,
+  responses: Map<string, KubeObject>,
+  onApply: (index: number, stage: DesiredObject[]) => void,
+) {
   if (step.objects.length > 0) {
-    for (const [id, r] of await apply(ctx.s, step.objects)) responses.set(id, r);
+    for (const [id, r] of await apply(ctx.s, step.objects, onApply)) responses.set(id, r);
   }
   // One after another: BeforeHookCreation deletes and waits, and order is kind, then name.
   // A hook this step already created (before an error ended an earlier try) is not created twice.
