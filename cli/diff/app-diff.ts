@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Application } from '../../controller/api/application.ts';
 import { type GitRepository, gitRepositoryResource } from '../../controller/api/git-repository.ts';
 import { mapLimit } from '../../controller/apps/concurrency.ts';
-import { parseInventoryId } from '../../controller/apps/manifest.ts';
+import { appObjects, parseInventoryId } from '../../controller/apps/manifest.ts';
 import { appTarget, plan, syncTarget } from '../../controller/apps/pipeline.ts';
 import { render } from '../../controller/apps/render.ts';
 import { RestMapper } from '../../controller/apps/rest-mapper.ts';
@@ -102,7 +102,8 @@ export async function diffApplication(
       liveService: (o) => live.get(o.id),
     });
     const rendered = await render(dir, app.spec.path ?? '.', { kustomize: opts.kustomize });
-    const desired = await plan(mapper, rendered, appTarget(app));
+    // Hooks are created anew by each sync, never diffed; skipped objects are not applied.
+    const desired = appObjects(await plan(mapper, rendered, appTarget(app)));
     await mapLimit(desired, CONCURRENCY, async (o) => {
       const rt = await mapper.map(o.apiVersion, o.kind).catch(() => undefined);
       if (rt) live.set(o.id, await session.api.getOrUndefined(rt, o.namespace, o.name));

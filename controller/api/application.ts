@@ -104,7 +104,60 @@ export interface SyncRecord {
   objectsPruned?: number;
 }
 
+export const OPERATION_PHASES = ['Running', 'Succeeded', 'Failed'] as const;
+export type OperationPhase = (typeof OPERATION_PHASES)[number];
+
+export const HOOK_STATES = ['Running', 'Succeeded', 'Failed'] as const;
+export type HookState = (typeof HOOK_STATES)[number];
+
+/** One hook object a sync created, as Argo CD lists them in its operation state. */
+export interface HookStatus {
+  /** `<phase>/<inventory id of its manifest>`: the same hook across syncs. */
+  key: string;
+  /** The step that created it (`<phase>/<wave>`); empty for a hook kept from an earlier sync. */
+  step: string;
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  /** The name it got (from generateName when the manifest has one). */
+  name: string;
+  state: HookState;
+  message?: string;
+  deletePolicies: string[];
+  /** Deleted by its delete policy (or before its next creation). */
+  deleted?: boolean;
+}
+
+/**
+ * The sync under way or last finished: which step it reached, so a wait for a hook or a
+ * wave survives a controller restart.
+ */
+export interface SyncOperation {
+  revision: string;
+  generation?: number;
+  startedAt: Time;
+  phase: OperationPhase;
+  /** Index of the step under way in the sync's steps (the SyncFail steps when failing). */
+  step: number;
+  /** The step's hooks were created and objects applied; it is waiting for them. */
+  stepStarted?: boolean;
+  /**
+   * Applies again a revision and spec already synced (the first reconcile after a controller
+   * restart), without running its hooks again.
+   */
+  replay?: boolean;
+  /** A step failed: the SyncFail hooks run, then the sync ends Failed. */
+  failing?: boolean;
+  failedAt?: Time;
+  /** Why it failed: the condition reason and message. */
+  reason?: 'HookFailed' | 'SyncTimedOut' | 'SyncFailed';
+  message?: string;
+  hooks?: HookStatus[];
+}
+
 export interface ApplicationStatus extends CommonStatus, ReconcileRequestStatus {
+  /** The current or last sync operation (hooks and waves). */
+  operation?: SyncOperation;
   lastAppliedRevision?: string;
   lastAttemptedRevision?: string;
   syncStatus?: SyncStatus;

@@ -51,6 +51,11 @@ export class AppState {
     return this.apps.get(key)?.revision === revision;
   }
 
+  /** Watches a kind (hooks, objects a wave waits for) so that changes wake their Application. */
+  watch(rt: ResourceType): void {
+    this.managed.watch(rt);
+  }
+
   forget(key: string): void {
     this.apps.delete(key);
   }

@@ -6,7 +6,7 @@
 import { Registry } from 'prom-client';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeCluster, quietContext, RecordedEvents } from '../../test/support/fake-cluster.ts';
-import { type Application, applicationResource } from '../api/application.ts';
+import { type Application, applicationResource, type SyncOperation } from '../api/application.ts';
 import { type GitRepository, gitRepositoryResource } from '../api/git-repository.ts';
 import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../api/meta.ts';
 import type { GitSource } from '../sources/git-source.ts';
@@ -14,6 +14,7 @@ import { PushTracker } from '../webhooks/push-tracker.ts';
 import { createAppMetrics } from './app-metrics.ts';
 import type { AppState, DriftReport } from './app-state.ts';
 import { ApplicationReconciler } from './application-reconciler.ts';
+import { SyncOperationFailed, SyncWaiting } from './hooks/operation.ts';
 import { RenderError } from './render.ts';
 import type { RestMapper } from './rest-mapper.ts';
 
@@ -33,9 +34,20 @@ let live: Record<string, unknown>[];
 /** The pods health reads, by namespace and selector. */
 let pods: Record<string, unknown>[];
 
+/** The operation each scripted sync was handed, as it was handed. */
+let operations: (SyncOperation | undefined)[];
+/** What the scripted sync does to the operation it is handed, as the pipeline would. */
+let onOperation: ((operation: SyncOperation) => void) | undefined;
+
 /** The sync pipeline, scripted. */
-const scriptedSync = async (_state: AppState, key: string, input: { revision: string }) => {
+const scriptedSync = async (
+  _state: AppState,
+  key: string,
+  input: { revision: string; operation?: SyncOperation },
+) => {
   syncs++;
+  operations.push(input.operation && structuredClone(input.operation));
+  if (input.operation) onOperation?.(input.operation);
   if (nextSync instanceof Error) throw nextSync;
   applied.set(key, input.revision);
   return nextSync;
@@ -81,6 +93,8 @@ beforeEach(() => {
   cluster = new FakeCluster();
   events = new RecordedEvents();
   syncs = 0;
+  operations = [];
+  onOperation = undefined;
   applied = new Map();
   live = [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'shop' } }];
   pods = [];
@@ -234,5 +248,73 @@ describe('ApplicationReconciler', () => {
     expect(condition('Stalled')).toMatchObject({ status: 'True', reason: 'InvalidHealthCheck' });
     expect(condition('Ready')?.message).toContain('example.com/v1 Widget');
     expect(condition('Ready')?.message).toContain('"status.ready =="');
+  });
+
+  it('keeps a sync that waits for a hook in status, Progressing not failed, and continues it', async () => {
+    newSource();
+    newApp();
+    nextSync = new SyncWaiting('waiting for PreSync hook Job apps/migrate-x1 to complete');
+    await expect(reconcile()).rejects.toMatchObject({
+      errorClass: 'waiting',
+      reason: 'SyncProgressing',
+      retryAfterMs: 5_000,
+    });
+    expect(current().status?.operation).toMatchObject({ revision: REVISION, phase: 'Running', step: 0 });
+    expect(current().status?.syncStatus).toBeUndefined();
+    expect(condition('Ready')).toMatchObject({
+      status: 'False',
+      reason: 'SyncProgressing',
+      message: `revision ${REVISION}: waiting for PreSync hook Job apps/migrate-x1 to complete`,
+    });
+    nextSync = { changed: 1, changedIds: [], prunedIds: [], inventory: [] };
+    await reconcile();
+    expect(operations[1]?.startedAt).toBe(operations[0]?.startedAt);
+    expect(current().status?.operation?.phase).toBe('Succeeded');
+    expect(condition('Ready')?.status).toBe('True');
+  });
+
+  it('does not run a failed sync again until asked: the hook is named, one Warning', async () => {
+    newSource();
+    newApp();
+    nextSync = new SyncOperationFailed(
+      'HookFailed',
+      'PreSync hook Job apps/migrate-x1 failed: BackoffLimitExceeded',
+    );
+    onOperation = (operation) => {
+      Object.assign(operation, {
+        phase: 'Failed',
+        reason: 'HookFailed',
+        message: (nextSync as Error).message,
+      });
+    };
+    await expect(reconcile()).rejects.toMatchObject({ errorClass: 'stalling', reason: 'HookFailed' });
+    await expect(reconcile()).rejects.toMatchObject({ errorClass: 'stalling', reason: 'HookFailed' });
+    expect(syncs).toBe(1);
+    expect(condition('Ready')).toMatchObject({
+      status: 'False',
+      reason: 'HookFailed',
+      message: `revision ${REVISION}: PreSync hook Job apps/migrate-x1 failed: BackoffLimitExceeded`,
+    });
+    expect(current().status?.syncStatus).toBe('OutOfSync');
+    expect(events.list.filter((e) => e.type === 'Warning').map((e) => e.reason)).toEqual(['HookFailed']);
+    const asked = current();
+    asked.metadata.annotations = { [RECONCILE_REQUESTED_AT_ANNOTATION]: 'now-1' };
+    cluster.put(applicationResource, asked);
+    nextSync = { changed: 1, changedIds: [], prunedIds: [], inventory: [] };
+    onOperation = undefined;
+    await reconcile();
+    expect(syncs).toBe(2);
+    expect(operations[1]).toMatchObject({ phase: 'Running', step: 0 });
+  });
+
+  it('after a restart applies a synced revision again without its hooks', async () => {
+    newSource();
+    newApp();
+    await reconcile();
+    applied.clear(); // what a restart forgets
+    await reconcile();
+    expect(syncs).toBe(2);
+    expect(operations[0]?.replay).toBeUndefined();
+    expect(operations[1]?.replay).toBe(true);
   });
 });

@@ -3,6 +3,7 @@ import {
   type ApplicationStatus,
   applicationResource,
   CONDITION_HEALTHY,
+  type SyncOperation,
   type SyncRecord,
 } from '../api/application.ts';
 import type { GitRepository } from '../api/git-repository.ts';
@@ -28,6 +29,8 @@ import type { AppMetrics } from './app-metrics.ts';
 import type { AppState, DriftReport } from './app-state.ts';
 import { CustomHealth, HealthCheckExprError } from './health/custom.ts';
 import { listPods, type PodLister } from './health/pod-reader.ts';
+import { carriedHooks } from './hooks/hook-objects.ts';
+import { SyncOperationFailed, SyncWaiting } from './hooks/operation.ts';
 import { ManifestError } from './manifest.ts';
 import { health as appHealth, appTarget, sync, syncTarget } from './pipeline.ts';
 import { RenderError } from './render.ts';
@@ -134,12 +137,20 @@ export class ApplicationReconciler extends SkeletonReconciler<
     const repo = pass.repo as GitRepository;
     const previousRevision = status.lastAppliedRevision;
     const newSpec = status.observedGeneration !== app.metadata.generation;
+    const running = status.operation?.phase === 'Running';
     const full =
-      pass.forced || newSpec || previousRevision !== revision || !this.deps.state.has(key, revision);
+      pass.forced ||
+      newSpec ||
+      running ||
+      previousRevision !== revision ||
+      !this.deps.state.has(key, revision);
     const started = this.clock();
     if (full) {
       status.lastAttemptedRevision = revision;
-      const report = await this.fullSync(pass, repo, !pass.forced && !newSpec);
+      const operation = this.operation(pass);
+      status.operation = operation;
+      const report = await this.fullSync(pass, repo, !pass.forced && !newSpec, operation);
+      operation.phase = 'Succeeded';
       this.recordHistory(status, { revision, started, result: 'Succeeded', report });
       if (previousRevision !== revision) {
         const latency = this.deps.pushes.applied(`${repo.metadata.namespace}/${repo.metadata.name}`);
@@ -174,6 +185,34 @@ export class ApplicationReconciler extends SkeletonReconciler<
         throw new StallingError('InvalidHealthCheck', err.message, { cause: err });
       throw err;
     }
+  }
+
+  /**
+   * The sync operation this reconcile works on: the one under way for this revision and
+   * spec, or a new one. A failed one is not run again until something changes or a
+   * reconcile is requested (as Argo CD does not retry a failed sync by itself).
+   */
+  private operation(pass: ApplicationPass): SyncOperation {
+    const { object: app, status, revision } = pass;
+    const last = status.operation;
+    const same = last?.revision === revision && last.generation === app.metadata.generation;
+    if (same && last.phase === 'Running') return last;
+    if (same && last.phase === 'Failed' && !pass.forced) {
+      throw new StallingError(
+        last.reason ?? 'SyncFailed',
+        `revision ${revision}: ${last.message ?? 'sync failed'}`,
+      );
+    }
+    return {
+      revision,
+      ...(app.metadata.generation !== undefined ? { generation: app.metadata.generation } : {}),
+      startedAt: apiTime(this.clock()),
+      phase: 'Running',
+      step: 0,
+      // Synced already, and only the memory of it is gone (a restart): apply, run no hook twice.
+      ...(same && last.phase === 'Succeeded' && !pass.forced ? { replay: true } : {}),
+      hooks: carriedHooks(last),
+    };
   }
 
   private async assessHealth(pass: ApplicationPass): Promise<void> {
@@ -259,6 +298,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
     pass: ApplicationPass,
     repo: GitRepository,
     skipUnchanged: boolean,
+    operation: SyncOperation,
   ): Promise<DriftReport> {
     const { object: app, status, revision, log } = pass;
     const end = this.deps.metrics.syncDuration.startTimer();
@@ -281,6 +321,9 @@ export class ApplicationReconciler extends SkeletonReconciler<
           kustomize: this.deps.kustomize,
           onStage,
           skipUnchanged,
+          operation,
+          stepTimeoutMs: parseDuration(app.spec.timeout ?? app.spec.interval),
+          now: () => this.clock(),
         },
         this.syncer(app),
       );
@@ -303,6 +346,13 @@ export class ApplicationReconciler extends SkeletonReconciler<
       }
       return report;
     } catch (err) {
+      // A sync waiting for a hook or a wave has not failed: it goes on at the next reconcile.
+      if (err instanceof SyncWaiting) {
+        log.debug({ revision, waiting: err.message }, 'sync waiting');
+        throw new WaitingError('SyncProgressing', `revision ${revision}: ${err.message}`, WAIT_POLL_MS, {
+          cause: err,
+        });
+      }
       end({ result: 'failure' });
       this.deps.metrics.syncs.inc({ result: 'failure' });
       throw classifySyncError(err, revision);
@@ -422,6 +472,9 @@ function classifySyncError(err: unknown, revision: string): Error {
   if (err instanceof WaitingError || err instanceof StallingError || err instanceof TransientError)
     return err;
   const msg = (err as Error).message;
+  if (err instanceof SyncOperationFailed) {
+    return new StallingError(err.reason, `revision ${revision}: ${msg}`, { cause: err });
+  }
   if (err instanceof RenderError || err instanceof ManifestError || err instanceof PathEscapeError) {
     return new StallingError('BuildFailed', `revision ${revision}: ${msg}`, { cause: err });
   }

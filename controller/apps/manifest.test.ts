@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   APP_NAME_LABEL,
   APP_NAMESPACE_LABEL,
+  appObjects,
   type DesiredObject,
   inventoryId,
   ManifestError,
@@ -283,5 +284,50 @@ describe('stages', () => {
 
   it('is empty for nothing', () => {
     expect(stages([])).toEqual([]);
+  });
+});
+
+describe('prepare: hooks', () => {
+  const job = (metadata: Record<string, unknown>) => ({ apiVersion: 'batch/v1', kind: 'Job', metadata });
+  const jobScope = (apiVersion: string, kind: string) => (kind === 'Job' ? true : scopeOf(apiVersion, kind));
+
+  it('accepts generateName on a hook, and marks hooks and skipped objects', () => {
+    const [migrate, skipped] = prepare(
+      [
+        rendered(job({ generateName: 'migrate-', annotations: { 'argocd.argoproj.io/hook': 'PreSync' } })),
+        rendered(obj('v1', 'ConfigMap', 'later', { annotations: { 'argocd.argoproj.io/hook': 'Skip' } })),
+      ],
+      { app, targetNamespace: undefined, scopeOf: jobScope },
+    );
+    expect(migrate).toMatchObject({
+      name: 'migrate-',
+      generateName: 'migrate-',
+      namespace: 'apps',
+      hook: { phases: ['PreSync'], deletePolicies: ['BeforeHookCreation'] },
+    });
+    expect(migrate?.object.metadata).toMatchObject({ generateName: 'migrate-', namespace: 'apps' });
+    expect(skipped?.skip).toBe(true);
+    expect(appObjects([migrate, skipped] as DesiredObject[])).toEqual([]);
+  });
+
+  it('still wants a name on an object that is no hook', () => {
+    expect(() =>
+      prepare([rendered(job({ generateName: 'migrate-' }), 'manifests.yaml#1')], {
+        app,
+        targetNamespace: undefined,
+        scopeOf: jobScope,
+      }),
+    ).toThrow(new ManifestError('manifests.yaml#1: Job has no metadata.name'));
+  });
+
+  it('refuses an unknown hook naming the file and the annotation', () => {
+    expect(() =>
+      prep([
+        rendered(
+          obj('v1', 'ConfigMap', 'a', { annotations: { 'argocd.argoproj.io/hook': 'Presync' } }),
+          'h.yaml',
+        ),
+      ]),
+    ).toThrow(/^h\.yaml: argocd\.argoproj\.io\/hook has an unknown value "Presync"/);
   });
 });

@@ -1,11 +1,11 @@
 import type { InventoryEntry } from '../api/application.ts';
 import { type KubeObject, splitApiVersion } from '../kube/resources.ts';
+import { AnnotationError, type SyncRole, syncRole } from './hooks/hook-annotations.ts';
 import type { RenderedObject } from './render.ts';
 
 export const APP_NAME_LABEL = 'sluice.dev/app-name';
 export const APP_NAMESPACE_LABEL = 'sluice.dev/app-namespace';
 export const PRUNE_ANNOTATION = 'sluice.dev/prune';
-const SYNC_WAVE_ANNOTATION = 'sluice.dev/sync-wave';
 
 export class ManifestError extends Error {
   override readonly name = 'ManifestError';
@@ -15,17 +15,25 @@ export interface DesiredObject {
   id: string;
   apiVersion: string;
   kind: string;
+  /** For a hook created with `metadata.generateName`, that prefix. */
   name: string;
+  /** Set when the API server picks the name (a hook with `metadata.generateName`). */
+  generateName?: string;
   /** Undefined for cluster-scoped objects. */
   namespace: string | undefined;
   namespaced: boolean;
   wave: number;
+  /** A hook: run in its phases, never in the inventory. */
+  hook?: NonNullable<SyncRole['hook']>;
+  /** Not applied (`argocd.argoproj.io/hook: Skip`). */
+  skip?: boolean;
   source: string;
   object: KubeObject;
 }
 
 interface Meta {
   name?: unknown;
+  generateName?: unknown;
   namespace?: unknown;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
@@ -88,7 +96,13 @@ export function prepare(
       throw new ManifestError(`${r.source}: apiVersion is missing`);
     if (typeof o.kind !== 'string' || !o.kind) throw new ManifestError(`${r.source}: kind is missing`);
     const meta = (o.metadata ?? {}) as Meta;
-    if (typeof meta.name !== 'string' || !meta.name) {
+    const role = roleOf(meta, r.source);
+    const generateName =
+      role.hook && (typeof meta.name !== 'string' || !meta.name) && typeof meta.generateName === 'string'
+        ? meta.generateName
+        : undefined;
+    const name = generateName ?? meta.name;
+    if (typeof name !== 'string' || !name) {
       throw new ManifestError(`${r.source}: ${o.kind} has no metadata.name`);
     }
     const group = splitApiVersion(o.apiVersion).group;
@@ -108,29 +122,42 @@ export function prepare(
       [APP_NAMESPACE_LABEL]: opts.app.namespace,
     };
     object.metadata = metadata as KubeObject['metadata'];
-    const id = inventoryId({ namespace, name: meta.name, apiVersion: o.apiVersion, kind: o.kind });
+    const id = inventoryId({ namespace, name, apiVersion: o.apiVersion, kind: o.kind });
     const first = seen.get(id);
     if (first)
       throw new ManifestError(
-        `${r.source}: ${o.kind} ${namespace ? `${namespace}/` : ''}${meta.name} is also defined in ${first}`,
+        `${r.source}: ${o.kind} ${namespace ? `${namespace}/` : ''}${name} is also defined in ${first}`,
       );
     seen.set(id, r.source);
-    const waveText = meta.annotations?.[SYNC_WAVE_ANNOTATION];
-    const wave = waveText === undefined ? 0 : Number(waveText);
-    if (!Number.isInteger(wave))
-      throw new ManifestError(`${r.source}: ${SYNC_WAVE_ANNOTATION} must be an integer`);
     return {
       id,
       apiVersion: o.apiVersion,
       kind: o.kind,
-      name: meta.name,
+      name,
+      ...(generateName ? { generateName } : {}),
       namespace,
       namespaced,
-      wave,
+      wave: role.wave,
+      ...(role.hook ? { hook: role.hook } : {}),
+      ...(role.skip ? { skip: true } : {}),
       source: r.source,
       object,
     };
   });
+}
+
+function roleOf(meta: Meta, source: string): SyncRole {
+  try {
+    return syncRole(meta.annotations);
+  } catch (err) {
+    if (err instanceof AnnotationError) throw new ManifestError(`${source}: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
+/** The objects an Application owns: not hooks, not skipped. They make its inventory. */
+export function appObjects(objects: DesiredObject[]): DesiredObject[] {
+  return objects.filter((o) => !o.hook && !o.skip);
 }
 
 /** Apply order within a wave: Namespaces and CRDs first, then cluster-scoped, then the rest. */

@@ -6,19 +6,25 @@
 // validate's dry-run and asks prune what it would delete, on a target built by the same
 // `syncTarget`: what diff shows is what the next sync sends.
 
-import type { Application, InventoryEntry } from '../api/application.ts';
+import type { Application, InventoryEntry, SyncOperation } from '../api/application.ts';
 import type { ObjectApi } from '../kube/objects.ts';
-import type { ResourceType } from '../kube/resources.ts';
+import type { KubeObject, ResourceType } from '../kube/resources.ts';
 import type { Service } from '../rollouts/services.ts';
+import { apiTime } from '../runtime/api-time.ts';
 import type { AppState, DriftReport } from './app-state.ts';
 import { applierIdentity } from './applier-account.ts';
+import { mapLimit } from './concurrency.ts';
 import { desiredDigest, nothingToPrune } from './digest.ts';
 import { assessApplication, type HealthInputs } from './health/app-health.ts';
-import { type DesiredObject, inventoryEntry, prepare } from './manifest.ts';
+import { HookObjects } from './hooks/hook-objects.ts';
+import { runOperation } from './hooks/operation.ts';
+import { appObjects, type DesiredObject, inventoryEntry, prepare } from './manifest.ts';
 import { type RenderedObject, render } from './render.ts';
 import type { RestMapper } from './rest-mapper.ts';
 import { keepRolloutHash } from './rollout-selector.ts';
-import { apply, prune, type Syncer, validate } from './sync.ts';
+import { CONCURRENCY, prune, type Syncer, validate } from './sync.ts';
+
+const DEFAULT_STEP_TIMEOUT_MS = 5 * 60_000;
 
 /** The Application a plan is for: its tracking labels and default namespace. */
 export interface AppTarget {
@@ -33,7 +39,7 @@ export interface SyncInput extends AppTarget {
   prune: boolean;
   previous: InventoryEntry[];
   kustomize: string;
-  /** Told as each stage begins (render, validate, apply of each wave, prune), for debug logs. */
+  /** Told as each stage begins (render, validate, each step, apply of each wave, prune), for debug logs. */
   onStage?: (stage: string, detail?: Record<string, unknown>) => void;
   /**
    * When what renders is what was last applied (a new revision that changed other paths),
@@ -41,6 +47,14 @@ export interface SyncInput extends AppTarget {
    * forced reconciles and spec changes, which apply for real.
    */
   skipUnchanged?: boolean;
+  /**
+   * The operation this sync is (status.operation): a new one at step 0, or one a wait
+   * interrupted. Updated in place as steps finish. Absent: a fresh one nobody keeps.
+   */
+  operation?: SyncOperation;
+  /** How long one step may wait for hooks or health before the sync fails. */
+  stepTimeoutMs?: number;
+  now?: () => Date;
 }
 
 /** What an Application's plan needs to know about it. */
@@ -95,35 +109,80 @@ export async function plan(
   });
 }
 
-/** The full sync of one revision: every stage but health, which follows the live objects. */
+/**
+ * The full sync of one revision: every stage but health, which follows the live objects.
+ * Hooks and waves may make it wait: it then throws SyncWaiting with the operation's
+ * progress in `input.operation`, and the next call continues from there.
+ */
 export async function sync(state: AppState, key: string, input: SyncInput, s: Syncer): Promise<DriftReport> {
+  const now = input.now ?? (() => new Date());
+  const op = input.operation ?? {
+    revision: input.revision,
+    startedAt: apiTime(now()),
+    phase: 'Running',
+    step: 0,
+  };
   input.onStage?.('render');
   const rendered = await render(input.dir, input.path, { kustomize: input.kustomize });
   const desired = await plan(s.mapper, rendered, input);
+  const owned = appObjects(desired);
   const digest = desiredDigest(desired);
+  const fresh = op.step === 0 && !op.stepStarted && !op.failing;
   if (
+    fresh &&
     input.skipUnchanged &&
-    (!input.prune || nothingToPrune(input.previous, desired)) &&
+    (!input.prune || nothingToPrune(input.previous, owned)) &&
     state.takeUnchanged(key, digest, input.revision)
   ) {
-    input.onStage?.('unchanged', { objects: desired.length });
+    input.onStage?.('unchanged', { objects: owned.length });
+    op.phase = 'Succeeded';
     return state.correctDrift(key, s);
   }
-  input.onStage?.('validate', { objects: desired.length });
-  await validate(s, desired);
-  const responses = await apply(s, desired, (i, stage) =>
-    input.onStage?.('apply', { wave: i, objects: stage.length }),
-  );
-  const applied = await state.track(key, s.mapper, desired, responses);
+  if (fresh) {
+    input.onStage?.('validate', { objects: owned.length });
+    await validate(s, owned);
+  }
+  const responses = await runOperation({
+    s,
+    hooks: new HookObjects(s, (rt) => state.watch(rt)),
+    desired: op.replay ? owned : desired,
+    op,
+    now,
+    timeoutMs: input.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+    onStep: (step, i) =>
+      input.onStage?.('step', {
+        step: i,
+        phase: step.phase,
+        wave: step.wave,
+        objects: step.objects.length,
+        hooks: step.hooks.length,
+      }),
+    onApply: (i, stage) => input.onStage?.('apply', { wave: i, objects: stage.length }),
+  });
+  await liveResponses(s, owned, responses);
+  const applied = await state.track(key, s.mapper, owned, responses);
   if (input.prune) input.onStage?.('prune');
-  const prunedIds = input.prune ? await prune(s, input.previous, new Set(desired.map((o) => o.id))) : [];
+  const prunedIds = input.prune ? await prune(s, input.previous, new Set(owned.map((o) => o.id))) : [];
   state.remember(key, { revision: input.revision, objects: applied.objects, digest });
   return {
     changed: applied.changedIds.length,
     changedIds: applied.changedIds,
     prunedIds,
-    inventory: desired.map(inventoryEntry),
+    inventory: owned.map(inventoryEntry),
   };
+}
+
+/** Objects applied by an earlier reconcile of the same operation: their live state. */
+async function liveResponses(
+  s: Syncer,
+  owned: DesiredObject[],
+  responses: Map<string, KubeObject>,
+): Promise<void> {
+  const missing = owned.filter((o) => !responses.has(o.id));
+  await mapLimit(missing, CONCURRENCY, async (o) => {
+    const rt = await s.mapper.map(o.apiVersion, o.kind);
+    responses.set(o.id, await s.api.get<KubeObject>(rt, o.namespace, o.name));
+  });
 }
 
 /** health: the worst health among the objects last applied, from their live state. */

@@ -59,11 +59,17 @@ export class ObjectApi {
     return { metadata: { resourceVersion }, items };
   }
 
-  create<T extends KubeObject>(rt: ResourceType, obj: T): Promise<T> {
+  /** POST: the one way to send an object named by `metadata.generateName`. */
+  create<T extends KubeObject>(
+    rt: ResourceType,
+    obj: KubeObject,
+    opts: { impersonate?: Impersonation | undefined } = {},
+  ): Promise<T> {
     return this.client.request<T>({
       method: 'POST',
       path: resourcePath(rt, obj.metadata.namespace),
       body: obj,
+      impersonate: opts.impersonate,
     });
   }
 
