@@ -4,16 +4,25 @@
 // promotion of the first and the rollback of the second, then remove everything it made.
 
 import { spawn } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../control-plane/control-plane.ts';
 
 const TIMEOUT_MS = 8 * 60_000;
 
-async function demoDirs(): Promise<Set<string>> {
-  return new Set((await readdir(tmpdir())).filter((name) => name.startsWith('sluice-demo-')));
+// The demo's TMPDIR, its own: another run of the suite on the machine has demos of its own.
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'sluice-demo-test-'));
+});
+afterAll(async () => {
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+async function demoDirs(): Promise<string[]> {
+  return (await readdir(tmp)).filter((name) => name.startsWith('sluice-demo-'));
 }
 
 function runDemo(): Promise<{ code: number | null; output: string }> {
@@ -21,7 +30,7 @@ function runDemo(): Promise<{ code: number | null; output: string }> {
     const child = spawn(process.execPath, [join(repoRoot, 'demo/main.ts'), '--non-interactive'], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', TMPDIR: tmp },
     });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -44,7 +53,6 @@ describe('npm run demo', () => {
   it(
     'promotes the healthy version, rolls back the bad one by its analysis, and cleans up',
     async () => {
-      const before = await demoDirs();
       const { code, output } = await runDemo();
       const tail = output.split('\n').slice(-60).join('\n');
 
@@ -67,8 +75,7 @@ describe('npm run demo', () => {
         `[demo] first promotion ${timing?.[1]}s after the control plane was up, ${timing?.[2]}s after the demo started\n`,
       );
 
-      const left = [...(await demoDirs())].filter((name) => !before.has(name));
-      expect(left, 'temporary directories the demo left behind').toEqual([]);
+      expect(await demoDirs(), 'temporary directories the demo left behind').toEqual([]);
     },
     TIMEOUT_MS,
   );

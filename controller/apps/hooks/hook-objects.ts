@@ -30,6 +30,12 @@ export function hookOutcome(
     return { state: 'Running', message: `phase ${String(phase ?? 'Pending')}` };
   }
   const h = assessHealth(live);
+  if (kind === 'Job' && h.status !== 'Degraded') {
+    // Only a completed Job has run: a suspended one is healthy as a workload, not done as a hook.
+    const conditions = (live.status?.conditions ?? []) as { type?: string; status?: string }[];
+    const complete = conditions.some((c) => c.type === 'Complete' && c.status === 'True');
+    return complete ? { state: 'Succeeded', message: h.message } : { state: 'Running', message: h.message };
+  }
   if (h.status === 'Healthy') return { state: 'Succeeded', message: h.message };
   // The caller says "<hook> failed: …"; the Job's own "job failed: " would say it twice.
   if (h.status === 'Degraded') return { state: 'Failed', message: h.message.replace(/^job failed: /, '') };

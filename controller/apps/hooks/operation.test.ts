@@ -257,6 +257,18 @@ describe('hookOutcome', () => {
     });
   });
 
+  it('judges a Job done only once it completed: a suspended one has not run yet', () => {
+    const job = (spec: object, conditions: object[] = []) => ({ kind: 'Job', spec, status: { conditions } });
+    expect(hookOutcome('Job', job({ suspend: true })).state).toBe('Running');
+    expect(hookOutcome('Job', job({}, [{ type: 'Complete', status: 'True' }])).state).toBe('Succeeded');
+    expect(
+      hookOutcome('Job', job({}, [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }])),
+    ).toEqual({
+      state: 'Failed',
+      message: 'BackoffLimitExceeded',
+    });
+  });
+
   it('judges other kinds by health, and a hook gone before it finished as failed', () => {
     expect(hookOutcome('Job', { kind: 'Job', status: {} }).state).toBe('Running');
     expect(hookOutcome('ConfigMap', { kind: 'ConfigMap' }).state).toBe('Succeeded');
