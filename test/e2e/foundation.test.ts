@@ -91,7 +91,9 @@ describe('the test control plane', () => {
 
 describe('the controller process', () => {
   it('serves /healthz, /readyz once synced, and Prometheus /metrics; stops on SIGTERM', async () => {
-    const ctl = await startController({ kubeconfig: cluster.kubeconfig });
+    // Confined to this file's namespace, like every controller the suite starts: files run in
+    // parallel, and a controller watching every namespace would act on their objects too.
+    const ctl = await startController({ kubeconfig: cluster.kubeconfig, namespace: ns });
     try {
       expect((await fetch(`${ctl.probeUrl}/healthz`)).status).toBe(200);
       await eventually(async () => {

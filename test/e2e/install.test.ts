@@ -132,8 +132,11 @@ describe('the controller running as its ServiceAccount', () => {
       join(workDir, 'sluice-controller.kubeconfig'),
     );
     // As the Deployment runs it (manifests/deployment.yaml).
+    // Confined to the tenant namespace: other files' objects share this control plane. That
+    // the ClusterRole allows watching every namespace is install-rbac.test.ts's to check.
     ctl = await startController({
       kubeconfig,
+      namespace: tenantNs,
       args: [
         '--leader-elect',
         `--cache-dir=${join(workDir, 'cache')}`,

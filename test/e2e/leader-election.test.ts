@@ -35,6 +35,8 @@ type LogLine = Record<string, unknown>;
 async function replica(name: string): Promise<ControllerProcess> {
   const ctl = await startController({
     kubeconfig: cluster.kubeconfig,
+    // Confined to this file's namespace: the other files' objects are not ours to reconcile.
+    namespace: ns,
     args: ['--leader-elect', `--cache-dir=${join(workDir, name)}`],
     env: { POD_NAMESPACE: ns, POD_NAME: name },
   });
