@@ -61,7 +61,7 @@ export const WEB_METHODS = ['GET', 'POST', 'PUT'] as const;
 type WebMethod = (typeof WEB_METHODS)[number];
 
 /** Exactly one field is set. */
-export interface ArgumentValueFrom {
+interface ArgumentValueFrom {
   /** Read when each measurement is taken; stays a reference in the AnalysisRun. */
   secretKeyRef?: SecretKeySelector;
   podTemplateHashValue?: PodTemplateHashValue;
@@ -129,7 +129,7 @@ interface WebMetric {
 }
 
 /** Exactly one field is set. */
-export interface MetricProvider {
+interface MetricProvider {
   prometheus?: PrometheusMetric;
   web?: WebMetric;
 }
@@ -155,14 +155,9 @@ export interface AnalysisTemplateSpec {
   measurementRetention?: MeasurementRetention[];
 }
 
-export type AnalysisTemplateStatus = CommonStatus;
+type AnalysisTemplateStatus = CommonStatus;
 
 export type AnalysisTemplate = SluiceObject<'AnalysisTemplate', AnalysisTemplateSpec, AnalysisTemplateStatus>;
-export type ClusterAnalysisTemplate = SluiceObject<
-  'ClusterAnalysisTemplate',
-  AnalysisTemplateSpec,
-  AnalysisTemplateStatus
->;
 
 export interface AnalysisRunSpec {
   metrics: Metric[];

@@ -28,14 +28,14 @@ export const SOURCE_KINDS = ['GitRepository'] as const;
 type SourceKind = (typeof SOURCE_KINDS)[number];
 
 export const SYNC_STATUSES = ['Synced', 'OutOfSync', 'Unknown'] as const;
-export type SyncStatus = (typeof SYNC_STATUSES)[number];
+type SyncStatus = (typeof SYNC_STATUSES)[number];
 
 /** Ordered best to worst, as in the schema. */
 export const HEALTH_STATUSES = ['Healthy', 'Progressing', 'Degraded', 'Missing', 'Unknown'] as const;
 export type HealthStatus = (typeof HEALTH_STATUSES)[number];
 
 export const SYNC_RESULTS = ['Succeeded', 'Failed'] as const;
-export type SyncResult = (typeof SYNC_RESULTS)[number];
+type SyncResult = (typeof SYNC_RESULTS)[number];
 
 interface SourceReference {
   kind: SourceKind;
@@ -50,7 +50,7 @@ interface DependencyReference {
   namespace?: string;
 }
 
-export interface ApplicationSpec {
+interface ApplicationSpec {
   sourceRef: SourceReference;
   /** Relative to the source root, without `..` segments; defaults to the root. */
   path?: string;
@@ -89,7 +89,7 @@ export interface InventoryEntry {
   v: string;
 }
 
-export interface ResourceInventory {
+interface ResourceInventory {
   entries?: InventoryEntry[];
 }
 
@@ -104,10 +104,10 @@ export interface SyncRecord {
   objectsPruned?: number;
 }
 
-export const OPERATION_PHASES = ['Running', 'Succeeded', 'Failed'] as const;
-export type OperationPhase = (typeof OPERATION_PHASES)[number];
+const OPERATION_PHASES = ['Running', 'Succeeded', 'Failed'] as const;
+type OperationPhase = (typeof OPERATION_PHASES)[number];
 
-export const HOOK_STATES = ['Running', 'Succeeded', 'Failed'] as const;
+const HOOK_STATES = ['Running', 'Succeeded', 'Failed'] as const;
 export type HookState = (typeof HOOK_STATES)[number];
 
 /** One hook object a sync created, as Argo CD lists them in its operation state. */

@@ -39,7 +39,7 @@ export interface GitRepositoryRef {
   commit?: string;
 }
 
-export interface GitRepositorySpec {
+interface GitRepositorySpec {
   /** http(s)://, ssh://, git:// or scp-like `user@host:path`. */
   url: string;
   ref?: GitRepositoryRef;
@@ -52,7 +52,7 @@ export interface GitRepositorySpec {
   suspend?: boolean;
 }
 
-export interface GitArtifact {
+interface GitArtifact {
   /** `<branch>@sha1:<sha>`, `<tag>@sha1:<sha>`, or `sha1:<sha>` for a pinned commit. */
   revision: string;
   /** `<algorithm>:<hex>` of the fetched tree. */

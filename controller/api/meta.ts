@@ -4,7 +4,7 @@
 export const GROUP = 'sluice.dev';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = 'sluice.dev/v1alpha1';
-export type ApiVersion = typeof API_VERSION;
+type ApiVersion = typeof API_VERSION;
 
 /** Set to any new value (a timestamp by convention) to ask for a reconcile now. */
 export const RECONCILE_REQUESTED_AT_ANNOTATION = 'sluice.dev/reconcile-requested-at';
@@ -60,7 +60,7 @@ export interface ObjectMeta {
 }
 
 export const CONDITION_STATUSES = ['True', 'False', 'Unknown'] as const;
-export type ConditionStatus = (typeof CONDITION_STATUSES)[number];
+type ConditionStatus = (typeof CONDITION_STATUSES)[number];
 
 /** metav1.Condition; conditions lists are keyed by `type`. */
 export interface Condition {

@@ -45,7 +45,7 @@ export const WORKLOAD_SCALE_DOWN_MODES = ['never', 'onsuccess', 'progressively']
 export type WorkloadScaleDown = (typeof WORKLOAD_SCALE_DOWN_MODES)[number];
 
 export const LABEL_SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
-export type LabelSelectorOperator = (typeof LABEL_SELECTOR_OPERATORS)[number];
+type LabelSelectorOperator = (typeof LABEL_SELECTOR_OPERATORS)[number];
 
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
@@ -58,7 +58,7 @@ export interface PodTemplateSpec {
   spec?: Record<string, unknown>;
 }
 
-export interface WorkloadRef {
+interface WorkloadRef {
   /** Defaults to apps/v1. */
   apiVersion?: string;
   kind: 'Deployment';
@@ -81,7 +81,7 @@ export interface RolloutAnalysis {
   analysisRunMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
 }
 
-export interface RolloutAnalysisBackground extends RolloutAnalysis {
+interface RolloutAnalysisBackground extends RolloutAnalysis {
   startingStep?: number;
 }
 
@@ -92,7 +92,7 @@ export interface SetCanaryScale {
   matchTrafficWeight?: boolean;
 }
 
-export interface RolloutPause {
+interface RolloutPause {
   /** Seconds, or a duration string such as `5m`. Unset: until promoted. */
   duration?: IntOrString;
 }
@@ -158,7 +158,7 @@ interface GatewayApiTrafficRouting {
  * At least one field is set; with several, each router is set at every step. Absent trafficRouting
  * means replica-ratio (plus Service selectors).
  */
-export interface TrafficRouting {
+interface TrafficRouting {
   nginx?: NginxTrafficRouting;
   istio?: IstioTrafficRouting;
   smi?: SmiTrafficRouting;
@@ -194,7 +194,7 @@ export interface BlueGreenStrategy {
 }
 
 /** Exactly one field is set. */
-export interface RolloutStrategy {
+interface RolloutStrategy {
   canary?: CanaryStrategy;
   blueGreen?: BlueGreenStrategy;
 }
@@ -239,13 +239,13 @@ export interface RolloutAnalysisRunStatus {
   message?: string;
 }
 
-export interface CanaryStatus {
+interface CanaryStatus {
   weights?: TrafficWeights;
   currentStepAnalysisRunStatus?: RolloutAnalysisRunStatus;
   currentBackgroundAnalysisRunStatus?: RolloutAnalysisRunStatus;
 }
 
-export interface BlueGreenStatus {
+interface BlueGreenStatus {
   activeSelector?: string;
   previewSelector?: string;
   scaleUpPreviewCheckPoint?: boolean;

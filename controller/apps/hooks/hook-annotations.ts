@@ -3,19 +3,19 @@
 // read first; Helm's hook annotations map onto the same shape (as Argo CD maps them), so a
 // rendered chart's hooks run the same way.
 
-export const ARGO_HOOK = 'argocd.argoproj.io/hook';
-export const ARGO_HOOK_DELETE_POLICY = 'argocd.argoproj.io/hook-delete-policy';
-export const ARGO_SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
-export const SLUICE_SYNC_WAVE = 'sluice.dev/sync-wave';
-export const HELM_HOOK = 'helm.sh/hook';
-export const HELM_HOOK_WEIGHT = 'helm.sh/hook-weight';
-export const HELM_HOOK_DELETE_POLICY = 'helm.sh/hook-delete-policy';
+const ARGO_HOOK = 'argocd.argoproj.io/hook';
+const ARGO_HOOK_DELETE_POLICY = 'argocd.argoproj.io/hook-delete-policy';
+const ARGO_SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
+const SLUICE_SYNC_WAVE = 'sluice.dev/sync-wave';
+const HELM_HOOK = 'helm.sh/hook';
+const HELM_HOOK_WEIGHT = 'helm.sh/hook-weight';
+const HELM_HOOK_DELETE_POLICY = 'helm.sh/hook-delete-policy';
 
 /** The phases a sync runs in order; SyncFail only when one of them failed. */
-export const HOOK_PHASES = ['PreSync', 'Sync', 'PostSync', 'SyncFail'] as const;
+const HOOK_PHASES = ['PreSync', 'Sync', 'PostSync', 'SyncFail'] as const;
 export type HookPhase = (typeof HOOK_PHASES)[number];
 
-export const DELETE_POLICIES = ['BeforeHookCreation', 'HookSucceeded', 'HookFailed'] as const;
+const DELETE_POLICIES = ['BeforeHookCreation', 'HookSucceeded', 'HookFailed'] as const;
 export type DeletePolicy = (typeof DELETE_POLICIES)[number];
 
 export interface SyncRole {

@@ -61,7 +61,7 @@ function kindRank(kind: string): number {
 }
 
 /** Kind, then name: the order within one step. */
-export function byKindAndName(a: DesiredObject, b: DesiredObject): number {
+function byKindAndName(a: DesiredObject, b: DesiredObject): number {
   return kindRank(a.kind) - kindRank(b.kind) || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name);
 }
 
