@@ -4,6 +4,7 @@
 import type { HookState, HookStatus, SyncOperation } from '../../api/application.ts';
 import { isNotFound, KubeApiError } from '../../kube/api-errors.ts';
 import type { KubeObject, ResourceType } from '../../kube/resources.ts';
+import { condition } from '../health/object.ts';
 import { assessHealth } from '../health.ts';
 import type { DesiredObject } from '../manifest.ts';
 import { describeObject, SyncError, type Syncer } from '../sync.ts';
@@ -32,8 +33,7 @@ export function hookOutcome(
   const h = assessHealth(live);
   if (kind === 'Job' && h.status !== 'Degraded') {
     // Only a completed Job has run: a suspended one is healthy as a workload, not done as a hook.
-    const conditions = (live.status?.conditions ?? []) as { type?: string; status?: string }[];
-    const complete = conditions.some((c) => c.type === 'Complete' && c.status === 'True');
+    const complete = condition(live, 'Complete')?.status === 'True';
     return complete ? { state: 'Succeeded', message: h.message } : { state: 'Running', message: h.message };
   }
   if (h.status === 'Healthy') return { state: 'Succeeded', message: h.message };
