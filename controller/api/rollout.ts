@@ -97,6 +97,40 @@ interface RolloutPause {
   duration?: IntOrString;
 }
 
+/** Exactly one field is set (Argo Rollouts' StringMatch). */
+export interface StringMatch {
+  exact?: string;
+  prefix?: string;
+  regex?: string;
+}
+
+export interface HeaderRoutingMatch {
+  headerName: string;
+  headerValue: StringMatch;
+}
+
+/** Requests matching any entry go to the canary; without match the route is removed. */
+export interface SetHeaderRoute {
+  /** One of trafficRouting.managedRoutes. */
+  name: string;
+  match?: HeaderRoutingMatch[];
+}
+
+export interface RouteMatch {
+  method?: StringMatch;
+  path?: StringMatch;
+  headers?: Record<string, StringMatch>;
+}
+
+/** A copy of matching requests goes to the canary; without match the route is removed. */
+export interface SetMirrorRoute {
+  /** One of trafficRouting.managedRoutes. */
+  name: string;
+  match?: RouteMatch[];
+  /** Percent of matching requests mirrored; defaults to 100. */
+  percentage?: number;
+}
+
 /** Exactly one field is set. */
 export interface CanaryStep {
   /** 0-100. */
@@ -104,6 +138,8 @@ export interface CanaryStep {
   pause?: RolloutPause;
   analysis?: RolloutAnalysis;
   setCanaryScale?: SetCanaryScale;
+  setHeaderRoute?: SetHeaderRoute;
+  setMirrorRoute?: SetMirrorRoute;
 }
 
 interface NginxTrafficRouting {
@@ -159,6 +195,8 @@ interface GatewayApiTrafficRouting {
  * means replica-ratio (plus Service selectors).
  */
 interface TrafficRouting {
+  /** Routes the steps add, highest precedence first; removed at the end of an update and on abort. */
+  managedRoutes?: { name: string }[];
   nginx?: NginxTrafficRouting;
   istio?: IstioTrafficRouting;
   smi?: SmiTrafficRouting;

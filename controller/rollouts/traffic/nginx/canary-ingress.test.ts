@@ -70,4 +70,12 @@ routerContract({
     const weight = Number(canary?.metadata.annotations?.[`${opts.annotationPrefix}/canary-weight`] ?? 0);
     return { canary: weight, stable: 100 - weight };
   },
+  headerRoute: (cluster) => {
+    const a = cluster.find<Ingress>(ingresses, ROUTER_TARGET.namespace, 'web-web-canary')?.metadata
+      .annotations;
+    const header = a?.[`${opts.annotationPrefix}/canary-by-header`];
+    const value = a?.[`${opts.annotationPrefix}/canary-by-header-value`];
+    // additionalIngressAnnotations' canary-by-header (X-Canary) is what stays without a header route.
+    return header && header !== 'X-Canary' && value !== undefined ? { header, value } : undefined;
+  },
 });

@@ -1,10 +1,12 @@
 // SMI TrafficSplit: the Rollout owns a TrafficSplit (named trafficSplitName, or after the
 // Rollout) whose root Service splits between the canary and stable Services.
 
+import type { SetHeaderRoute, SetMirrorRoute } from '../../../api/rollout.ts';
 import { isNotFound } from '../../../kube/api-errors.ts';
 import type { ObjectApi } from '../../../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../../../kube/resources.ts';
 import { rolloutOwnerRef } from '../../owner.ts';
+import { ROUTE_STEP_SUPPORT, routeStepNotSupported } from '../managed-routes.ts';
 import { applyRouted, type RouterTarget, type TrafficRouter } from '../router.ts';
 
 export const trafficSplits: ResourceType = {
@@ -45,6 +47,7 @@ export function trafficSplit(
 
 export class SmiRouter implements TrafficRouter {
   readonly type = 'smi';
+  readonly routeSteps = ROUTE_STEP_SUPPORT.smi;
   private readonly api: ObjectApi;
   private readonly target: RouterTarget;
   private readonly name: string;
@@ -74,6 +77,14 @@ export class SmiRouter implements TrafficRouter {
       if (isNotFound(err)) return false;
       throw err;
     }
+  }
+
+  setHeaderRoute(_set: SetHeaderRoute): Promise<void> {
+    return Promise.reject(routeStepNotSupported(this.type, 'setHeaderRoute'));
+  }
+
+  setMirrorRoute(_set: SetMirrorRoute): Promise<void> {
+    return Promise.reject(routeStepNotSupported(this.type, 'setMirrorRoute'));
   }
 
   removeManagedRoutes(): Promise<void> {
