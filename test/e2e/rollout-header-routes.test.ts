@@ -291,6 +291,68 @@ describe('header and mirror routes', () => {
     SLOW,
   );
 
+  it(
+    'routes one header with NGINX canary-by-header annotations, kept across weights, removed by a step without match',
+    async () => {
+      const ingType: ResourceType = {
+        group: 'networking.k8s.io',
+        version: 'v1',
+        kind: 'Ingress',
+        plural: 'ingresses',
+        namespaced: true,
+      };
+      for (const svc of ['ng-stable', 'ng-canary'])
+        await cluster.api.create(core.services, service(ro.ns, svc, 'ng'));
+      await cluster.api.create(ingType, {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: { name: 'ng', namespace: ro.ns },
+        spec: {
+          ingressClassName: 'nginx',
+          defaultBackend: { service: { name: 'ng-stable', port: { number: 80 } } },
+        },
+      });
+      const annotations = async () => {
+        const ing = await cluster.api.get<KubeObject>(ingType, ro.ns, 'ng-ng-canary');
+        const prefix = 'nginx.ingress.kubernetes.io/';
+        return Object.fromEntries(
+          Object.entries(ing.metadata.annotations ?? {})
+            .filter(([k]) => k.startsWith(prefix))
+            .map(([k, v]) => [k.slice(prefix.length), v]),
+        );
+      };
+      await update('ng', {
+        stableService: 'ng-stable',
+        canaryService: 'ng-canary',
+        trafficRouting: { managedRoutes: [{ name: 'ng-header' }], nginx: { stableIngress: 'ng' } },
+        steps: [
+          { setWeight: 10 },
+          {
+            setHeaderRoute: {
+              name: 'ng-header',
+              match: [{ headerName: 'x-canary', headerValue: { regex: '^(yes|true)$' } }],
+            },
+          },
+          { setWeight: 30 },
+          { pause: {} },
+          { setHeaderRoute: { name: 'ng-header' } },
+          { pause: {} },
+        ],
+      });
+      await ro.waitFor('ng', (r) => expect(r.status?.currentStepIndex).toBe(3));
+      expect(await annotations()).toEqual({
+        canary: 'true',
+        'canary-weight': '30',
+        'canary-by-header': 'x-canary',
+        'canary-by-header-pattern': '^(yes|true)$',
+      });
+      await ro.promote('ng');
+      await ro.waitFor('ng', (r) => expect(r.status?.currentStepIndex).toBe(5));
+      expect(await annotations()).toEqual({ canary: 'true', 'canary-weight': '30' });
+    },
+    SLOW,
+  );
+
   it('refuses a step naming a route outside managedRoutes, and one its router cannot carry', async () => {
     const manifest = (name: string, canary: object) =>
       JSON.stringify({
