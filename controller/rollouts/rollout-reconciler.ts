@@ -157,7 +157,11 @@ export class RolloutReconciler extends SkeletonReconciler<Rollout, RolloutStatus
   protected failed(pass: RolloutPass, failure: ReconcileError): ReconcileError {
     pass.status =
       failure.errorClass === 'stalling'
-        ? stalledStatus({ ro: pass.object, now: pass.now }, failure.reason, failure.message)
+        ? stalledStatus(
+            { ro: pass.object, now: pass.now, ctx: pass.sync?.ctx },
+            failure.reason,
+            failure.message,
+          )
         : structuredClone(pass.object.status ?? {});
     return failure;
   }
