@@ -104,7 +104,7 @@ export interface StringMatch {
   regex?: string;
 }
 
-export interface HeaderRoutingMatch {
+interface HeaderRoutingMatch {
   headerName: string;
   headerValue: StringMatch;
 }
@@ -116,7 +116,7 @@ export interface SetHeaderRoute {
   match?: HeaderRoutingMatch[];
 }
 
-export interface RouteMatch {
+interface RouteMatch {
   method?: StringMatch;
   path?: StringMatch;
   headers?: Record<string, StringMatch>;

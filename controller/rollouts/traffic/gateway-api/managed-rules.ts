@@ -24,7 +24,7 @@ interface HeaderMatch {
   value: string;
 }
 
-export interface HttpRouteMatch {
+interface HttpRouteMatch {
   path?: { type?: 'Exact' | 'PathPrefix' | 'RegularExpression'; value?: string };
   headers?: HeaderMatch[];
   method?: string;
