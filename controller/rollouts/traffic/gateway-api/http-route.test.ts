@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FakeCluster } from '../../../../test/support/fake-cluster.ts';
 import { ROUTER_TARGET, routerContract } from '../../../../test/support/router-contract.ts';
 import { weightPatch, weightsInEffect } from '../weighted-backends.ts';
 import { GatewayApiRouter, type HttpRoute, httpRouteSlots, httpRoutes } from './http-route.ts';
@@ -57,6 +58,39 @@ describe('HTTPRoute backend weights', () => {
       },
     };
     expect(httpRouteSlots(other, target)).toEqual([]);
+  });
+});
+
+describe('Gateway API mirror routes', () => {
+  it('takes a mirror rule out again when the API server drops its percent (CRD before v1.3)', async () => {
+    const cluster = new FakeCluster();
+    cluster.put(httpRoutes, {
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: {
+        rules: [
+          {
+            backendRefs: [
+              { name: 'web-stable', port: 80 },
+              { name: 'web-canary', port: 80 },
+            ],
+          },
+        ],
+      },
+    });
+    const api = cluster.api();
+    // An old CRD prunes the field it does not declare.
+    const pruning = {
+      ...api,
+      jsonPatch: (rt: typeof httpRoutes, ns: string | undefined, name: string, ops: unknown[]) =>
+        api.jsonPatch(rt, ns, name, JSON.parse(JSON.stringify(ops).replaceAll(',"percent":35', ''))),
+    } as typeof api;
+    const router = new GatewayApiRouter(pruning, { ...target, managedRoutes: ['mirror'] }, 'shop', ['web']);
+    await expect(
+      router.setMirrorRoute({ name: 'mirror', percentage: 35, match: [{ path: { prefix: '/' } }] }),
+    ).rejects.toMatchObject({ reason: 'RequestMirrorPercentNotServed' });
+    expect(cluster.find<HttpRoute>(httpRoutes, 'shop', 'web')?.spec?.rules?.map((r) => r.name)).toEqual([
+      undefined,
+    ]);
   });
 });
 

@@ -95,8 +95,23 @@ export class GatewayApiRouter implements TrafficRouter {
     return this.writeRule(set.name, set.match?.length ? (w) => headerRule(set, w.rule, w.canary) : undefined);
   }
 
-  setMirrorRoute(set: SetMirrorRoute): Promise<void> {
-    return this.writeRule(set.name, set.match?.length ? (w) => mirrorRule(set, w.rule, w.canary) : undefined);
+  async setMirrorRoute(set: SetMirrorRoute): Promise<void> {
+    if (!set.match?.length) return this.writeRule(set.name, undefined);
+    await this.writeRule(set.name, (w) => mirrorRule(set, w.rule, w.canary));
+    // Before Gateway API v1.3 the HTTPRoute CRD has no requestMirror.percent and the API server
+    // drops it: the rule would mirror every request. Take it out again and say why.
+    for (const name of this.routeNames) {
+      const rule = (await this.get(name)).spec?.rules?.find((r) => r.name === set.name);
+      const mirror = rule?.filters?.find((f) => f.type === 'RequestMirror')?.requestMirror as
+        | { percent?: number }
+        | undefined;
+      if (mirror?.percent !== undefined) continue;
+      await this.writeRule(set.name, undefined);
+      throw new TrafficRouterError(
+        'RequestMirrorPercentNotServed',
+        `HTTPRoute ${this.routeNamespace}/${name} dropped requestMirror.percent of route ${set.name}: its CustomResourceDefinition predates Gateway API v1.3; the mirror route was removed`,
+      );
+    }
   }
 
   async removeManagedRoutes(): Promise<void> {
