@@ -1,6 +1,7 @@
 // The Istio router: one or more VirtualServices whose routes carry the weights and, for
 // subset-level splitting, a DestinationRule whose subsets follow the pod hashes. The subsets
-// move first, so a weight never lands on a subset that still selects the old pods.
+// move first, so a weight never lands on a subset that still selects the old pods. Header and
+// mirror routes are HTTP routes named after managedRoutes (managed-http-routes.ts).
 
 import type {
   IstioDestinationRule,
