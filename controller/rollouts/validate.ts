@@ -3,6 +3,7 @@
 
 import type { CanaryStrategy, LabelSelector, Rollout } from '../api/rollout.ts';
 import { StallingError } from '../runtime/reconcile-errors.ts';
+import { reservedLabels } from './pod-extras/pod-extras.ts';
 import { ROUTE_STEP_SUPPORT, type RouterKey, type RouteStepKind } from './traffic/managed-routes.ts';
 
 export function validateRollout(ro: Rollout): void {
@@ -18,6 +19,21 @@ export function validateRollout(ro: Rollout): void {
   const canary = spec.strategy.canary;
   if (canary?.trafficRouting && canary.stableService && canary.stableService === canary.canaryService) {
     throw invalid('canaryService and stableService must be different Services');
+  }
+  const { blueGreen } = spec.strategy;
+  const reserved = reservedLabels(ro);
+  for (const [field, meta] of [
+    ['canary.canaryMetadata', canary?.canaryMetadata],
+    ['canary.stableMetadata', canary?.stableMetadata],
+    ['blueGreen.activeMetadata', blueGreen?.activeMetadata],
+    ['blueGreen.previewMetadata', blueGreen?.previewMetadata],
+  ] as const) {
+    const clash = Object.keys(meta?.labels ?? {}).find((key) => reserved.includes(key));
+    if (clash) {
+      throw invalid(
+        `spec.strategy.${field}.labels.${clash}: the selector and the pod-template-hash label cannot be ephemeral`,
+      );
+    }
   }
   const [problem] = canary ? routeStepProblems(canary) : [];
   if (problem) throw invalid(`${formatPath(problem.path)}: ${problem.message}`);
