@@ -51,7 +51,7 @@ const BAD: Record<string, string[]> = {
     'rollout-traffic-routing.yaml:22:15: spec.strategy.canary.trafficRouting.istio.virtualServices[0].tcpRoutes: unknown field "tcpRoutes"',
     'rollout-traffic-routing.yaml:23:11: spec.strategy.canary.trafficRouting.istio.destinationRule: canarySubsetName and stableSubsetName must be different subsets',
     'rollout-traffic-routing.yaml:27:33: spec.strategy.canary.trafficRouting.managedRoutes[0].name: "Header_1" does not match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
-    'rollout-traffic-routing.yaml:45:7: spec.strategy.canary.trafficRouting: trafficRouting must set at least one of nginx, istio, smi, gatewayAPI',
+    'rollout-traffic-routing.yaml:45:7: spec.strategy.canary.trafficRouting: trafficRouting must set at least one of nginx, istio, smi, gatewayAPI, alb, ambassador, traefik, apisix',
     'rollout-traffic-routing.yaml:66:7: spec.strategy.canary.steps: setHeaderRoute and setMirrorRoute steps must name one of trafficRouting.managedRoutes',
     'rollout-traffic-routing.yaml:67:11: spec.strategy.canary.steps[0].setHeaderRoute: the smi router does not support setHeaderRoute steps',
     'rollout-traffic-routing.yaml:68:13: spec.strategy.canary.steps[0].setHeaderRoute.name: "heder" is not one of trafficRouting.managedRoutes (header)',

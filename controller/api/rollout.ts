@@ -32,6 +32,7 @@ export const ROLLOUT_DEFAULTS = {
   unsuccessfulRunHistoryLimit: 5,
   backgroundAnalysisStartingStep: 0,
   nginxAnnotationPrefix: 'nginx.ingress.kubernetes.io',
+  albAnnotationPrefix: 'alb.ingress.kubernetes.io',
   workloadRefApiVersion: 'apps/v1',
   workloadRefScaleDown: 'never',
 } as const;
@@ -191,6 +192,36 @@ interface GatewayApiTrafficRouting {
   namespace?: string;
 }
 
+interface TraefikTrafficRouting {
+  /** A TraefikService whose `spec.weighted.services` name both the stable and canary Services. */
+  weightedTraefikServiceName: string;
+}
+
+interface ApisixTrafficRouting {
+  route: {
+    /** An ApisixRoute in the Rollout's namespace. */
+    name: string;
+    /** Names of its HTTP rules to change; defaults to the one rule named like the route. */
+    rules?: string[];
+  };
+}
+
+interface AmbassadorTrafficRouting {
+  /** Mappings to stableService; each gets a `<name>-canary` copy to canaryService with a weight. */
+  mappings: string[];
+}
+
+/** Exactly one of ingress and ingresses is set. */
+interface AlbTrafficRouting {
+  ingress?: string;
+  ingresses?: string[];
+  servicePort: number;
+  /** The Service the Ingress rule names for the action; defaults to stableService. */
+  rootService?: string;
+  /** Defaults to alb.ingress.kubernetes.io. */
+  annotationPrefix?: string;
+}
+
 /**
  * At least one field is set; with several, each router is set at every step. Absent trafficRouting
  * means replica-ratio (plus Service selectors).
@@ -202,6 +233,10 @@ interface TrafficRouting {
   istio?: IstioTrafficRouting;
   smi?: SmiTrafficRouting;
   gatewayAPI?: GatewayApiTrafficRouting;
+  alb?: AlbTrafficRouting;
+  ambassador?: AmbassadorTrafficRouting;
+  traefik?: TraefikTrafficRouting;
+  apisix?: ApisixTrafficRouting;
 }
 
 export interface CanaryStrategy {

@@ -3,13 +3,22 @@
 // route goes in a list of routes. The routes live only in the routed objects, found again by
 // their names, so they survive a controller restart.
 
+import type { SetHeaderRoute, SetMirrorRoute } from '../../api/rollout.ts';
 import { TrafficRouterError } from './router.ts';
 import type { JsonPatchOp } from './weighted-backends.ts';
 
 export type RouteStepKind = 'setHeaderRoute' | 'setMirrorRoute';
 
 /** Keys of spec.strategy.canary.trafficRouting that name a router. */
-export type RouterKey = 'istio' | 'nginx' | 'smi' | 'gatewayAPI';
+export type RouterKey =
+  | 'istio'
+  | 'nginx'
+  | 'smi'
+  | 'gatewayAPI'
+  | 'alb'
+  | 'ambassador'
+  | 'traefik'
+  | 'apisix';
 
 /** The route steps each router carries out; the others are refused at validation. */
 export const ROUTE_STEP_SUPPORT: Readonly<Record<RouterKey, readonly RouteStepKind[]>> = {
@@ -17,12 +26,30 @@ export const ROUTE_STEP_SUPPORT: Readonly<Record<RouterKey, readonly RouteStepKi
   gatewayAPI: ['setHeaderRoute', 'setMirrorRoute'],
   nginx: ['setHeaderRoute'],
   smi: [],
+  alb: [],
+  ambassador: [],
+  traefik: [],
+  apisix: [],
 };
 
 /** What a router without the step answers if asked anyway. */
 export function routeStepNotSupported(router: string, kind: RouteStepKind): TrafficRouterError {
   const reason = `${kind[0]?.toUpperCase()}${kind.slice(1)}NotSupported`;
   return new TrafficRouterError(reason, `the ${router} router does not support ${kind} steps`);
+}
+
+/** Base of the routers without header and mirror routes: both steps are refused, naming the router. */
+export abstract class RouterWithoutRouteSteps {
+  abstract readonly type: string;
+  readonly routeSteps: readonly RouteStepKind[] = [];
+
+  setHeaderRoute(_set: SetHeaderRoute): Promise<void> {
+    return Promise.reject(routeStepNotSupported(this.type, 'setHeaderRoute'));
+  }
+
+  setMirrorRoute(_set: SetMirrorRoute): Promise<void> {
+    return Promise.reject(routeStepNotSupported(this.type, 'setMirrorRoute'));
+  }
 }
 
 /**

@@ -1,12 +1,11 @@
 // SMI TrafficSplit: the Rollout owns a TrafficSplit (named trafficSplitName, or after the
 // Rollout) whose root Service splits between the canary and stable Services.
 
-import type { SetHeaderRoute, SetMirrorRoute } from '../../../api/rollout.ts';
 import { isNotFound } from '../../../kube/api-errors.ts';
 import type { ObjectApi } from '../../../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../../../kube/resources.ts';
 import { rolloutOwnerRef } from '../../owner.ts';
-import { ROUTE_STEP_SUPPORT, routeStepNotSupported } from '../managed-routes.ts';
+import { RouterWithoutRouteSteps } from '../managed-routes.ts';
 import { applyRouted, type RouterTarget, type TrafficRouter } from '../router.ts';
 
 export const trafficSplits: ResourceType = {
@@ -45,15 +44,15 @@ export function trafficSplit(
   };
 }
 
-export class SmiRouter implements TrafficRouter {
+export class SmiRouter extends RouterWithoutRouteSteps implements TrafficRouter {
   readonly type = 'smi';
-  readonly routeSteps = ROUTE_STEP_SUPPORT.smi;
   private readonly api: ObjectApi;
   private readonly target: RouterTarget;
   private readonly name: string;
   private readonly rootService: string;
 
   constructor(api: ObjectApi, target: RouterTarget, name: string, rootService: string) {
+    super();
     this.api = api;
     this.target = target;
     this.name = name;
@@ -77,14 +76,6 @@ export class SmiRouter implements TrafficRouter {
       if (isNotFound(err)) return false;
       throw err;
     }
-  }
-
-  setHeaderRoute(_set: SetHeaderRoute): Promise<void> {
-    return Promise.reject(routeStepNotSupported(this.type, 'setHeaderRoute'));
-  }
-
-  setMirrorRoute(_set: SetMirrorRoute): Promise<void> {
-    return Promise.reject(routeStepNotSupported(this.type, 'setMirrorRoute'));
   }
 
   removeManagedRoutes(): Promise<void> {
