@@ -7,6 +7,7 @@ import type { LiveObject } from './health/app-health.ts';
 import type { ManagedObjects } from './managed-objects.ts';
 import { type DesiredObject, inventoryEntry } from './manifest.ts';
 import type { RestMapper } from './rest-mapper.ts';
+import { type Stamp, stampRevisions } from './revision-stamp.ts';
 import { apply, type Syncer } from './sync.ts';
 
 export interface DriftReport {
@@ -32,7 +33,12 @@ interface Applied {
   objects: Tracked[];
   /** desiredDigest of the objects last applied. */
   digest: string;
+  /** The source revision stamped on each object, and the content it was stamped for. */
+  stamps: Map<string, Stamp>;
 }
+
+/** How long a first sync after a restart waits for a cache to list a kind before stamping. */
+const CACHE_WAIT_MS = 5_000;
 
 /**
  * What each Application last applied, kept in memory to answer "did anything drift?" from
@@ -74,6 +80,30 @@ export class AppState {
     if (last?.digest !== digest) return false;
     last.revision = revision;
     return true;
+  }
+
+  /**
+   * Stamps each object with the source revision that last changed it (revision-stamp.ts):
+   * from memory, or after a restart from the live objects in the caches.
+   */
+  async stampRevisions(
+    key: string,
+    mapper: RestMapper,
+    objects: DesiredObject[],
+    revision: string,
+  ): Promise<Map<string, Stamp>> {
+    const remembered = this.apps.get(key)?.stamps;
+    const live = new Map<string, KubeObject | undefined>();
+    if (!remembered) {
+      for (const o of objects) {
+        const rt = await mapper.map(o.apiVersion, o.kind).catch(() => undefined);
+        if (rt) live.set(o.id, await this.managed.getSynced(rt, o.namespace, o.name, CACHE_WAIT_MS));
+      }
+    }
+    return stampRevisions(objects, revision, {
+      stamp: (id) => remembered?.get(id),
+      live: (o) => live.get(o.id),
+    });
   }
 
   /**

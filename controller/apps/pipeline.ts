@@ -138,6 +138,8 @@ export async function sync(state: AppState, key: string, input: SyncInput, s: Sy
     op.phase = 'Succeeded';
     return state.correctDrift(key, s);
   }
+  // After the digest, which must not see the stamps: a new revision alone changes nothing.
+  const stamps = await state.stampRevisions(key, s.mapper, desired, input.revision);
   if (fresh) {
     input.onStage?.('validate', { objects: owned.length });
     await validate(s, owned);
@@ -163,7 +165,7 @@ export async function sync(state: AppState, key: string, input: SyncInput, s: Sy
   const applied = await state.track(key, s.mapper, owned, responses);
   if (input.prune) input.onStage?.('prune');
   const prunedIds = input.prune ? await prune(s, input.previous, new Set(owned.map((o) => o.id))) : [];
-  state.remember(key, { revision: input.revision, objects: applied.objects, digest });
+  state.remember(key, { revision: input.revision, objects: applied.objects, digest, stamps });
   return {
     changed: applied.changedIds.length,
     changedIds: applied.changedIds,
