@@ -23,6 +23,8 @@ export const applicationResource = {
 
 /** Condition type, beside Ready / Reconciling / Stalled, reporting the health of applied objects. */
 export const CONDITION_HEALTHY = 'Healthy';
+/** True while a Rollout it applied has aborted its update: the applied revision is not serving. */
+export const CONDITION_ROLLED_BACK = 'RolledBack';
 
 export const SOURCE_KINDS = ['GitRepository'] as const;
 type SourceKind = (typeof SOURCE_KINDS)[number];
@@ -155,6 +157,24 @@ export interface SyncOperation {
   hooks?: HookStatus[];
 }
 
+/**
+ * A workload that serves a revision of its own choosing (a Rollout keeps its stable version
+ * until analysis promotes the new one): which revisions it serves.
+ */
+export interface ServingEntry {
+  kind: 'Rollout';
+  namespace?: string;
+  name: string;
+  /** The source revision that last changed the Rollout (its sluice.dev/revision). */
+  revision?: string;
+  /** The revision its stable ReplicaSet runs (status.stableRevision). */
+  stableRevision?: string;
+  /** The revision of its canary or preview, or of the update an abort rolled back. */
+  canaryRevision?: string;
+  phase?: string;
+  aborted?: boolean;
+}
+
 export interface ApplicationStatus extends CommonStatus, ReconcileRequestStatus {
   /** The current or last sync operation (hooks and waves). */
   operation?: SyncOperation;
@@ -165,6 +185,8 @@ export interface ApplicationStatus extends CommonStatus, ReconcileRequestStatus 
   inventory?: ResourceInventory;
   /** Newest first; the controller trims it to the last few syncs. */
   history?: SyncRecord[];
+  /** The Rollouts it applied, and which revisions they serve. */
+  serving?: ServingEntry[];
 }
 
 export type Application = SluiceObject<'Application', ApplicationSpec, ApplicationStatus>;

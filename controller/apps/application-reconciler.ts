@@ -3,6 +3,7 @@ import {
   type ApplicationStatus,
   applicationResource,
   CONDITION_HEALTHY,
+  CONDITION_ROLLED_BACK,
   type SyncOperation,
   type SyncRecord,
 } from '../api/application.ts';
@@ -11,7 +12,14 @@ import type { Informer } from '../kube/informer.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import type { Logger } from '../observability/logger.ts';
 import { apiTime } from '../runtime/api-time.ts';
-import { findCondition, markFailed, markReady, READY, setCondition } from '../runtime/conditions.ts';
+import {
+  findCondition,
+  markFailed,
+  markReady,
+  READY,
+  removeCondition,
+  setCondition,
+} from '../runtime/conditions.ts';
 import { jitter, parseDuration } from '../runtime/duration.ts';
 import { type EventRecorder, recordOnChange } from '../runtime/events.ts';
 import { ReconcilePass, SkeletonReconciler, type Step } from '../runtime/reconcile.ts';
@@ -36,6 +44,7 @@ import { health as appHealth, appTarget, sync, syncTarget } from './pipeline.ts'
 import { RenderError } from './render.ts';
 import type { RestMapper } from './rest-mapper.ts';
 import { PathEscapeError } from './safe-path.ts';
+import { type RollbackReport, rollbackOf, servingOf } from './serving.ts';
 import { SyncError, type Syncer } from './sync.ts';
 
 const HISTORY_LIMIT = 10;
@@ -241,18 +250,60 @@ export class ApplicationReconciler extends SkeletonReconciler<
       },
       pass.now,
     );
+    const rollback = this.reportServing(pass);
     if (app.spec.wait && health.status !== 'Healthy') {
       status.conditions = this.waitConditions(pass, health.message);
       pass.requeue(WAIT_POLL_MS);
     } else {
+      const serving = rollback
+        ? `; serving revision ${rollback.serving ?? 'unknown'} (${rollback.revision} was rolled back)`
+        : '';
       status.conditions = markReady(
         status.conditions,
         generation,
         'ReconciliationSucceeded',
-        `applied revision: ${revision}`,
+        `applied revision: ${revision}${serving}`,
         pass.now,
       );
     }
+  }
+
+  /**
+   * status.serving from the live Rollouts, and RolledBack while one of them has aborted its
+   * update (with a Warning Event once per rollback); a later revision that promotes clears it.
+   */
+  private reportServing(pass: ApplicationPass): RollbackReport | undefined {
+    const { object: app, status } = pass;
+    const live = this.deps.state.live(pass.key).map((l) => l.object);
+    const serving = servingOf(live);
+    status.serving = serving.length > 0 ? serving : undefined;
+    const rollback = rollbackOf(live);
+    if (!rollback) {
+      status.conditions = removeCondition(status.conditions, CONDITION_ROLLED_BACK);
+      return undefined;
+    }
+    status.conditions = setCondition(
+      status.conditions,
+      {
+        type: CONDITION_ROLLED_BACK,
+        status: 'True',
+        reason: 'RolloutAborted',
+        message: rollback.message,
+        observedGeneration: app.metadata.generation,
+      },
+      pass.now,
+    );
+    const previous = findCondition(app.status?.conditions, CONDITION_ROLLED_BACK)?.message;
+    recordOnChange(
+      this.deps.events,
+      app,
+      { previous, current: rollback.message },
+      'Warning',
+      'RolledBack',
+      rollback.message,
+    );
+    pass.log.info({ rollout: rollback.rollout, rolledBack: rollback.revision }, 'rollout rolled back');
+    return rollback;
   }
 
   protected failed(pass: ApplicationPass, failure: ReconcileError): ReconcileError {
