@@ -10,6 +10,7 @@ import {
   prepare,
   stages,
 } from './manifest.ts';
+import { objectOptions } from './object-options.ts';
 import type { RenderedObject } from './render.ts';
 
 const CLUSTER_SCOPED = new Set([
@@ -259,6 +260,7 @@ describe('stages', () => {
       namespace,
       namespaced,
       wave,
+      options: objectOptions(undefined),
       source: 'x.yaml',
       object: { apiVersion: 'v1', kind, metadata: { name } },
     };

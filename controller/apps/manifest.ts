@@ -1,6 +1,8 @@
 import type { InventoryEntry } from '../api/application.ts';
 import { type KubeObject, splitApiVersion } from '../kube/resources.ts';
-import { AnnotationError, type SyncRole, syncRole } from './hooks/hook-annotations.ts';
+import { AnnotationError } from './annotation-error.ts';
+import { type SyncRole, syncRole } from './hooks/hook-annotations.ts';
+import { type ObjectOptions, objectOptions } from './object-options.ts';
 import type { RenderedObject } from './render.ts';
 
 export const APP_NAME_LABEL = 'sluice.dev/app-name';
@@ -27,6 +29,8 @@ export interface DesiredObject {
   hook?: NonNullable<SyncRole['hook']>;
   /** Not applied (`argocd.argoproj.io/hook: Skip`). */
   skip?: boolean;
+  /** What its sync-options and Flux annotations ask (prune, apply mode, re-creation). */
+  options: ObjectOptions;
   source: string;
   object: KubeObject;
 }
@@ -96,7 +100,7 @@ export function prepare(
       throw new ManifestError(`${r.source}: apiVersion is missing`);
     if (typeof o.kind !== 'string' || !o.kind) throw new ManifestError(`${r.source}: kind is missing`);
     const meta = (o.metadata ?? {}) as Meta;
-    const role = roleOf(meta, r.source);
+    const { role, options } = annotationsOf(meta, r.source);
     const generateName =
       role.hook && (typeof meta.name !== 'string' || !meta.name) && typeof meta.generateName === 'string'
         ? meta.generateName
@@ -140,15 +144,16 @@ export function prepare(
       wave: role.wave,
       ...(role.hook ? { hook: role.hook } : {}),
       ...(role.skip ? { skip: true } : {}),
+      options,
       source: r.source,
       object,
     };
   });
 }
 
-function roleOf(meta: Meta, source: string): SyncRole {
+function annotationsOf(meta: Meta, source: string): { role: SyncRole; options: ObjectOptions } {
   try {
-    return syncRole(meta.annotations);
+    return { role: syncRole(meta.annotations), options: objectOptions(meta.annotations) };
   } catch (err) {
     if (err instanceof AnnotationError) throw new ManifestError(`${source}: ${err.message}`, { cause: err });
     throw err;
