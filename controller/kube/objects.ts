@@ -8,6 +8,8 @@ interface ApplyOptions {
   fieldManager?: string;
   force?: boolean;
   dryRun?: boolean;
+  /** Strict unless told: `Ignore` for an object that asked not to be validated. */
+  fieldValidation?: 'Strict' | 'Ignore';
   impersonate?: Impersonation | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -86,13 +88,28 @@ export class ObjectApi {
       query: {
         fieldManager: opts.fieldManager ?? FIELD_MANAGER,
         force: opts.force ?? true,
-        fieldValidation: 'Strict',
+        fieldValidation: opts.fieldValidation ?? 'Strict',
         dryRun: opts.dryRun ? 'All' : undefined,
       },
       body: obj,
       contentType: 'application/apply-patch+yaml',
       impersonate: opts.impersonate,
       signal: opts.signal,
+    });
+  }
+
+  /** PUT: the object replaces the live one whole (it must carry the live resourceVersion). */
+  replace<T extends KubeObject>(
+    rt: ResourceType,
+    obj: KubeObject,
+    opts: { impersonate?: Impersonation | undefined } = {},
+  ): Promise<T> {
+    return this.client.request<T>({
+      method: 'PUT',
+      path: resourcePath(rt, obj.metadata.namespace, obj.metadata.name),
+      query: { fieldManager: FIELD_MANAGER },
+      body: obj,
+      impersonate: opts.impersonate,
     });
   }
 
