@@ -14,6 +14,7 @@ import { apiTime } from '../runtime/api-time.ts';
 import type { AppState, DriftReport } from './app-state.ts';
 import { applierIdentity } from './applier-account.ts';
 import { mapLimit } from './concurrency.ts';
+import { createNamespace } from './create-namespace.ts';
 import { desiredDigest, nothingToPrune } from './digest.ts';
 import { assessApplication, type HealthInputs } from './health/app-health.ts';
 import { HookObjects } from './hooks/hook-objects.ts';
@@ -30,6 +31,8 @@ const DEFAULT_STEP_TIMEOUT_MS = 5 * 60_000;
 export interface AppTarget {
   app: { name: string; namespace: string };
   targetNamespace: string | undefined;
+  /** `syncPolicy.syncOptions: [CreateNamespace=true]`: the target namespace is created if missing. */
+  createNamespace?: boolean;
 }
 
 export interface SyncInput extends AppTarget {
@@ -62,6 +65,7 @@ export function appTarget(app: Application): AppTarget {
   return {
     app: { name: app.metadata.name, namespace: app.metadata.namespace as string },
     targetNamespace: app.spec.targetNamespace,
+    createNamespace: app.spec.syncPolicy?.syncOptions?.includes('CreateNamespace=true') ?? false,
   };
 }
 
@@ -140,6 +144,11 @@ export async function sync(state: AppState, key: string, input: SyncInput, s: Sy
     input.onStage?.('unchanged', { objects: owned.length });
     op.phase = 'Succeeded';
     return state.correctDrift(key, s);
+  }
+  if (fresh && input.createNamespace && input.targetNamespace) {
+    if (await createNamespace(s, input.targetNamespace, input.app)) {
+      s.notify?.('NamespaceCreated', `created namespace ${input.targetNamespace} (CreateNamespace=true)`);
+    }
   }
   if (fresh) {
     input.onStage?.('validate', { objects: owned.length });
