@@ -7,7 +7,6 @@ import type { RenderedObject } from './render.ts';
 
 export const APP_NAME_LABEL = 'sluice.dev/app-name';
 export const APP_NAMESPACE_LABEL = 'sluice.dev/app-namespace';
-export const PRUNE_ANNOTATION = 'sluice.dev/prune';
 
 export class ManifestError extends Error {
   override readonly name = 'ManifestError';

@@ -83,14 +83,16 @@ export async function send(
 
 async function write(s: Sender, rt: ResourceType, o: DesiredObject, body: KubeObject): Promise<KubeObject> {
   const impersonate = s.impersonate;
+  // Validate=false: fields the schema lacks are dropped by a create or PUT; server-side
+  // apply refuses them whatever this says, as it must type the patch.
+  const fieldValidation = o.options.validate ? 'Strict' : 'Ignore';
   if (o.options.replace) {
     // Argo CD's Replace=true: `kubectl create`, or `kubectl replace` over the live object.
     const live = await s.api.getOrUndefined<KubeObject>(rt, o.namespace, o.name);
-    if (!live) return s.api.create<KubeObject>(rt, body, { impersonate });
+    if (!live) return s.api.create<KubeObject>(rt, body, { impersonate, fieldValidation });
     const whole = { ...body, metadata: { ...body.metadata, resourceVersion: live.metadata.resourceVersion } };
-    return s.api.replace<KubeObject>(rt, whole as KubeObject, { impersonate });
+    return s.api.replace<KubeObject>(rt, whole as KubeObject, { impersonate, fieldValidation });
   }
-  const fieldValidation = o.options.validate ? 'Strict' : 'Ignore';
   if (o.options.apply !== 'merge') return s.api.apply<KubeObject>(rt, body, { impersonate, fieldValidation });
   try {
     return await s.api.apply<KubeObject>(rt, body, { impersonate, fieldValidation, force: false });

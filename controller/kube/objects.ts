@@ -65,11 +65,12 @@ export class ObjectApi {
   create<T extends KubeObject>(
     rt: ResourceType,
     obj: KubeObject,
-    opts: { impersonate?: Impersonation | undefined } = {},
+    opts: { impersonate?: Impersonation | undefined; fieldValidation?: 'Strict' | 'Ignore' } = {},
   ): Promise<T> {
     return this.client.request<T>({
       method: 'POST',
       path: resourcePath(rt, obj.metadata.namespace),
+      ...(opts.fieldValidation ? { query: { fieldValidation: opts.fieldValidation } } : {}),
       body: obj,
       impersonate: opts.impersonate,
     });
@@ -102,12 +103,12 @@ export class ObjectApi {
   replace<T extends KubeObject>(
     rt: ResourceType,
     obj: KubeObject,
-    opts: { impersonate?: Impersonation | undefined } = {},
+    opts: { impersonate?: Impersonation | undefined; fieldValidation?: 'Strict' | 'Ignore' } = {},
   ): Promise<T> {
     return this.client.request<T>({
       method: 'PUT',
       path: resourcePath(rt, obj.metadata.namespace, obj.metadata.name),
-      query: { fieldManager: FIELD_MANAGER },
+      query: { fieldManager: FIELD_MANAGER, fieldValidation: opts.fieldValidation ?? 'Strict' },
       body: obj,
       impersonate: opts.impersonate,
     });
