@@ -153,4 +153,30 @@ describe('the stages diff shares with a sync', () => {
       },
     ]);
   });
+
+  it('marks PruneLast=true objects of the prune set, and keeps objects whose live annotations cannot be read', async () => {
+    const api = new FakeApi();
+    const s = target(api);
+    const before = await plan(
+      mapper,
+      rendered([cm('first'), cm('late', { 'argocd.argoproj.io/sync-options': 'PruneLast=true' })]),
+      appTarget(app),
+    );
+    await apply(s, before);
+    const live = api.objects.get('ConfigMap/team/first') as KubeObject;
+    api.objects.set('ConfigMap/team/unreadable', {
+      ...live,
+      metadata: {
+        ...live.metadata,
+        name: 'unreadable',
+        annotations: { 'kustomize.toolkit.fluxcd.io/prune': 'maybe' },
+      },
+    });
+    const previous = [...before.map(inventoryEntry), { id: 'team_unreadable__ConfigMap', v: 'v1' }];
+    const set = await pruneSet(s, previous, new Set());
+    expect(set.map((p) => [p.live.metadata.name, p.last])).toEqual([
+      ['first', false],
+      ['late', true],
+    ]);
+  });
 });
