@@ -109,7 +109,12 @@ export async function diffApplication(
       if (rt) live.set(o.id, await session.api.getOrUndefined(rt, o.namespace, o.name));
     });
     const result: AppDiff = { revision, changes: [], unchanged: 0, errors: [] };
-    for (const r of await dryRun(target, desired)) {
+    // What the sync will not send (ssa: Ignore, reconcile: disabled, IfNotPresent when present) cannot change.
+    const sent = desired.filter(
+      (o) => o.options.apply !== 'never' && !(o.options.apply === 'create-only' && live.get(o.id)),
+    );
+    result.unchanged += desired.length - sent.length;
+    for (const r of await dryRun(target, sent)) {
       const outcome = compare(r, live.get(r.object.id));
       if (typeof outcome === 'string') result.errors.push(outcome);
       else if (outcome) result.changes.push(outcome);

@@ -50,6 +50,15 @@ interface DependencyReference {
   namespace?: string;
 }
 
+/** Argo CD's Application-level sync options that Sluice honours. */
+export const SYNC_OPTIONS = ['CreateNamespace=true', 'CreateNamespace=false'] as const;
+type SyncOption = (typeof SYNC_OPTIONS)[number];
+
+/** Argo CD's syncPolicy; Flux-style fields (prune, interval) stay where they are. */
+interface SyncPolicy {
+  syncOptions?: SyncOption[];
+}
+
 interface ApplicationSpec {
   sourceRef: SourceReference;
   /** Relative to the source root, without `..` segments; defaults to the root. */
@@ -68,6 +77,7 @@ interface ApplicationSpec {
   suspend?: boolean;
   /** Health of the kinds named, by CEL expressions (Flux's healthCheckExprs). */
   healthCheckExprs?: HealthCheckExpr[];
+  syncPolicy?: SyncPolicy;
 }
 
 /** Flux's CustomHealthCheck: expressions over the object's fields, tried inProgress, failed, current. */

@@ -5,7 +5,7 @@ import { deepEqual } from '../runtime/merge-patch.ts';
 import { managedShape, project } from './drift.ts';
 import type { LiveObject } from './health/app-health.ts';
 import type { ManagedObjects } from './managed-objects.ts';
-import { type DesiredObject, inventoryEntry } from './manifest.ts';
+import type { DesiredObject } from './manifest.ts';
 import type { RestMapper } from './rest-mapper.ts';
 import { apply, type Syncer } from './sync.ts';
 
@@ -32,6 +32,8 @@ interface Applied {
   objects: Tracked[];
   /** desiredDigest of the objects last applied. */
   digest: string;
+  /** Every object of the revision, also those never sent (which `objects` leaves out). */
+  inventory: InventoryEntry[];
 }
 
 /**
@@ -90,8 +92,10 @@ export class AppState {
     const objects: Tracked[] = [];
     const changedIds: string[] = [];
     for (const o of desired) {
+      // Never sent (ssa: Ignore, reconcile: disabled): in the inventory, not watched for drift.
+      const response = responses.get(o.id);
+      if (!response) continue;
       const rt = await mapper.map(o.apiVersion, o.kind);
-      const response = responses.get(o.id) as KubeObject;
       const shape = managedShape(o.object);
       const rv = response.metadata.resourceVersion;
       if (before.get(o.id) !== rv) changedIds.push(o.id);
@@ -142,7 +146,7 @@ export class AppState {
       }
       report.changed = drifted.length;
     }
-    report.inventory = state.objects.map((t) => inventoryEntry(t.desired));
+    report.inventory = state.inventory;
     return report;
   }
 

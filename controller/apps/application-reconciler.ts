@@ -383,6 +383,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
       app,
       defaultServiceAccount: this.deps.defaultServiceAccount,
       liveService: (o) => this.deps.state.liveService(o),
+      notify: (reason, message) => this.deps.events.record(app, 'Normal', reason, message),
     });
   }
 

@@ -127,7 +127,14 @@ describe('the stages diff shares with a sync', () => {
     const s = target(api);
     const before = await plan(
       mapper,
-      rendered([cm('kept'), cm('gone'), cm('opted-out', { 'sluice.dev/prune': 'disabled' }), cm('deleted')]),
+      rendered([
+        cm('kept'),
+        cm('gone'),
+        cm('opted-out', { 'sluice.dev/prune': 'disabled' }),
+        cm('argo-kept', { 'argocd.argoproj.io/sync-options': 'Prune=false' }),
+        cm('flux-kept', { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' }),
+        cm('deleted'),
+      ]),
       appTarget(app),
     );
     await apply(s, before);
@@ -137,13 +144,39 @@ describe('the stages diff shares with a sync', () => {
     const previous = before.map(inventoryEntry);
     const set = await pruneSet(s, previous, keep);
     expect(set.map((p) => p.live.metadata.name)).toEqual(['gone']);
-    expect(await prune(s, previous, keep)).toEqual(['team_gone__ConfigMap']);
+    expect(await prune(s, set)).toEqual(['team_gone__ConfigMap']);
     expect(api.sent.filter((x) => x.verb === 'delete')).toEqual([
       {
         verb: 'delete',
         id: 'ConfigMap/team/gone',
         impersonate: { user: 'system:serviceaccount:team:deployer' },
       },
+    ]);
+  });
+
+  it('marks PruneLast=true objects of the prune set, and keeps objects whose live annotations cannot be read', async () => {
+    const api = new FakeApi();
+    const s = target(api);
+    const before = await plan(
+      mapper,
+      rendered([cm('first'), cm('late', { 'argocd.argoproj.io/sync-options': 'PruneLast=true' })]),
+      appTarget(app),
+    );
+    await apply(s, before);
+    const live = api.objects.get('ConfigMap/team/first') as KubeObject;
+    api.objects.set('ConfigMap/team/unreadable', {
+      ...live,
+      metadata: {
+        ...live.metadata,
+        name: 'unreadable',
+        annotations: { 'kustomize.toolkit.fluxcd.io/prune': 'maybe' },
+      },
+    });
+    const previous = [...before.map(inventoryEntry), { id: 'team_unreadable__ConfigMap', v: 'v1' }];
+    const set = await pruneSet(s, previous, new Set());
+    expect(set.map((p) => [p.live.metadata.name, p.last])).toEqual([
+      ['first', false],
+      ['late', true],
     ]);
   });
 });
