@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Application } from '../../controller/api/application.ts';
 import { type GitRepository, gitRepositoryResource } from '../../controller/api/git-repository.ts';
 import { mapLimit } from '../../controller/apps/concurrency.ts';
+import { ignoresExtraneous } from '../../controller/apps/ignore-differences.ts';
 import { appObjects, parseInventoryId } from '../../controller/apps/manifest.ts';
 import { appTarget, plan, syncTarget } from '../../controller/apps/pipeline.ts';
 import { render } from '../../controller/apps/render.ts';
@@ -41,6 +42,11 @@ export interface ObjectChange {
   source?: string;
   live: string;
   desired: string;
+  /**
+   * A prune of an object marked `argocd.argoproj.io/compare-options: IgnoreExtraneous`: the
+   * sync still deletes it, but as in Argo CD it does not make the Application differ.
+   */
+  ignored?: boolean;
 }
 
 export interface AppDiff {
@@ -100,6 +106,7 @@ export async function diffApplication(
       // The controller's flag is not readable from here: the person running diff passes it.
       defaultServiceAccount: opts.defaultServiceAccount,
       liveService: (o) => live.get(o.id),
+      liveObject: async (o) => live.get(o.id),
     });
     const rendered = await render(dir, app.spec.path ?? '.', { kustomize: opts.kustomize });
     // Hooks are created anew by each sync, never diffed; skipped objects are not applied.
@@ -166,5 +173,6 @@ function pruneChange({ entry, live }: Prunable): ObjectChange {
     name: ref.name,
     live: toYaml(shown),
     desired: '',
+    ...(ignoresExtraneous(live) ? { ignored: true } : {}),
   };
 }

@@ -27,11 +27,13 @@ export interface Syncer {
   mapper: RestMapper;
   impersonate: Impersonation | undefined;
   /** Last adjustments to an object before it is sent (fields another controller owns). */
-  finalise?: (o: DesiredObject) => KubeObject;
+  finalise?: (o: DesiredObject, rt: ResourceType) => Promise<KubeObject>;
+  /** Fields of an object that are not drift (spec.ignoreDifferences), given its live state. */
+  ignored?: (o: DesiredObject, live: KubeObject) => string[];
 }
 
-function outgoing(s: Syncer, o: DesiredObject): KubeObject {
-  return s.finalise ? s.finalise(o) : o.object;
+function outgoing(s: Syncer, o: DesiredObject, rt: ResourceType): Promise<KubeObject> {
+  return s.finalise ? s.finalise(o, rt) : Promise.resolve(o.object);
 }
 
 export function describeObject(o: DesiredObject): string {
@@ -70,9 +72,9 @@ export type DryRun = { object: DesiredObject; sent: KubeObject } & (
  */
 export async function dryRun(s: Syncer, objects: DesiredObject[]): Promise<DryRun[]> {
   return mapLimit(objects, CONCURRENCY, async (o): Promise<DryRun> => {
-    const sent = outgoing(s, o);
     const rt = await s.mapper.map(o.apiVersion, o.kind).catch(() => undefined);
-    if (!rt) return { object: o, sent, outcome: 'unchecked' };
+    if (!rt) return { object: o, sent: o.object, outcome: 'unchecked' };
+    const sent = await outgoing(s, o, rt);
     try {
       const result = await s.api.apply<KubeObject>(rt, sent, { dryRun: true, impersonate: s.impersonate });
       return { object: o, sent, outcome: 'accepted', result };
@@ -108,7 +110,7 @@ export async function apply(
     onStage?.(index, stage);
     const results = await settleLimit(stage, CONCURRENCY, async (o) => {
       const rt = await s.mapper.map(o.apiVersion, o.kind);
-      return s.api.apply<KubeObject>(rt, outgoing(s, o), { impersonate: s.impersonate });
+      return s.api.apply<KubeObject>(rt, await outgoing(s, o, rt), { impersonate: s.impersonate });
     });
     const failed = results.filter((r) => !r.ok) as { item: DesiredObject; ok: false; error: unknown }[];
     if (failed.length > 0) throw failure(failed, 'apply');
