@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import type { Application } from '../../controller/api/application.ts';
 import { type GitRepository, gitRepositoryResource } from '../../controller/api/git-repository.ts';
 import { mapLimit } from '../../controller/apps/concurrency.ts';
-import { ignoresExtraneous } from '../../controller/apps/ignore-differences.ts';
 import { appObjects, parseInventoryId } from '../../controller/apps/manifest.ts';
 import { appTarget, plan, syncTarget } from '../../controller/apps/pipeline.ts';
 import { render } from '../../controller/apps/render.ts';
@@ -116,7 +115,12 @@ export async function diffApplication(
       if (rt) live.set(o.id, await session.api.getOrUndefined(rt, o.namespace, o.name));
     });
     const result: AppDiff = { revision, changes: [], unchanged: 0, errors: [] };
-    for (const r of await dryRun(target, desired)) {
+    // What the sync will not send (ssa: Ignore, reconcile: disabled, IfNotPresent when present) cannot change.
+    const sent = desired.filter(
+      (o) => o.options.apply !== 'never' && !(o.options.apply === 'create-only' && live.get(o.id)),
+    );
+    result.unchanged += desired.length - sent.length;
+    for (const r of await dryRun(target, sent)) {
       const outcome = compare(r, live.get(r.object.id));
       if (typeof outcome === 'string') result.errors.push(outcome);
       else if (outcome) result.changes.push(outcome);
@@ -161,7 +165,7 @@ function compare(r: DryRun, live: KubeObject | undefined): ObjectChange | string
   return { ...base, action: live ? 'update' : 'create', live: before, desired: after };
 }
 
-function pruneChange({ entry, live }: Prunable): ObjectChange {
+function pruneChange({ entry, live, ignoreExtraneous }: Prunable): ObjectChange {
   const ref = parseInventoryId(entry);
   const shown = comparable(live);
   maskSecrets(shown, undefined);
@@ -173,6 +177,6 @@ function pruneChange({ entry, live }: Prunable): ObjectChange {
     name: ref.name,
     live: toYaml(shown),
     desired: '',
-    ...(ignoresExtraneous(live) ? { ignored: true } : {}),
+    ...(ignoreExtraneous ? { ignored: true } : {}),
   };
 }

@@ -7,7 +7,7 @@ import { managedShape, project } from './drift.ts';
 import type { LiveObject } from './health/app-health.ts';
 import { without } from './ignore-differences.ts';
 import type { ManagedObjects } from './managed-objects.ts';
-import { type DesiredObject, inventoryEntry } from './manifest.ts';
+import type { DesiredObject } from './manifest.ts';
 import type { RestMapper } from './rest-mapper.ts';
 import { apply, type Syncer } from './sync.ts';
 
@@ -34,6 +34,8 @@ interface Applied {
   objects: Tracked[];
   /** desiredDigest of the objects last applied. */
   digest: string;
+  /** Every object of the revision, also those never sent (which `objects` leaves out). */
+  inventory: InventoryEntry[];
 }
 
 /**
@@ -98,8 +100,10 @@ export class AppState {
     const objects: Tracked[] = [];
     const changedIds: string[] = [];
     for (const o of desired) {
+      // Never sent (ssa: Ignore, reconcile: disabled): in the inventory, not watched for drift.
+      const response = responses.get(o.id);
+      if (!response) continue;
       const rt = await mapper.map(o.apiVersion, o.kind);
-      const response = responses.get(o.id) as KubeObject;
       const shape = managedShape(o.object);
       const rv = response.metadata.resourceVersion;
       if (before.get(o.id) !== rv) changedIds.push(o.id);
@@ -153,7 +157,7 @@ export class AppState {
       }
       report.changed = drifted.length;
     }
-    report.inventory = state.objects.map((t) => inventoryEntry(t.desired));
+    report.inventory = state.inventory;
     return report;
   }
 

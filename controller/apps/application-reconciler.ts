@@ -397,6 +397,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
       defaultServiceAccount: this.deps.defaultServiceAccount,
       liveService: (o) => this.deps.state.liveService(o),
       liveObject: (o, rt) => this.deps.state.liveObject(this.deps.api, o, rt),
+      notify: (reason, message) => this.deps.events.record(app, 'Normal', reason, message),
     });
   }
 

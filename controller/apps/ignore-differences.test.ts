@@ -3,7 +3,6 @@ import type { KubeObject } from '../kube/resources.ts';
 import {
   checkIgnoreDifferences,
   ignoredPointers,
-  ignoresExtraneous,
   leaveIgnored,
   rulesFor,
   without,
@@ -235,19 +234,5 @@ describe('without', () => {
       spec: { list: [2] },
     });
     expect(doc.spec.replicas).toBe(3);
-  });
-});
-
-describe('ignoresExtraneous', () => {
-  it('reads compare-options, a comma-separated list', () => {
-    const annotated = (v: string): KubeObject => ({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'c', annotations: { 'argocd.argoproj.io/compare-options': v } },
-    });
-    expect(ignoresExtraneous(annotated('IgnoreExtraneous'))).toBe(true);
-    expect(ignoresExtraneous(annotated('ServerSideDiff=true, IgnoreExtraneous'))).toBe(true);
-    expect(ignoresExtraneous(annotated('ServerSideDiff=true'))).toBe(false);
-    expect(ignoresExtraneous({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } })).toBe(false);
   });
 });

@@ -117,13 +117,3 @@ function valueAt(doc: unknown, pointer: string): unknown {
   }
   return at;
 }
-
-/**
- * `argocd.argoproj.io/compare-options: IgnoreExtraneous`: an object left in the cluster that
- * git no longer has does not count as a difference.
- */
-export function ignoresExtraneous(o: KubeObject): boolean {
-  return (o.metadata.annotations?.['argocd.argoproj.io/compare-options'] ?? '')
-    .split(',')
-    .some((v) => v.trim() === 'IgnoreExtraneous');
-}

@@ -128,7 +128,14 @@ describe('the stages diff shares with a sync', () => {
     const s = target(api);
     const before = await plan(
       mapper,
-      rendered([cm('kept'), cm('gone'), cm('opted-out', { 'sluice.dev/prune': 'disabled' }), cm('deleted')]),
+      rendered([
+        cm('kept'),
+        cm('gone'),
+        cm('opted-out', { 'sluice.dev/prune': 'disabled' }),
+        cm('argo-kept', { 'argocd.argoproj.io/sync-options': 'Prune=false' }),
+        cm('flux-kept', { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' }),
+        cm('deleted'),
+      ]),
       appTarget(app),
     );
     await apply(s, before);
@@ -138,7 +145,7 @@ describe('the stages diff shares with a sync', () => {
     const previous = before.map(inventoryEntry);
     const set = await pruneSet(s, previous, keep);
     expect(set.map((p) => p.live.metadata.name)).toEqual(['gone']);
-    expect(await prune(s, previous, keep)).toEqual(['team_gone__ConfigMap']);
+    expect(await prune(s, set)).toEqual(['team_gone__ConfigMap']);
     expect(api.sent.filter((x) => x.verb === 'delete')).toEqual([
       {
         verb: 'delete',

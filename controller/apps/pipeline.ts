@@ -17,13 +17,13 @@ import { mapLimit } from './concurrency.ts';
 import { desiredDigest, nothingToPrune } from './digest.ts';
 import { assessApplication, type HealthInputs } from './health/app-health.ts';
 import { HookObjects } from './hooks/hook-objects.ts';
-import { runOperation } from './hooks/operation.ts';
+import { firstUnhealthy, runOperation, SyncOperationFailed, SyncWaiting } from './hooks/operation.ts';
 import { ignoredPointers, leaveIgnored, rulesFor } from './ignore-differences.ts';
 import { appObjects, type DesiredObject, inventoryEntry, prepare } from './manifest.ts';
 import { type RenderedObject, render } from './render.ts';
 import type { RestMapper } from './rest-mapper.ts';
 import { keepRolloutHash } from './rollout-selector.ts';
-import { CONCURRENCY, prune, type Syncer, validate } from './sync.ts';
+import { CONCURRENCY, prune, pruneSet, type Syncer, validate } from './sync.ts';
 
 const DEFAULT_STEP_TIMEOUT_MS = 5 * 60_000;
 
@@ -80,6 +80,8 @@ export function syncTarget(opts: {
   liveService: (o: DesiredObject) => Service | undefined;
   /** The live object, read only for objects spec.ignoreDifferences names. */
   liveObject: (o: DesiredObject, rt: ResourceType) => Promise<KubeObject | undefined>;
+  /** Told when an object was re-created (the controller records a Normal event). */
+  notify?: (reason: string, message: string) => void;
 }): Syncer {
   const rules = opts.app.spec.ignoreDifferences ?? [];
   return {
@@ -94,6 +96,7 @@ export function syncTarget(opts: {
       return leaveIgnored(object, live, ignoredPointers(named, live), FIELD_MANAGER);
     },
     ignored: (o, live) => ignoredPointers(rulesFor(rules, o), live),
+    ...(opts.notify ? { notify: opts.notify } : {}),
   };
 }
 
@@ -174,14 +177,43 @@ export async function sync(state: AppState, key: string, input: SyncInput, s: Sy
   await liveResponses(s, owned, responses);
   const applied = await state.track(key, s.mapper, owned, responses);
   if (input.prune) input.onStage?.('prune');
-  const prunedIds = input.prune ? await prune(s, input.previous, new Set(owned.map((o) => o.id))) : [];
-  state.remember(key, { revision: input.revision, objects: applied.objects, digest });
-  return {
-    changed: applied.changedIds.length,
-    changedIds: applied.changedIds,
-    prunedIds,
-    inventory: owned.map(inventoryEntry),
-  };
+  const prunedIds = input.prune ? await pruneGone(s, state, input, owned, op, now) : [];
+  const inventory = owned.map(inventoryEntry);
+  state.remember(key, { revision: input.revision, objects: applied.objects, digest, inventory });
+  return { changed: applied.changedIds.length, changedIds: applied.changedIds, prunedIds, inventory };
+}
+
+/**
+ * prune: deletes what left git, except objects that opted out. `PruneLast=true` objects go
+ * once everything applied is healthy; until then the operation waits, as a wave does.
+ */
+async function pruneGone(
+  s: Syncer,
+  state: AppState,
+  input: SyncInput,
+  owned: DesiredObject[],
+  op: SyncOperation,
+  now: () => Date,
+): Promise<string[]> {
+  const doomed = await pruneSet(s, input.previous, new Set(owned.map((o) => o.id)));
+  const pruned = await prune(
+    s,
+    doomed.filter((d) => !d.last),
+  );
+  const last = doomed.filter((d) => d.last);
+  if (last.length === 0) return pruned;
+  const unhealthy = await firstUnhealthy(s, owned, (rt) => state.watch(rt));
+  if (unhealthy) {
+    const message = `waiting for ${unhealthy} before pruning ${last.map((d) => d.entry.id).join(', ')} (PruneLast=true)`;
+    const timeoutMs = input.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
+    if (now().getTime() - Date.parse(op.startedAt) > timeoutMs) {
+      op.phase = 'Failed';
+      throw new SyncOperationFailed('SyncTimedOut', `timed out ${message}`);
+    }
+    op.phase = 'Running';
+    throw new SyncWaiting(message);
+  }
+  return [...pruned, ...(await prune(s, last))];
 }
 
 /** Objects applied by an earlier reconcile of the same operation: their live state. */
@@ -190,7 +222,7 @@ async function liveResponses(
   owned: DesiredObject[],
   responses: Map<string, KubeObject>,
 ): Promise<void> {
-  const missing = owned.filter((o) => !responses.has(o.id));
+  const missing = owned.filter((o) => !responses.has(o.id) && o.options.apply !== 'never');
   await mapLimit(missing, CONCURRENCY, async (o) => {
     const rt = await s.mapper.map(o.apiVersion, o.kind);
     responses.set(o.id, await s.api.get<KubeObject>(rt, o.namespace, o.name));

@@ -9,6 +9,8 @@ interface ApplyOptions {
   fieldManager?: string;
   force?: boolean;
   dryRun?: boolean;
+  /** Strict unless told: `Ignore` for an object that asked not to be validated. */
+  fieldValidation?: 'Strict' | 'Ignore';
   impersonate?: Impersonation | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -87,13 +89,28 @@ export class ObjectApi {
       query: {
         fieldManager: opts.fieldManager ?? FIELD_MANAGER,
         force: opts.force ?? true,
-        fieldValidation: 'Strict',
+        fieldValidation: opts.fieldValidation ?? 'Strict',
         dryRun: opts.dryRun ? 'All' : undefined,
       },
       body: obj,
       contentType: 'application/apply-patch+yaml',
       impersonate: opts.impersonate,
       signal: opts.signal,
+    });
+  }
+
+  /** PUT: the object replaces the live one whole (it must carry the live resourceVersion). */
+  replace<T extends KubeObject>(
+    rt: ResourceType,
+    obj: KubeObject,
+    opts: { impersonate?: Impersonation | undefined } = {},
+  ): Promise<T> {
+    return this.client.request<T>({
+      method: 'PUT',
+      path: resourcePath(rt, obj.metadata.namespace, obj.metadata.name),
+      query: { fieldManager: FIELD_MANAGER },
+      body: obj,
+      impersonate: opts.impersonate,
     });
   }
 
@@ -125,6 +142,24 @@ export class ObjectApi {
       body: ops,
       contentType: 'application/json-patch+json',
     });
+  }
+
+  /**
+   * The Eviction subresource of a pod: a delete that honours PodDisruptionBudgets (429 when
+   * one forbids it). False when the pod is already gone.
+   */
+  async evict(pod: ResourceType, namespace: string, name: string): Promise<boolean> {
+    try {
+      await this.client.request({
+        method: 'POST',
+        path: resourcePath(pod, namespace, name, 'eviction'),
+        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } },
+      });
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
   }
 
   async delete(

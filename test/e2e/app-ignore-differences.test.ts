@@ -34,6 +34,7 @@ spec:
 `;
 
 const SCALER = 'e2e-scaler';
+const IGNORE_EXTRANEOUS = '  annotations:\n    argocd.argoproj.io/compare-options: IgnoreExtraneous\n';
 
 const suite = appSuite('ignore-diff', {
   files: {
@@ -44,6 +45,8 @@ const suite = appSuite('ignore-diff', {
     'managers/settings.yaml': cm('mgr-settings', { v: '1' }),
     'plain/deployment.yaml': deployment('web-plain', 1),
     'plain/settings.yaml': cm('plain-settings', { v: '1' }),
+    'extraneous/kept.yaml': cm('ex-kept', { v: '1' }),
+    'extraneous/generated.yaml': cm('ex-generated', { v: '1' }, IGNORE_EXTRANEOUS),
   },
   interval: '1h',
 });
@@ -100,6 +103,7 @@ beforeAll(async () => {
       ignoreDifferences: [{ group: 'apps', kind: 'Deployment', managedFieldsManagers: [SCALER] }],
     }),
     suite.application('plain', { path: 'plain', interval: '1h' }),
+    suite.application('extraneous', { path: 'extraneous', interval: '1h' }),
   ];
   for (const app of apps) await applyObject(cluster.api, applicationResource, app);
   const sha = await suite.work.head();
@@ -159,5 +163,29 @@ describe('spec.ignoreDifferences', () => {
     await suite.waitApplied('plain', sha);
     expect((await live('web-plain')).spec.replicas).toBe(1);
     expect(await replicasOwners('web-plain')).toEqual(['sluice']);
+  });
+
+  it('compare-options IgnoreExtraneous: an object git no longer has does not count as a difference', async () => {
+    expect((await sluice('suspend', 'app', 'extraneous')).code).toBe(0);
+    const sha = await suite.work.commitAndPush(
+      { 'extraneous/generated.yaml': null },
+      'drop generated',
+      suite.repo.remote('git'),
+    );
+    const fetched = await sluice('reconcile', 'source', 'repo', '--timeout', '60s');
+    expect(fetched.code, fetched.stderr).toBe(0);
+    const diff = await sluice('diff', 'app', 'extraneous');
+    expect(diff.code, `${diff.stdout}${diff.stderr}`).toBe(0);
+    expect(diff.stdout).toContain(
+      `# ConfigMap ${suite.ns}/ex-generated: prune (IgnoreExtraneous: not counted)`,
+    );
+    expect(diff.stderr).toContain('no differences');
+    expect(diff.stderr).toContain('1 extraneous to prune, ignored (IgnoreExtraneous)');
+    // The sync still prunes it, as Argo CD's does.
+    const resumed = await sluice('resume', 'app', 'extraneous', '--timeout', '120s');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    await suite.waitApplied('extraneous', sha);
+    expect(await suite.cmData('ex-generated')).toBeUndefined();
+    expect(await suite.cmData('ex-kept')).toEqual({ v: '1' });
   });
 });
