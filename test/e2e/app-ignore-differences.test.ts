@@ -8,6 +8,11 @@
 //            managedFieldsManagers.
 //   plain    the same Deployment without ignoreDifferences: the same sequence reverts replicas,
 //            which is what shows the two above could fail.
+//   extraneous  an object marked compare-options IgnoreExtraneous leaves git: diff does not
+//            count it, the sync still prunes it.
+//
+// Last, a restarted controller (which remembers nothing it applied) applies the revision again
+// and still leaves the other manager's replicas alone.
 //
 // The HPA has no metrics to read here (no metrics API on the test control plane), but raising
 // replicas below minReplicas needs none: the autoscaler does it before it looks at metrics.
@@ -18,6 +23,7 @@ import type { ManagedFieldsEntry } from '../../controller/apps/managed-fields.ts
 import { core, type KubeObject } from '../../controller/kube/resources.ts';
 import { appSuite, configMapYaml as cm, deploymentYaml as deployment } from '../support/apps.ts';
 import { eventually } from '../support/cluster.ts';
+import { startController } from '../support/controller-process.ts';
 import { applyObject } from '../support/kinds.ts';
 import { sluice as run } from '../support/kubectl-sluice.ts';
 
@@ -187,5 +193,22 @@ describe('spec.ignoreDifferences', () => {
     await suite.waitApplied('extraneous', sha);
     expect(await suite.cmData('ex-generated')).toBeUndefined();
     expect(await suite.cmData('ex-kept')).toEqual({ v: '1' });
+  });
+
+  it('keeps leaving the fields after a controller restart, when the first sync applies everything again', async () => {
+    await suite.ctl.stop('SIGKILL');
+    suite.ctl = await startController({
+      kubeconfig: cluster.kubeconfig,
+      namespace: suite.ns,
+      args: [`--cache-dir=${suite.git.rootDir}/cache`],
+      env: { PATH: `${cluster.binDir}:${process.env.PATH}` },
+    });
+    // The restarted controller remembers nothing it applied: it applies the synced revision again.
+    await eventually(async () => {
+      const op = (await suite.getApp('managers')).status?.operation;
+      expect(op).toMatchObject({ replay: true, phase: 'Succeeded' });
+    }, 45_000);
+    expect((await live('web-mgr')).spec.replicas).toBe(4);
+    expect(await replicasOwners('web-mgr')).toEqual([SCALER]);
   });
 });
