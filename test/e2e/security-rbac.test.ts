@@ -54,7 +54,7 @@ const EVERYWHERE: Record<string, string> = {
   configmaps: 'get list watch',
   namespaces: 'get list watch',
   persistentvolumeclaims: 'get list watch',
-  pods: 'get list watch',
+  pods: 'get list watch patch',
   'daemonsets.apps': 'get list watch',
   'statefulsets.apps': 'get list watch',
   'horizontalpodautoscalers.autoscaling': 'get list watch',
