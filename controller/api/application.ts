@@ -78,6 +78,24 @@ interface ApplicationSpec {
   /** Health of the kinds named, by CEL expressions (Flux's healthCheckExprs). */
   healthCheckExprs?: HealthCheckExpr[];
   syncPolicy?: SyncPolicy;
+  /** Fields neither reported as drift nor taken over on apply (Argo CD's ignoreDifferences). */
+  ignoreDifferences?: IgnoreDifference[];
+}
+
+/**
+ * Argo CD's ResourceIgnoreDifferences: which objects (group, kind, and optionally name and
+ * namespace) and which of their fields. `jqPathExpressions` is not supported (refused by the
+ * schema).
+ */
+export interface IgnoreDifference {
+  /** Empty or absent for the core group. */
+  group?: string;
+  kind: string;
+  name?: string;
+  namespace?: string;
+  jsonPointers?: string[];
+  /** Fields these managers own in the live object's managedFields. */
+  managedFieldsManagers?: string[];
 }
 
 /** Flux's CustomHealthCheck: expressions over the object's fields, tried inProgress, failed, current. */

@@ -7,7 +7,7 @@ import type { Impersonation } from '../kube/client.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../kube/resources.ts';
 import type { Service } from '../rollouts/services.ts';
-import { inventoryEntry } from './manifest.ts';
+import { type DesiredObject, inventoryEntry } from './manifest.ts';
 import { appTarget, plan, syncTarget } from './pipeline.ts';
 import type { RestMapper } from './rest-mapper.ts';
 import { apply, dryRun, prune, pruneSet } from './sync.ts';
@@ -95,13 +95,14 @@ const cm = (name: string, annotations?: Record<string, string>): KubeObject => (
   data: { a: '1' },
 });
 
-function target(api: FakeApi) {
+function target(api: FakeApi, of: Application = app) {
   return syncTarget({
     api: api as unknown as ObjectApi,
     mapper,
-    app,
+    app: of,
     defaultServiceAccount: 'sluice-system/sluice-applier',
     liveService: (o) => api.objects.get(`Service/${o.namespace}/${o.name}`) as Service | undefined,
+    liveObject: (o, rt) => api.getOrUndefined(rt, o.namespace, o.name),
   });
 }
 
@@ -178,5 +179,51 @@ describe('the stages diff shares with a sync', () => {
       ['first', false],
       ['late', true],
     ]);
+  });
+
+  it('leaves out of dry-run and apply the fields ignoreDifferences names that another manager owns', async () => {
+    const api = new FakeApi();
+    const deployment: KubeObject = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: { replicas: 2, paused: false },
+    };
+    const ignoring: Application = {
+      ...app,
+      spec: {
+        ...app.spec,
+        ignoreDifferences: [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] }],
+      },
+    };
+    const s = target(api, ignoring);
+    const desired = await plan(mapper, rendered([deployment, cm('settings')]), appTarget(app));
+    await apply(s, desired);
+    // Created whole, as Argo CD does; then scaled by another manager.
+    expect(api.sent.find((x) => x.id === 'Deployment/team/web')?.object?.spec).toEqual({
+      replicas: 2,
+      paused: false,
+    });
+    const scaled = {
+      ...deployment,
+      metadata: {
+        ...deployment.metadata,
+        namespace: 'team',
+        managedFields: [
+          { manager: 'kubectl', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:replicas': {} } } },
+        ],
+      },
+      spec: { replicas: 5, paused: false },
+    } as KubeObject;
+    api.objects.set('Deployment/team/web', scaled);
+    await dryRun(s, desired);
+    await apply(s, desired);
+    const sent = api.sent.filter((x) => x.id === 'Deployment/team/web').slice(-2);
+    expect(sent.map((x) => [x.verb, x.object?.spec])).toEqual([
+      ['dry-run', { paused: false }],
+      ['apply', { paused: false }],
+    ]);
+    expect(s.ignored?.(desired[0] as DesiredObject, scaled)).toEqual(['/spec/replicas']);
+    expect(s.ignored?.(desired[1] as DesiredObject, scaled)).toEqual([]);
   });
 });

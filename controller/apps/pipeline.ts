@@ -7,7 +7,7 @@
 // `syncTarget`: what diff shows is what the next sync sends.
 
 import type { Application, InventoryEntry, SyncOperation } from '../api/application.ts';
-import type { ObjectApi } from '../kube/objects.ts';
+import { FIELD_MANAGER, type ObjectApi } from '../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../kube/resources.ts';
 import type { Service } from '../rollouts/services.ts';
 import { apiTime } from '../runtime/api-time.ts';
@@ -19,6 +19,7 @@ import { desiredDigest, nothingToPrune } from './digest.ts';
 import { assessApplication, type HealthInputs } from './health/app-health.ts';
 import { HookObjects } from './hooks/hook-objects.ts';
 import { firstUnhealthy, runOperation, SyncOperationFailed, SyncWaiting } from './hooks/operation.ts';
+import { ignoredPointers, leaveIgnored, rulesFor } from './ignore-differences.ts';
 import { appObjects, type DesiredObject, inventoryEntry, prepare } from './manifest.ts';
 import { type RenderedObject, render } from './render.ts';
 import type { RestMapper } from './rest-mapper.ts';
@@ -70,8 +71,9 @@ export function appTarget(app: Application): AppTarget {
 }
 
 /**
- * Where and as whom an Application's objects are sent: its applier's identity, and a
- * Service keeps the pod-template-hash a Rollout added to its live selector.
+ * Where and as whom an Application's objects are sent: its applier's identity, a Service
+ * keeps the pod-template-hash a Rollout added to its live selector, and the fields
+ * spec.ignoreDifferences names are left to whoever manages them live.
  */
 export function syncTarget(opts: {
   api: ObjectApi;
@@ -80,14 +82,24 @@ export function syncTarget(opts: {
   defaultServiceAccount: string | undefined;
   /** The live Service an object would replace (from a cache in the controller, a GET in diff). */
   liveService: (o: DesiredObject) => Service | undefined;
+  /** The live object, read only for objects spec.ignoreDifferences names. */
+  liveObject: (o: DesiredObject, rt: ResourceType) => Promise<KubeObject | undefined>;
   /** Told when an object was re-created (the controller records a Normal event). */
   notify?: (reason: string, message: string) => void;
 }): Syncer {
+  const rules = opts.app.spec.ignoreDifferences ?? [];
   return {
     api: opts.api,
     mapper: opts.mapper,
     impersonate: applierIdentity(opts.app, opts.defaultServiceAccount),
-    finalise: (o) => keepRolloutHash(o, opts.liveService),
+    finalise: async (o, rt) => {
+      const object = keepRolloutHash(o, opts.liveService);
+      const named = rulesFor(rules, o);
+      if (named.length === 0) return object;
+      const live = await opts.liveObject(o, rt);
+      return leaveIgnored(object, live, ignoredPointers(named, live), FIELD_MANAGER);
+    },
+    ignored: (o, live) => ignoredPointers(rulesFor(rules, o), live),
     ...(opts.notify ? { notify: opts.notify } : {}),
   };
 }

@@ -30,11 +30,13 @@ export interface Syncer extends Sender {
   mapper: RestMapper;
   impersonate: Impersonation | undefined;
   /** Last adjustments to an object before it is sent (fields another controller owns). */
-  finalise?: (o: DesiredObject) => KubeObject;
+  finalise?: (o: DesiredObject, rt: ResourceType) => Promise<KubeObject>;
+  /** Fields of an object that are not drift (spec.ignoreDifferences), given its live state. */
+  ignored?: (o: DesiredObject, live: KubeObject) => string[];
 }
 
-function outgoing(s: Syncer, o: DesiredObject): KubeObject {
-  return s.finalise ? s.finalise(o) : o.object;
+function outgoing(s: Syncer, o: DesiredObject, rt: ResourceType): Promise<KubeObject> {
+  return s.finalise ? s.finalise(o, rt) : Promise.resolve(o.object);
 }
 
 export function describeObject(o: DesiredObject): string {
@@ -79,11 +81,11 @@ export type DryRun = { object: DesiredObject; sent: KubeObject } & (
  */
 export async function dryRun(s: Syncer, objects: DesiredObject[]): Promise<DryRun[]> {
   return mapLimit(objects, CONCURRENCY, async (o): Promise<DryRun> => {
-    const sent = outgoing(s, o);
-    // Never sent (ssa: Ignore, reconcile: disabled) or asked not to be validated: not checked.
-    if (o.options.apply === 'never' || !o.options.validate) return { object: o, sent, outcome: 'unchecked' };
     const rt = await s.mapper.map(o.apiVersion, o.kind).catch(() => undefined);
-    if (!rt) return { object: o, sent, outcome: 'unchecked' };
+    const sent = rt ? await outgoing(s, o, rt) : o.object;
+    // Never sent (ssa: Ignore, reconcile: disabled) or asked not to be validated: not checked.
+    if (!rt || o.options.apply === 'never' || !o.options.validate)
+      return { object: o, sent, outcome: 'unchecked' };
     try {
       const result = await s.api.apply<KubeObject>(rt, sent, { dryRun: true, impersonate: s.impersonate });
       return { object: o, sent, outcome: 'accepted', result };
@@ -121,7 +123,7 @@ export async function apply(
     onStage?.(index, stage);
     const results = await settleLimit(stage, CONCURRENCY, async (o) => {
       const rt = await s.mapper.map(o.apiVersion, o.kind);
-      return send(s, rt, o, outgoing(s, o));
+      return send(s, rt, o, await outgoing(s, o, rt));
     });
     const failed = results.filter((r) => !r.ok) as { item: DesiredObject; ok: false; error: unknown }[];
     if (failed.length > 0) throw failure(failed, 'apply');
@@ -157,6 +159,8 @@ export interface Prunable {
   live: KubeObject;
   /** `PruneLast=true`: deleted once every wave is healthy. */
   last: boolean;
+  /** `compare-options: IgnoreExtraneous`: deleted all the same, but no difference to report. */
+  ignoreExtraneous: boolean;
 }
 
 /**
@@ -164,12 +168,12 @@ export interface Prunable {
  * disabled`). Annotations that cannot be read keep it: deleting what may have asked to be
  * kept is the one mistake that cannot be undone.
  */
-function pruneOptions(live: KubeObject): { keep: boolean; last: boolean } {
+function pruneOptions(live: KubeObject): { keep: boolean; last: boolean; ignoreExtraneous: boolean } {
   try {
     const o = objectOptions(live.metadata.annotations);
-    return { keep: o.keepOnPrune, last: o.pruneLast };
+    return { keep: o.keepOnPrune, last: o.pruneLast, ignoreExtraneous: o.ignoreExtraneous };
   } catch (err) {
-    if (err instanceof AnnotationError) return { keep: true, last: false };
+    if (err instanceof AnnotationError) return { keep: true, last: false, ignoreExtraneous: false };
     throw err;
   }
 }
@@ -189,8 +193,8 @@ export async function pruneSet(
     const rt = await s.mapper.map(ref.group ? `${ref.group}/${ref.version}` : ref.version, ref.kind);
     const live = await s.api.getOrUndefined(rt, ref.namespace, ref.name);
     if (!live) return undefined;
-    const { keep, last } = pruneOptions(live);
-    return keep ? undefined : { entry, rt, live, last };
+    const { keep, last, ignoreExtraneous } = pruneOptions(live);
+    return keep ? undefined : { entry, rt, live, last, ignoreExtraneous };
   });
   const failed = firstFailure(results);
   if (failed) throw pruneFailure(failed.item, failed.error);

@@ -2,7 +2,8 @@ import { isNotFound } from './api-errors.ts';
 import type { Impersonation, KubeClient } from './client.ts';
 import { type KubeObject, type ObjectList, type ResourceType, resourcePath } from './resources.ts';
 
-const FIELD_MANAGER = 'sluice';
+/** Who Sluice's server-side applies are recorded as in managedFields. */
+export const FIELD_MANAGER = 'sluice';
 
 interface ApplyOptions {
   fieldManager?: string;
