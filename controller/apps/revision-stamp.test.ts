@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../kube/resources.ts';
 import type { DesiredObject } from './manifest.ts';
+import { objectOptions } from './object-options.ts';
 import {
   contentDigest,
   SOURCE_REVISION_ANNOTATION,
@@ -18,6 +19,7 @@ function desired(name: string, data: Record<string, string>): DesiredObject {
     namespaced: true,
     wave: 0,
     source: `${name}.yaml`,
+    options: objectOptions(undefined),
     object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns' }, data } as KubeObject,
   };
 }

@@ -13,6 +13,7 @@ import {
   applicationResource,
   HEALTH_STATUSES,
   SOURCE_KINDS,
+  SYNC_OPTIONS,
   SYNC_RESULTS,
   SYNC_STATUSES,
 } from '../../controller/api/application.ts';
@@ -213,6 +214,7 @@ describe('controller/api constants', () => {
   it.each([
     [gitRepositoryResource, 'status.conditions[].status', CONDITION_STATUSES],
     [applicationResource, 'spec.sourceRef.kind', SOURCE_KINDS],
+    [applicationResource, 'spec.syncPolicy.syncOptions[]', SYNC_OPTIONS],
     [applicationResource, 'status.syncStatus', SYNC_STATUSES],
     [applicationResource, 'status.health', HEALTH_STATUSES],
     [applicationResource, 'status.history[].result', SYNC_RESULTS],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AnnotationError, syncRole } from './hook-annotations.ts';
+import { AnnotationError } from '../annotation-error.ts';
+import { syncRole } from './hook-annotations.ts';
 
 describe('syncRole', () => {
   it('makes an object without hook annotations ordinary, in wave 0', () => {

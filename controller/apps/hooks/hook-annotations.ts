@@ -3,6 +3,8 @@
 // read first; Helm's hook annotations map onto the same shape (as Argo CD maps them), so a
 // rendered chart's hooks run the same way.
 
+import { AnnotationError } from '../annotation-error.ts';
+
 const ARGO_HOOK = 'argocd.argoproj.io/hook';
 const ARGO_HOOK_DELETE_POLICY = 'argocd.argoproj.io/hook-delete-policy';
 const ARGO_SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
@@ -24,17 +26,6 @@ export interface SyncRole {
   /** Not applied at all (`Skip`, or a Helm hook with no sync phase). */
   skip: boolean;
   wave: number;
-}
-
-/** An annotation whose value cannot be understood; `annotation` names it. */
-export class AnnotationError extends Error {
-  override readonly name = 'AnnotationError';
-  readonly annotation: string;
-
-  constructor(annotation: string, message: string, options?: ErrorOptions) {
-    super(`${annotation} ${message}`, options);
-    this.annotation = annotation;
-  }
 }
 
 type Annotations = Readonly<Record<string, string>> | undefined;
