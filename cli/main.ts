@@ -15,6 +15,7 @@ import { rolloutName, runRolloutOp } from './ops/rollout-command.ts';
 import { parseImageAssignments } from './ops/rollout-patches.ts';
 import { allowFlags, type CommandLine, parseCommandLine } from './options.ts';
 import { openSession } from './session.ts';
+import { trail } from './trail/trail-command.ts';
 
 export const USAGE = `kubectl sluice: operate Sluice Applications, GitRepositories and Rollouts.
 
@@ -31,6 +32,8 @@ Usage:
   kubectl sluice suspend app|source NAME | resume app|source NAME [--timeout 5m]
   kubectl sluice diff app NAME [--kustomize PATH] [--default-service-account [NS/]NAME]
                                               what the next sync would change
+  kubectl sluice trail APP [--revision SHA]   one commit's way from fetch to verdict: sync,
+                                              objects changed, rollout steps, measurements
   kubectl sluice lint FILE|DIR|- ...           check manifests offline against the CRDs
   kubectl sluice version
 
@@ -89,6 +92,13 @@ async function dispatch(line: CommandLine, io: Io): Promise<number> {
             : (err as Error).message;
         throw new CliError(message, EXIT_DIFF_FAILED, { cause: err });
       }
+    }
+    case 'trail': {
+      allowFlags(line, 'revision');
+      // `trail NAME` or, as other commands take it, `trail app NAME`.
+      const bare = args.length === 1 && !args[0]?.includes('/');
+      const [, name] = kindAndName(bare ? ['app', ...args] : args, ['app'], command);
+      return trail(name, session(), options, io);
     }
     case 'reconcile': {
       allowFlags(line, 'timeout', 'with-source');

@@ -12,6 +12,8 @@ export interface Options {
   watch: boolean;
   full: boolean;
   toRevision: number | undefined;
+  /** trail: the commit to follow (a revision or a prefix of its SHA). */
+  revision: string | undefined;
   timeout: string;
   withSource: boolean;
   kustomize: string;
@@ -36,6 +38,7 @@ const SPEC = {
   watch: { type: 'boolean', short: 'w' },
   full: { type: 'boolean' },
   'to-revision': { type: 'string' },
+  revision: { type: 'string' },
   timeout: { type: 'string' },
   'with-source': { type: 'boolean' },
   kustomize: { type: 'string' },
@@ -72,6 +75,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
       watch: v.watch ?? false,
       full: v.full ?? false,
       toRevision,
+      revision: v.revision,
       timeout: v.timeout ?? '5m',
       withSource: v['with-source'] ?? false,
       kustomize: v.kustomize ?? 'kustomize',
