@@ -15,7 +15,7 @@ import { EXIT_OK } from '../cli-errors.ts';
 import { formatData, type Io } from '../io.ts';
 import type { Options } from '../options.ts';
 import type { Session } from '../session.ts';
-import { buildTrail, type KubeEvent } from './trail-model.ts';
+import { buildTrail, type KubeEvent, type Trail } from './trail-model.ts';
 import { renderTrail } from './trail-view.ts';
 
 /** The live objects of the inventory; ones gone or of kinds no longer served are left out. */
@@ -31,7 +31,12 @@ async function inventoryObjects(session: Session, app: Application): Promise<Kub
   return found.filter((o): o is KubeObject => o !== undefined);
 }
 
-export async function trail(name: string, session: Session, options: Options, io: Io): Promise<number> {
+/** Reads what the trail of `revision` (default: the last attempted) through Application `name` is made of. */
+export async function collectTrail(
+  session: Session,
+  name: string,
+  revision: string | undefined,
+): Promise<Trail> {
   const app = await session.api.get<Application>(applicationResource, session.namespace, name);
   const ref = app.spec.sourceRef;
   const repo = await session.api.getOrUndefined<GitRepository>(
@@ -54,15 +59,19 @@ export async function trail(name: string, session: Session, options: Options, io
   const appEvents = namespaces.includes(appNs)
     ? []
     : (await session.api.list<KubeEvent>(core.events, appNs)).items;
-  const result = buildTrail({
+  return buildTrail({
     app,
     repo,
-    revision: options.revision,
+    revision,
     objects,
     replicaSets: lists.flatMap((l) => l.replicaSets),
     runs: lists.flatMap((l) => l.runs),
     events: [...lists.flatMap((l) => l.events), ...appEvents],
   });
+}
+
+export async function trail(name: string, session: Session, options: Options, io: Io): Promise<number> {
+  const result = await collectTrail(session, name, options.revision);
   io.stdout.write(options.output ? formatData(result, options.output) : renderTrail(result));
   return EXIT_OK;
 }

@@ -26,16 +26,19 @@ export interface KubeEvent extends KubeObject {
   regarding?: { kind?: string; name?: string; uid?: string };
 }
 
-type TrailStage =
-  | 'fetched'
-  | 'sync'
-  | 'applied'
-  | 'changed'
-  | 'rollout'
-  | 'step'
-  | 'analysis'
-  | 'measurement'
-  | 'verdict';
+/** Every kind of entry a trail has, in the order a commit passes them. */
+export const TRAIL_STAGES = [
+  'fetched',
+  'sync',
+  'applied',
+  'changed',
+  'rollout',
+  'step',
+  'analysis',
+  'measurement',
+  'verdict',
+] as const;
+type TrailStage = (typeof TRAIL_STAGES)[number];
 
 interface TrailEntry {
   /** RFC 3339; absent when nothing kept it. */
@@ -46,14 +49,7 @@ interface TrailEntry {
   message: string;
 }
 
-type Outcome =
-  | 'Promoted'
-  | 'RolledBack'
-  | 'Progressing'
-  | 'Replaced'
-  | 'Applied'
-  | 'Failed'
-  | 'NotApplied';
+type Outcome = 'Promoted' | 'RolledBack' | 'Progressing' | 'Replaced' | 'Applied' | 'Failed' | 'NotApplied';
 
 interface Verdict {
   outcome: Outcome;
@@ -154,16 +150,20 @@ export function buildTrail(input: TrailInput): Trail {
       message: `changed ${changed.join(', ')}`,
     });
   }
+  const rollouts = input.objects.filter((o): o is Rollout => o.kind === 'Rollout');
+  const verdicts = rollouts.flatMap((ro) => rolloutTrail(ro, input, is, entries));
   // The Application's own Events that name the revision (Synced, RolledBack).
   for (const e of input.events) {
-    if (e.regarding?.uid !== app.metadata.uid || !e.note?.includes(revision)) continue;
+    // Synced says what the history says; RolledBack and health changes add to it.
+    if (e.regarding?.uid !== app.metadata.uid || e.reason === 'Synced' || !e.note?.includes(revision))
+      continue;
     const time = eventTime(e);
     out(entries, time, e.reason === 'RolledBack' ? 'rollout' : 'applied', appName, `${e.reason}: ${e.note}`);
   }
-  const rollouts = input.objects.filter((o): o is Rollout => o.kind === 'Rollout');
-  const verdicts = rollouts.flatMap((ro) => rolloutTrail(ro, input, is, entries));
   const verdict = overall(verdicts, records.at(-1), revision);
-  entries.sort((a, b) => (a.time ?? '').localeCompare(b.time ?? ''));
+  // Most times are kept to the second, Events to the microsecond; on a tie the order entries
+  // were added in (fetch, sync, rollout, analysis) stands.
+  entries.sort((a, b) => sortKey(a) - sortKey(b));
   entries.push({ stage: 'verdict', subject: appName, message: `${verdict.outcome}: ${verdict.message}` });
   return {
     application: { namespace: app.metadata.namespace ?? '', name: app.metadata.name },
@@ -189,10 +189,13 @@ function rolloutTrail(
   const rs = owned[index];
   if (!rs) return [];
   const from = rs.metadata.creationTimestamp ?? '';
-  // Events up to the next template's ReplicaSet belong to this revision's update.
+  // Events up to the next template's ReplicaSet belong to this revision's update. Creation
+  // times are whole seconds, Event times finer: compare as instants.
   const until = owned.slice(index + 1).find((o) => !is(sourceRevisionRecordOf(o)))
     ?.metadata.creationTimestamp;
-  const within = (t: string | undefined) => !!t && t >= from && (!until || t < until);
+  const start = Date.parse(from);
+  const end = until ? Date.parse(until) : Number.POSITIVE_INFINITY;
+  const within = (t: string | undefined) => !!t && Date.parse(t) >= start && Date.parse(t) < end;
   entries.push({
     time: from,
     stage: 'rollout',
@@ -202,8 +205,11 @@ function rolloutTrail(
   const runs = input.runs.filter((r) => isOwnedBy(r, ro) && is(sourceRevisionRecordOf(r)));
   const uids = new Set([ro.metadata.uid, ...runs.map((r) => r.metadata.uid)]);
   for (const e of input.events) {
-    const time = eventTime(e);
-    if (!uids.has(e.regarding?.uid) || !within(time)) continue;
+    if (!uids.has(e.regarding?.uid)) continue;
+    // A repeat of an earlier Event (the same step note at each update) is counted in that
+    // Event's series: it belongs here when its last repeat does.
+    const time = [eventTime(e), e.series?.lastObservedTime].find(within);
+    if (!time) continue;
     const isRun = e.regarding?.kind === 'AnalysisRun';
     const stage = isRun ? 'analysis' : stepReasons.has(e.reason ?? '') ? 'step' : 'rollout';
     out(entries, time, stage, `${e.regarding?.kind}/${e.regarding?.name}`, `${e.reason}: ${e.note ?? ''}`);
@@ -230,6 +236,11 @@ function rolloutTrail(
       message: `${subject} has moved on: stable ${st.stableRevision ?? 'unknown'}${st.canaryRevision ? `, canary ${st.canaryRevision}` : ''}`,
     },
   ];
+}
+
+function sortKey(e: TrailEntry): number {
+  if (e.time) return Date.parse(e.time);
+  return e.stage === 'fetched' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
 }
 
 function out(
