@@ -9,6 +9,7 @@ import type { PushTracker } from '../webhooks/push-tracker.ts';
 import { createAppMetrics } from './app-metrics.ts';
 import { AppState } from './app-state.ts';
 import { ApplicationReconciler } from './application-reconciler.ts';
+import { ClusterCapabilities } from './helm/capabilities.ts';
 import { ManagedObjects } from './managed-objects.ts';
 import { RestMapper } from './rest-mapper.ts';
 
@@ -16,6 +17,7 @@ export interface ApplicationControllerDeps extends ControllerWiring {
   source: GitSource;
   pushes: PushTracker;
   kustomize: string;
+  helm: string;
   defaultServiceAccount: string | undefined;
 }
 
@@ -27,6 +29,7 @@ export function applicationController(deps: ApplicationControllerDeps): Controll
   const applications = deps.informers.for<Application>(applicationResource);
   const repositories = deps.informers.for<GitRepository>(gitRepositoryResource);
   let controller: Controller<Application> | undefined;
+  const capabilities = new ClusterCapabilities(deps.client);
   const managed = new ManagedObjects(deps.informers, (key) => controller?.enqueue(key));
   const reconciler = new ApplicationReconciler({
     api: new ObjectApi(deps.client),
@@ -39,6 +42,8 @@ export function applicationController(deps: ApplicationControllerDeps): Controll
     metrics: createAppMetrics(deps.metrics.registry),
     pushes: deps.pushes,
     kustomize: deps.kustomize,
+    helm: deps.helm,
+    capabilities: () => capabilities.get(),
     defaultServiceAccount: deps.defaultServiceAccount,
   });
   controller = wireController(deps, applications, reconciler);
