@@ -50,19 +50,20 @@ export function isChart(dir: string): boolean {
  * The render input of an Application's chart at `dir` (inside the checkout `root`): values
  * files checked to stay in the repository, valuesFrom read, dependencies checked.
  */
-export async function chartInput(
+async function chartInput(
   root: string,
   dir: string,
   app: ChartApp,
   ctx: ChartContext,
 ): Promise<ChartRenderInput> {
-  const label = relative(root, dir) || '.';
+  const path = relative(root, dir) || '.';
   const spec = app.helm ?? {};
-  const meta = await readChartMeta(dir, label);
+  const meta = await readChartMeta(dir, path);
+  const label = meta.name && meta.name !== path ? `${path} (${meta.name} ${meta.version})` : path;
   await checkDependencies(dir, label, meta);
   const valuesFiles: string[] = [];
   for (const f of spec.valuesFiles ?? []) {
-    valuesFiles.push(await resolveWithin(root, join(label, f)));
+    valuesFiles.push(await resolveWithin(root, join(path, f)));
   }
   const values: Record<string, unknown>[] = [];
   for (const ref of spec.valuesFrom ?? []) {
@@ -75,7 +76,7 @@ export async function chartInput(
   if (spec.values && Object.keys(spec.values).length > 0) values.push(spec.values);
   return {
     chartDir: dir,
-    chartLabel: meta.name && meta.name !== label ? `${label} (${meta.name} ${meta.version})` : label,
+    chartLabel: label,
     within: root,
     releaseName: spec.releaseName ?? app.name,
     namespace: spec.namespace ?? app.targetNamespace ?? app.namespace,

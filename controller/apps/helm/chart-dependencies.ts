@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { isPlainObject } from '../../runtime/merge-patch.ts';
 import { HelmRenderError } from './helm-errors.ts';
 
-export interface ChartDependency {
+interface ChartDependency {
   name: string;
   version?: string;
   repository?: string;

@@ -158,7 +158,7 @@ describe('renderAppChart', () => {
   it('stalls naming a dependency that is not vendored', async () => {
     const dir = await checkout('deps', (d) => rm(join(d, 'charts'), { recursive: true }));
     await expect(renderAppChart(dir, join(dir, 'charts/web'), app, context())).rejects.toThrow(
-      'Helm chart charts/web: dependency "cache" 0.1.0 not vendored under charts/',
+      'Helm chart charts/web (web 0.1.0): dependency "cache" 0.1.0 not vendored under charts/',
     );
   });
 

@@ -23,7 +23,7 @@ export class ValuesReferenceError extends Error {
 const DEFAULT_KEY = 'values.yaml';
 const PATH_SEGMENT = /^[A-Za-z0-9_-]+$/;
 
-export function describeReference(ref: ValuesReference): string {
+function describeReference(ref: ValuesReference): string {
   return `valuesFrom ${ref.kind} ${ref.name} key ${ref.valuesKey ?? DEFAULT_KEY}`;
 }
 
