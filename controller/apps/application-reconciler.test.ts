@@ -118,7 +118,7 @@ beforeEach(() => {
     pushes: new PushTracker(),
     kustomize: 'kustomize',
     helm: 'helm',
-    capabilities: async () => ({ apiVersions: [] }),
+    capabilities: { get: async () => ({ apiVersions: [] }), invalidate: () => {} },
     defaultServiceAccount: undefined,
     pods: async () => pods,
     now: () => new Date('2025-01-02T03:04:05Z'),

@@ -9,7 +9,6 @@ import {
 import type { GitRepository } from '../api/git-repository.ts';
 import type { Informer } from '../kube/informer.ts';
 import type { ObjectApi } from '../kube/objects.ts';
-import { core } from '../kube/resources.ts';
 import type { Logger } from '../observability/logger.ts';
 import { apiTime } from '../runtime/api-time.ts';
 import { findCondition, markFailed, markReady, READY, setCondition } from '../runtime/conditions.ts';
@@ -30,7 +29,7 @@ import type { AppMetrics } from './app-metrics.ts';
 import type { AppState, DriftReport } from './app-state.ts';
 import { CustomHealth, HealthCheckExprError } from './health/custom.ts';
 import { listPods, type PodLister } from './health/pod-reader.ts';
-import { type ChartContext, chartApp, currentRenderKey } from './helm/app-chart.ts';
+import { type ChartContext, chartApp, chartContext, currentRenderKey } from './helm/app-chart.ts';
 import { HelmRenderError } from './helm/helm-errors.ts';
 import type { Capabilities } from './helm/render-chart.ts';
 import { carriedHooks } from './hooks/hook-objects.ts';
@@ -64,8 +63,8 @@ export interface ApplicationDeps {
   kustomize: string;
   /** The helm binary, for Applications whose path holds a chart. */
   helm: string;
-  /** The cluster's `.Capabilities` for charts (discovery, cached). */
-  capabilities: () => Promise<Capabilities>;
+  /** The cluster's `.Capabilities` for charts (discovery, cached; invalidated when a sync changes a CRD). */
+  capabilities: { get(): Promise<Capabilities>; invalidate(): void };
   defaultServiceAccount: string | undefined;
   /** A workload's pods, for health; defaults to listing them through `api`. */
   pods?: PodLister;
@@ -206,17 +205,14 @@ export class ApplicationReconciler extends SkeletonReconciler<
   }
 
   private chartContext(pass: ApplicationPass): ChartContext {
-    const ns = pass.object.metadata.namespace as string;
-    return {
+    return chartContext(this.deps.api, pass.object.metadata.namespace as string, {
       helm: this.deps.helm,
-      capabilities: this.deps.capabilities,
-      readObject: (ref) =>
-        this.deps.api.getOrUndefined(ref.kind === 'Secret' ? core.secrets : core.configMaps, ns, ref.name),
+      capabilities: () => this.deps.capabilities.get(),
       onRender: ({ cached, chart }) => {
         this.deps.metrics.helmRenders.inc({ cached: String(cached) });
         pass.log.debug({ stage: 'helm', chart, cached }, cached ? 'chart render cached' : 'chart rendered');
       },
-    };
+    });
   }
 
   /** healthCheckExprs that do not compile need a person: stall before applying anything. */
@@ -374,6 +370,9 @@ export class ApplicationReconciler extends SkeletonReconciler<
         this.syncer(app),
       );
       status.inventory = { entries: report.inventory };
+      // A chart may ask whether a kind is served (.Capabilities.APIVersions): read them again.
+      if (report.changedIds.some((id) => id.endsWith('_apiextensions.k8s.io_CustomResourceDefinition')))
+        this.deps.capabilities.invalidate();
       end({ result: 'success' });
       this.deps.metrics.syncs.inc({ result: 'success' });
       this.deps.metrics.applied.inc(report.changed);

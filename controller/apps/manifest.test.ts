@@ -8,6 +8,7 @@ import {
   ManifestError,
   parseInventoryId,
   prepare,
+  pruneDisabled,
   stages,
 } from './manifest.ts';
 import type { RenderedObject } from './render.ts';
@@ -329,5 +330,14 @@ describe('prepare: hooks', () => {
         ),
       ]),
     ).toThrow(/^h\.yaml: argocd\.argoproj\.io\/hook has an unknown value "Presync"/);
+  });
+});
+
+describe('pruneDisabled', () => {
+  it("keeps objects marked sluice.dev/prune: disabled or Helm's resource-policy keep", () => {
+    expect(pruneDisabled({ 'sluice.dev/prune': 'disabled' })).toBe(true);
+    expect(pruneDisabled({ 'helm.sh/resource-policy': 'keep' })).toBe(true);
+    expect(pruneDisabled({ 'helm.sh/resource-policy': 'delete' })).toBe(false);
+    expect(pruneDisabled(undefined)).toBe(false);
   });
 });

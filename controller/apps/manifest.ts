@@ -5,7 +5,14 @@ import type { RenderedObject } from './render.ts';
 
 export const APP_NAME_LABEL = 'sluice.dev/app-name';
 export const APP_NAMESPACE_LABEL = 'sluice.dev/app-namespace';
-export const PRUNE_ANNOTATION = 'sluice.dev/prune';
+const PRUNE_ANNOTATION = 'sluice.dev/prune';
+/** Helm's "never delete this" (kept on uninstall and upgrade); Argo CD does not prune it either. */
+const HELM_RESOURCE_POLICY = 'helm.sh/resource-policy';
+
+/** True when a live object asks not to be pruned: `sluice.dev/prune: disabled` or Helm's `keep`. */
+export function pruneDisabled(annotations: Readonly<Record<string, string>> | undefined): boolean {
+  return annotations?.[PRUNE_ANNOTATION] === 'disabled' || annotations?.[HELM_RESOURCE_POLICY] === 'keep';
+}
 
 export class ManifestError extends Error {
   override readonly name = 'ManifestError';

@@ -4,7 +4,7 @@ import type { Impersonation } from '../kube/client.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../kube/resources.ts';
 import { mapLimit, type Settled, settleLimit } from './concurrency.ts';
-import { type DesiredObject, PRUNE_ANNOTATION, parseInventoryId, stages } from './manifest.ts';
+import { type DesiredObject, parseInventoryId, pruneDisabled, stages } from './manifest.ts';
 import type { RestMapper } from './rest-mapper.ts';
 
 /** Requests in flight per sync (and per `kubectl sluice diff`). */
@@ -158,7 +158,7 @@ export async function pruneSet(
     const ref = parseInventoryId(entry);
     const rt = await s.mapper.map(ref.group ? `${ref.group}/${ref.version}` : ref.version, ref.kind);
     const live = await s.api.getOrUndefined(rt, ref.namespace, ref.name);
-    if (!live || live.metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled') return undefined;
+    if (!live || pruneDisabled(live.metadata.annotations)) return undefined;
     return { entry, rt, live };
   });
   const failed = firstFailure(results);

@@ -14,6 +14,7 @@ import { core, type KubeObject, type ResourceType } from '../../controller/kube/
 import { appSuite, configMaps } from '../support/apps.ts';
 import { eventually } from '../support/cluster.ts';
 import { applyObject, condition, createSecret } from '../support/kinds.ts';
+import { sluice } from '../support/kubectl-sluice.ts';
 
 const jobs: ResourceType = { group: 'batch', version: 'v1', kind: 'Job', plural: 'jobs', namespaced: true };
 const deployments = core.deployments;
@@ -137,6 +138,9 @@ describe('Helm charts from git', () => {
     const ids = app.status?.inventory?.entries?.map((e) => e.id) ?? [];
     expect(ids).toContain(`_${WIDGET_CRD}_apiextensions.k8s.io_CustomResourceDefinition`);
     expect(ids.some((id) => id.includes('shop-migrate'))).toBe(false);
+    // Rendered before its CRD existed, the chart did not see the kind; the CRD's apply makes
+    // the controller read the cluster's API versions again, and the chart renders anew.
+    await eventually(async () => expect((await cmData('shop-settings'))?.hasWidgets).toBe('true'), 45_000);
   });
 
   it('leaves the CRDs out with skipCRDs', async () => {
@@ -155,6 +159,33 @@ describe('Helm charts from git', () => {
         ?.map((e) => e.id)
         .filter((id) => id.includes('CustomResourceDefinition')),
     ).toEqual([]);
+  });
+
+  it('kubectl sluice diff renders the chart as the controller would: nothing to change for a synced app, every object for a suspended one', async () => {
+    const synced = await sluice(cluster, ['diff', 'app', 'shop', '-n', ns]);
+    expect(synced.code, synced.stdout + synced.stderr).toBe(0);
+    expect(synced.stderr).toMatch(/: no differences \(5 objects\)\n$/);
+    await applyObject(
+      cluster.api,
+      applicationResource,
+      application('preview', {
+        path: 'charts/web',
+        suspend: true,
+        helm: { values: { greeting: 'preview' } },
+      }),
+    );
+    const preview = await sluice(cluster, ['diff', 'app', 'preview', '-n', ns]);
+    expect(preview.code, preview.stderr).toBe(1);
+    expect(preview.stdout).toContain(
+      `# ConfigMap ${ns}/preview-settings: create (web/templates/settings.yaml)\n`,
+    );
+    expect(preview.stdout).toContain('+  greeting: preview\n');
+    expect(preview.stdout).toContain(
+      `# ConfigMap ${ns}/preview-cache: create (web/charts/cache/templates/cache.yaml)\n`,
+    );
+    // Hooks are created by each sync, never diffed; test hooks are never applied.
+    expect(preview.stdout).not.toContain('preview-migrate');
+    expect(preview.stdout).not.toContain('preview-connection-test');
   });
 
   it('does not run helm again for an unchanged chart, and renders again when a valuesFrom ConfigMap changes', async () => {
