@@ -41,6 +41,32 @@ describe('read-only root filesystem, non-root, HOME not writable', () => {
   let wrapper: string[];
   let binDir: string;
 
+  /** Applies an Application of `source` at `path` as the deployer, and waits until it is Ready. */
+  async function syncApp(name: string, source: string, path: string, helm?: Application['spec']['helm']) {
+    const app: Application = {
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'Application',
+      metadata: { name, namespace: ns },
+      spec: {
+        sourceRef: { kind: 'GitRepository', name: source },
+        path,
+        interval: '1m',
+        prune: true,
+        serviceAccountName: 'deployer',
+        ...(helm ? { helm } : {}),
+      },
+    };
+    await applyObject(cluster.api, applicationResource, app);
+    await eventually(async () => {
+      const a = await cluster.api.get<Application>(applicationResource, ns, name);
+      expect(condition(a, 'Ready')?.status, condition(a, 'Ready')?.message).toBe('True');
+    }, 60_000);
+  }
+
+  /** Log lines that say the sandbox refused a write or a read. */
+  const refusals = () =>
+    ctl.logs.filter((l) => /EROFS|EACCES|read-only file system|permission denied/i.test(JSON.stringify(l)));
+
   beforeAll(async () => {
     // Not a skip: on a machine where this cannot run, the suite says why and fails.
     if (!isRoot) {
@@ -167,28 +193,9 @@ current-context: test
         expect(condition(r, 'Ready')?.status, `${name}: ${condition(r, 'Ready')?.message}`).toBe('True');
       }, 60_000);
     }
-    const app: Application = {
-      apiVersion: 'sluice.dev/v1alpha1',
-      kind: 'Application',
-      metadata: { name: 'overlay', namespace: ns },
-      spec: {
-        sourceRef: { kind: 'GitRepository', name: 'over-ssh' },
-        path: 'overlay',
-        interval: '1m',
-        prune: true,
-        serviceAccountName: 'deployer',
-      },
-    };
-    await applyObject(cluster.api, applicationResource, app);
-    await eventually(async () => {
-      const a = await cluster.api.get<Application>(applicationResource, ns, 'overlay');
-      expect(condition(a, 'Ready')?.status, condition(a, 'Ready')?.message).toBe('True');
-    }, 60_000);
+    await syncApp('overlay', 'over-ssh', 'overlay');
     expect((await cluster.api.get(configMaps, ns, 'ro-rendered')).metadata.name).toBe('ro-rendered');
-    const refused = ctl.logs.filter((l) =>
-      /EROFS|EACCES|read-only file system|permission denied/i.test(JSON.stringify(l)),
-    );
-    expect(refused).toEqual([]);
+    expect(refusals()).toEqual([]);
   });
 
   it('renders a Helm chart with values from a ConfigMap and applies it', async () => {
@@ -202,31 +209,14 @@ current-context: test
       },
       { fieldManager: 'test' },
     );
-    const app: Application = {
-      apiVersion: 'sluice.dev/v1alpha1',
-      kind: 'Application',
-      metadata: { name: 'chart', namespace: ns },
-      spec: {
-        sourceRef: { kind: 'GitRepository', name: 'over-http' },
-        path: 'chart',
-        interval: '1m',
-        prune: true,
-        serviceAccountName: 'deployer',
-        helm: { releaseName: 'ro', valuesFrom: [{ kind: 'ConfigMap', name: 'ro-values' }] },
-      },
-    };
-    await applyObject(cluster.api, applicationResource, app);
-    await eventually(async () => {
-      const a = await cluster.api.get<Application>(applicationResource, ns, 'chart');
-      expect(condition(a, 'Ready')?.status, condition(a, 'Ready')?.message).toBe('True');
-    }, 60_000);
+    await syncApp('chart', 'over-http', 'chart', {
+      releaseName: 'ro',
+      valuesFrom: [{ kind: 'ConfigMap', name: 'ro-values' }],
+    });
     const cm = (await cluster.api.get(configMaps, ns, 'ro-chart')) as { data?: Record<string, string> };
     expect(cm.data?.color).toBe('teal');
     expect(cm.data?.kube).toMatch(/^v1\.\d+\.\d+$/);
-    const refused = ctl.logs.filter((l) =>
-      /EROFS|EACCES|read-only file system|permission denied/i.test(JSON.stringify(l)),
-    );
-    expect(refused).toEqual([]);
+    expect(refusals()).toEqual([]);
   });
 
   it('leaves no key or checkout in its temp dir once a fetch is done', async () => {
