@@ -53,6 +53,7 @@ export function registerControllers(deps: ControllerDeps): Controllers {
     source: gitSource,
     pushes: deps.pushes,
     kustomize: deps.config.kustomize,
+    helm: deps.config.helm,
     defaultServiceAccount: deps.config.defaultServiceAccount,
   });
   const analysisRuns = analysisRunController(common);
