@@ -58,7 +58,7 @@ const BAD: Record<string, string[]> = {
     'analysis-conditions.yaml:14:18: spec.metrics[0].provider.prometheus.query: {{args.env}} refers to an argument that spec.args does not declare',
     'analysis-conditions.yaml:19:22: spec.metrics[1].failureCondition: invalid failureCondition: unexpected token ">"',
     'analysis-conditions.yaml:24:7: spec.metrics[2]: duplicate of item 1 (same name)',
-    'analysis-conditions.yaml:26:7: spec.metrics[2].provider: provider must set exactly one of prometheus, web',
+    'analysis-conditions.yaml:26:7: spec.metrics[2].provider: provider must set exactly one of prometheus, web, job',
   ],
   'application.yaml': [
     'application.yaml:5:1: spec: missing required field "prune"',

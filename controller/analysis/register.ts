@@ -1,5 +1,6 @@
 import { type AnalysisRun, analysisRunResource } from '../api/analysis.ts';
 import { ObjectApi } from '../kube/objects.ts';
+import { core, type KubeObject } from '../kube/resources.ts';
 import { createAnalysisMetrics } from '../observability/analysis-metrics.ts';
 import type { Controller } from '../runtime/controller.ts';
 import { type ControllerWiring, wireController } from '../runtime/wiring.ts';
@@ -8,11 +9,24 @@ import { createProviderRegistry } from './providers/registry.ts';
 
 /** The AnalysisRun controller. Only its own objects wake it; a running run requeues itself. */
 export function analysisRunController(deps: ControllerWiring): Controller<AnalysisRun> {
+  const api = new ObjectApi(deps.client);
   const reconciler = new AnalysisRunReconciler({
-    api: new ObjectApi(deps.client),
+    api,
     events: deps.events,
-    providers: createProviderRegistry(),
+    providers: createProviderRegistry({ api }),
     metrics: createAnalysisMetrics(deps.metrics.registry),
   });
-  return wireController(deps, deps.informers.for<AnalysisRun>(analysisRunResource), reconciler);
+  const controller = wireController(deps, deps.informers.for<AnalysisRun>(analysisRunResource), reconciler);
+  // A job metric's measurement ends when its Job does: the Job's change wakes the run.
+  const jobs = deps.informers.for<KubeObject>(core.jobs);
+  const wakeRun = (job: KubeObject) => {
+    const owner = job.metadata.ownerReferences?.find(
+      (ref) =>
+        ref.controller && ref.kind === analysisRunResource.kind && ref.apiVersion.startsWith('sluice.dev/'),
+    );
+    if (owner && job.metadata.namespace) controller.enqueue(`${job.metadata.namespace}/${owner.name}`);
+  };
+  jobs.on('update', wakeRun);
+  jobs.on('delete', wakeRun);
+  return controller;
 }

@@ -58,7 +58,8 @@ const EVERYWHERE: Record<string, string> = {
   'statefulsets.apps': 'get list watch',
   'horizontalpodautoscalers.autoscaling': 'get list watch',
   'cronjobs.batch': 'get list watch',
-  'jobs.batch': 'get list watch',
+  // The job metric provider's Jobs.
+  'jobs.batch': 'create delete get list watch',
   'networkpolicies.networking.k8s.io': 'get list watch',
   'poddisruptionbudgets.policy': 'get list watch',
   'rolebindings.rbac.authorization.k8s.io': 'get list watch',
@@ -169,7 +170,6 @@ describe('the controller may not escalate', () => {
     { verb: 'patch', resource: 'pods', subresource: 'ephemeralcontainers', namespace: ns, name: 'p' },
     { verb: 'delete', resource: 'pods', namespace: ns },
     { verb: 'get', resource: 'nodes', subresource: 'proxy', name: 'n' },
-    { verb: 'create', group: 'batch', resource: 'jobs', namespace: ns },
     { verb: 'create', group: 'apps', resource: 'daemonsets', namespace: ns },
     { verb: 'patch', group: 'apps', resource: 'statefulsets', namespace: ns },
     // RBAC: no grants to itself or to others.

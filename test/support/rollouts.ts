@@ -78,6 +78,18 @@ export class RolloutDriver {
     ]);
   }
 
+  /** A new pod template as a whole: a new version (labels included). */
+  async setTemplate(name: string, template: NonNullable<RolloutSpec['template']>): Promise<void> {
+    await this.kubectl([
+      'patch',
+      'rollout',
+      name,
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { template } }),
+    ]);
+  }
+
   kubectl(args: string[], input?: string): Promise<string> {
     return this.cluster.kubectl(['-n', this.ns, ...args], input);
   }
