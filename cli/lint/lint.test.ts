@@ -141,6 +141,7 @@ describe('lint: the crds directory', () => {
       'AnalysisTemplate',
       'Application',
       'ClusterAnalysisTemplate',
+      'Experiment',
       'GitRepository',
       'Rollout',
     ]);

@@ -29,6 +29,11 @@ const EVERYWHERE: Record<string, string> = {
   'gitrepositories.sluice.dev': 'get list watch patch',
   'analysisruns.sluice.dev': 'get list watch create patch delete',
   'analysisruns.sluice.dev/status': 'patch',
+  // Experiments: Rollouts' experiment steps create them; their status is the controller's.
+  'experiments.sluice.dev': 'get list watch create patch delete',
+  'experiments.sluice.dev/status': 'patch',
+  'experiments.sluice.dev/finalizers': 'update',
+  'analysisruns.sluice.dev/finalizers': 'update',
   'applications.sluice.dev/status': 'patch',
   'gitrepositories.sluice.dev/status': 'patch',
   'rollouts.sluice.dev/status': 'patch',
