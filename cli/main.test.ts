@@ -63,7 +63,7 @@ describe('lint command', () => {
     const bad = io();
     expect(await run(['lint', `${fixtures}bad/rollout-steps.yaml`], bad)).toBe(1);
     expect(bad.out().split('\n')[0]).toBe(
-      `${fixtures}bad/rollout-steps.yaml:17:11: spec.strategy.canary.steps[0]: a canary step must set exactly one of setWeight, pause, analysis, setCanaryScale`,
+      `${fixtures}bad/rollout-steps.yaml:17:11: spec.strategy.canary.steps[0]: a canary step must set exactly one of setWeight, pause, analysis, setCanaryScale, experiment`,
     );
   });
 

@@ -31,7 +31,10 @@ export function templateReplicaSetName(exp: Experiment, template: string): strin
 }
 
 /** The template and selector as written, without any pod-template-hash they were copied with. */
-function withoutHash(template: ExperimentTemplate): { template: PodTemplateSpec; selector: LabelSelector } {
+export function withoutHash(template: Pick<ExperimentTemplate, 'template' | 'selector'>): {
+  template: PodTemplateSpec;
+  selector: LabelSelector;
+} {
   const pod = structuredClone(template.template ?? {});
   if (pod.metadata?.labels) delete pod.metadata.labels[POD_TEMPLATE_HASH_LABEL];
   const selector = structuredClone(template.selector ?? {});

@@ -11,27 +11,19 @@ import {
   analysisRunResource,
   analysisTemplateResource,
 } from '../../controller/api/analysis.ts';
-import type { Rollout } from '../../controller/api/rollout.ts';
 import { core, type KubeObject } from '../../controller/kube/resources.ts';
 import { measurements } from '../support/analysis-runs.ts';
 import { createNamespace, deleteNamespace, eventually, testCluster } from '../support/cluster.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
-import { RolloutDriver, SLOW } from '../support/rollouts.ts';
+import { RolloutDriver, SLOW, smokeJob, smokeVersion } from '../support/rollouts.ts';
 
 const cluster = testCluster();
 let ns: string;
 let ro: RolloutDriver;
 let ctl: ControllerProcess;
 
-function version(smoke: 'pass' | 'Error', tag: string): NonNullable<Rollout['spec']['template']> {
-  return {
-    metadata: { labels: { app: 'web', smoke } },
-    spec: { containers: [{ name: 'app', image: `example.invalid/web:${tag}` }] },
-  };
-}
-
 async function deploy(smoke: 'pass' | 'Error', tag: string): Promise<void> {
-  await ro.setTemplate('web', version(smoke, tag));
+  await ro.setTemplate('web', smokeVersion(smoke, tag));
 }
 
 const jobsOf = async (run: AnalysisRun) =>
@@ -51,21 +43,7 @@ beforeAll(async () => {
       metrics: [
         {
           name: 'smoke',
-          provider: {
-            job: {
-              metadata: { labels: { purpose: 'smoke' } },
-              spec: {
-                backoffLimit: 0,
-                template: {
-                  metadata: { annotations: { 'sluice.dev/test-fault': '{{args.fault}}' } },
-                  spec: {
-                    restartPolicy: 'Never',
-                    containers: [{ name: 'smoke', image: 'example.invalid/smoke:1', command: ['smoke'] }],
-                  },
-                },
-              },
-            },
-          },
+          provider: smokeJob({ labels: { purpose: 'smoke' } }),
         },
       ],
     },
@@ -73,7 +51,7 @@ beforeAll(async () => {
   await ro.create('web', {
     replicas: 2,
     selector: { matchLabels: { app: 'web' } },
-    template: version('pass', '1'),
+    template: smokeVersion('pass', '1'),
     strategy: {
       canary: {
         steps: [
