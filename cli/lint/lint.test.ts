@@ -51,7 +51,7 @@ const BAD: Record<string, string[]> = {
     'rollout-traffic-routing.yaml:22:15: spec.strategy.canary.trafficRouting.istio.virtualServices[0].tcpRoutes: unknown field "tcpRoutes"',
     'rollout-traffic-routing.yaml:23:11: spec.strategy.canary.trafficRouting.istio.destinationRule: canarySubsetName and stableSubsetName must be different subsets',
     'rollout-traffic-routing.yaml:27:9: spec.strategy.canary.trafficRouting.managedRoutes: unknown field "managedRoutes"',
-    'rollout-traffic-routing.yaml:45:7: spec.strategy.canary.trafficRouting: trafficRouting must set at least one of nginx, istio, smi, gatewayAPI',
+    'rollout-traffic-routing.yaml:45:7: spec.strategy.canary.trafficRouting: trafficRouting must set at least one of nginx, istio, smi, gatewayAPI, alb, ambassador, traefik, apisix',
   ],
   'analysis-conditions.yaml': [
     'analysis-conditions.yaml:10:45: spec.metrics[0].successCondition: invalid successCondition: unexpected end of expression',

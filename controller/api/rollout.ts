@@ -1,6 +1,7 @@
 // Rollout: progressive delivery of a pod template. Mirrors crds/rollouts.sluice.dev.yaml, whose field
 // names follow Argo Rollouts argoproj.io/v1alpha1 Rollout so its manifests port by changing apiVersion.
 
+import type { AntiAffinity, EphemeralMetadata } from '../rollouts/pod-extras/pod-extras.ts';
 import type { AnalysisPhase, Argument, DryRun, MeasurementRetention } from './analysis.ts';
 import type { CommonStatus, IntOrString, SluiceObject, SluiceResourceType, Time } from './meta.ts';
 import { GROUP, VERSION } from './meta.ts';
@@ -31,6 +32,7 @@ export const ROLLOUT_DEFAULTS = {
   unsuccessfulRunHistoryLimit: 5,
   backgroundAnalysisStartingStep: 0,
   nginxAnnotationPrefix: 'nginx.ingress.kubernetes.io',
+  albAnnotationPrefix: 'alb.ingress.kubernetes.io',
   workloadRefApiVersion: 'apps/v1',
   workloadRefScaleDown: 'never',
 } as const;
@@ -189,6 +191,36 @@ interface GatewayApiTrafficRouting {
   namespace?: string;
 }
 
+interface TraefikTrafficRouting {
+  /** A TraefikService whose `spec.weighted.services` name both the stable and canary Services. */
+  weightedTraefikServiceName: string;
+}
+
+interface ApisixTrafficRouting {
+  route: {
+    /** An ApisixRoute in the Rollout's namespace. */
+    name: string;
+    /** Names of its HTTP rules to change; defaults to the one rule named like the route. */
+    rules?: string[];
+  };
+}
+
+interface AmbassadorTrafficRouting {
+  /** Mappings to stableService; each gets a `<name>-canary` copy to canaryService with a weight. */
+  mappings: string[];
+}
+
+/** Exactly one of ingress and ingresses is set. */
+interface AlbTrafficRouting {
+  ingress?: string;
+  ingresses?: string[];
+  servicePort: number;
+  /** The Service the Ingress rule names for the action; defaults to stableService. */
+  rootService?: string;
+  /** Defaults to alb.ingress.kubernetes.io. */
+  annotationPrefix?: string;
+}
+
 /**
  * At least one field is set; with several, each router is set at every step. Absent trafficRouting
  * means replica-ratio (plus Service selectors).
@@ -198,6 +230,10 @@ interface TrafficRouting {
   istio?: IstioTrafficRouting;
   smi?: SmiTrafficRouting;
   gatewayAPI?: GatewayApiTrafficRouting;
+  alb?: AlbTrafficRouting;
+  ambassador?: AmbassadorTrafficRouting;
+  traefik?: TraefikTrafficRouting;
+  apisix?: ApisixTrafficRouting;
 }
 
 export interface CanaryStrategy {
@@ -212,6 +248,13 @@ export interface CanaryStrategy {
   scaleDownDelaySeconds?: number;
   abortScaleDownDelaySeconds?: number;
   dynamicStableScale?: boolean;
+  /** With trafficRouting: at least this many pods in the canary and stable ReplicaSets while they take traffic. */
+  minPodsPerReplicaSet?: number;
+  /** With trafficRouting: how many older ReplicaSets may wait for their scale-down delay at once. */
+  scaleDownDelayRevisionLimit?: number;
+  antiAffinity?: AntiAffinity;
+  canaryMetadata?: EphemeralMetadata;
+  stableMetadata?: EphemeralMetadata;
 }
 
 export interface BlueGreenStrategy {
@@ -226,6 +269,9 @@ export interface BlueGreenStrategy {
   abortScaleDownDelaySeconds?: number;
   prePromotionAnalysis?: RolloutAnalysis;
   postPromotionAnalysis?: RolloutAnalysis;
+  antiAffinity?: AntiAffinity;
+  activeMetadata?: EphemeralMetadata;
+  previewMetadata?: EphemeralMetadata;
 }
 
 /** Exactly one field is set. */

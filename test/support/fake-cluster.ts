@@ -172,9 +172,14 @@ export class FakeCluster {
       throw new KubeApiError(409, 'Conflict', 'the object has been modified');
     }
     this.writes.push({ verb: 'patch', resource: rt.plural, name, body: patch });
-    const { metadata: _precondition, ...fields } = patch;
+    // metadata.resourceVersion is a precondition; other metadata (annotations) merges as the API server does.
+    const { metadata: patchMeta, ...fields } = patch;
+    const { resourceVersion: _precondition, ...metaFields } = (patchMeta ?? {}) as Record<string, unknown>;
     const next = applyMergePatch(live, fields) as KubeObject;
-    next.metadata = { ...live.metadata, resourceVersion: String(this.version++) };
+    next.metadata = {
+      ...(applyMergePatch(live.metadata, metaFields) as KubeObject['metadata']),
+      resourceVersion: String(this.version++),
+    };
     this.objects.set(key, next);
     return structuredClone(next);
   }

@@ -76,6 +76,52 @@ describe('CompositeRouter', () => {
     } as Rollout;
     expect(routerFor(ro, new FakeCluster().api())?.type).toBe('istio+nginx+smi+gatewayAPI');
   });
+
+  it('orders the gateway routers as Argo Rollouts does, Gateway API (its plugin) last', () => {
+    const ro = {
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: {
+        strategy: {
+          canary: {
+            stableService: 'web-stable',
+            canaryService: 'web-canary',
+            trafficRouting: {
+              gatewayAPI: { httpRoute: 'web' },
+              apisix: { route: { name: 'web' } },
+              traefik: { weightedTraefikServiceName: 'web' },
+              ambassador: { mappings: ['web'] },
+              smi: {},
+              alb: { ingress: 'web', servicePort: 80 },
+            },
+          },
+        },
+      },
+    } as Rollout;
+    expect(routerFor(ro, new FakeCluster().api())?.type).toBe('alb+smi+ambassador+traefik+apisix+gatewayAPI');
+  });
+
+  it('gives ALB its defaults: the stable Service names the action, under alb.ingress.kubernetes.io', async () => {
+    const cluster = new FakeCluster();
+    cluster.put(ingresses, {
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: { rules: [{ http: { paths: [{ backend: { service: { name: 'web-stable' } } }] } }] },
+    });
+    const ro = {
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: {
+        strategy: {
+          canary: {
+            stableService: 'web-stable',
+            canaryService: 'web-canary',
+            trafficRouting: { alb: { ingress: 'web', servicePort: 8080 } },
+          },
+        },
+      },
+    } as Rollout;
+    await routerFor(ro, cluster.api())?.setWeight(15);
+    const annotations = cluster.find<Ingress>(ingresses, 'shop', 'web')?.metadata.annotations ?? {};
+    expect(Object.keys(annotations)).toEqual(['alb.ingress.kubernetes.io/actions.web-stable']);
+  });
 });
 
 // NGINX and SMI together, as Argo Rollouts allows: both say the same weight at every step.

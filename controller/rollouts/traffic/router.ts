@@ -86,3 +86,27 @@ export async function applyRouted(api: ObjectApi, rt: ResourceType, obj: KubeObj
     throw err;
   }
 }
+
+/**
+ * Reads an object that one of several API versions or groups may serve (Ambassador's
+ * getambassador.io v3alpha1 and v2, Traefik's traefik.io and older traefik.containo.us): the
+ * first that has it wins; when none has it, the error of the first, the one users are told to
+ * install today.
+ */
+export async function getRoutedFirst<T extends KubeObject>(
+  api: ObjectApi,
+  types: readonly ResourceType[],
+  namespace: string,
+  name: string,
+): Promise<{ rt: ResourceType; obj: T }> {
+  let first: unknown;
+  for (const rt of types) {
+    try {
+      return { rt, obj: await getRouted<T>(api, rt, namespace, name) };
+    } catch (err) {
+      if (!(err instanceof TrafficRouterError)) throw err;
+      first ??= err;
+    }
+  }
+  throw first;
+}
