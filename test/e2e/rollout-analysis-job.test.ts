@@ -111,6 +111,10 @@ describe('Rollout with a job analysis', () => {
       expect(measurements(failed)[0]?.message).toMatch(/^job .+ failed/);
       const [failedJob] = await jobsOf(failed);
       expect(failedJob?.status).toMatchObject({ failed: 1 });
+
+      // Deleting a run deletes its Jobs (they are owned by it).
+      await cluster.api.delete(analysisRunResource, ns, passed.metadata.name);
+      await eventually(async () => expect(await jobsOf(passed)).toEqual([]), 60_000);
     },
     SLOW,
   );
