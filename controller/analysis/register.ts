@@ -5,6 +5,7 @@ import { createAnalysisMetrics } from '../observability/analysis-metrics.ts';
 import type { Controller } from '../runtime/controller.ts';
 import { type ControllerWiring, wireController } from '../runtime/wiring.ts';
 import { AnalysisRunReconciler } from './analysis-run-reconciler.ts';
+import { JOB_RUN_UID_LABEL } from './providers/job/job-manifest.ts';
 import { createProviderRegistry } from './providers/registry.ts';
 
 /** The AnalysisRun controller. Only its own objects wake it; a running run requeues itself. */
@@ -18,7 +19,8 @@ export function analysisRunController(deps: ControllerWiring): Controller<Analys
   });
   const controller = wireController(deps, deps.informers.for<AnalysisRun>(analysisRunResource), reconciler);
   // A job metric's measurement ends when its Job does: the Job's change wakes the run.
-  const jobs = deps.informers.for<KubeObject>(core.jobs);
+  // Only the provider's Jobs are cached, not every Job of the cluster.
+  const jobs = deps.informers.for<KubeObject>(core.jobs, { labelSelector: JOB_RUN_UID_LABEL });
   const wakeRun = (job: KubeObject) => {
     const owner = job.metadata.ownerReferences?.find(
       (ref) =>

@@ -114,13 +114,9 @@ export function decideExperiment(input: ProgressInput): ExperimentDecision {
     : judge(input, templateStatuses, availableAt, later);
   const finished = isFinished(verdict.phase);
   const replicas = new Map(spec.templates.map((t) => [t.name, finished ? 0 : (t.replicas ?? 1)]));
+  // A template that ran until the end did its part, whatever the analyses found.
   if (finished) {
-    for (const t of templateStatuses) {
-      if (t.status === 'Running' || t.status === 'Progressing') {
-        t.status =
-          verdict.phase === 'Successful' ? 'Successful' : t.status === 'Running' ? 'Successful' : 'Failed';
-      }
-    }
+    for (const t of templateStatuses) if (t.status === 'Running') t.status = 'Successful';
   }
   return {
     ...verdict,

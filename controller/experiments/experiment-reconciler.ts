@@ -191,8 +191,6 @@ export class ExperimentReconciler extends SkeletonReconciler<Experiment, Experim
       );
       if (rs === undefined || (rs.spec.replicas ?? 1) === replicas) continue;
       this.deps.replicaSets.observe(await patchReplicaSet(this.deps.api, rs, { replicas }));
-      const entry = pass.status.templateStatuses?.find((t) => t.name === template);
-      if (entry && replicas === 0) entry.replicas = rs.status?.replicas ?? entry.replicas;
     }
   }
 
