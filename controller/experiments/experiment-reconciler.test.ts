@@ -134,4 +134,21 @@ describe('ExperimentReconciler', () => {
     await reconcile();
     expect(rs().spec.replicas).toBe(0);
   });
+
+  it('refuses podTemplateHashValue in its own analyses, saying what to use instead', async () => {
+    const exp = cluster.stored<Experiment>(experimentResource, 'shop', 'exp') as Experiment;
+    exp.spec.analyses = [
+      {
+        name: 'compare',
+        templateName: 'compare',
+        args: [{ name: 'hash', valueFrom: { podTemplateHashValue: 'Latest' } }],
+      },
+    ];
+    await reconcile();
+    rs().status = { replicas: 1, readyReplicas: 1, availableReplicas: 1 };
+    await reconcile();
+    expect(stored().status?.phase).toBe('Error');
+    expect(stored().status?.message).toContain('in an Experiment use {{templates.<name>.podTemplateHash}}');
+    expect(cluster.list(analysisRunResource)).toEqual([]);
+  });
 });

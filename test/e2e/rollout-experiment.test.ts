@@ -16,6 +16,7 @@ import { core, type KubeObject } from '../../controller/kube/resources.ts';
 import type { ReplicaSet } from '../../controller/rollouts/replica-sets.ts';
 import { createNamespace, deleteNamespace, eventually, testCluster } from '../support/cluster.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
+import { sluice } from '../support/kubectl-sluice.ts';
 import { POD_TEMPLATE_HASH_LABEL, RolloutDriver, SLOW, smokeJob, smokeVersion } from '../support/rollouts.ts';
 
 const cluster = testCluster();
@@ -225,6 +226,12 @@ describe('Rollout with an experiment step', () => {
         );
         expect(canaryPods.filter((p) => !p.metadata.deletionTimestamp)).toEqual([]);
       });
+      // kubectl sluice get rollout shows both Experiments, with their templates and runs.
+      const got = await sluice(cluster, ['get', 'rollout', 'web', '-n', ns]);
+      expect(got.code).toBe(0);
+      expect(got.stdout).toMatch(new RegExp(`web-${h3}-1-exp\\s+Experiment\\s+Failed`));
+      expect(got.stdout).toMatch(new RegExp(`web-${h2}-1-exp\\s+Experiment\\s+Successful`));
+      expect(got.stdout).toMatch(new RegExp(`web-${h2}-1-exp-compare\\s+AnalysisRun\\s+Successful`));
       await eventually(async () => {
         const reasons = (await ro.events('web')).map((e) => e.reason);
         expect(reasons).toEqual(
