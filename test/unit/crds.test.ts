@@ -17,6 +17,7 @@ import {
   SYNC_RESULTS,
   SYNC_STATUSES,
 } from '../../controller/api/application.ts';
+import { experimentResource } from '../../controller/api/experiment.ts';
 import { gitRepositoryResource } from '../../controller/api/git-repository.ts';
 import {
   CONDITION_STATUSES,
@@ -75,6 +76,7 @@ const files = readdirSync(crdDir)
 const crds = new Map(files.map((f) => [f, parse(readFileSync(new URL(f, crdDir), 'utf8')) as Crd]));
 
 const resources: SluiceResourceType[] = [
+  experimentResource,
   gitRepositoryResource,
   applicationResource,
   rolloutResource,
