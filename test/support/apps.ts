@@ -40,6 +40,8 @@ export interface AppSuite {
   /** Waits until the Application has applied `sha` and is Ready. */
   waitApplied(name: string, sha: string): Promise<Application>;
   cmData(name: string, namespace?: string): Promise<Record<string, string> | undefined>;
+  /** Stops the controller with `signal` (SIGKILL: no clean-up at all) and starts a new one, as a restarted pod. */
+  restartController(signal: NodeJS.Signals): Promise<void>;
 }
 
 /**
@@ -51,6 +53,13 @@ export function appSuite(
   opts: { files: Record<string, string>; interval?: string; controllerArgs?: string[] },
 ): AppSuite {
   const cluster = testCluster();
+  const start = () =>
+    startController({
+      kubeconfig: cluster.kubeconfig,
+      namespace: suite.ns,
+      args: [`--cache-dir=${suite.git.rootDir}/cache`, ...(opts.controllerArgs ?? [])],
+      env: { PATH: `${cluster.binDir}:${process.env.PATH}` },
+    });
   const suite: AppSuite = {
     cluster,
     ns: '',
@@ -92,6 +101,10 @@ export function appSuite(
       );
       return obj?.data;
     },
+    restartController: async (signal) => {
+      await suite.ctl.stop(signal);
+      suite.ctl = await start();
+    },
   };
   beforeAll(async () => {
     suite.ns = await createNamespace(cluster.api, prefix);
@@ -99,12 +112,7 @@ export function appSuite(
     suite.repo = await suite.git.createRepo(`${prefix}.git`);
     suite.work = await suite.git.workTree(suite.repo);
     await suite.work.commitAndPush(opts.files, 'initial', suite.repo.remote('git'));
-    suite.ctl = await startController({
-      kubeconfig: cluster.kubeconfig,
-      namespace: suite.ns,
-      args: [`--cache-dir=${suite.git.rootDir}/cache`, ...(opts.controllerArgs ?? [])],
-      env: { PATH: `${cluster.binDir}:${process.env.PATH}` },
-    });
+    suite.ctl = await start();
     await applyObject(
       cluster.api,
       gitRepositoryResource,

@@ -120,6 +120,12 @@ export class FakeCluster {
       delete: async (rt: ResourceType, ns: string | undefined, name: string) => {
         this.served(rt);
         this.writes.push({ verb: 'delete', resource: rt.plural, name });
+        const live = this.objects.get(this.key(rt, ns, name));
+        // An object with finalizers is only marked, as the API server does.
+        if (live?.metadata.finalizers?.length) {
+          live.metadata.deletionTimestamp ??= '2025-01-01T00:00:00Z';
+          return true;
+        }
         return this.objects.delete(this.key(rt, ns, name));
       },
     };
@@ -154,14 +160,22 @@ export class FakeCluster {
     const key = this.key(rt, ns, name);
     const live = this.objects.get(key);
     if (live === undefined) throw notFound(rt, name);
-    const meta = patch.metadata as { resourceVersion?: string } | undefined;
-    if (meta?.resourceVersion !== undefined && meta.resourceVersion !== live.metadata.resourceVersion) {
+    const { resourceVersion, ...metaFields } = (patch.metadata ?? {}) as { resourceVersion?: string };
+    if (resourceVersion !== undefined && resourceVersion !== live.metadata.resourceVersion) {
       throw new KubeApiError(409, 'Conflict', 'the object has been modified');
     }
     this.writes.push({ verb: 'patch', resource: rt.plural, name, body: patch });
-    const { metadata: _precondition, ...fields } = patch;
+    const { metadata: _meta, ...fields } = patch;
     const next = applyMergePatch(live, fields) as KubeObject;
-    next.metadata = { ...live.metadata, resourceVersion: String(this.version++) };
+    next.metadata = {
+      ...(applyMergePatch(live.metadata, metaFields) as KubeObject['metadata']),
+      resourceVersion: String(this.version++),
+    };
+    // As the API server does: an object being deleted goes with its last finalizer.
+    if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length) {
+      this.objects.delete(key);
+      return structuredClone(next);
+    }
     this.objects.set(key, next);
     return structuredClone(next);
   }
