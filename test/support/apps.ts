@@ -24,6 +24,22 @@ export const configMapYaml = (name: string, data: Record<string, string>, extra 
     .map(([k, v]) => `  ${k}: "${v}"`)
     .join('\n')}\n`;
 
+/** A canary Rollout `web` of two pods that pauses at 50%; `canary` adds lines under strategy.canary. */
+export const webRolloutYaml = (canary = '') => `apiVersion: sluice.dev/v1alpha1
+kind: Rollout
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: app, image: example.invalid/web:1}]
+  strategy:
+    canary:
+${canary}      steps: [{setWeight: 50}, {pause: {}}]
+`;
+
 /** Per-file state of an Application end-to-end suite; fields are set once its beforeAll ran. */
 export interface AppSuite {
   readonly cluster: TestCluster;

@@ -119,6 +119,7 @@ export async function deleteApplication(input: DeletionInput): Promise<boolean> 
       message,
     );
     status.conditions = deletingConditions(status, app, message, input.now);
+    log.debug({ policy, terminating: waiting }, 'deletion: waiting');
     return false;
   }
   const left =
