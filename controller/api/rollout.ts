@@ -1,6 +1,7 @@
 // Rollout: progressive delivery of a pod template. Mirrors crds/rollouts.sluice.dev.yaml, whose field
 // names follow Argo Rollouts argoproj.io/v1alpha1 Rollout so its manifests port by changing apiVersion.
 
+import type { AntiAffinity, EphemeralMetadata } from '../rollouts/pod-extras/pod-extras.ts';
 import type { AnalysisPhase, Argument, DryRun, MeasurementRetention } from './analysis.ts';
 import type { CommonStatus, IntOrString, SluiceObject, SluiceResourceType, Time } from './meta.ts';
 import { GROUP, VERSION } from './meta.ts';
@@ -177,6 +178,13 @@ export interface CanaryStrategy {
   scaleDownDelaySeconds?: number;
   abortScaleDownDelaySeconds?: number;
   dynamicStableScale?: boolean;
+  /** With trafficRouting: at least this many pods in the canary and stable ReplicaSets while they take traffic. */
+  minPodsPerReplicaSet?: number;
+  /** With trafficRouting: how many older ReplicaSets may wait for their scale-down delay at once. */
+  scaleDownDelayRevisionLimit?: number;
+  antiAffinity?: AntiAffinity;
+  canaryMetadata?: EphemeralMetadata;
+  stableMetadata?: EphemeralMetadata;
 }
 
 export interface BlueGreenStrategy {
@@ -191,6 +199,9 @@ export interface BlueGreenStrategy {
   abortScaleDownDelaySeconds?: number;
   prePromotionAnalysis?: RolloutAnalysis;
   postPromotionAnalysis?: RolloutAnalysis;
+  antiAffinity?: AntiAffinity;
+  activeMetadata?: EphemeralMetadata;
+  previewMetadata?: EphemeralMetadata;
 }
 
 /** Exactly one field is set. */
@@ -209,6 +220,8 @@ export interface RolloutSpec {
   minReadySeconds?: number;
   revisionHistoryLimit?: number;
   paused?: boolean;
+  /** Replace every pod created before this time, one at a time (restart/restart-plan.ts). */
+  restartAt?: Time;
   progressDeadlineSeconds?: number;
   progressDeadlineAbort?: boolean;
   rollbackWindow?: { revisions?: number };
@@ -269,6 +282,8 @@ export interface RolloutStatus extends CommonStatus {
   stableRS?: string;
   abort?: boolean;
   abortedAt?: Time;
+  /** The spec.restartAt carried out. */
+  restartedAt?: Time;
   pauseConditions?: PauseCondition[];
   controllerPause?: boolean;
   promoteFull?: boolean;

@@ -6,6 +6,8 @@
 //   sluice.dev                 analysisruns                                  get list watch create patch delete
 //   sluice.dev                 analysistemplates, clusteranalysistemplates   get
 //   apps                       replicasets                                   get list watch create patch delete
+//   ""                         pods (restartAt, ephemeral metadata)          list patch
+//   ""                         pods/eviction (spec.restartAt)                create
 //   apps                       deployments (workloadRef)                     get list watch patch
 //   ""                         services                                      get list watch patch
 //   events.k8s.io              events                                        create patch
@@ -28,7 +30,9 @@ import { syncBlueGreen } from './blue-green/blue-green.ts';
 import { syncCanary } from './canary/canary.ts';
 import { buildContext } from './context.ts';
 import type { RolloutMetrics } from './metrics.ts';
+import { syncPodExtras } from './pod-extras/sync-pod-extras.ts';
 import type { ReplicaSet } from './replica-sets.ts';
+import { restartPods } from './restart/restart-pods.ts';
 import { RolloutSync } from './rollout-sync.ts';
 import type { Service } from './services.ts';
 import { checkProgressDeadline, finalizeStatus, stalledStatus } from './status/finalize.ts';
@@ -87,6 +91,8 @@ export class RolloutReconciler extends SkeletonReconciler<Rollout, RolloutStatus
       (pass) => this.waitForCaches(pass),
       (pass) => this.readWorld(pass),
       (pass) => this.runStrategy(pass),
+      (pass) => syncPodExtras(pass.sync as RolloutSync),
+      (pass) => restartPods(pass.sync as RolloutSync, this.deps.api),
       (pass) => this.syncWorkload(pass),
     ];
   }
@@ -157,7 +163,11 @@ export class RolloutReconciler extends SkeletonReconciler<Rollout, RolloutStatus
   protected failed(pass: RolloutPass, failure: ReconcileError): ReconcileError {
     pass.status =
       failure.errorClass === 'stalling'
-        ? stalledStatus({ ro: pass.object, now: pass.now }, failure.reason, failure.message)
+        ? stalledStatus(
+            { ro: pass.object, now: pass.now, ctx: pass.sync?.ctx },
+            failure.reason,
+            failure.message,
+          )
         : structuredClone(pass.object.status ?? {});
     return failure;
   }

@@ -3,6 +3,7 @@
 
 import type { LabelSelector, Rollout } from '../api/rollout.ts';
 import { StallingError } from '../runtime/reconcile-errors.ts';
+import { reservedLabels } from './pod-extras/pod-extras.ts';
 
 export function validateRollout(ro: Rollout): void {
   const spec = ro.spec;
@@ -17,6 +18,21 @@ export function validateRollout(ro: Rollout): void {
   const canary = spec.strategy.canary;
   if (canary?.trafficRouting && canary.stableService && canary.stableService === canary.canaryService) {
     throw invalid('canaryService and stableService must be different Services');
+  }
+  const { blueGreen } = spec.strategy;
+  const reserved = reservedLabels(ro);
+  for (const [field, meta] of [
+    ['canary.canaryMetadata', canary?.canaryMetadata],
+    ['canary.stableMetadata', canary?.stableMetadata],
+    ['blueGreen.activeMetadata', blueGreen?.activeMetadata],
+    ['blueGreen.previewMetadata', blueGreen?.previewMetadata],
+  ] as const) {
+    const clash = Object.keys(meta?.labels ?? {}).find((key) => reserved.includes(key));
+    if (clash) {
+      throw invalid(
+        `spec.strategy.${field}.labels.${clash}: the selector and the pod-template-hash label cannot be ephemeral`,
+      );
+    }
   }
 }
 

@@ -38,6 +38,7 @@ const EVERYWHERE: Record<string, string> = {
   // Rollouts: their ReplicaSets, Services' selectors, workloadRef Deployments, routers.
   'replicasets.apps': 'get list watch create patch delete',
   'deployments.apps': 'get list watch patch',
+  'pods/eviction': 'create',
   services: 'get list watch patch',
   'ingresses.networking.k8s.io': 'get create patch',
   'trafficsplits.split.smi-spec.io': 'get create patch',
@@ -54,7 +55,7 @@ const EVERYWHERE: Record<string, string> = {
   configmaps: 'get list watch',
   namespaces: 'get list watch',
   persistentvolumeclaims: 'get list watch',
-  pods: 'get list watch',
+  pods: 'get list watch patch',
   'daemonsets.apps': 'get list watch',
   'statefulsets.apps': 'get list watch',
   'horizontalpodautoscalers.autoscaling': 'get list watch',

@@ -74,7 +74,8 @@ export async function syncCanary(sync: RolloutSync): Promise<void> {
         ? { canary: weightsNow.canary.weight, stable: weightsNow.stable.weight }
         : undefined,
     abortScaleDownDelaySeconds: abortDelay,
-    scaleDownRevisionLimit: Number.MAX_SAFE_INTEGER,
+    scaleDownRevisionLimit: canary.scaleDownDelayRevisionLimit ?? Number.MAX_SAFE_INTEGER,
+    minPods: canary.minPodsPerReplicaSet,
     now,
   });
   const atDesired = atDesiredCounts(plan, newView, stableView, olderViews, trafficRouted, dynamic);
