@@ -40,6 +40,7 @@ const suite = appSuite('app-deletion', {
     'orphan/a.yaml': cm('orphan-a', { v: '1' }),
     'delete/a.yaml': cm('delete-a', { v: '1' }),
     'delete/rollout.yaml': webRolloutYaml(),
+    'refused/a.yaml': cm('refused-a', { v: '1' }),
     'wait/low.yaml': cm('wait-low', { v: '1' }),
     'wait/held.yaml': held('wait-held', 1),
   },
@@ -149,6 +150,33 @@ describe('deleting an Application', () => {
     expect((await events('delete')).map((e) => e.note)).toContain('deleting 2 objects (policy Delete)');
   });
 
+  it('a deletion the API server refuses is named with its error and retried, and the finalizer stays until it succeeds', async () => {
+    // An applier that may write ConfigMaps but not delete them.
+    const rbac = (args: string[]) => cluster.kubectl(['create', '-n', suite.ns, ...args]);
+    await rbac(['serviceaccount', 'no-delete']);
+    await rbac(['role', 'no-delete', '--verb=get,list,watch,create,update,patch', '--resource=configmaps']);
+    await rbac(['rolebinding', 'no-delete', '--role=no-delete', `--serviceaccount=${suite.ns}:no-delete`]);
+    await deployed('refused', { path: 'refused', serviceAccountName: 'no-delete', deletionPolicy: 'Delete' });
+    await deleteApp('refused');
+    const warning = await eventually(async () => {
+      const found = (await events('refused')).find((e) => e.reason === 'DeletionFailed');
+      expect(found).toBeDefined();
+      return found;
+    });
+    expect(warning?.type).toBe('Warning');
+    expect(warning?.note).toContain('deleting 1 objects failed: ConfigMap/refused-a: ');
+    expect(warning?.note).toContain('forbidden');
+    const app = await getApp('refused');
+    expect(app.metadata.finalizers).toEqual([FINALIZER]);
+    expect(condition(app, 'Ready')).toMatchObject({ status: 'False', reason: 'DeletionFailed' });
+    expect(await cmIn('refused-a')).toBeDefined();
+
+    await rbac(['role', 'may-delete', '--verb=delete', '--resource=configmaps']);
+    await rbac(['rolebinding', 'may-delete', '--role=may-delete', `--serviceaccount=${suite.ns}:no-delete`]);
+    await gone('refused', 90_000);
+    expect(await cmIn('refused-a')).toBeUndefined();
+  });
+
   it('WaitForTermination deletes wave by wave, waits for what terminates, and a SIGKILLed controller finishes after its restart', async () => {
     await deployed('wait', { path: 'wait', deletionPolicy: 'WaitForTermination' });
     await deleteApp('wait');
@@ -229,10 +257,11 @@ describe('an Application in a namespace being deleted', () => {
     await suite.waitApplied('dying', sha);
     expect(await cmIn('dying-remote', other)).toBeDefined();
     await cluster.api.delete(core.namespaces, undefined, suite.ns);
-    // The Application lets go while its own ConfigMap still terminates (held by a foreign
-    // finalizer): that one is the namespace's to delete, not the Application's to wait for.
+    // WaitForTermination, yet the Application lets go while its own ConfigMap, held by a
+    // foreign finalizer, is still there: that one is the namespace's to delete, not the
+    // Application's to wait for.
     await gone('dying', 90_000);
-    expect((await cmIn('dying-local'))?.metadata.deletionTimestamp).toBeDefined();
+    expect(await cmIn('dying-local')).toBeDefined();
     await eventually(async () => expect(await cmIn('dying-remote', other)).toBeUndefined(), 30_000);
     await release('dying-local');
     await eventually(async () => {
