@@ -41,6 +41,11 @@ export interface ObjectChange {
   source?: string;
   live: string;
   desired: string;
+  /**
+   * A prune of an object marked `argocd.argoproj.io/compare-options: IgnoreExtraneous`: the
+   * sync still deletes it, but as in Argo CD it does not make the Application differ.
+   */
+  ignored?: boolean;
 }
 
 export interface AppDiff {
@@ -100,6 +105,7 @@ export async function diffApplication(
       // The controller's flag is not readable from here: the person running diff passes it.
       defaultServiceAccount: opts.defaultServiceAccount,
       liveService: (o) => live.get(o.id),
+      liveObject: async (o) => live.get(o.id),
     });
     const rendered = await render(dir, app.spec.path ?? '.', { kustomize: opts.kustomize });
     // Hooks are created anew by each sync, never diffed; skipped objects are not applied.
@@ -109,7 +115,12 @@ export async function diffApplication(
       if (rt) live.set(o.id, await session.api.getOrUndefined(rt, o.namespace, o.name));
     });
     const result: AppDiff = { revision, changes: [], unchanged: 0, errors: [] };
-    for (const r of await dryRun(target, desired)) {
+    // What the sync will not send (ssa: Ignore, reconcile: disabled, IfNotPresent when present) cannot change.
+    const sent = desired.filter(
+      (o) => o.options.apply !== 'never' && !(o.options.apply === 'create-only' && live.get(o.id)),
+    );
+    result.unchanged += desired.length - sent.length;
+    for (const r of await dryRun(target, sent)) {
       const outcome = compare(r, live.get(r.object.id));
       if (typeof outcome === 'string') result.errors.push(outcome);
       else if (outcome) result.changes.push(outcome);
@@ -154,7 +165,7 @@ function compare(r: DryRun, live: KubeObject | undefined): ObjectChange | string
   return { ...base, action: live ? 'update' : 'create', live: before, desired: after };
 }
 
-function pruneChange({ entry, live }: Prunable): ObjectChange {
+function pruneChange({ entry, live, ignoreExtraneous }: Prunable): ObjectChange {
   const ref = parseInventoryId(entry);
   const shown = comparable(live);
   maskSecrets(shown, undefined);
@@ -166,5 +177,6 @@ function pruneChange({ entry, live }: Prunable): ObjectChange {
     name: ref.name,
     live: toYaml(shown),
     desired: '',
+    ...(ignoreExtraneous ? { ignored: true } : {}),
   };
 }

@@ -54,6 +54,15 @@ interface DependencyReference {
   namespace?: string;
 }
 
+/** Argo CD's Application-level sync options that Sluice honours. */
+export const SYNC_OPTIONS = ['CreateNamespace=true', 'CreateNamespace=false'] as const;
+type SyncOption = (typeof SYNC_OPTIONS)[number];
+
+/** Argo CD's syncPolicy; Flux-style fields (prune, interval) stay where they are. */
+interface SyncPolicy {
+  syncOptions?: SyncOption[];
+}
+
 interface ApplicationSpec {
   sourceRef: SourceReference;
   /** Relative to the source root, without `..` segments; defaults to the root. */
@@ -74,6 +83,25 @@ interface ApplicationSpec {
   suspend?: boolean;
   /** Health of the kinds named, by CEL expressions (Flux's healthCheckExprs). */
   healthCheckExprs?: HealthCheckExpr[];
+  syncPolicy?: SyncPolicy;
+  /** Fields neither reported as drift nor taken over on apply (Argo CD's ignoreDifferences). */
+  ignoreDifferences?: IgnoreDifference[];
+}
+
+/**
+ * Argo CD's ResourceIgnoreDifferences: which objects (group, kind, and optionally name and
+ * namespace) and which of their fields. `jqPathExpressions` is not supported (refused by the
+ * schema).
+ */
+export interface IgnoreDifference {
+  /** Empty or absent for the core group. */
+  group?: string;
+  kind: string;
+  name?: string;
+  namespace?: string;
+  jsonPointers?: string[];
+  /** Fields these managers own in the live object's managedFields. */
+  managedFieldsManagers?: string[];
 }
 
 /** Flux's CustomHealthCheck: expressions over the object's fields, tried inProgress, failed, current. */

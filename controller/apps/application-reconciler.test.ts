@@ -240,6 +240,22 @@ describe('ApplicationReconciler', () => {
     expect(condition('Ready')?.message).toContain('"status.ready =="');
   });
 
+  it('stalls before syncing when an ignoreDifferences pointer is not a JSON pointer, naming the field', async () => {
+    newSource();
+    const app = newApp();
+    app.spec.ignoreDifferences = [{ group: 'apps', kind: 'Deployment', jsonPointers: ['spec/replicas'] }];
+    cluster.put(applicationResource, app);
+    await expect(reconcile()).rejects.toMatchObject({
+      errorClass: 'stalling',
+      reason: 'InvalidIgnoreDifferences',
+    });
+    expect(syncs).toBe(0);
+    expect(condition('Stalled')).toMatchObject({ status: 'True', reason: 'InvalidIgnoreDifferences' });
+    expect(condition('Ready')?.message).toContain(
+      'spec.ignoreDifferences[0].jsonPointers[0]: "spec/replicas"',
+    );
+  });
+
   it('keeps a sync that waits for a hook in status, Progressing not failed, and continues it', async () => {
     newSource();
     newApp();

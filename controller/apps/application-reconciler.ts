@@ -34,6 +34,7 @@ import { CustomHealth, HealthCheckExprError } from './health/custom.ts';
 import { listPods, type PodLister } from './health/pod-reader.ts';
 import { carriedHooks } from './hooks/hook-objects.ts';
 import { SyncOperationFailed, SyncWaiting } from './hooks/operation.ts';
+import { checkIgnoreDifferences, IgnoreDifferencesError } from './ignore-differences.ts';
 import { ManifestError } from './manifest.ts';
 import { health as appHealth, appTarget, sync, syncTarget } from './pipeline.ts';
 import { RenderError } from './render.ts';
@@ -123,6 +124,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
   protected steps(): readonly Step<ApplicationPass>[] {
     return [
       (pass) => this.compileHealthChecks(pass),
+      (pass) => this.checkIgnoreDifferences(pass),
       (pass) => this.checkDependencies(pass),
       (pass) => this.findSource(pass),
       (pass) => this.sync(pass),
@@ -207,6 +209,17 @@ export class ApplicationReconciler extends SkeletonReconciler<
     } catch (err) {
       if (err instanceof HealthCheckExprError)
         throw new StallingError('InvalidHealthCheck', err.message, { cause: err });
+      throw err;
+    }
+  }
+
+  /** Rules that cannot be honoured need a person too: applying without them would take fields over. */
+  private checkIgnoreDifferences(pass: ApplicationPass): void {
+    try {
+      checkIgnoreDifferences(pass.object.spec.ignoreDifferences);
+    } catch (err) {
+      if (err instanceof IgnoreDifferencesError)
+        throw new StallingError('InvalidIgnoreDifferences', err.message, { cause: err });
       throw err;
     }
   }
@@ -408,6 +421,8 @@ export class ApplicationReconciler extends SkeletonReconciler<
       app,
       defaultServiceAccount: this.deps.defaultServiceAccount,
       liveService: (o) => this.deps.state.liveService(o),
+      liveObject: (o, rt) => this.deps.state.liveObject(this.deps.api, o, rt),
+      notify: (reason, message) => this.deps.events.record(app, 'Normal', reason, message),
     });
   }
 

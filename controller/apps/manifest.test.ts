@@ -201,7 +201,7 @@ describe('prepare', () => {
             rendered(obj('v1', 'ConfigMap', 'a', { annotations: { 'sluice.dev/sync-wave': w } }), 'a.yaml'),
           ]),
         w,
-      ).toThrow(new ManifestError('a.yaml: sluice.dev/sync-wave must be an integer'));
+      ).toThrow(new ManifestError('a.yaml: sluice.dev/sync-wave must be an integer (ConfigMap a)'));
     }
   });
 });

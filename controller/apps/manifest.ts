@@ -7,7 +7,6 @@ import type { RenderedObject } from './render.ts';
 
 export const APP_NAME_LABEL = 'sluice.dev/app-name';
 export const APP_NAMESPACE_LABEL = 'sluice.dev/app-namespace';
-export const PRUNE_ANNOTATION = 'sluice.dev/prune';
 
 export class ManifestError extends Error {
   override readonly name = 'ManifestError';
@@ -100,7 +99,11 @@ export function prepare(
       throw new ManifestError(`${r.source}: apiVersion is missing`);
     if (typeof o.kind !== 'string' || !o.kind) throw new ManifestError(`${r.source}: kind is missing`);
     const meta = (o.metadata ?? {}) as Meta;
-    const { role, options } = annotationsOf(meta, r.source);
+    const { role, options } = annotationsOf(
+      meta,
+      `${r.source}`,
+      `${o.kind} ${String(meta.name ?? meta.generateName ?? '')}`,
+    );
     const generateName =
       role.hook && (typeof meta.name !== 'string' || !meta.name) && typeof meta.generateName === 'string'
         ? meta.generateName
@@ -110,7 +113,12 @@ export function prepare(
       throw new ManifestError(`${r.source}: ${o.kind} has no metadata.name`);
     }
     const group = splitApiVersion(o.apiVersion).group;
-    const namespaced = opts.scopeOf(o.apiVersion, o.kind) ?? crdScopes.get(`${group}/${o.kind}`);
+    // SkipDryRunOnMissingResource: a kind whose CRD another tool installs in an earlier wave;
+    // taken as namespaced, as most custom resources are.
+    const namespaced =
+      opts.scopeOf(o.apiVersion, o.kind) ??
+      crdScopes.get(`${group}/${o.kind}`) ??
+      (options.skipDryRunOnMissingResource ? true : undefined);
     if (namespaced === undefined) {
       throw new ManifestError(`${r.source}: the API server does not serve kind ${o.kind} in ${o.apiVersion}`);
     }
@@ -151,11 +159,16 @@ export function prepare(
   });
 }
 
-function annotationsOf(meta: Meta, source: string): { role: SyncRole; options: ObjectOptions } {
+function annotationsOf(
+  meta: Meta,
+  source: string,
+  object: string,
+): { role: SyncRole; options: ObjectOptions } {
   try {
     return { role: syncRole(meta.annotations), options: objectOptions(meta.annotations) };
   } catch (err) {
-    if (err instanceof AnnotationError) throw new ManifestError(`${source}: ${err.message}`, { cause: err });
+    if (err instanceof AnnotationError)
+      throw new ManifestError(`${source}: ${err.message} (${object.trim()})`, { cause: err });
     throw err;
   }
 }

@@ -14,7 +14,11 @@
 //   gateway.networking.k8s.io  httproutes                                    get patch
 //   networking.istio.io        virtualservices, destinationrules             get patch
 //   split.smi-spec.io          trafficsplits (server-side apply)             get create patch
-//   networking.k8s.io          ingresses (server-side apply of the canary)   get create patch
+//   networking.k8s.io          ingresses (server-side apply of the canary;   get create patch
+//                              ALB's action annotation, merge patch)
+//   traefik.io, traefik.containo.us  traefikservices                         get patch
+//   apisix.apache.org          apisixroutes                                  get patch
+//   getambassador.io           mappings (the canary copy, SSA; deleted at 0) get create patch delete
 
 import type { AnalysisRun } from '../api/analysis.ts';
 import type { Rollout, RolloutStatus } from '../api/rollout.ts';

@@ -45,6 +45,10 @@ const EVERYWHERE: Record<string, string> = {
   'httproutes.gateway.networking.k8s.io': 'get patch',
   'virtualservices.networking.istio.io': 'get patch',
   'destinationrules.networking.istio.io': 'get patch',
+  'traefikservices.traefik.io': 'get patch',
+  'traefikservices.traefik.containo.us': 'get patch',
+  'apisixroutes.apisix.apache.org': 'get patch',
+  'mappings.getambassador.io': 'get create patch delete',
   'events.events.k8s.io': 'create patch',
   // Credentials named by GitRepositories and analyses, and the webhook Secret: by name only.
   secrets: 'get',

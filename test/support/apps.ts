@@ -40,6 +40,20 @@ spec:
 ${canary}      steps: [{setWeight: 50}, {pause: {}}]
 `;
 
+/** A Deployment manifest of `replicas` pods labelled `app: <name>` (kwok runs them). */
+export const deploymentYaml = (name: string, replicas: number) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      containers: [{name: app, image: example.invalid/${name}:1}]
+`;
+
 /** Per-file state of an Application end-to-end suite; fields are set once its beforeAll ran. */
 export interface AppSuite {
   readonly cluster: TestCluster;

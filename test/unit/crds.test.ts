@@ -14,6 +14,7 @@ import {
   DELETION_POLICIES,
   HEALTH_STATUSES,
   SOURCE_KINDS,
+  SYNC_OPTIONS,
   SYNC_RESULTS,
   SYNC_STATUSES,
 } from '../../controller/api/application.ts';
@@ -214,6 +215,7 @@ describe('controller/api constants', () => {
   it.each([
     [gitRepositoryResource, 'status.conditions[].status', CONDITION_STATUSES],
     [applicationResource, 'spec.sourceRef.kind', SOURCE_KINDS],
+    [applicationResource, 'spec.syncPolicy.syncOptions[]', SYNC_OPTIONS],
     [applicationResource, 'status.syncStatus', SYNC_STATUSES],
     [applicationResource, 'status.health', HEALTH_STATUSES],
     [applicationResource, 'status.history[].result', SYNC_RESULTS],
