@@ -35,6 +35,10 @@ export const HEALTH_STATUSES = ['Healthy', 'Progressing', 'Degraded', 'Missing',
 export type HealthStatus = (typeof HEALTH_STATUSES)[number];
 
 export const SYNC_RESULTS = ['Succeeded', 'Failed'] as const;
+
+/** What deleting the Application does to what it applied (Flux's Kustomization deletionPolicy). */
+export const DELETION_POLICIES = ['MirrorPrune', 'Delete', 'WaitForTermination', 'Orphan'] as const;
+export type DeletionPolicy = (typeof DELETION_POLICIES)[number];
 type SyncResult = (typeof SYNC_RESULTS)[number];
 
 interface SourceReference {
@@ -96,6 +100,8 @@ interface ApplicationSpec {
   /** Defaults to interval. */
   timeout?: Duration;
   prune: boolean;
+  /** Defaults to MirrorPrune: delete on deletion what prune would delete. */
+  deletionPolicy?: DeletionPolicy;
   targetNamespace?: string;
   /** Impersonated for apply and prune when set. */
   serviceAccountName?: string;
@@ -212,7 +218,19 @@ export interface SyncOperation {
   hooks?: HookStatus[];
 }
 
+/** The deletion under way: recomputed from the inventory and the live objects on every pass. */
+export interface DeletionStatus {
+  policy: DeletionPolicy;
+  /** `Kind namespace/name`, as in events; each list is capped. */
+  deleted?: string[];
+  kept?: string[];
+  terminating?: string[];
+  message?: string;
+}
+
 export interface ApplicationStatus extends CommonStatus, ReconcileRequestStatus {
+  /** Set while the Application is being deleted. */
+  deletion?: DeletionStatus;
   /** The current or last sync operation (hooks and waves). */
   operation?: SyncOperation;
   lastAppliedRevision?: string;

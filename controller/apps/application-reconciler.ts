@@ -14,6 +14,7 @@ import { apiTime } from '../runtime/api-time.ts';
 import { findCondition, markFailed, markReady, READY, setCondition } from '../runtime/conditions.ts';
 import { jitter, parseDuration } from '../runtime/duration.ts';
 import { type EventRecorder, recordOnChange } from '../runtime/events.ts';
+import { FINALIZER } from '../runtime/finalizers.ts';
 import { ReconcilePass, SkeletonReconciler, type Step } from '../runtime/reconcile.ts';
 import {
   classify,
@@ -27,6 +28,8 @@ import type { GitSource } from '../sources/git-source.ts';
 import type { PushTracker } from '../webhooks/push-tracker.ts';
 import type { AppMetrics } from './app-metrics.ts';
 import type { AppState, DriftReport } from './app-state.ts';
+import { deleteApplication } from './deletion/delete-application.ts';
+import { keepOnDeleteReason } from './deletion/keep-reason.ts';
 import { CustomHealth, HealthCheckExprError } from './health/custom.ts';
 import { listPods, type PodLister } from './health/pod-reader.ts';
 import { type ChartContext, chartApp, chartContext, currentRenderKey } from './helm/app-chart.ts';
@@ -44,6 +47,11 @@ import { SyncError, type Syncer } from './sync.ts';
 
 const HISTORY_LIMIT = 10;
 const WAIT_POLL_MS = 5_000;
+/**
+ * How soon to look again while WaitForTermination waits: after a restart nothing watches
+ * the kinds being deleted until a sync would, so their going away wakes nobody.
+ */
+const DELETION_POLL_MS = 2_000;
 /**
  * How soon to look again while a workload is Progressing: a pod that starts crash-looping
  * changes nothing the managed-object watches see (see health/pod-reader.ts). Other kinds
@@ -107,6 +115,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
       resource: applicationResource,
       recordReconcileRequests: true,
       failureReason: 'ReconciliationFailed',
+      finalizer: FINALIZER,
       now: deps.now,
     });
     this.deps = deps;
@@ -138,6 +147,21 @@ export class ApplicationReconciler extends SkeletonReconciler<
 
   protected override suspended(app: Application): boolean {
     return app.spec.suspend === true;
+  }
+
+  /** spec.deletionPolicy on what the inventory lists (deletion/delete-application.ts). */
+  protected override async finalize(pass: ApplicationPass): Promise<boolean> {
+    const done = await deleteApplication({
+      app: pass.object,
+      status: pass.status,
+      syncer: this.syncer(pass.object),
+      events: this.deps.events,
+      keepReason: keepOnDeleteReason,
+      log: pass.log,
+      now: pass.now,
+    });
+    if (!done) pass.requeue(DELETION_POLL_MS);
+    return done;
   }
 
   /** A full sync when something asks for one; otherwise only what drifted is applied again. */
@@ -311,7 +335,8 @@ export class ApplicationReconciler extends SkeletonReconciler<
 
   protected failed(pass: ApplicationPass, failure: ReconcileError): ReconcileError {
     const { object: app, status } = pass;
-    if (failure.errorClass !== 'waiting') {
+    // A failed deletion says so in status.deletion and the conditions; it is no sync.
+    if (failure.errorClass !== 'waiting' && !app.metadata.deletionTimestamp) {
       status.syncStatus = 'OutOfSync';
       if (status.lastAttemptedRevision && status.lastAttemptedRevision !== status.lastAppliedRevision) {
         this.recordHistory(status, {

@@ -21,8 +21,9 @@ const cluster = testCluster();
  */
 const EVERYWHERE: Record<string, string> = {
   // The sluice.dev kinds: read; status always by merge patch; a standby annotates a
-  // GitRepository to hand a webhook push to the leader.
-  'applications.sluice.dev': 'get list watch',
+  // GitRepository to hand a webhook push to the leader; Applications and GitRepositories
+  // get and lose sluice.dev/finalizer by merge patch.
+  'applications.sluice.dev': 'get list watch patch',
   'rollouts.sluice.dev': 'get list watch',
   'analysistemplates.sluice.dev': 'get list watch',
   'clusteranalysistemplates.sluice.dev': 'get list watch',
@@ -209,9 +210,9 @@ describe('the controller may not escalate', () => {
     { verb: 'create', group: 'apiregistration.k8s.io', resource: 'apiservices' },
     { verb: 'update', group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' },
     { verb: 'patch', resource: 'nodes' },
-    // Tenants' own objects: it never changes their specs or deletes them.
+    // Tenants' own objects: it never deletes them or writes them whole (a PUT).
     { verb: 'delete', group: 'sluice.dev', resource: 'applications', namespace: ns },
-    { verb: 'patch', group: 'sluice.dev', resource: 'applications', namespace: ns },
+    { verb: 'update', group: 'sluice.dev', resource: 'applications', namespace: ns },
     { verb: 'update', group: 'sluice.dev', resource: 'rollouts', namespace: ns },
     { verb: 'delete', group: 'sluice.dev', resource: 'gitrepositories', namespace: ns },
     { verb: 'patch', resource: 'configmaps', namespace: ns },

@@ -11,6 +11,7 @@ import {
 } from '../../controller/api/analysis.ts';
 import {
   applicationResource,
+  DELETION_POLICIES,
   HEALTH_STATUSES,
   SOURCE_KINDS,
   SYNC_OPTIONS,
@@ -220,6 +221,7 @@ describe('controller/api constants', () => {
     [applicationResource, 'status.syncStatus', SYNC_STATUSES],
     [applicationResource, 'status.health', HEALTH_STATUSES],
     [applicationResource, 'status.history[].result', SYNC_RESULTS],
+    [applicationResource, 'spec.deletionPolicy', DELETION_POLICIES],
     [rolloutResource, 'status.phase', ROLLOUT_PHASES],
     [rolloutResource, 'status.pauseConditions[].reason', PAUSE_REASONS],
     [rolloutResource, 'status.canary.currentStepAnalysisRunStatus.status', ANALYSIS_PHASES],
