@@ -9,9 +9,11 @@ import { join } from 'node:path';
 import type { Application } from '../../controller/api/application.ts';
 import { type GitRepository, gitRepositoryResource } from '../../controller/api/git-repository.ts';
 import { mapLimit } from '../../controller/apps/concurrency.ts';
+import { chartApp, chartContext } from '../../controller/apps/helm/app-chart.ts';
+import { ClusterCapabilities } from '../../controller/apps/helm/capabilities.ts';
 import { appObjects, parseInventoryId } from '../../controller/apps/manifest.ts';
 import { appTarget, plan, syncTarget } from '../../controller/apps/pipeline.ts';
-import { render } from '../../controller/apps/render.ts';
+import { renderSource } from '../../controller/apps/render-source.ts';
 import { RestMapper } from '../../controller/apps/rest-mapper.ts';
 import {
   CONCURRENCY,
@@ -85,7 +87,7 @@ async function withSourceFiles<T>(
 export async function diffApplication(
   session: Session,
   app: Application,
-  opts: { kustomize: string; defaultServiceAccount: string | undefined },
+  opts: { kustomize: string; helm: string; defaultServiceAccount: string | undefined },
 ): Promise<AppDiff> {
   const ref = app.spec.sourceRef;
   const repo = await session.api.get<GitRepository>(
@@ -107,7 +109,16 @@ export async function diffApplication(
       liveService: (o) => live.get(o.id),
       liveObject: async (o) => live.get(o.id),
     });
-    const rendered = await render(dir, app.spec.path ?? '.', { kustomize: opts.kustomize });
+    const { rendered } = await renderSource(dir, app.spec.path ?? '.', {
+      kustomize: opts.kustomize,
+      chart: {
+        app: chartApp(app),
+        ctx: chartContext(session.api, app.metadata.namespace as string, {
+          helm: opts.helm,
+          capabilities: () => new ClusterCapabilities(session.client).get(),
+        }),
+      },
+    });
     // Hooks are created anew by each sync, never diffed; skipped objects are not applied.
     const desired = appObjects(await plan(mapper, rendered, appTarget(app)));
     await mapLimit(desired, CONCURRENCY, async (o) => {

@@ -74,6 +74,7 @@ export async function diff(
     const app = await session.api.get<Application>(applicationResource, session.namespace, name);
     result = await diffApplication(session, app, {
       kustomize: options.kustomize,
+      helm: options.helm,
       defaultServiceAccount: options.defaultServiceAccount,
     });
   } catch (err) {

@@ -37,6 +37,8 @@ interface Applied {
   digest: string;
   /** Every object of the revision, also those never sent (which `objects` leaves out). */
   inventory: InventoryEntry[];
+  /** For a chart: the render key (chart, values, capabilities) those objects came from. */
+  renderKey?: string | undefined;
   /** The source revision stamped on each object, and the content it was stamped for. */
   stamps: Map<string, Stamp>;
 }
@@ -85,11 +87,17 @@ export class AppState {
    * True when `digest` is what was last applied, and then takes `revision` as applied too:
    * the caller has decided nothing else needs doing.
    */
-  takeUnchanged(key: string, digest: string, revision: string): boolean {
+  takeUnchanged(key: string, digest: string, revision: string, renderKey?: string): boolean {
     const last = this.apps.get(key);
     if (last?.digest !== digest) return false;
     last.revision = revision;
+    last.renderKey = renderKey;
     return true;
+  }
+
+  /** The render key of the chart last applied, when the Application is a chart. */
+  renderKey(key: string): string | undefined {
+    return this.apps.get(key)?.renderKey;
   }
 
   /**

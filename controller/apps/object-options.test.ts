@@ -95,6 +95,12 @@ describe('objectOptions', () => {
     expect(flux('reconcile', 'enabled').apply).toBe('apply');
   });
 
+  it("keeps Helm's helm.sh/resource-policy: keep objects, and ignores other values as Helm does", () => {
+    const helm = (value: string) => objectOptions({ 'helm.sh/resource-policy': value });
+    expect(helm('keep')).toMatchObject({ keepOnPrune: true, keepOnDelete: true });
+    expect(helm('delete')).toMatchObject({ keepOnPrune: false, keepOnDelete: false });
+  });
+
   it('never applies an object whose reconcile is disabled, whatever its ssa mode', () => {
     expect(
       objectOptions({

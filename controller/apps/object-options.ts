@@ -14,6 +14,7 @@ const FLUX_SSA = 'kustomize.toolkit.fluxcd.io/ssa';
 const FLUX_FORCE = 'kustomize.toolkit.fluxcd.io/force';
 const FLUX_RECONCILE = 'kustomize.toolkit.fluxcd.io/reconcile';
 const SLUICE_PRUNE = 'sluice.dev/prune';
+const HELM_RESOURCE_POLICY = 'helm.sh/resource-policy';
 
 /**
  * How the sync sends the object: server-side apply taking every field it sets (`apply`,
@@ -33,7 +34,7 @@ export interface ObjectOptions {
    * immutable field: Flux's `force: Enabled`, Argo CD's `Force=true` or `Replace=true`.
    */
   recreate: boolean;
-  /** Never deleted by pruning: `Prune=false`, Flux's `prune: disabled`, `sluice.dev/prune: disabled`. */
+  /** Never deleted by pruning: `Prune=false`, Flux's `prune: disabled`, `sluice.dev/prune: disabled`, Helm's `helm.sh/resource-policy: keep`. */
   keepOnPrune: boolean;
   /** Left in place when its Application is deleted: `Delete=false`, or a prune opt-out (as Flux does). */
   keepOnDelete: boolean;
@@ -203,6 +204,8 @@ export function objectOptions(annotations: Annotations): ObjectOptions {
     const value = annotations?.[annotation];
     if (value !== undefined) changes.push(fluxOption(annotation, value));
   }
+  // Helm's "never delete this": kept on upgrade and uninstall; Helm ignores any other value.
+  if (annotations?.[HELM_RESOURCE_POLICY] === 'keep') changes.push({ keepOnPrune: true, keepOnDelete: true });
   const options = Object.assign({ ...DEFAULTS }, ...changes) as ObjectOptions;
   // Ignore and reconcile: disabled win over Merge or IfNotPresent: the object is never sent.
   if (changes.some((c) => c.apply === 'never')) options.apply = 'never';

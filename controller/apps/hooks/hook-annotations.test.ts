@@ -88,6 +88,7 @@ describe('syncRole', () => {
 
     it('keeps crd-install objects ordinary', () => {
       expect(syncRole({ 'helm.sh/hook': 'crd-install' })).toEqual({ skip: false, wave: 0 });
+      expect(syncRole({ 'helm.sh/hook': 'crd-install,pre-install' }).hook?.phases).toEqual(['PreSync']);
     });
 
     it('lets Argo CD annotations win over Helm ones', () => {

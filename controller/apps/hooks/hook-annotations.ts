@@ -112,9 +112,12 @@ const HELM_POLICIES = new Map<string, DeletePolicy>([
 
 function helmRole(annotations: Annotations, hookValue: string): SyncRole {
   const waveOf = wave(annotations, [SLUICE_SYNC_WAVE, ARGO_SYNC_WAVE, HELM_HOOK_WEIGHT]);
-  // crd-install (Helm 2) marks an ordinary object.
-  if (list(String(hookValue)).every((h) => h === 'crd-install')) return { skip: false, wave: waveOf };
-  const phases = unique(items(HELM_HOOK, hookValue, HELM_HOOKS)).filter((p): p is HookPhase => p !== 'None');
+  // crd-install (Helm 2) marks an ordinary object, and is no phase beside others.
+  const named = list(String(hookValue)).filter((h) => h !== 'crd-install');
+  if (named.length === 0) return { skip: false, wave: waveOf };
+  const phases = unique(items(HELM_HOOK, named.join(','), HELM_HOOKS)).filter(
+    (p): p is HookPhase => p !== 'None',
+  );
   if (phases.length === 0) return { skip: true, wave: waveOf };
   const policyValue = annotations?.[HELM_HOOK_DELETE_POLICY];
   const policies =
