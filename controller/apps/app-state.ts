@@ -113,10 +113,17 @@ export class AppState {
     const remembered = this.apps.get(key)?.stamps;
     const live = new Map<string, KubeObject | undefined>();
     if (!remembered) {
+      const kinds = new Map<string, ResourceType>();
+      const found: [DesiredObject, ResourceType][] = [];
       for (const o of objects) {
         const rt = await mapper.map(o.apiVersion, o.kind).catch(() => undefined);
-        if (rt) live.set(o.id, await this.managed.getSynced(rt, o.namespace, o.name, CACHE_WAIT_MS));
+        if (!rt) continue;
+        kinds.set(`${rt.group}/${rt.kind}`, rt);
+        found.push([o, rt]);
       }
+      // Each kind's cache once, side by side: a kind that never lists costs one wait, not one per object.
+      await Promise.all([...kinds.values()].map((rt) => this.managed.waitSynced(rt, CACHE_WAIT_MS)));
+      for (const [o, rt] of found) live.set(o.id, this.managed.get(rt, o.namespace, o.name).object);
     }
     return stampRevisions(objects, revision, {
       stamp: (id) => remembered?.get(id),

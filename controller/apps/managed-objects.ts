@@ -65,21 +65,14 @@ export class ManagedObjects {
   }
 
   /**
-   * The live object once the cache has listed its kind (or after `waitMs`, when the list is
-   * slow): for a first look after a restart, where absence from an unsynced cache says nothing.
+   * Resolves once the cache has listed the kind, or after `waitMs` when the list is slow: for a
+   * first look after a restart, where absence from an unsynced cache says nothing.
    */
-  async getSynced(
-    rt: ResourceType,
-    namespace: string | undefined,
-    name: string,
-    waitMs: number,
-  ): Promise<KubeObject | undefined> {
+  async waitSynced(rt: ResourceType, waitMs: number): Promise<void> {
     const inf = this.watch(rt);
-    if (!inf.hasSynced) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([inf.synced, new Promise((r) => (timer = setTimeout(r, waitMs)))]);
-      clearTimeout(timer);
-    }
-    return inf.get(namespace ? `${namespace}/${name}` : name);
+    if (inf.hasSynced) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([inf.synced, new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer);
   }
 }

@@ -17,6 +17,7 @@ import { type Rollout, rolloutResource } from '../../controller/api/rollout.ts';
 import { core, type KubeObject } from '../../controller/kube/resources.ts';
 import { appSuite, configMaps, configMapYaml } from '../support/apps.ts';
 import { eventually } from '../support/cluster.ts';
+import { startController } from '../support/controller-process.ts';
 import { applyObject, condition } from '../support/kinds.ts';
 import { sluice } from '../support/kubectl-sluice.ts';
 import { type MetricsApp, startMetricsApp } from '../support/metrics-app/metrics-app.ts';
@@ -131,6 +132,7 @@ async function appEvents(reason: string): Promise<string[]> {
 let v1 = '';
 let v2 = '';
 let v3 = '';
+let v4 = '';
 
 describe('the trail of a commit', () => {
   it(
@@ -241,13 +243,40 @@ describe('the trail of a commit', () => {
   it(
     'v4 fixes forward: the rollback is cleared and v4 serves',
     async () => {
-      const v4 = await push('good', '4');
+      v4 = await push('good', '4');
       const app = await waitStable(v4);
       expect(condition(app, 'RolledBack')).toBeUndefined();
       expect(condition(app, 'Ready')?.message).toBe(`applied revision: ${rev(v4)}`);
       expect(app.status?.serving?.[0]?.aborted).toBeUndefined();
       const trail = await sluice(cluster, ['trail', '-n', suite.ns, 'web', '--revision', rev(v3)]);
       expect(trail.stdout).toContain(`Verdict: Replaced: Rollout/web has moved on: stable ${rev(v4)}`);
+    },
+    SLOW,
+  );
+
+  it(
+    'after a controller restart, a commit that changes only the ConfigMap re-stamps only the ConfigMap',
+    async () => {
+      const before = await getRollout();
+      await suite.ctl.stop();
+      suite.ctl = await startController({
+        kubeconfig: cluster.kubeconfig,
+        namespace: suite.ns,
+        args: [`--cache-dir=${suite.git.rootDir}/cache`],
+        env: { PATH: `${cluster.binDir}:${process.env.PATH}` },
+      });
+      const v5 = await suite.push(
+        { 'app/settings.yaml': configMapYaml('settings', { a: '2' }) },
+        'settings only',
+      );
+      await suite.waitApplied('web', v5);
+      const settings = await cluster.api.get(configMaps, suite.ns, 'settings');
+      expect(annotation(settings, 'sluice.dev/revision')).toBe(rev(v5));
+      const ro = await getRollout();
+      // Found unchanged in the live object after the restart: its stamp and pods stay.
+      expect(annotation(ro, 'sluice.dev/revision')).toBe(rev(v4));
+      expect(ro.metadata.generation).toBe(before.metadata.generation);
+      expect(ro.status?.stableRevision).toBe(rev(v4));
     },
     SLOW,
   );
