@@ -13,6 +13,8 @@ import type { EventRecorder } from './runtime/events.ts';
 import type { InformerFactory } from './runtime/informers.ts';
 import { GitCache } from './sources/git/git-cache.ts';
 import { GitSource } from './sources/git-source.ts';
+import { HelmCharts } from './sources/helm-repository/helm-charts.ts';
+import { helmRepositoryController } from './sources/helm-repository/register.ts';
 import { gitRepositoryController } from './sources/register.ts';
 import type { PushTracker } from './webhooks/push-tracker.ts';
 
@@ -47,10 +49,17 @@ export function registerControllers(deps: ControllerDeps): Controllers {
     metrics: deps.metrics,
     concurrency: deps.config.concurrency,
   };
+  const charts = new HelmCharts({
+    api: new ObjectApi(deps.client),
+    helm: deps.config.helm,
+    cacheDir: deps.config.cacheDir,
+  });
   const gitRepositories = gitRepositoryController({ ...common, source: gitSource });
+  const helmRepositories = helmRepositoryController({ ...common, charts });
   const applications = applicationController({
     ...common,
     source: gitSource,
+    charts,
     pushes: deps.pushes,
     kustomize: deps.config.kustomize,
     defaultServiceAccount: deps.config.defaultServiceAccount,
@@ -58,6 +67,12 @@ export function registerControllers(deps: ControllerDeps): Controllers {
   const analysisRuns = analysisRunController(common);
   const rollouts = rolloutController(common);
   // The list holds each kind's controller as one of "some kind", for what every kind shares.
-  const all = [gitRepositories, applications, analysisRuns, rollouts] as unknown as Controller<KubeObject>[];
+  const all = [
+    gitRepositories,
+    helmRepositories,
+    applications,
+    analysisRuns,
+    rollouts,
+  ] as unknown as Controller<KubeObject>[];
   return { all, gitRepositories };
 }

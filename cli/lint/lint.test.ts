@@ -142,6 +142,7 @@ describe('lint: the crds directory', () => {
       'Application',
       'ClusterAnalysisTemplate',
       'GitRepository',
+      'HelmRepository',
       'Rollout',
     ]);
   });

@@ -44,6 +44,21 @@ interface SourceReference {
   namespace?: string;
 }
 
+export const CHART_SOURCE_KINDS = ['HelmRepository'] as const;
+type ChartSourceKind = (typeof CHART_SOURCE_KINDS)[number];
+
+/** A chart from a HelmRepository (Flux HelmRelease's spec.chart.spec), instead of a git source. */
+export interface HelmChartReference {
+  name: string;
+  /** A semver range; the highest matching version is rendered. Unset: the highest release. */
+  version?: string;
+  sourceRef: { kind: ChartSourceKind; name: string };
+}
+
+interface HelmSpec {
+  chart?: HelmChartReference;
+}
+
 interface DependencyReference {
   name: string;
   /** Defaults to the Application's namespace. */
@@ -51,7 +66,9 @@ interface DependencyReference {
 }
 
 interface ApplicationSpec {
-  sourceRef: SourceReference;
+  /** The git source; exactly one of sourceRef and helm.chart is set (the API server enforces it). */
+  sourceRef?: SourceReference;
+  helm?: HelmSpec;
   /** Relative to the source root, without `..` segments; defaults to the root. */
   path?: string;
   interval: Duration;

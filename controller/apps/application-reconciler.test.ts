@@ -8,8 +8,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeCluster, quietContext, RecordedEvents } from '../../test/support/fake-cluster.ts';
 import { type Application, applicationResource, type SyncOperation } from '../api/application.ts';
 import { type GitRepository, gitRepositoryResource } from '../api/git-repository.ts';
+import { type HelmRepository, helmRepositoryResource } from '../api/helm-repository.ts';
 import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../api/meta.ts';
 import type { GitSource } from '../sources/git-source.ts';
+import type { HelmCharts } from '../sources/helm-repository/helm-charts.ts';
 import { PushTracker } from '../webhooks/push-tracker.ts';
 import { createAppMetrics } from './app-metrics.ts';
 import type { AppState, DriftReport } from './app-state.ts';
@@ -111,6 +113,8 @@ beforeEach(() => {
     sync: scriptedSync,
     source: { artifactFiles: async () => ({ revision: REVISION, dir: '/tmp/none' }) } as unknown as GitSource,
     repositories: cluster.informer<GitRepository>(gitRepositoryResource),
+    charts: {} as HelmCharts,
+    helmRepositories: cluster.informer<HelmRepository>(helmRepositoryResource),
     applications: cluster.informer<Application>(applicationResource),
     events,
     metrics: createAppMetrics(new Registry()),

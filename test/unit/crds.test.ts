@@ -11,12 +11,14 @@ import {
 } from '../../controller/api/analysis.ts';
 import {
   applicationResource,
+  CHART_SOURCE_KINDS,
   HEALTH_STATUSES,
   SOURCE_KINDS,
   SYNC_RESULTS,
   SYNC_STATUSES,
 } from '../../controller/api/application.ts';
 import { gitRepositoryResource } from '../../controller/api/git-repository.ts';
+import { HELM_REPOSITORY_TYPES, helmRepositoryResource } from '../../controller/api/helm-repository.ts';
 import {
   CONDITION_STATUSES,
   DURATION_PATTERN,
@@ -75,6 +77,7 @@ const crds = new Map(files.map((f) => [f, parse(readFileSync(new URL(f, crdDir),
 
 const resources: SluiceResourceType[] = [
   gitRepositoryResource,
+  helmRepositoryResource,
   applicationResource,
   rolloutResource,
   analysisTemplateResource,
@@ -213,6 +216,8 @@ describe('controller/api constants', () => {
   it.each([
     [gitRepositoryResource, 'status.conditions[].status', CONDITION_STATUSES],
     [applicationResource, 'spec.sourceRef.kind', SOURCE_KINDS],
+    [applicationResource, 'spec.helm.chart.sourceRef.kind', CHART_SOURCE_KINDS],
+    [helmRepositoryResource, 'spec.type', HELM_REPOSITORY_TYPES],
     [applicationResource, 'status.syncStatus', SYNC_STATUSES],
     [applicationResource, 'status.health', HEALTH_STATUSES],
     [applicationResource, 'status.history[].result', SYNC_RESULTS],
