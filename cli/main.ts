@@ -12,6 +12,7 @@ import { kindAndName, kindOf } from './kinds.ts';
 import { lint } from './lint/lint-command.ts';
 import { reconcile, setSuspended } from './ops/reconcile-command.ts';
 import { rolloutName, runRolloutOp } from './ops/rollout-command.ts';
+import { parseImageAssignments } from './ops/rollout-patches.ts';
 import { allowFlags, type CommandLine, parseCommandLine } from './options.ts';
 import { openSession } from './session.ts';
 
@@ -24,6 +25,8 @@ Usage:
   kubectl sluice retry ROLLOUT                start an aborted update again
   kubectl sluice undo ROLLOUT [--to-revision N]   roll back to an earlier pod template
   kubectl sluice pause ROLLOUT | resume ROLLOUT   set or clear spec.paused
+  kubectl sluice set image ROLLOUT CONTAINER=IMAGE ...   change images (CONTAINER * for all)
+  kubectl sluice restart ROLLOUT              replace every pod, one at a time, without the steps
   kubectl sluice reconcile app|source NAME [--with-source] [--timeout 5m]
   kubectl sluice suspend app|source NAME | resume app|source NAME [--timeout 5m]
   kubectl sluice diff app NAME [--kustomize PATH] [--default-service-account [NS/]NAME]
@@ -108,6 +111,29 @@ async function dispatch(line: CommandLine, io: Io): Promise<number> {
       allowFlags(line);
       return runRolloutOp('resume', rolloutName(args, command), session(), options, io);
     }
+    case 'set': {
+      allowFlags(line);
+      const [what, ...rest] = args;
+      if (what !== 'image') throw new UsageError('set takes "image": set image ROLLOUT CONTAINER=IMAGE ...');
+      const [ro, ...assignments] = rest;
+      const images = parseImageAssignments(assignments);
+      return runRolloutOp(
+        { op: 'set-image', images },
+        rolloutName(ro ? [ro] : [], 'set image'),
+        session(),
+        options,
+        io,
+      );
+    }
+    case 'restart':
+      allowFlags(line);
+      return runRolloutOp(
+        { op: 'restart', now: new Date() },
+        rolloutName(args, command),
+        session(),
+        options,
+        io,
+      );
     default:
       if (!ROLLOUT_OPS.has(command)) throw new UsageError(`unknown command "${command}"`);
       allowFlags(line, ...(command === 'promote' ? ['full'] : command === 'undo' ? ['to-revision'] : []));

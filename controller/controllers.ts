@@ -62,6 +62,7 @@ export function registerControllers(deps: ControllerDeps): Controllers {
     charts,
     pushes: deps.pushes,
     kustomize: deps.config.kustomize,
+    helm: deps.config.helm,
     defaultServiceAccount: deps.config.defaultServiceAccount,
   });
   const analysisRuns = analysisRunController(common);

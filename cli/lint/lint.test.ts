@@ -18,7 +18,9 @@ function lintFixture(dir: URL, file: string): string[] {
 describe('lint: good files have no problems', () => {
   const good = [
     ...readdirSync(new URL('good/', fixtures)).map((f) => [new URL('good/', fixtures), f] as const),
-    ...readdirSync(argoExamples).map((f) => [argoExamples, f] as const),
+    ...readdirSync(argoExamples, { withFileTypes: true })
+      .filter((f) => f.isFile())
+      .map((f) => [argoExamples, f.name] as const),
   ];
   it.each(good)('%s%s', (dir, file) => {
     const text = readFileSync(new URL(file, dir), 'utf8');

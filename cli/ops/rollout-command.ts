@@ -12,7 +12,16 @@ import { CliError, EXIT_OK, UsageError } from '../cli-errors.ts';
 import { formatData, type Io } from '../io.ts';
 import type { Options } from '../options.ts';
 import type { Session } from '../session.ts';
-import { PAST_TENSE, type Patch, type RolloutOp, rolloutPatches, undoTemplate } from './rollout-patches.ts';
+import {
+  type ImageAssignment,
+  PAST_TENSE,
+  type Patch,
+  type RolloutOp,
+  restartPatches,
+  rolloutPatches,
+  setImagePatches,
+  undoTemplate,
+} from './rollout-patches.ts';
 
 const ATTEMPTS = 5;
 
@@ -25,12 +34,20 @@ export function rolloutName(args: string[], command: string): string {
   return (rest[0] as string).replace(/^(rollouts?|ro)(\.sluice\.dev)?\//, '');
 }
 
+/** What a command changes besides the plain operations: `set image` and `restart`. */
+export type RolloutEdit = { op: 'set-image'; images: ImageAssignment[] } | { op: 'restart'; now: Date };
+
 async function decide(
-  op: RolloutOp | 'undo',
+  op: RolloutOp | 'undo' | RolloutEdit,
   ro: Rollout,
   session: Session,
   options: Options,
 ): Promise<{ patches: Patch[]; detail: string }> {
+  if (typeof op === 'object') {
+    return op.op === 'restart'
+      ? { patches: restartPatches(op.now), detail: '' }
+      : { patches: setImagePatches(ro, op.images), detail: '' };
+  }
   if (op !== 'undo') return { patches: rolloutPatches(ro, op), detail: '' };
   const list = await session.api.list<ReplicaSet>(core.replicaSets, session.namespace);
   const { revision, template } = undoTemplate(
@@ -49,7 +66,7 @@ async function decide(
 }
 
 export async function runRolloutOp(
-  op: RolloutOp | 'undo',
+  op: RolloutOp | 'undo' | RolloutEdit,
   name: string,
   session: Session,
   options: Options,
@@ -76,6 +93,9 @@ export async function runRolloutOp(
     }
   }
   if (options.output && result) io.stdout.write(formatData(result, options.output));
-  else io.stdout.write(`rollout.sluice.dev/${name} ${PAST_TENSE[op]}${detail}\n`);
+  else
+    io.stdout.write(
+      `rollout.sluice.dev/${name} ${PAST_TENSE[typeof op === 'object' ? op.op : op]}${detail}\n`,
+    );
   return EXIT_OK;
 }

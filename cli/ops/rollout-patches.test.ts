@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { Rollout, RolloutStatus } from '../../controller/api/rollout.ts';
 import type { ReplicaSet } from '../../controller/rollouts/replica-sets.ts';
 import { CliError } from '../cli-errors.ts';
-import { rolloutPatches, undoTemplate } from './rollout-patches.ts';
+import {
+  parseImageAssignments,
+  restartPatches,
+  rolloutPatches,
+  setImagePatches,
+  undoTemplate,
+} from './rollout-patches.ts';
 
 function rollout(status: RolloutStatus, paused = false, blueGreen = false): Rollout {
   return {
@@ -123,5 +129,69 @@ describe('undoTemplate', () => {
     expect(undoTemplate(ro, sets, 1).revision).toBe(1);
     expect(() => undoTemplate(ro, sets, 7)).toThrow(/has no revision 7 \(earlier revisions: 2, 1\)/);
     expect(() => undoTemplate(ro, sets, 3)).toThrow(/is the current one/);
+  });
+});
+
+describe('set image', () => {
+  const two = (): Rollout => {
+    const ro = rollout({});
+    (ro.spec.template as { spec: unknown }).spec = {
+      initContainers: [{ name: 'migrate', image: 'web:3' }],
+      containers: [
+        { name: 'a', image: 'web:3', ports: [{ containerPort: 80 }] },
+        { name: 'proxy', image: 'envoy:1' },
+      ],
+    };
+    return ro;
+  };
+  it('replaces the named container image and keeps the rest of the template', () => {
+    const [patch] = setImagePatches(two(), parseImageAssignments(['a=web:4']));
+    expect(patch).toEqual({
+      target: 'spec',
+      body: {
+        spec: {
+          template: {
+            spec: {
+              initContainers: [{ name: 'migrate', image: 'web:3' }],
+              containers: [
+                { name: 'a', image: 'web:4', ports: [{ containerPort: 80 }] },
+                { name: 'proxy', image: 'envoy:1' },
+              ],
+            },
+          },
+        },
+      },
+    });
+  });
+  it('* stands for every container, init containers too', () => {
+    const [patch] = setImagePatches(two(), parseImageAssignments(['*=img:9']));
+    expect(JSON.stringify(patch)).not.toMatch(/web:3|envoy:1/);
+  });
+  it('refuses an unknown container, listing the names, and a no-op', () => {
+    expect(() => setImagePatches(two(), parseImageAssignments(['b=x:1']))).toThrow(
+      'rollout web has no container "b" (containers: migrate, a, proxy)',
+    );
+    expect(() => setImagePatches(two(), parseImageAssignments(['a=web:3']))).toThrow(
+      'already runs those images',
+    );
+    expect(() => parseImageAssignments(['a'])).toThrow('"a" is not CONTAINER=IMAGE');
+    expect(() => parseImageAssignments([])).toThrow(CliError);
+  });
+  it('points a workloadRef Rollout at its Deployment', () => {
+    const ro: Rollout = {
+      ...rollout({}),
+      spec: { workloadRef: { kind: 'Deployment', name: 'web-dep' }, strategy: {} },
+    };
+    expect(() => setImagePatches(ro, parseImageAssignments(['a=x:1']))).toThrow(
+      /Deployment web-dep \(spec.workloadRef\)/,
+    );
+  });
+});
+
+describe('restart', () => {
+  it('sets spec.restartAt to the next whole second', () => {
+    expect(restartPatches(new Date('2026-01-01T10:00:00.250Z'))).toEqual([
+      { target: 'spec', body: { spec: { restartAt: '2026-01-01T10:00:01Z' } } },
+    ]);
   });
 });

@@ -15,7 +15,7 @@ export interface Patch {
   body: Record<string, unknown>;
 }
 
-export const PAST_TENSE: Record<RolloutOp | 'undo', string> = {
+export const PAST_TENSE: Record<RolloutOp | 'undo' | 'set-image' | 'restart', string> = {
   promote: 'promoted',
   'promote-full': 'fully promoted',
   abort: 'aborted',
@@ -23,6 +23,8 @@ export const PAST_TENSE: Record<RolloutOp | 'undo', string> = {
   pause: 'paused',
   resume: 'resumed',
   undo: 'rolled back',
+  'set-image': 'image updated',
+  restart: 'restarting',
 };
 
 export function rolloutPatches(ro: Rollout, op: RolloutOp): Patch[] {
@@ -109,4 +111,62 @@ export function undoTemplate(
   }
   if (template.metadata && Object.keys(template.metadata).length === 0) delete template.metadata;
   return { revision: revisionOf(target), template };
+}
+
+/** `CONTAINER=IMAGE`; the container `*` stands for every container. */
+export interface ImageAssignment {
+  container: string;
+  image: string;
+}
+
+export function parseImageAssignments(args: string[]): ImageAssignment[] {
+  if (args.length === 0) throw new CliError('set image needs at least one CONTAINER=IMAGE');
+  return args.map((arg) => {
+    const at = arg.indexOf('=');
+    const container = arg.slice(0, at);
+    const image = arg.slice(at + 1);
+    if (at <= 0 || image === '') throw new CliError(`"${arg}" is not CONTAINER=IMAGE`);
+    return { container, image };
+  });
+}
+
+type Container = { name?: string; image?: string } & Record<string, unknown>;
+const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
+
+/**
+ * `set image`: the pod template with the named containers' images replaced (in containers,
+ * initContainers and ephemeralContainers, as kubectl set image does). A name no container has
+ * is refused, listing the names there are.
+ */
+export function setImagePatches(ro: Rollout, assignments: ImageAssignment[]): Patch[] {
+  const name = `rollout ${ro.metadata.name}`;
+  if (ro.spec.workloadRef) {
+    throw new CliError(
+      `${name} takes its pod template from Deployment ${ro.spec.workloadRef.name} (spec.workloadRef): set the image there, e.g. kubectl set image deployment/${ro.spec.workloadRef.name} ...`,
+    );
+  }
+  const podSpec = structuredClone(ro.spec.template?.spec ?? {}) as Record<string, Container[] | undefined>;
+  const all = CONTAINER_LISTS.flatMap((list) => podSpec[list] ?? []);
+  const changed = new Set<string>();
+  for (const { container, image } of assignments) {
+    const targets = all.filter((c) => container === '*' || c.name === container);
+    if (targets.length === 0) {
+      const names = all.map((c) => c.name).join(', ');
+      throw new CliError(`${name} has no container "${container}" (containers: ${names || 'none'})`);
+    }
+    for (const c of targets) {
+      if (c.image !== image) changed.add(String(c.name));
+      c.image = image;
+    }
+  }
+  if (changed.size === 0) throw new CliError(`${name} already runs those images`);
+  const spec = Object.fromEntries(CONTAINER_LISTS.filter((l) => podSpec[l]).map((l) => [l, podSpec[l]]));
+  return [{ target: 'spec', body: { spec: { template: { spec } } } }];
+}
+
+/** `restart`: spec.restartAt, which the controller carries out one pod at a time. */
+export function restartPatches(now: Date): Patch[] {
+  // Whole seconds: the field is an RFC 3339 date-time, compared with pods' creation times.
+  const at = new Date(Math.ceil(now.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  return [{ target: 'spec', body: { spec: { restartAt: at } } }];
 }

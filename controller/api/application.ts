@@ -65,6 +65,33 @@ interface DependencyReference {
   namespace?: string;
 }
 
+/** A values document (or one value) from a ConfigMap or Secret, as Flux's HelmRelease valuesFrom. */
+interface HelmValuesReference {
+  kind: 'ConfigMap' | 'Secret';
+  name: string;
+  /** Defaults to values.yaml. */
+  valuesKey?: string;
+  /** Dot-separated path the key's text is set at, as a string; without it the key holds a values document. */
+  targetPath?: string;
+  optional?: boolean;
+}
+
+/** How a chart at `path` is rendered (`helm template`); names after Flux HelmRelease and Argo CD source.helm. */
+export interface HelmSpec {
+  /** Defaults to the Application's name. */
+  releaseName?: string;
+  /** `.Release.Namespace`; defaults to targetNamespace, else the Application's namespace. */
+  namespace?: string;
+  /** Files of the source, relative to the chart directory, merged in order over the chart's values.yaml. */
+  valuesFiles?: string[];
+  /** Merged after valuesFiles, in order. */
+  valuesFrom?: HelmValuesReference[];
+  /** Merged last. */
+  values?: Record<string, unknown>;
+  /** Leave out the chart's crds/ folder. */
+  skipCRDs?: boolean;
+}
+
 interface ApplicationSpec {
   /** The git source; exactly one of sourceRef and helm.chart is set (the API server enforces it). */
   sourceRef?: SourceReference;
@@ -85,6 +112,8 @@ interface ApplicationSpec {
   suspend?: boolean;
   /** Health of the kinds named, by CEL expressions (Flux's healthCheckExprs). */
   healthCheckExprs?: HealthCheckExpr[];
+  /** Rendering of a chart at `path` (a Chart.yaml there makes it a chart). */
+  helm?: HelmSpec;
 }
 
 /** Flux's CustomHealthCheck: expressions over the object's fields, tried inProgress, failed, current. */

@@ -209,6 +209,8 @@ export interface RolloutSpec {
   minReadySeconds?: number;
   revisionHistoryLimit?: number;
   paused?: boolean;
+  /** Replace every pod created before this time, one at a time (restart/restart-plan.ts). */
+  restartAt?: Time;
   progressDeadlineSeconds?: number;
   progressDeadlineAbort?: boolean;
   rollbackWindow?: { revisions?: number };
@@ -269,6 +271,8 @@ export interface RolloutStatus extends CommonStatus {
   stableRS?: string;
   abort?: boolean;
   abortedAt?: Time;
+  /** The spec.restartAt carried out. */
+  restartedAt?: Time;
   pauseConditions?: PauseCondition[];
   controllerPause?: boolean;
   promoteFull?: boolean;

@@ -32,6 +32,8 @@ interface Applied {
   objects: Tracked[];
   /** desiredDigest of the objects last applied. */
   digest: string;
+  /** For a chart: the render key (chart, values, capabilities) those objects came from. */
+  renderKey?: string | undefined;
 }
 
 /**
@@ -69,11 +71,17 @@ export class AppState {
    * True when `digest` is what was last applied, and then takes `revision` as applied too:
    * the caller has decided nothing else needs doing.
    */
-  takeUnchanged(key: string, digest: string, revision: string): boolean {
+  takeUnchanged(key: string, digest: string, revision: string, renderKey?: string): boolean {
     const last = this.apps.get(key);
     if (last?.digest !== digest) return false;
     last.revision = revision;
+    last.renderKey = renderKey;
     return true;
+  }
+
+  /** The render key of the chart last applied, when the Application is a chart. */
+  renderKey(key: string): string | undefined {
+    return this.apps.get(key)?.renderKey;
   }
 
   /**

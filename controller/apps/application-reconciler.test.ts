@@ -59,6 +59,7 @@ function scriptedState(): AppState {
   return {
     has: (key: string, revision: string) => applied.get(key) === revision,
     forget: (key: string) => applied.delete(key),
+    renderKey: () => undefined,
     correctDrift: async () => ({ changed: 0, changedIds: [], prunedIds: [], inventory: [] }),
     live: () =>
       live.map((object) => {
@@ -120,6 +121,8 @@ beforeEach(() => {
     metrics: createAppMetrics(new Registry()),
     pushes: new PushTracker(),
     kustomize: 'kustomize',
+    helm: 'helm',
+    capabilities: async () => ({ apiVersions: [] }),
     defaultServiceAccount: undefined,
     pods: async () => pods,
     now: () => new Date('2025-01-02T03:04:05Z'),

@@ -11,6 +11,7 @@ import type { GitRepository } from '../api/git-repository.ts';
 import type { HelmRepository } from '../api/helm-repository.ts';
 import type { Informer } from '../kube/informer.ts';
 import type { ObjectApi } from '../kube/objects.ts';
+import { core } from '../kube/resources.ts';
 import type { Logger } from '../observability/logger.ts';
 import { apiTime } from '../runtime/api-time.ts';
 import { findCondition, markFailed, markReady, READY, setCondition } from '../runtime/conditions.ts';
@@ -32,6 +33,9 @@ import type { AppMetrics } from './app-metrics.ts';
 import type { AppState, DriftReport } from './app-state.ts';
 import { CustomHealth, HealthCheckExprError } from './health/custom.ts';
 import { listPods, type PodLister } from './health/pod-reader.ts';
+import { type ChartContext, chartApp, currentRenderKey } from './helm/app-chart.ts';
+import { HelmRenderError } from './helm/helm-errors.ts';
+import type { Capabilities } from './helm/render-chart.ts';
 import { carriedHooks } from './hooks/hook-objects.ts';
 import { SyncOperationFailed, SyncWaiting } from './hooks/operation.ts';
 import { ManifestError } from './manifest.ts';
@@ -63,6 +67,10 @@ export interface ApplicationDeps {
   metrics: AppMetrics;
   pushes: PushTracker;
   kustomize: string;
+  /** The helm binary, for Applications whose path holds a chart. */
+  helm: string;
+  /** The cluster's `.Capabilities` for charts (discovery, cached). */
+  capabilities: () => Promise<Capabilities>;
   defaultServiceAccount: string | undefined;
   /** A workload's pods, for health; defaults to listing them through `api`. */
   pods?: PodLister;
@@ -149,7 +157,8 @@ export class ApplicationReconciler extends SkeletonReconciler<
       newSpec ||
       running ||
       previousRevision !== revision ||
-      !this.deps.state.has(key, revision);
+      !this.deps.state.has(key, revision) ||
+      (await this.chartInputsChanged(pass));
     const started = this.clock();
     if (full) {
       status.lastAttemptedRevision = revision;
@@ -178,6 +187,42 @@ export class ApplicationReconciler extends SkeletonReconciler<
     status.lastAppliedRevision = revision;
     status.syncStatus = 'Synced';
     status.observedGeneration = app.metadata.generation;
+  }
+
+  /**
+   * A chart's values may come from ConfigMaps and Secrets, and its capabilities from the
+   * cluster: when the render key (chart, values, capabilities) is not the one last applied,
+   * the chart is rendered and synced again. Unchanged, helm does not run.
+   */
+  private async chartInputsChanged(pass: ApplicationPass): Promise<boolean> {
+    const last = this.deps.state.renderKey(pass.key);
+    if (last === undefined) return false;
+    const files = await this.deps.source.artifactFiles(pass.repo as GitRepository);
+    if (!files) return false;
+    const current = await currentRenderKey(
+      files.dir,
+      pass.object.spec.path ?? '.',
+      chartApp(pass.object),
+      this.chartContext(pass),
+    ).catch(
+      () => undefined, // the full sync reports it
+    );
+    pass.log.debug({ stage: 'helm', unchanged: current === last }, 'chart inputs checked');
+    return current !== last;
+  }
+
+  private chartContext(pass: ApplicationPass): ChartContext {
+    const ns = pass.object.metadata.namespace as string;
+    return {
+      helm: this.deps.helm,
+      capabilities: this.deps.capabilities,
+      readObject: (ref) =>
+        this.deps.api.getOrUndefined(ref.kind === 'Secret' ? core.secrets : core.configMaps, ns, ref.name),
+      onRender: ({ cached, chart }) => {
+        this.deps.metrics.helmRenders.inc({ cached: String(cached) });
+        pass.log.debug({ stage: 'helm', chart, cached }, cached ? 'chart render cached' : 'chart rendered');
+      },
+    };
   }
 
   /** healthCheckExprs that do not compile need a person: stall before applying anything. */
@@ -323,6 +368,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
           prune: app.spec.prune,
           previous: status.inventory?.entries ?? [],
           kustomize: this.deps.kustomize,
+          chart: { app: chartApp(app), ctx: this.chartContext(pass) },
           onStage,
           skipUnchanged,
           operation,
@@ -531,7 +577,12 @@ function classifySyncError(err: unknown, revision: string): Error {
   if (err instanceof SyncOperationFailed) {
     return new StallingError(err.reason, `revision ${revision}: ${msg}`, { cause: err });
   }
-  if (err instanceof RenderError || err instanceof ManifestError || err instanceof PathEscapeError) {
+  if (
+    err instanceof RenderError ||
+    err instanceof ManifestError ||
+    err instanceof PathEscapeError ||
+    err instanceof HelmRenderError
+  ) {
     return new StallingError('BuildFailed', `revision ${revision}: ${msg}`, { cause: err });
   }
   if (err instanceof SyncError) {

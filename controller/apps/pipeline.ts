@@ -1,6 +1,6 @@
 // An Application's sync, stage by stage, in the order they run:
 //
-//   render → plan → validate → apply → prune → health
+//   render (YAML, kustomize or a Helm chart) → plan → validate → apply → prune → health
 //
 // The controller runs them all (`sync`). `kubectl sluice diff` runs render and plan, sends
 // validate's dry-run and asks prune what it would delete, on a target built by the same
@@ -19,7 +19,8 @@ import { assessApplication, type HealthInputs } from './health/app-health.ts';
 import { HookObjects } from './hooks/hook-objects.ts';
 import { runOperation } from './hooks/operation.ts';
 import { appObjects, type DesiredObject, inventoryEntry, prepare } from './manifest.ts';
-import { type RenderedObject, render } from './render.ts';
+import type { RenderedObject } from './render.ts';
+import { renderSource, type SourceRenderOptions } from './render-source.ts';
 import type { RestMapper } from './rest-mapper.ts';
 import { keepRolloutHash } from './rollout-selector.ts';
 import { CONCURRENCY, prune, type Syncer, validate } from './sync.ts';
@@ -39,6 +40,8 @@ export interface SyncInput extends AppTarget {
   prune: boolean;
   previous: InventoryEntry[];
   kustomize: string;
+  /** What a chart at `path` is rendered with (spec.helm, the helm binary, the cluster). */
+  chart?: SourceRenderOptions['chart'];
   /** Told as each stage begins (render, validate, each step, apply of each wave, prune), for debug logs. */
   onStage?: (stage: string, detail?: Record<string, unknown>) => void;
   /**
@@ -123,7 +126,7 @@ export async function sync(state: AppState, key: string, input: SyncInput, s: Sy
     step: 0,
   };
   input.onStage?.('render');
-  const rendered = await render(input.dir, input.path, { kustomize: input.kustomize });
+  const { rendered, renderKey } = await renderSource(input.dir, input.path, input);
   const desired = await plan(s.mapper, rendered, input);
   const owned = appObjects(desired);
   const digest = desiredDigest(desired);
@@ -132,7 +135,7 @@ export async function sync(state: AppState, key: string, input: SyncInput, s: Sy
     fresh &&
     input.skipUnchanged &&
     (!input.prune || nothingToPrune(input.previous, owned)) &&
-    state.takeUnchanged(key, digest, input.revision)
+    state.takeUnchanged(key, digest, input.revision, renderKey)
   ) {
     input.onStage?.('unchanged', { objects: owned.length });
     op.phase = 'Succeeded';
@@ -163,7 +166,7 @@ export async function sync(state: AppState, key: string, input: SyncInput, s: Sy
   const applied = await state.track(key, s.mapper, owned, responses);
   if (input.prune) input.onStage?.('prune');
   const prunedIds = input.prune ? await prune(s, input.previous, new Set(owned.map((o) => o.id))) : [];
-  state.remember(key, { revision: input.revision, objects: applied.objects, digest });
+  state.remember(key, { revision: input.revision, objects: applied.objects, digest, renderKey });
   return {
     changed: applied.changedIds.length,
     changedIds: applied.changedIds,

@@ -11,6 +11,7 @@ import type { PushTracker } from '../webhooks/push-tracker.ts';
 import { createAppMetrics } from './app-metrics.ts';
 import { AppState } from './app-state.ts';
 import { ApplicationReconciler } from './application-reconciler.ts';
+import { ClusterCapabilities } from './helm/capabilities.ts';
 import { ManagedObjects } from './managed-objects.ts';
 import { RestMapper } from './rest-mapper.ts';
 
@@ -19,6 +20,7 @@ export interface ApplicationControllerDeps extends ControllerWiring {
   charts: HelmCharts;
   pushes: PushTracker;
   kustomize: string;
+  helm: string;
   defaultServiceAccount: string | undefined;
 }
 
@@ -31,6 +33,7 @@ export function applicationController(deps: ApplicationControllerDeps): Controll
   const repositories = deps.informers.for<GitRepository>(gitRepositoryResource);
   const helmRepositories = deps.informers.for<HelmRepository>(helmRepositoryResource);
   let controller: Controller<Application> | undefined;
+  const capabilities = new ClusterCapabilities(deps.client);
   const managed = new ManagedObjects(deps.informers, (key) => controller?.enqueue(key));
   const reconciler = new ApplicationReconciler({
     api: new ObjectApi(deps.client),
@@ -45,6 +48,8 @@ export function applicationController(deps: ApplicationControllerDeps): Controll
     metrics: createAppMetrics(deps.metrics.registry),
     pushes: deps.pushes,
     kustomize: deps.kustomize,
+    helm: deps.helm,
+    capabilities: () => capabilities.get(),
     defaultServiceAccount: deps.defaultServiceAccount,
   });
   controller = wireController(deps, applications, reconciler);

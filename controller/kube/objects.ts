@@ -126,6 +126,24 @@ export class ObjectApi {
     });
   }
 
+  /**
+   * The Eviction subresource of a pod: a delete that honours PodDisruptionBudgets (429 when
+   * one forbids it). False when the pod is already gone.
+   */
+  async evict(pod: ResourceType, namespace: string, name: string): Promise<boolean> {
+    try {
+      await this.client.request({
+        method: 'POST',
+        path: resourcePath(pod, namespace, name, 'eviction'),
+        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } },
+      });
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
   async delete(
     rt: ResourceType,
     namespace: string | undefined,

@@ -58,6 +58,7 @@ export function parseKey(key: string): { namespace: string | undefined; name: st
 export const core = {
   namespaces: { group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false },
   secrets: { group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true },
+  configMaps: { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true },
   services: { group: '', version: 'v1', kind: 'Service', plural: 'services', namespaced: true },
   pods: { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true },
   events: { group: 'events.k8s.io', version: 'v1', kind: 'Event', plural: 'events', namespaced: true },

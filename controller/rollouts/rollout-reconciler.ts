@@ -6,6 +6,7 @@
 //   sluice.dev                 analysisruns                                  get list watch create patch delete
 //   sluice.dev                 analysistemplates, clusteranalysistemplates   get
 //   apps                       replicasets                                   get list watch create patch delete
+//   ""                         pods (spec.restartAt), pods/eviction          list, create
 //   apps                       deployments (workloadRef)                     get list watch patch
 //   ""                         services                                      get list watch patch
 //   events.k8s.io              events                                        create patch
@@ -29,6 +30,7 @@ import { syncCanary } from './canary/canary.ts';
 import { buildContext } from './context.ts';
 import type { RolloutMetrics } from './metrics.ts';
 import type { ReplicaSet } from './replica-sets.ts';
+import { restartPods } from './restart/restart-pods.ts';
 import { RolloutSync } from './rollout-sync.ts';
 import type { Service } from './services.ts';
 import { checkProgressDeadline, finalizeStatus, stalledStatus } from './status/finalize.ts';
@@ -87,6 +89,7 @@ export class RolloutReconciler extends SkeletonReconciler<Rollout, RolloutStatus
       (pass) => this.waitForCaches(pass),
       (pass) => this.readWorld(pass),
       (pass) => this.runStrategy(pass),
+      (pass) => restartPods(pass.sync as RolloutSync, this.deps.api),
       (pass) => this.syncWorkload(pass),
     ];
   }
@@ -157,7 +160,11 @@ export class RolloutReconciler extends SkeletonReconciler<Rollout, RolloutStatus
   protected failed(pass: RolloutPass, failure: ReconcileError): ReconcileError {
     pass.status =
       failure.errorClass === 'stalling'
-        ? stalledStatus({ ro: pass.object, now: pass.now }, failure.reason, failure.message)
+        ? stalledStatus(
+            { ro: pass.object, now: pass.now, ctx: pass.sync?.ctx },
+            failure.reason,
+            failure.message,
+          )
         : structuredClone(pass.object.status ?? {});
     return failure;
   }

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { analysisTemplateResource } from '../../controller/api/analysis.ts';
 import { type Application, applicationResource } from '../../controller/api/application.ts';
 import { type GitRepository, gitRepositoryResource } from '../../controller/api/git-repository.ts';
+import { core, type KubeObject } from '../../controller/kube/resources.ts';
 import { appSuite, configMapYaml as cm } from '../support/apps.ts';
 import { eventually } from '../support/cluster.ts';
 import type { ServedRepo, WorkTree } from '../support/git/index.ts';
@@ -284,4 +285,67 @@ describe('kubectl sluice on Rollouts', () => {
     expect(containers?.[0]?.image).toBe('example.invalid/ops:1');
     await ro.waitFor('ops', (r) => expect(r.status?.currentPodHash).toBe(h1));
   }, 240_000);
+
+  it('set image starts an update; restart replaces every pod without going through the steps', async () => {
+    await ro.create('restart', {
+      replicas: 3,
+      selector: { matchLabels: { app: 'restart' } },
+      template: template('restart', 'example.invalid/restart:1'),
+      strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } },
+    });
+    await ro.waitFor('restart', (r) => expect(r.status?.phase).toBe('Healthy'), 90_000);
+
+    const refused = await sluice('set', 'image', 'restart', 'web=example.invalid/restart:2');
+    expect(refused).toMatchObject({
+      code: 1,
+      stderr: 'error: rollout restart has no container "web" (containers: app)\n',
+    });
+    const set = await sluice('set', 'image', 'restart', 'app=example.invalid/restart:2');
+    expect(set).toMatchObject({ code: 0, stdout: 'rollout.sluice.dev/restart image updated\n' });
+    await ro.waitFor(
+      'restart',
+      (r) => expect(r.status).toMatchObject({ phase: 'Paused', currentStepIndex: 1 }),
+      90_000,
+    );
+    await sluice('promote', '--full', 'restart');
+    const healthy = await ro.waitFor(
+      'restart',
+      (r) => {
+        expect(r.status?.phase).toBe('Healthy');
+        expect(r.status?.stableRS).toBe(r.status?.currentPodHash);
+      },
+      90_000,
+    );
+    const podsNow = async () =>
+      (await cluster.api.list<KubeObject>(core.pods, ns, { labelSelector: 'app=restart' })).items.filter(
+        (p) => !p.metadata.deletionTimestamp,
+      );
+    const before = new Set((await podsNow()).map((p) => p.metadata.name));
+    expect(before.size).toBe(3);
+
+    const restarted = await sluice('restart', 'restart');
+    expect(restarted).toMatchObject({ code: 0, stdout: 'rollout.sluice.dev/restart restarting\n' });
+    const restartAt = (await ro.get('restart')).spec.restartAt as string;
+    const done = await ro.waitFor('restart', (r) => expect(r.status?.restartedAt).toBe(restartAt), 120_000);
+    // The same version, no step taken again: only the pods are new.
+    expect(done.status).toMatchObject({
+      stableRS: healthy.status?.stableRS,
+      currentPodHash: healthy.status?.currentPodHash,
+      currentStepIndex: 2,
+      phase: 'Healthy',
+    });
+    const after = await podsNow();
+    expect(after).toHaveLength(3);
+    for (const pod of after) {
+      expect(before.has(pod.metadata.name)).toBe(false);
+      expect(Date.parse(pod.metadata.creationTimestamp ?? '')).toBeGreaterThanOrEqual(Date.parse(restartAt));
+    }
+    await eventually(async () => {
+      const reasons = (await cluster.api.list<KubeObject>(core.events, ns)).items
+        .filter((e) => (e as { regarding?: { name?: string } }).regarding?.name === 'restart')
+        .map((e) => (e as { reason?: string }).reason);
+      expect(reasons.filter((r) => r === 'PodRestarted')).toHaveLength(3);
+      expect(reasons).toContain('RolloutRestarted');
+    });
+  }, 300_000);
 });

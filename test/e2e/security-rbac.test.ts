@@ -39,6 +39,7 @@ const EVERYWHERE: Record<string, string> = {
   // Rollouts: their ReplicaSets, Services' selectors, workloadRef Deployments, routers.
   'replicasets.apps': 'get list watch create patch delete',
   'deployments.apps': 'get list watch patch',
+  'pods/eviction': 'create',
   services: 'get list watch patch',
   'ingresses.networking.k8s.io': 'get create patch',
   'trafficsplits.split.smi-spec.io': 'get create patch',

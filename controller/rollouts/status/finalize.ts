@@ -58,14 +58,9 @@ export function finalizeStatus(sync: RolloutSync, timedOut: string | undefined):
   }
 
   const replicas = ro.spec.replicas ?? ROLLOUT_DEFAULTS.replicas;
-  const sum = (f: (n: NonNullable<(typeof ctx.allRSs)[number]['status']>) => number | undefined) =>
-    ctx.allRSs.reduce((t, rs) => t + (f(rs.status ?? {}) ?? 0), 0);
-  st.replicas = sum((x) => x.replicas);
-  st.readyReplicas = sum((x) => x.readyReplicas);
-  st.updatedReplicas = ctx.newRS?.status?.replicas ?? 0;
   const bg = ro.spec.strategy.blueGreen;
-  const activeRS = bg ? ctx.allRSs.find((rs) => hashOf(rs) === st.blueGreen?.activeSelector) : undefined;
-  st.availableReplicas = bg ? (activeRS?.status?.availableReplicas ?? 0) : sum((x) => x.availableReplicas);
+  const { activeRS, ...counts } = replicaCounts(ro, ctx, st.blueGreen?.activeSelector);
+  Object.assign(st, counts);
   st.selector = activeRS ? formatSelector(activeRS.spec.selector) : formatSelector(ro.spec.selector);
   st.observedGeneration = ro.metadata.generation;
 
@@ -99,6 +94,33 @@ export function finalizeStatus(sync: RolloutSync, timedOut: string | undefined):
   });
 }
 
+type Counts = Pick<RolloutStatus, 'replicas' | 'readyReplicas' | 'updatedReplicas' | 'availableReplicas'>;
+
+/**
+ * The pod counts the ReplicaSets report. With blue-green only the active ReplicaSet's
+ * pods are available: the preview is not serving.
+ */
+function replicaCounts(
+  ro: RolloutSync['ro'],
+  ctx: Pick<RolloutSync['ctx'], 'allRSs' | 'newRS'>,
+  activeHash: string | undefined,
+): Counts & { activeRS: RolloutSync['ctx']['newRS'] } {
+  const sum = (f: (n: NonNullable<(typeof ctx.allRSs)[number]['status']>) => number | undefined) =>
+    ctx.allRSs.reduce((t, rs) => t + (f(rs.status ?? {}) ?? 0), 0);
+  const activeRS = ro.spec.strategy.blueGreen
+    ? ctx.allRSs.find((rs) => hashOf(rs) === activeHash)
+    : undefined;
+  return {
+    replicas: sum((x) => x.replicas),
+    readyReplicas: sum((x) => x.readyReplicas),
+    updatedReplicas: ctx.newRS?.status?.replicas ?? 0,
+    availableReplicas: ro.spec.strategy.blueGreen
+      ? (activeRS?.status?.availableReplicas ?? 0)
+      : sum((x) => x.availableReplicas),
+    activeRS,
+  };
+}
+
 /** Something moved: pods, the step, the version. Resets the progress deadline. */
 function progressMade(prev: RolloutStatus, next: RolloutStatus): boolean {
   const keys = [
@@ -115,12 +137,17 @@ function progressMade(prev: RolloutStatus, next: RolloutStatus): boolean {
 
 /** The status a stalled reconcile writes: the conditions say why, the rest stays. */
 export function stalledStatus(
-  sync: { ro: RolloutSync['ro']; now: Date },
+  sync: { ro: RolloutSync['ro']; now: Date; ctx?: RolloutSync['ctx'] },
   reason: string,
   message: string,
 ): RolloutStatus {
   const prev = sync.ro.status ?? {};
   const st = structuredClone(prev);
+  // The pods are still there when routing or a Service fails: report them, not 0 ready.
+  if (sync.ctx) {
+    const { activeRS: _, ...counts } = replicaCounts(sync.ro, sync.ctx, prev.blueGreen?.activeSelector);
+    Object.assign(st, counts);
+  }
   const phase = { phase: 'Degraded' as const, message: `${reason}: ${message}` };
   st.phase = phase.phase;
   st.message = phase.message;
@@ -135,7 +162,7 @@ export function stalledStatus(
     paused: false,
     invalidSpec: reason === 'InvalidSpec' || reason === 'InvalidAnalysis' ? message : undefined,
     stalledReason: reason,
-    available: (prev.availableReplicas ?? 0) >= (sync.ro.spec.replicas ?? ROLLOUT_DEFAULTS.replicas),
+    available: (st.availableReplicas ?? 0) >= (sync.ro.spec.replicas ?? ROLLOUT_DEFAULTS.replicas),
   });
   return st;
 }

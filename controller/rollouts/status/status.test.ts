@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Rollout, RolloutStatus } from '../../api/rollout.ts';
 import { type ConditionsInput, computeConditions, progressDeadline } from './conditions.ts';
+import { stalledStatus } from './finalize.ts';
 import { computePhase } from './phase.ts';
 
 const now = new Date('2026-01-01T00:10:00Z');
@@ -178,5 +179,30 @@ describe('progressDeadline', () => {
         exempt: true,
       }),
     ).toEqual({});
+  });
+});
+
+describe('stalledStatus', () => {
+  const rs = (hash: string, ready: number) => ({
+    metadata: { name: `web-${hash}`, labels: { 'rollouts-pod-template-hash': hash } },
+    spec: { replicas: ready, selector: {}, template: {} },
+    status: { replicas: ready, readyReplicas: ready, availableReplicas: ready },
+  });
+  it('reports the pods the ReplicaSets run, not 0 ready, when routing fails on the first pass', () => {
+    const first = rs('h1', 4);
+    const st = stalledStatus(
+      { ro: rollout(), now, ctx: { allRSs: [first], newRS: first } as never },
+      'TrafficSplitNotServed',
+      'the cluster does not serve split.smi-spec.io TrafficSplit',
+    );
+    expect(st).toMatchObject({ replicas: 4, readyReplicas: 4, availableReplicas: 4, updatedReplicas: 4 });
+    expect(st.conditions?.find((c) => c.type === 'Stalled')).toMatchObject({
+      status: 'True',
+      reason: 'TrafficSplitNotServed',
+    });
+  });
+  it('keeps the last counts when it stalls before reading the ReplicaSets', () => {
+    const ro = { ...rollout(), status: healthy };
+    expect(stalledStatus({ ro, now }, 'InvalidSpec', 'bad').availableReplicas).toBe(4);
   });
 });
