@@ -55,10 +55,6 @@ export interface HelmChartReference {
   sourceRef: { kind: ChartSourceKind; name: string };
 }
 
-interface HelmSpec {
-  chart?: HelmChartReference;
-}
-
 interface DependencyReference {
   name: string;
   /** Defaults to the Application's namespace. */
@@ -76,8 +72,13 @@ interface HelmValuesReference {
   optional?: boolean;
 }
 
-/** How a chart at `path` is rendered (`helm template`); names after Flux HelmRelease and Argo CD source.helm. */
+/**
+ * How a chart is rendered (`helm template`): the chart at `path`, or `chart` from a
+ * HelmRepository. Names after Flux HelmRelease and Argo CD source.helm.
+ */
 export interface HelmSpec {
+  /** A chart from a HelmRepository instead of a git source. */
+  chart?: HelmChartReference;
   /** Defaults to the Application's name. */
   releaseName?: string;
   /** `.Release.Namespace`; defaults to targetNamespace, else the Application's namespace. */
@@ -95,7 +96,6 @@ export interface HelmSpec {
 interface ApplicationSpec {
   /** The git source; exactly one of sourceRef and helm.chart is set (the API server enforces it). */
   sourceRef?: SourceReference;
-  helm?: HelmSpec;
   /** Relative to the source root, without `..` segments; defaults to the root. */
   path?: string;
   interval: Duration;
@@ -112,7 +112,7 @@ interface ApplicationSpec {
   suspend?: boolean;
   /** Health of the kinds named, by CEL expressions (Flux's healthCheckExprs). */
   healthCheckExprs?: HealthCheckExpr[];
-  /** Rendering of a chart at `path` (a Chart.yaml there makes it a chart). */
+  /** Rendering of a chart at `path` (a Chart.yaml there makes it a chart), or of helm.chart. */
   helm?: HelmSpec;
 }
 

@@ -197,11 +197,11 @@ export class ApplicationReconciler extends SkeletonReconciler<
   private async chartInputsChanged(pass: ApplicationPass): Promise<boolean> {
     const last = this.deps.state.renderKey(pass.key);
     if (last === undefined) return false;
-    const files = await this.deps.source.artifactFiles(pass.repo as GitRepository);
+    const files = await this.files(pass).catch(() => undefined); // the full sync reports it
     if (!files) return false;
     const current = await currentRenderKey(
       files.dir,
-      pass.object.spec.path ?? '.',
+      files.path,
       chartApp(pass.object),
       this.chartContext(pass),
     ).catch(

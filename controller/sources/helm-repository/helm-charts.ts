@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { HELM_REPOSITORY_DEFAULTS, type HelmRepository } from '../../api/helm-repository.ts';
 import type { ObjectApi } from '../../kube/objects.ts';
+import { isTrue, READY } from '../../runtime/conditions.ts';
 import { parseDuration } from '../../runtime/duration.ts';
 import { StallingError, WaitingError } from '../../runtime/reconcile-errors.ts';
 import { sourceSecretData } from '../source-secret.ts';
@@ -270,11 +271,11 @@ export class HelmCharts {
     );
     if (missing.length === 0) return;
     const byKey = new Map(namespaceRepositories.map((r) => [repoKey(r), r]));
-    const urls: RepositoryUrl[] = namespaceRepositories.map((r) => ({
-      key: repoKey(r),
-      url: r.spec.url,
-      oci: isOci(r),
-    }));
+    // Several HelmRepositories may have the URL (one with wrong credentials, say): a ready one wins.
+    const ready = (r: HelmRepository) => isTrue(r.status?.conditions, READY);
+    const urls: RepositoryUrl[] = [...namespaceRepositories]
+      .sort((a, b) => Number(ready(b)) - Number(ready(a)))
+      .map((r) => ({ key: repoKey(r), url: r.spec.url, oci: isOci(r) }));
     let used: Map<string, RepositoryUrl>;
     try {
       used = matchDependencies(missing, urls, namespace);
