@@ -114,7 +114,7 @@ beforeEach(() => {
     sync: scriptedSync,
     source: { artifactFiles: async () => ({ revision: REVISION, dir: '/tmp/none' }) } as unknown as GitSource,
     repositories: cluster.informer<GitRepository>(gitRepositoryResource),
-    charts: {} as HelmCharts,
+    charts: { withDependencies: async (root: string) => root } as unknown as HelmCharts,
     helmRepositories: cluster.informer<HelmRepository>(helmRepositoryResource),
     applications: cluster.informer<Application>(applicationResource),
     events,

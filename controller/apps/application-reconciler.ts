@@ -60,7 +60,7 @@ export interface ApplicationDeps {
   state: AppState;
   source: GitSource;
   repositories: Informer<GitRepository>;
-  charts: Pick<HelmCharts, 'resolve' | 'files'>;
+  charts: Pick<HelmCharts, 'resolve' | 'files' | 'withDependencies'>;
   helmRepositories: Informer<HelmRepository>;
   applications: Informer<Application>;
   events: Pick<EventRecorder, 'record'>;
@@ -477,14 +477,17 @@ export class ApplicationReconciler extends SkeletonReconciler<
     }
   }
 
-  /** The files to render: the git revision's tree, or the pulled chart. */
+  /**
+   * The files to render: the pulled chart, or the git revision's tree (a copy with the
+   * dependencies built when a chart at path has some that are not vendored).
+   */
   private async files(pass: ApplicationPass): Promise<{ dir: string; path: string }> {
     const { object: app, chart, repo } = pass;
+    const ns = app.metadata.namespace as string;
+    const inNamespace = () => this.deps.helmRepositories.list().filter((r) => r.metadata.namespace === ns);
     if (chart) {
-      const ns = app.metadata.namespace as string;
-      const inNamespace = this.deps.helmRepositories.list().filter((r) => r.metadata.namespace === ns);
       try {
-        const dir = await this.deps.charts.files(chart.repo, chart.resolved, inNamespace);
+        const dir = await this.deps.charts.files(chart.repo, chart.resolved, inNamespace());
         return { dir, path: chart.resolved.name };
       } catch (err) {
         throw chartError(err, `chart ${chart.resolved.name} ${chart.resolved.version}`);
@@ -492,7 +495,8 @@ export class ApplicationReconciler extends SkeletonReconciler<
     }
     const files = repo ? await this.deps.source.artifactFiles(repo) : undefined;
     if (!files) throw new WaitingError('ArtifactNotReady', 'source has no artifact yet', 5_000);
-    return { dir: files.dir, path: app.spec.path ?? '.' };
+    const path = app.spec.path ?? '.';
+    return { dir: await this.deps.charts.withDependencies(files.dir, path, ns, inNamespace()), path };
   }
 
   private checkDependencies(pass: ApplicationPass): void {

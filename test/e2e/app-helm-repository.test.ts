@@ -5,20 +5,23 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Application, applicationResource } from '../../controller/api/application.ts';
+import { gitRepositoryResource } from '../../controller/api/git-repository.ts';
 import { type HelmRepository, helmRepositoryResource } from '../../controller/api/helm-repository.ts';
 import { configMaps } from '../support/apps.ts';
 import { createNamespace, deleteNamespace, eventually, testCluster } from '../support/cluster.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
+import { type GitServers, startGitServers } from '../support/git/index.ts';
 import { type ChartRepository, startChartRepository } from '../support/helm/chart-repository.ts';
 import { configMapTemplate } from '../support/helm/charts.ts';
 import { type ChartRegistry, startRegistry } from '../support/helm/registry.ts';
-import { applyObject, condition, createSecret } from '../support/kinds.ts';
+import { applyObject, condition, createSecret, gitRepository } from '../support/kinds.ts';
 
 const cluster = testCluster();
 let ns: string;
 let repo: ChartRepository;
 let registry: ChartRegistry;
 let ctl: ControllerProcess;
+let git: GitServers | undefined;
 
 const helmRepository = (name: string, spec: HelmRepository['spec']): HelmRepository => ({
   apiVersion: 'sluice.dev/v1alpha1',
@@ -113,6 +116,7 @@ async function cacheDir(): Promise<string> {
 
 afterAll(async () => {
   await ctl?.stop();
+  await git?.stop();
   await repo?.close();
   await registry?.stop();
   if (ns) await deleteNamespace(cluster.api, ns);
@@ -201,6 +205,42 @@ describe('HelmRepository over HTTP with basic auth', () => {
       `dependency "lib" (repository "https://charts.example.invalid/stable"): no HelmRepository in namespace ${ns} has this URL`,
     );
     expect(await cmData('orphan')).toBeUndefined();
+  });
+});
+
+describe('a chart in git', () => {
+  it('has its dependencies that are not vendored built from the HelmRepository with their URL', async () => {
+    git = await startGitServers();
+    const served = await git.createRepo('charts.git');
+    const work = await git.workTree(served);
+    const sha = await work.commitAndPush(
+      {
+        'charts/site/Chart.yaml': `apiVersion: v2\nname: site\nversion: 0.1.0\ndependencies:\n  - name: lib\n    version: 0.x\n    repository: ${repo.url}\n`,
+        'charts/site/templates/cm.yaml': configMapTemplate('git-site'),
+      },
+      'a chart with a dependency',
+      served.remote('git'),
+    );
+    await applyObject(cluster.api, gitRepositoryResource, gitRepository(ns, 'git', { url: served.urls.git }));
+    const site: Application = {
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'git-site', namespace: ns },
+      spec: {
+        sourceRef: { kind: 'GitRepository', name: 'git' },
+        path: 'charts/site',
+        interval: '1m',
+        prune: true,
+      },
+    };
+    await applyObject(cluster.api, applicationResource, site);
+    await eventually(async () => {
+      const app = await getApp('git-site');
+      expect(app.status?.lastAppliedRevision, condition(app, 'Ready')?.message).toBe(`main@sha1:${sha}`);
+    }, 60_000);
+    expect((await cmData('git-site'))?.chartVersion).toBe('0.1.0');
+    // lib 0.3.0, from the chart repository behind basic auth, with HelmRepository charts' Secret.
+    expect((await cmData('lib'))?.chartVersion).toBe('0.3.0');
   });
 });
 

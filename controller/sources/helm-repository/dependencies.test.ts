@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartDependencies, matchDependencies, type RepositoryUrl } from './dependencies.ts';
+import { matchDependencies, type RepositoryUrl } from './dependencies.ts';
 
 const repos: RepositoryUrl[] = [
   { key: 'team/stable', url: 'https://charts.example.com/stable/', oci: false },
@@ -7,26 +7,15 @@ const repos: RepositoryUrl[] = [
 ];
 
 describe('chart dependencies', () => {
-  it('reads name, version and repository of each', () => {
-    expect(
-      chartDependencies({
-        dependencies: [{ name: 'redis', version: '1.x', repository: 'https://x' }, { name: 'local' }, 'junk'],
-      }),
-    ).toEqual([
-      { name: 'redis', version: '1.x', repository: 'https://x' },
-      { name: 'local', version: undefined, repository: '' },
-    ]);
-    expect(chartDependencies({})).toEqual([]);
-  });
-
   it('maps each URL to the HelmRepository that has it, skipping local ones', () => {
     const used = matchDependencies(
       [
-        { name: 'a', version: '1', repository: 'https://charts.example.com/stable' },
-        { name: 'b', version: '1', repository: 'oci://registry.example.com/charts' },
-        { name: 'c', version: '1', repository: 'oci://registry.example.com/charts/nested' },
-        { name: 'd', version: '1', repository: 'file://../d' },
-        { name: 'e', version: '1', repository: '' },
+        { name: 'a', repository: 'https://charts.example.com/stable' },
+        { name: 'b', repository: 'oci://registry.example.com/charts' },
+        { name: 'c', repository: 'oci://registry.example.com/charts/nested' },
+        { name: 'd', repository: 'file://../d' },
+        { name: 'e', repository: '' },
+        { name: 'f' },
       ],
       repos,
       'team',
@@ -36,24 +25,16 @@ describe('chart dependencies', () => {
 
   it('names a dependency no HelmRepository serves, and refuses aliases', () => {
     expect(() =>
-      matchDependencies(
-        [{ name: 'x', version: '1', repository: 'https://other.example.com' }],
-        repos,
-        'team',
-      ),
+      matchDependencies([{ name: 'x', repository: 'https://other.example.com' }], repos, 'team'),
     ).toThrow(
       'dependency "x" (repository "https://other.example.com"): no HelmRepository in namespace team has this URL',
     );
-    expect(() =>
-      matchDependencies([{ name: 'x', version: '1', repository: '@stable' }], repos, 'team'),
-    ).toThrow(/repository alias names nothing in the cluster/);
+    expect(() => matchDependencies([{ name: 'x', repository: '@stable' }], repos, 'team')).toThrow(
+      /repository alias names nothing in the cluster/,
+    );
     // An http URL is not served by an oci repository of the same host, nor the reverse.
     expect(() =>
-      matchDependencies(
-        [{ name: 'x', version: '1', repository: 'https://registry.example.com/charts' }],
-        repos,
-        'team',
-      ),
+      matchDependencies([{ name: 'x', repository: 'https://registry.example.com/charts' }], repos, 'team'),
     ).toThrow(/no HelmRepository/);
   });
 });

@@ -2,16 +2,14 @@
 // dependency's `repository:` URL names the HelmRepository (in the Application's namespace)
 // whose URL it is, and that object's credentials are used. Pure.
 
-import { isPlainObject } from '../../runtime/merge-patch.ts';
-
 export class DependencyError extends Error {
   override readonly name = 'DependencyError';
 }
 
-export interface ChartDependency {
+/** A Chart.yaml dependency; `repository` is a URL, `file://…`, or unset for a local one. */
+interface ChartDependency {
   name: string;
-  version: string | undefined;
-  repository: string;
+  repository?: string;
 }
 
 /** What a dependency needs from a HelmRepository: its URL and type. */
@@ -21,29 +19,13 @@ export interface RepositoryUrl {
   oci: boolean;
 }
 
-/** `dependencies:` of a parsed Chart.yaml. */
-export function chartDependencies(chart: unknown): ChartDependency[] {
-  if (!isPlainObject(chart) || !Array.isArray(chart.dependencies)) return [];
-  return chart.dependencies.flatMap((d) =>
-    isPlainObject(d) && typeof d.name === 'string'
-      ? [
-          {
-            name: d.name,
-            version: typeof d.version === 'string' ? d.version : undefined,
-            repository: typeof d.repository === 'string' ? d.repository.trim() : '',
-          },
-        ]
-      : [],
-  );
-}
-
 function normalise(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
 /** A dependency inside the chart (`file://`, or no repository): nothing to fetch. */
 export function isLocal(dep: ChartDependency): boolean {
-  return dep.repository === '' || dep.repository.startsWith('file://');
+  return !dep.repository?.trim() || dep.repository.startsWith('file://');
 }
 
 /**
@@ -58,7 +40,7 @@ export function matchDependencies(
 ): Map<string, RepositoryUrl> {
   const used = new Map<string, RepositoryUrl>();
   for (const dep of deps) {
-    if (isLocal(dep)) continue;
+    if (isLocal(dep) || dep.repository === undefined) continue;
     const where = `dependency ${JSON.stringify(dep.name)} (repository ${JSON.stringify(dep.repository)})`;
     if (dep.repository.startsWith('@') || dep.repository.startsWith('alias:')) {
       throw new DependencyError(

@@ -5,23 +5,19 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { HELM_REPOSITORY_DEFAULTS, type HelmRepository } from '../../api/helm-repository.ts';
+import { missingDependencies, readChartMeta } from '../../apps/helm/chart-dependencies.ts';
+import { resolveWithin } from '../../apps/safe-path.ts';
 import type { ObjectApi } from '../../kube/objects.ts';
 import { isTrue, READY } from '../../runtime/conditions.ts';
 import { parseDuration } from '../../runtime/duration.ts';
 import { StallingError, WaitingError } from '../../runtime/reconcile-errors.ts';
 import { sourceSecretData } from '../source-secret.ts';
 import { chooseChart, highestMatching, parseChartIndex, sha256Revision } from './chart-index.ts';
-import {
-  chartDependencies,
-  DependencyError,
-  isLocal,
-  matchDependencies,
-  type RepositoryUrl,
-} from './dependencies.ts';
+import { DependencyError, isLocal, matchDependencies, type RepositoryUrl } from './dependencies.ts';
 import { runHelm } from './helm-cli.ts';
 import { type BasicAuth, type HomeRegistry, type HomeRepository, helmHome } from './helm-home.ts';
 import { checkRegistry, classifyHelmError, fetchIndex, registryHost } from './repository-client.ts';
@@ -128,6 +124,60 @@ export class HelmCharts {
     return pending;
   }
 
+  /**
+   * The checkout to render a chart in git from: `root` itself, or, when the chart at `path`
+   * has dependencies that are not vendored, a copy of it with them built (checkouts are
+   * shared and stay as fetched). Kept per checkout and path.
+   */
+  async withDependencies(
+    root: string,
+    path: string,
+    namespace: string,
+    namespaceRepositories: readonly HelmRepository[],
+  ): Promise<string> {
+    const chartDir = await resolveWithin(root, path || '.');
+    if (!existsSync(join(chartDir, 'Chart.yaml')) || (await unvendored(chartDir)).length === 0) return root;
+    const key = hex(`${root}|${path}`);
+    const dir = join(this.root, 'git', key);
+    if (existsSync(dir)) return dir;
+    let pending = this.pulling.get(key);
+    if (!pending) {
+      pending = this.copyAndBuild(root, path, dir, namespace, namespaceRepositories).finally(() =>
+        this.pulling.delete(key),
+      );
+      this.pulling.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async copyAndBuild(
+    root: string,
+    path: string,
+    dir: string,
+    namespace: string,
+    namespaceRepositories: readonly HelmRepository[],
+  ): Promise<string> {
+    await mkdir(join(this.root, 'git'), { recursive: true });
+    const work = await mkdtemp(join(this.root, 'git', '.build-'));
+    try {
+      const tree = join(work, 'tree');
+      await cp(root, tree, { recursive: true, verbatimSymlinks: true });
+      const timeoutMs = parseDuration(HELM_REPOSITORY_DEFAULTS.timeout);
+      await this.buildDependencies(
+        await resolveWithin(tree, path || '.'),
+        namespace,
+        namespaceRepositories,
+        timeoutMs,
+      );
+      await rename(tree, dir).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+      });
+      return dir;
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
   private async pull(
     repo: HelmRepository,
     chart: ResolvedChart,
@@ -154,7 +204,12 @@ export class HelmCharts {
           'ChartPullFailed',
           `chart ${chart.name} ${chart.version} has no ${chart.name}/Chart.yaml`,
         );
-      await this.buildDependencies(chartDir, repo.metadata.namespace as string, namespaceRepositories, repo);
+      await this.buildDependencies(
+        chartDir,
+        repo.metadata.namespace as string,
+        namespaceRepositories,
+        timeoutOf(repo),
+      );
       await rename(out, dir).catch((err: NodeJS.ErrnoException) => {
         // Another replica or reconcile got there first with the same digest: theirs is as good.
         if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
@@ -260,15 +315,9 @@ export class HelmCharts {
     chartDir: string,
     namespace: string,
     namespaceRepositories: readonly HelmRepository[],
-    source: HelmRepository,
+    timeoutMs: number,
   ): Promise<void> {
-    const deps = chartDependencies(parse(await readFile(join(chartDir, 'Chart.yaml'), 'utf8')));
-    const vendored = existsSync(join(chartDir, 'charts')) ? await readdir(join(chartDir, 'charts')) : [];
-    const missing = deps.filter(
-      (d) =>
-        !isLocal(d) &&
-        !vendored.some((f) => f === d.name || (f.startsWith(`${d.name}-`) && f.endsWith('.tgz'))),
-    );
+    const missing = await unvendored(chartDir);
     if (missing.length === 0) return;
     const byKey = new Map(namespaceRepositories.map((r) => [repoKey(r), r]));
     // Several HelmRepositories may have the URL (one with wrong credentials, say): a ready one wins.
@@ -309,7 +358,7 @@ export class HelmCharts {
         ['dependency', 'build', chartDir, '--skip-refresh', ...(plainHttp ? ['--plain-http'] : [])],
         {
           env: home.env,
-          timeoutMs: timeoutOf(source),
+          timeoutMs,
         },
       );
     } catch (err) {
@@ -362,6 +411,14 @@ export class HelmCharts {
       );
     return { username, password };
   }
+}
+
+/** Remote dependencies with nothing for them under the chart's charts/. */
+async function unvendored(chartDir: string) {
+  const meta = await readChartMeta(chartDir, chartDir);
+  const charts = join(chartDir, 'charts');
+  const vendored = existsSync(charts) ? await readdir(charts) : [];
+  return missingDependencies(meta.dependencies, vendored).filter((d) => !isLocal(d));
 }
 
 /** Unpacks a chart package. GNU tar refuses members with `..` and absolute names. */
