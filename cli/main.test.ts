@@ -59,11 +59,11 @@ describe('lint command', () => {
     const good = io();
     expect(await run(['lint', `${fixtures}good`], good)).toBe(0);
     expect(good.out()).toBe('');
-    expect(good.err()).toMatch(/8 objects in 4 files: no problems/);
+    expect(good.err()).toMatch(/10 objects in 5 files: no problems/);
     const bad = io();
     expect(await run(['lint', `${fixtures}bad/rollout-steps.yaml`], bad)).toBe(1);
     expect(bad.out().split('\n')[0]).toBe(
-      `${fixtures}bad/rollout-steps.yaml:17:11: spec.strategy.canary.steps[0]: a canary step must set exactly one of setWeight, pause, analysis, setCanaryScale`,
+      `${fixtures}bad/rollout-steps.yaml:17:11: spec.strategy.canary.steps[0]: a canary step must set exactly one of setWeight, pause, analysis, setCanaryScale, setHeaderRoute, setMirrorRoute`,
     );
   });
 

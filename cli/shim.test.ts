@@ -36,7 +36,9 @@ afterAll(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-describe('kubectl-sluice entry point', () => {
+// Each case starts Node.js processes (and the second strips types from the whole CLI): on a
+// busy two-core machine that takes well over vitest's default five seconds.
+describe('kubectl-sluice entry point', { timeout: 60_000 }, () => {
   it('runs with an older Node.js by starting the Node.js 24 in node_modules', async () => {
     // Not a skip: without an older Node.js this case cannot be shown, and the test says so.
     if (!older)

@@ -4,6 +4,7 @@
 
 import type { Rollout } from '../../controller/api/rollout.ts';
 import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from '../../controller/rollouts/labels.ts';
+import { withoutExtras } from '../../controller/rollouts/pod-extras/pod-extras.ts';
 import type { ReplicaSet } from '../../controller/rollouts/replica-sets.ts';
 import { CliError } from '../cli-errors.ts';
 
@@ -103,7 +104,8 @@ export function undoTemplate(
         : `rollout ${ro.metadata.name} has no revision ${toRevision} (earlier revisions: ${known})`,
     );
   }
-  const template = structuredClone(target.spec.template);
+  // The ephemeral metadata and injected anti-affinity belong to the ReplicaSet's role, not the version.
+  const template = withoutExtras(target);
   const labels = template.metadata?.labels;
   if (labels) {
     delete labels[POD_TEMPLATE_HASH_LABEL];

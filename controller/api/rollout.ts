@@ -1,6 +1,7 @@
 // Rollout: progressive delivery of a pod template. Mirrors crds/rollouts.sluice.dev.yaml, whose field
 // names follow Argo Rollouts argoproj.io/v1alpha1 Rollout so its manifests port by changing apiVersion.
 
+import type { AntiAffinity, EphemeralMetadata } from '../rollouts/pod-extras/pod-extras.ts';
 import type { AnalysisPhase, Argument, DryRun, MeasurementRetention } from './analysis.ts';
 import type { CommonStatus, IntOrString, SluiceObject, SluiceResourceType, Time } from './meta.ts';
 import { GROUP, VERSION } from './meta.ts';
@@ -31,6 +32,7 @@ export const ROLLOUT_DEFAULTS = {
   unsuccessfulRunHistoryLimit: 5,
   backgroundAnalysisStartingStep: 0,
   nginxAnnotationPrefix: 'nginx.ingress.kubernetes.io',
+  albAnnotationPrefix: 'alb.ingress.kubernetes.io',
   workloadRefApiVersion: 'apps/v1',
   workloadRefScaleDown: 'never',
 } as const;
@@ -97,6 +99,40 @@ interface RolloutPause {
   duration?: IntOrString;
 }
 
+/** Exactly one field is set (Argo Rollouts' StringMatch). */
+export interface StringMatch {
+  exact?: string;
+  prefix?: string;
+  regex?: string;
+}
+
+interface HeaderRoutingMatch {
+  headerName: string;
+  headerValue: StringMatch;
+}
+
+/** Requests matching any entry go to the canary; without match the route is removed. */
+export interface SetHeaderRoute {
+  /** One of trafficRouting.managedRoutes. */
+  name: string;
+  match?: HeaderRoutingMatch[];
+}
+
+interface RouteMatch {
+  method?: StringMatch;
+  path?: StringMatch;
+  headers?: Record<string, StringMatch>;
+}
+
+/** A copy of matching requests goes to the canary; without match the route is removed. */
+export interface SetMirrorRoute {
+  /** One of trafficRouting.managedRoutes. */
+  name: string;
+  match?: RouteMatch[];
+  /** Percent of matching requests mirrored; defaults to 100. */
+  percentage?: number;
+}
+
 /** Exactly one field is set. */
 export interface CanaryStep {
   /** 0-100. */
@@ -104,6 +140,8 @@ export interface CanaryStep {
   pause?: RolloutPause;
   analysis?: RolloutAnalysis;
   setCanaryScale?: SetCanaryScale;
+  setHeaderRoute?: SetHeaderRoute;
+  setMirrorRoute?: SetMirrorRoute;
 }
 
 interface NginxTrafficRouting {
@@ -154,15 +192,51 @@ interface GatewayApiTrafficRouting {
   namespace?: string;
 }
 
+interface TraefikTrafficRouting {
+  /** A TraefikService whose `spec.weighted.services` name both the stable and canary Services. */
+  weightedTraefikServiceName: string;
+}
+
+interface ApisixTrafficRouting {
+  route: {
+    /** An ApisixRoute in the Rollout's namespace. */
+    name: string;
+    /** Names of its HTTP rules to change; defaults to the one rule named like the route. */
+    rules?: string[];
+  };
+}
+
+interface AmbassadorTrafficRouting {
+  /** Mappings to stableService; each gets a `<name>-canary` copy to canaryService with a weight. */
+  mappings: string[];
+}
+
+/** Exactly one of ingress and ingresses is set. */
+interface AlbTrafficRouting {
+  ingress?: string;
+  ingresses?: string[];
+  servicePort: number;
+  /** The Service the Ingress rule names for the action; defaults to stableService. */
+  rootService?: string;
+  /** Defaults to alb.ingress.kubernetes.io. */
+  annotationPrefix?: string;
+}
+
 /**
  * At least one field is set; with several, each router is set at every step. Absent trafficRouting
  * means replica-ratio (plus Service selectors).
  */
 interface TrafficRouting {
+  /** Routes the steps add, highest precedence first; removed at the end of an update and on abort. */
+  managedRoutes?: { name: string }[];
   nginx?: NginxTrafficRouting;
   istio?: IstioTrafficRouting;
   smi?: SmiTrafficRouting;
   gatewayAPI?: GatewayApiTrafficRouting;
+  alb?: AlbTrafficRouting;
+  ambassador?: AmbassadorTrafficRouting;
+  traefik?: TraefikTrafficRouting;
+  apisix?: ApisixTrafficRouting;
 }
 
 export interface CanaryStrategy {
@@ -177,6 +251,13 @@ export interface CanaryStrategy {
   scaleDownDelaySeconds?: number;
   abortScaleDownDelaySeconds?: number;
   dynamicStableScale?: boolean;
+  /** With trafficRouting: at least this many pods in the canary and stable ReplicaSets while they take traffic. */
+  minPodsPerReplicaSet?: number;
+  /** With trafficRouting: how many older ReplicaSets may wait for their scale-down delay at once. */
+  scaleDownDelayRevisionLimit?: number;
+  antiAffinity?: AntiAffinity;
+  canaryMetadata?: EphemeralMetadata;
+  stableMetadata?: EphemeralMetadata;
 }
 
 export interface BlueGreenStrategy {
@@ -191,6 +272,9 @@ export interface BlueGreenStrategy {
   abortScaleDownDelaySeconds?: number;
   prePromotionAnalysis?: RolloutAnalysis;
   postPromotionAnalysis?: RolloutAnalysis;
+  antiAffinity?: AntiAffinity;
+  activeMetadata?: EphemeralMetadata;
+  previewMetadata?: EphemeralMetadata;
 }
 
 /** Exactly one field is set. */

@@ -386,3 +386,13 @@ describe('trafficRoutedCounts', () => {
     expect(got).toEqual({ newRS: 6, stableRS: 10 });
   });
 });
+
+describe('minPodsPerReplicaSet', () => {
+  it('keeps at least that many pods in a ReplicaSet that takes traffic, and none when it takes none', () => {
+    const base = { replicas: 10, dynamicStableScale: true, aborted: false };
+    expect(trafficRoutedCounts({ ...base, weight: 5, minPods: 2 })).toEqual({ newRS: 2, stableRS: 10 });
+    expect(trafficRoutedCounts({ ...base, weight: 5 })).toEqual({ newRS: 1, stableRS: 10 });
+    expect(trafficRoutedCounts({ ...base, weight: 100, minPods: 2 })).toEqual({ newRS: 10, stableRS: 0 });
+    expect(trafficRoutedCounts({ ...base, weight: 0, minPods: 2 })).toEqual({ newRS: 0, stableRS: 10 });
+  });
+});

@@ -210,6 +210,8 @@ interface TrafficRoutedInput {
   aborted: boolean;
   /** The weights in effect (status.canary.weights), if any. */
   actual?: { canary: number; stable: number } | undefined;
+  /** minPodsPerReplicaSet: a ReplicaSet that takes traffic runs at least this many pods. */
+  minPods?: number | undefined;
 }
 
 /**
@@ -220,9 +222,11 @@ interface TrafficRoutedInput {
  */
 export function trafficRoutedCounts(input: TrafficRoutedInput): { newRS: number; stableRS: number } {
   const { replicas, weight } = input;
-  let canary = input.canaryReplicas ?? trafficWeightToReplicas(replicas, weight);
+  // Argo's CheckMinPodsPerReplicaSet: a weight above zero never rests on fewer pods than that.
+  const atLeast = (n: number) => (n > 0 ? Math.max(n, input.minPods ?? 0) : 0);
+  let canary = input.canaryReplicas ?? atLeast(trafficWeightToReplicas(replicas, weight));
   if (!input.dynamicStableScale) return { newRS: canary, stableRS: replicas };
-  let stable = trafficWeightToReplicas(replicas, 100 - weight);
+  let stable = atLeast(trafficWeightToReplicas(replicas, 100 - weight));
   if (input.actual) {
     stable = Math.max(stable, trafficWeightToReplicas(replicas, input.actual.stable));
     if (input.aborted) canary = Math.max(canary, trafficWeightToReplicas(replicas, input.actual.canary));

@@ -9,6 +9,13 @@ import type { RsView } from './canary/scale-plan.ts';
 import { canonicalJson, podTemplateHash } from './hash.ts';
 import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION, SCALE_DOWN_DEADLINE_ANNOTATION } from './labels.ts';
 import { controllerRef, isOwnedBy } from './owner.ts';
+import {
+  applyExtras,
+  EPHEMERAL_METADATA_ANNOTATION,
+  type PodExtras,
+  recordOf,
+  withoutExtras,
+} from './pod-extras/pod-extras.ts';
 
 export interface ReplicaSet extends KubeObject {
   spec: {
@@ -69,8 +76,15 @@ function templateWithHash(template: PodTemplateSpec | undefined, hash: string): 
   return t;
 }
 
-export function buildReplicaSet(ro: Rollout, hash: string, replicas: number, revision: number): ReplicaSet {
-  const template = templateWithHash(ro.spec.template, hash);
+export function buildReplicaSet(
+  ro: Rollout,
+  hash: string,
+  replicas: number,
+  revision: number,
+  extras?: PodExtras,
+): ReplicaSet {
+  const base = templateWithHash(ro.spec.template, hash);
+  const template = extras ? applyExtras(base, extras) : base;
   const selector: LabelSelector = {
     ...(ro.spec.selector ?? {}),
     matchLabels: { ...(ro.spec.selector?.matchLabels ?? {}), [POD_TEMPLATE_HASH_LABEL]: hash },
@@ -81,8 +95,11 @@ export function buildReplicaSet(ro: Rollout, hash: string, replicas: number, rev
     metadata: {
       name: replicaSetName(ro, hash),
       namespace: ro.metadata.namespace,
-      labels: { ...(template.metadata?.labels ?? {}) },
-      annotations: { [REVISION_ANNOTATION]: String(revision) },
+      labels: { ...(base.metadata?.labels ?? {}) },
+      annotations: {
+        [REVISION_ANNOTATION]: String(revision),
+        ...(extras ? { [EPHEMERAL_METADATA_ANNOTATION]: recordOf(extras) } : {}),
+      },
       ownerReferences: [controllerRef(ro)],
     },
     spec: {
@@ -106,7 +123,7 @@ function withoutHash(t: PodTemplateSpec | undefined): string {
 
 /** The ReplicaSet runs the Rollout's template, allowing for defaults the API server added. */
 function runsTemplate(rs: ReplicaSet, ro: Rollout): boolean {
-  return isSubset(JSON.parse(withoutHash(ro.spec.template)), JSON.parse(withoutHash(rs.spec.template)));
+  return isSubset(JSON.parse(withoutHash(ro.spec.template)), JSON.parse(withoutHash(withoutExtras(rs))));
 }
 
 /**
@@ -114,7 +131,7 @@ function runsTemplate(rs: ReplicaSet, ro: Rollout): boolean {
  * copies a ReplicaSet's (server-defaulted) template back into the Rollout.
  */
 export function sameTemplate(rs: ReplicaSet, ro: Rollout): boolean {
-  return withoutHash(ro.spec.template) === withoutHash(rs.spec.template);
+  return withoutHash(ro.spec.template) === withoutHash(withoutExtras(rs));
 }
 
 /** Every field of `want` is in `have` (the API server adds defaults to pod templates). */

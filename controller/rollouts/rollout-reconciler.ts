@@ -6,14 +6,19 @@
 //   sluice.dev                 analysisruns                                  get list watch create patch delete
 //   sluice.dev                 analysistemplates, clusteranalysistemplates   get
 //   apps                       replicasets                                   get list watch create patch delete
-//   ""                         pods (spec.restartAt), pods/eviction          list, create
+//   ""                         pods (restartAt, ephemeral metadata)          list patch
+//   ""                         pods/eviction (spec.restartAt)                create
 //   apps                       deployments (workloadRef)                     get list watch patch
 //   ""                         services                                      get list watch patch
 //   events.k8s.io              events                                        create patch
 //   gateway.networking.k8s.io  httproutes                                    get patch
 //   networking.istio.io        virtualservices, destinationrules             get patch
 //   split.smi-spec.io          trafficsplits (server-side apply)             get create patch
-//   networking.k8s.io          ingresses (server-side apply of the canary)   get create patch
+//   networking.k8s.io          ingresses (server-side apply of the canary;   get create patch
+//                              ALB's action annotation, merge patch)
+//   traefik.io, traefik.containo.us  traefikservices                         get patch
+//   apisix.apache.org          apisixroutes                                  get patch
+//   getambassador.io           mappings (the canary copy, SSA; deleted at 0) get create patch delete
 
 import type { AnalysisRun } from '../api/analysis.ts';
 import type { Rollout, RolloutStatus } from '../api/rollout.ts';
@@ -29,6 +34,7 @@ import { syncBlueGreen } from './blue-green/blue-green.ts';
 import { syncCanary } from './canary/canary.ts';
 import { buildContext } from './context.ts';
 import type { RolloutMetrics } from './metrics.ts';
+import { syncPodExtras } from './pod-extras/sync-pod-extras.ts';
 import type { ReplicaSet } from './replica-sets.ts';
 import { restartPods } from './restart/restart-pods.ts';
 import { RolloutSync } from './rollout-sync.ts';
@@ -89,6 +95,7 @@ export class RolloutReconciler extends SkeletonReconciler<Rollout, RolloutStatus
       (pass) => this.waitForCaches(pass),
       (pass) => this.readWorld(pass),
       (pass) => this.runStrategy(pass),
+      (pass) => syncPodExtras(pass.sync as RolloutSync),
       (pass) => restartPods(pass.sync as RolloutSync, this.deps.api),
       (pass) => this.syncWorkload(pass),
     ];

@@ -4,6 +4,7 @@
 import { ROLLOUT_DEFAULTS } from '../api/rollout.ts';
 import { maxRevision } from './context.ts';
 import { SCALE_DOWN_DEADLINE_ANNOTATION } from './labels.ts';
+import { newReplicaSetExtras } from './pod-extras/sync-pod-extras.ts';
 import {
   buildReplicaSet,
   createReplicaSet,
@@ -38,7 +39,13 @@ export async function ensureNewReplicaSet(
     }
     return rs;
   }
-  const rs = buildReplicaSet(ro, ctx.newHash, initialReplicas, nextRevision);
+  const rs = buildReplicaSet(
+    ro,
+    ctx.newHash,
+    initialReplicas,
+    nextRevision,
+    newReplicaSetExtras(ro, sync.status, ctx.newHash),
+  );
   try {
     const created = await createReplicaSet(sync.api, ro, rs);
     sync.deps.observeReplicaSet?.(created);

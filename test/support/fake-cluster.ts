@@ -27,6 +27,8 @@ export class FakeCluster {
   /** Every write, in order. */
   readonly writes: RecordedWrite[] = [];
   private readonly objects = new Map<string, KubeObject>();
+  /** The last object each apply sent, by key: fields it no longer sends are removed (one field manager). */
+  private readonly applied = new Map<string, KubeObject>();
   /** Resources the API server does not serve, as when a CRD is not installed. */
   private readonly unserved = new Set<string>();
   private version = 1;
@@ -93,8 +95,14 @@ export class FakeCluster {
         this.served(rt);
         if (opts.dryRun) return obj;
         this.writes.push({ verb: 'apply', resource: rt.plural, name: obj.metadata.name, body: obj });
+        const key = this.key(rt, obj.metadata.namespace, obj.metadata.name);
         const live = this.find(rt, obj.metadata.namespace, obj.metadata.name);
-        return this.put(rt, live ? (applyMergePatch(live, obj) as KubeObject) : obj);
+        const dropped = droppedFields(this.applied.get(key), obj);
+        this.applied.set(key, structuredClone(obj));
+        return this.put(
+          rt,
+          live ? (applyMergePatch(applyMergePatch(live, dropped), obj) as KubeObject) : obj,
+        );
       },
       mergePatch: async (
         rt: ResourceType,
@@ -159,9 +167,14 @@ export class FakeCluster {
       throw new KubeApiError(409, 'Conflict', 'the object has been modified');
     }
     this.writes.push({ verb: 'patch', resource: rt.plural, name, body: patch });
-    const { metadata: _precondition, ...fields } = patch;
+    // metadata.resourceVersion is a precondition; other metadata (annotations) merges as the API server does.
+    const { metadata: patchMeta, ...fields } = patch;
+    const { resourceVersion: _precondition, ...metaFields } = (patchMeta ?? {}) as Record<string, unknown>;
     const next = applyMergePatch(live, fields) as KubeObject;
-    next.metadata = { ...live.metadata, resourceVersion: String(this.version++) };
+    next.metadata = {
+      ...(applyMergePatch(live.metadata, metaFields) as KubeObject['metadata']),
+      resourceVersion: String(this.version++),
+    };
     this.objects.set(key, next);
     return structuredClone(next);
   }
@@ -187,6 +200,21 @@ function notFound(rt: ResourceType, name: string): KubeApiError {
     group: rt.group,
     kind: rt.plural,
   });
+}
+
+/** A merge patch removing the map fields an earlier apply sent and this one does not. */
+function droppedFields(before: unknown, after: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!isPlainObject(before)) return out;
+  const next = isPlainObject(after) ? after : {};
+  for (const [key, value] of Object.entries(before)) {
+    if (!(key in next)) out[key] = null;
+    else if (isPlainObject(value)) {
+      const inner = droppedFields(value, next[key]);
+      if (Object.keys(inner).length > 0) out[key] = inner;
+    }
+  }
+  return out;
 }
 
 /** RFC 7386: what `application/merge-patch+json` does to the stored object. */

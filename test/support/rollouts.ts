@@ -66,6 +66,29 @@ export class RolloutDriver {
     });
   }
 
+  /**
+   * A routed canary `name` (image `example.invalid/<name>:1`, app label `name`) with its
+   * `<name>-stable` and `<name>-canary` Services, created first.
+   */
+  async createRouted(
+    name: string,
+    trafficRouting: object,
+    steps: NonNullable<NonNullable<RolloutSpec['strategy']['canary']>['steps']>,
+    replicas = 1,
+  ): Promise<Rollout> {
+    for (const svc of [`${name}-stable`, `${name}-canary`]) {
+      await this.cluster.api.create(core.services, service(this.ns, svc, name));
+    }
+    return this.create(name, {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: template(name, `example.invalid/${name}:1`),
+      strategy: {
+        canary: { stableService: `${name}-stable`, canaryService: `${name}-canary`, trafficRouting, steps },
+      },
+    });
+  }
+
   /** `kubectl set image`-like change of the only container's image: a new version. */
   async setImage(name: string, image: string): Promise<void> {
     await this.kubectl([

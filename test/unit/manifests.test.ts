@@ -69,6 +69,7 @@ describe('manifests/rbac.yaml', () => {
     );
     expect(parts.map((d) => d.metadata.name).sort()).toEqual([
       'sluice-controller-core',
+      'sluice-controller-pod-metadata',
       'sluice-controller-read-applied',
     ]);
   });

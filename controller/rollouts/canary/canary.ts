@@ -12,6 +12,7 @@ import { routerFor } from '../traffic/routers.ts';
 import { ensureNewReplicaSet, fastRollbackReason, trimReplicaSetHistory } from '../workload.ts';
 import { reconcileCanaryAnalysis } from './canary-analysis.ts';
 import { describePause, describeStep } from './describe.ts';
+import { routeStepWrites } from './route-steps.ts';
 import { type CanaryScalePlan, planCanaryScale, type RsView } from './scale-plan.ts';
 import { decideCanaryProgress, reconcilePauseStep } from './step-machine.ts';
 import { activeCanaryScale, currentSetWeight, currentStepIndex, stepsHash } from './steps.ts';
@@ -74,7 +75,8 @@ export async function syncCanary(sync: RolloutSync): Promise<void> {
         ? { canary: weightsNow.canary.weight, stable: weightsNow.stable.weight }
         : undefined,
     abortScaleDownDelaySeconds: abortDelay,
-    scaleDownRevisionLimit: Number.MAX_SAFE_INTEGER,
+    scaleDownRevisionLimit: canary.scaleDownDelayRevisionLimit ?? Number.MAX_SAFE_INTEGER,
+    minPods: canary.minPodsPerReplicaSet,
     now,
   });
   const atDesired = atDesiredCounts(plan, newView, stableView, olderViews, trafficRouted, dynamic);
@@ -223,7 +225,27 @@ async function reconcileTraffic(sync: RolloutSync, t: TrafficInput): Promise<boo
       atDesiredReplicas: t.atDesired,
     });
     if (decision.removeManagedRoutes) await router.removeManagedRoutes();
-    else await router.setWeight(decision.weight);
+    else {
+      // Header and mirror routes before the weight, as Argo Rollouts orders them.
+      const writes = routeStepWrites({
+        steps: t.steps,
+        index: t.index,
+        updating: stableHash !== undefined && !t.fullyPromoted,
+        aborted: t.aborted,
+        promoteFull: t.promoteFull,
+      });
+      for (const r of writes.headerRoutes) {
+        await router.setHeaderRoute(r);
+        if (r.match?.length)
+          sync.event('Normal', 'HeaderRouteSet', `Header route ${r.name} set (${router.type})`);
+      }
+      for (const r of writes.mirrorRoutes) {
+        await router.setMirrorRoute(r);
+        if (r.match?.length)
+          sync.event('Normal', 'MirrorRouteSet', `Mirror route ${r.name} set (${router.type})`);
+      }
+      await router.setWeight(decision.weight);
+    }
     weight = decision.weight;
     verified = await router.verifyWeight(weight);
     if (verified === false) sync.requeue(WEIGHT_VERIFY_RETRY_MS);

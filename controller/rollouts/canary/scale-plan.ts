@@ -36,6 +36,8 @@ export interface CanaryScaleInput {
   abortScaleDownDelaySeconds: number;
   /** How many older ReplicaSets may wait for their deadline; the rest go to zero at once. */
   scaleDownRevisionLimit: number;
+  /** minPodsPerReplicaSet (with a traffic router). */
+  minPods?: number | undefined;
   now: Date;
 }
 
@@ -66,6 +68,7 @@ export function planCanaryScale(input: CanaryScaleInput): CanaryScalePlan {
         dynamicStableScale: input.dynamicStableScale,
         aborted: input.aborted,
         actual: input.actualWeights,
+        minPods: input.minPods,
       })
     : basicCanaryCounts({
         replicas,

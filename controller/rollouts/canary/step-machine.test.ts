@@ -38,6 +38,15 @@ describe('canary step machine', () => {
     expect(decideCanaryProgress(input()).completed).toEqual({ from: 0, step: 'setWeight: 25' });
   });
 
+  it('completes a header or mirror route step at once: its route was written before', () => {
+    const routeSteps: CanaryStep[] = [{ setHeaderRoute: { name: 'h' } }, { setMirrorRoute: { name: 'm' } }];
+    const atHeader = decideCanaryProgress(input({ steps: routeSteps, atDesiredReplicas: false }));
+    expect(atHeader).toMatchObject({ index: 1, completed: { from: 0, step: 'setHeaderRoute: h' } });
+    expect(decideCanaryProgress(input({ steps: routeSteps, index: 1 })).completed?.step).toBe(
+      'setMirrorRoute: m',
+    );
+  });
+
   it('pauses at a pause step, then continues when a person clears the pause', () => {
     const first = new PauseState({});
     expect(

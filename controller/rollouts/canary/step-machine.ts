@@ -65,7 +65,8 @@ function completedCurrentStep(input: StepCompletionInput): boolean {
   if (step.setCanaryScale) return input.atDesiredReplicas;
   if (step.setWeight !== undefined) return input.atDesiredReplicas && input.weightVerified !== false;
   if (step.analysis) return input.stepRunPhase === 'Successful';
-  return false;
+  // The route was written before the step machine ran (a failed write throws first).
+  return step.setHeaderRoute !== undefined || step.setMirrorRoute !== undefined;
 }
 
 export interface CanaryProgressInput extends StepCompletionInput {

@@ -65,6 +65,8 @@ export function stepString(step: CanaryStep | undefined): string {
   if (s?.weight !== undefined) return `setCanaryScale{weight: ${s.weight}}`;
   if (s?.replicas !== undefined) return `setCanaryScale{replicas: ${s.replicas}}`;
   if (s?.matchTrafficWeight) return 'setCanaryScale{matchTrafficWeight: true}';
+  if (step.setHeaderRoute) return `setHeaderRoute: ${step.setHeaderRoute.name}`;
+  if (step.setMirrorRoute) return `setMirrorRoute: ${step.setMirrorRoute.name}`;
   return 'unknown step';
 }
 
