@@ -15,6 +15,7 @@ import { type ChartRepository, startChartRepository } from '../support/helm/char
 import { configMapTemplate } from '../support/helm/charts.ts';
 import { type ChartRegistry, startRegistry } from '../support/helm/registry.ts';
 import { applyObject, condition, createSecret, gitRepository } from '../support/kinds.ts';
+import { RolloutDriver } from '../support/rollouts.ts';
 
 const cluster = testCluster();
 let ns: string;
@@ -205,6 +206,54 @@ describe('HelmRepository over HTTP with basic auth', () => {
       `dependency "lib" (repository "https://charts.example.invalid/stable"): no HelmRepository in namespace ${ns} has this URL`,
     );
     expect(await cmData('orphan')).toBeUndefined();
+  });
+});
+
+describe('an upgrade of a chart holding a canary Rollout', () => {
+  const rollout = `apiVersion: sluice.dev/v1alpha1
+kind: Rollout
+metadata:
+  name: shop
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: shop}
+  template:
+    metadata:
+      labels: {app: shop}
+    spec:
+      containers:
+        - name: app
+          image: "example.invalid/shop:{{ .Chart.Version }}"
+  strategy:
+    canary:
+      steps: [{setWeight: 50}, {pause: {}}]
+`;
+
+  it('applies 1.1.0 and the Rollout runs its canary steps to the new version', async () => {
+    const ro = new RolloutDriver(cluster, ns);
+    await repo.publish({ name: 'shop', version: '1.0.0', templates: { 'rollout.yaml': rollout } });
+    await refreshIndex();
+    await deployChart('shop', 'shop', '1.0.0');
+    const v1 = await ro.waitFor('shop', (r) => expect(r.status?.phase).toBe('Healthy'));
+
+    await repo.publish({ name: 'shop', version: '1.1.0', templates: { 'rollout.yaml': rollout } });
+    await refreshIndex();
+    await waitApplied('shop', '1.1.0');
+    const paused = await ro.waitFor('shop', (r) => {
+      expect(r.status?.phase).toBe('Paused');
+      expect(r.status?.currentStepIndex).toBe(1);
+    });
+    expect(JSON.stringify(paused.spec.template)).toContain('example.invalid/shop:1.1.0');
+    expect(paused.status?.stableRS).toBe(v1.status?.stableRS);
+    expect(paused.status?.currentPodHash).not.toBe(v1.status?.stableRS);
+
+    await ro.promote('shop');
+    const done = await ro.waitFor('shop', (r) => {
+      expect(r.status?.phase).toBe('Healthy');
+      expect(r.status?.stableRS).toBe(paused.status?.currentPodHash);
+    });
+    expect(done.status?.currentStepIndex).toBe(2);
   });
 });
 
