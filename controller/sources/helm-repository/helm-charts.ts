@@ -9,18 +9,17 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'no
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { HELM_REPOSITORY_DEFAULTS, type HelmRepository } from '../../api/helm-repository.ts';
-import { missingDependencies, readChartMeta } from '../../apps/helm/chart-dependencies.ts';
 import { resolveWithin } from '../../apps/safe-path.ts';
 import type { ObjectApi } from '../../kube/objects.ts';
-import { isTrue, READY } from '../../runtime/conditions.ts';
 import { parseDuration } from '../../runtime/duration.ts';
 import { StallingError, WaitingError } from '../../runtime/reconcile-errors.ts';
 import { sourceSecretData } from '../source-secret.ts';
 import { chooseChart, highestMatching, parseChartIndex, sha256Revision } from './chart-index.ts';
-import { DependencyError, isLocal, matchDependencies, type RepositoryUrl } from './dependencies.ts';
+import { buildDependencies, unvendored } from './dependency-build.ts';
 import { runHelm } from './helm-cli.ts';
-import { type BasicAuth, type HomeRegistry, type HomeRepository, helmHome } from './helm-home.ts';
+import { type BasicAuth, helmHome } from './helm-home.ts';
 import { checkRegistry, classifyHelmError, fetchIndex, registryHost } from './repository-client.ts';
+import { isOci, repoKey, timeoutOf } from './repository-spec.ts';
 
 /** The chart an Application names (spec.helm.chart), less its sourceRef. */
 export interface ChartRequest {
@@ -46,11 +45,7 @@ export interface RepositoryCheck {
   url: string;
 }
 
-const isOci = (repo: HelmRepository) => (repo.spec.type ?? HELM_REPOSITORY_DEFAULTS.type) === 'oci';
-const timeoutOf = (repo: HelmRepository) =>
-  parseDuration(repo.spec.timeout ?? HELM_REPOSITORY_DEFAULTS.timeout);
 const hex = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
-const repoKey = (repo: HelmRepository) => `${repo.metadata.namespace}/${repo.metadata.name}`;
 
 export class HelmCharts {
   private readonly api: ObjectApi;
@@ -310,62 +305,14 @@ export class HelmCharts {
     return { name: chart.name, version, digest, revision: `${version}@${digest}` };
   }
 
-  /** Runs `helm dependency build` when Chart.yaml names dependencies not vendored in charts/. */
-  private async buildDependencies(
+  private buildDependencies(
     chartDir: string,
     namespace: string,
-    namespaceRepositories: readonly HelmRepository[],
+    repositories: readonly HelmRepository[],
     timeoutMs: number,
   ): Promise<void> {
-    const missing = await unvendored(chartDir);
-    if (missing.length === 0) return;
-    const byKey = new Map(namespaceRepositories.map((r) => [repoKey(r), r]));
-    // Several HelmRepositories may have the URL (one with wrong credentials, say): a ready one wins.
-    const ready = (r: HelmRepository) => isTrue(r.status?.conditions, READY);
-    const urls: RepositoryUrl[] = [...namespaceRepositories]
-      .sort((a, b) => Number(ready(b)) - Number(ready(a)))
-      .map((r) => ({ key: repoKey(r), url: r.spec.url, oci: isOci(r) }));
-    let used: Map<string, RepositoryUrl>;
-    try {
-      used = matchDependencies(missing, urls, namespace);
-    } catch (err) {
-      if (err instanceof DependencyError)
-        throw new StallingError('DependencyNotResolved', err.message, { cause: err, retryAfterMs: 60_000 });
-      throw err;
-    }
-    const repositories: HomeRepository[] = [];
-    const registries: HomeRegistry[] = [];
-    let plainHttp = false;
-    for (const [key] of used) {
-      const repo = byKey.get(key) as HelmRepository;
-      const auth = await this.auth(repo);
-      if (isOci(repo)) {
-        plainHttp ||= repo.spec.insecure === true;
-        if (auth) registries.push({ host: registryHost(repo.spec.url), auth });
-      } else {
-        repositories.push({
-          name: `repo-${repositories.length}`,
-          url: repo.spec.url,
-          auth,
-          index: (await this.index(repo)).text,
-        });
-      }
-    }
-    const home = await helmHome(repositories, registries);
-    try {
-      await runHelm(
-        this.helm,
-        ['dependency', 'build', chartDir, '--skip-refresh', ...(plainHttp ? ['--plain-http'] : [])],
-        {
-          env: home.env,
-          timeoutMs,
-        },
-      );
-    } catch (err) {
-      throw classifyHelmError(err);
-    } finally {
-      await home.cleanup();
-    }
+    const access = { auth: (r: HelmRepository) => this.auth(r), index: (r: HelmRepository) => this.index(r) };
+    return buildDependencies({ helm: this.helm, chartDir, namespace, repositories, timeoutMs, access });
   }
 
   /** The index of the repository's current revision: from the cache, or fetched again. */
@@ -411,14 +358,6 @@ export class HelmCharts {
       );
     return { username, password };
   }
-}
-
-/** Remote dependencies with nothing for them under the chart's charts/. */
-async function unvendored(chartDir: string) {
-  const meta = await readChartMeta(chartDir, chartDir);
-  const charts = join(chartDir, 'charts');
-  const vendored = existsSync(charts) ? await readdir(charts) : [];
-  return missingDependencies(meta.dependencies, vendored).filter((d) => !isLocal(d));
 }
 
 /** Unpacks a chart package. GNU tar refuses members with `..` and absolute names. */
