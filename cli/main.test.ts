@@ -59,7 +59,7 @@ describe('lint command', () => {
     const good = io();
     expect(await run(['lint', `${fixtures}good`], good)).toBe(0);
     expect(good.out()).toBe('');
-    expect(good.err()).toMatch(/10 objects in 5 files: no problems/);
+    expect(good.err()).toMatch(/11 objects in 5 files: no problems/);
     const bad = io();
     expect(await run(['lint', `${fixtures}bad/rollout-steps.yaml`], bad)).toBe(1);
     expect(bad.out().split('\n')[0]).toBe(

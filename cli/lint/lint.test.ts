@@ -67,6 +67,12 @@ const BAD: Record<string, string[]> = {
     'analysis-conditions.yaml:24:7: spec.metrics[2]: duplicate of item 1 (same name)',
     'analysis-conditions.yaml:26:7: spec.metrics[2].provider: provider must set exactly one of prometheus, web',
   ],
+  'application-helm.yaml': [
+    'application-helm.yaml:13:18: spec.helm.releaseName: "Shop_Prod" does not match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+    'application-helm.yaml:14:5: spec.helm.valueFiles: unknown field "valueFiles"',
+    'application-helm.yaml:16:15: spec.helm.valuesFrom[0].kind: "Configmap" is not one of: "ConfigMap", "Secret"',
+    'application-helm.yaml:20:21: spec.helm.valuesFrom[1].targetPath: "db[0].password" does not match ^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$',
+  ],
   'application.yaml': [
     'application.yaml:5:1: spec: missing required field "prune"',
     'application.yaml:7:11: spec.sourceRef.kind: "Bucket" is not one of: "GitRepository"',

@@ -61,6 +61,15 @@ interface DependencyReference {
   namespace?: string;
 }
 
+/** Argo CD's Application-level sync options that Sluice honours. */
+export const SYNC_OPTIONS = ['CreateNamespace=true', 'CreateNamespace=false'] as const;
+type SyncOption = (typeof SYNC_OPTIONS)[number];
+
+/** Argo CD's syncPolicy; Flux-style fields (prune, interval) stay where they are. */
+interface SyncPolicy {
+  syncOptions?: SyncOption[];
+}
+
 /** A values document (or one value) from a ConfigMap or Secret, as Flux's HelmRelease valuesFrom. */
 interface HelmValuesReference {
   kind: 'ConfigMap' | 'Secret';
@@ -114,6 +123,25 @@ interface ApplicationSpec {
   healthCheckExprs?: HealthCheckExpr[];
   /** Rendering of a chart at `path` (a Chart.yaml there makes it a chart), or of helm.chart. */
   helm?: HelmSpec;
+  syncPolicy?: SyncPolicy;
+  /** Fields neither reported as drift nor taken over on apply (Argo CD's ignoreDifferences). */
+  ignoreDifferences?: IgnoreDifference[];
+}
+
+/**
+ * Argo CD's ResourceIgnoreDifferences: which objects (group, kind, and optionally name and
+ * namespace) and which of their fields. `jqPathExpressions` is not supported (refused by the
+ * schema).
+ */
+export interface IgnoreDifference {
+  /** Empty or absent for the core group. */
+  group?: string;
+  kind: string;
+  name?: string;
+  namespace?: string;
+  jsonPointers?: string[];
+  /** Fields these managers own in the live object's managedFields. */
+  managedFieldsManagers?: string[];
 }
 
 /** Flux's CustomHealthCheck: expressions over the object's fields, tried inProgress, failed, current. */

@@ -144,7 +144,7 @@ beforeEach(() => {
     pushes: new PushTracker(),
     kustomize: 'kustomize',
     helm: 'helm',
-    capabilities: async () => ({ apiVersions: [] }),
+    capabilities: { get: async () => ({ apiVersions: [] }), invalidate: () => {} },
     defaultServiceAccount: undefined,
     pods: async () => pods,
     now: () => new Date('2025-01-02T03:04:05Z'),
@@ -277,6 +277,22 @@ describe('ApplicationReconciler', () => {
     expect(condition('Stalled')).toMatchObject({ status: 'True', reason: 'InvalidHealthCheck' });
     expect(condition('Ready')?.message).toContain('example.com/v1 Widget');
     expect(condition('Ready')?.message).toContain('"status.ready =="');
+  });
+
+  it('stalls before syncing when an ignoreDifferences pointer is not a JSON pointer, naming the field', async () => {
+    newSource();
+    const app = newApp();
+    app.spec.ignoreDifferences = [{ group: 'apps', kind: 'Deployment', jsonPointers: ['spec/replicas'] }];
+    cluster.put(applicationResource, app);
+    await expect(reconcile()).rejects.toMatchObject({
+      errorClass: 'stalling',
+      reason: 'InvalidIgnoreDifferences',
+    });
+    expect(syncs).toBe(0);
+    expect(condition('Stalled')).toMatchObject({ status: 'True', reason: 'InvalidIgnoreDifferences' });
+    expect(condition('Ready')?.message).toContain(
+      'spec.ignoreDifferences[0].jsonPointers[0]: "spec/replicas"',
+    );
   });
 
   it('keeps a sync that waits for a hook in status, Progressing not failed, and continues it', async () => {

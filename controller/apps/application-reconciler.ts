@@ -11,7 +11,6 @@ import type { GitRepository } from '../api/git-repository.ts';
 import type { HelmRepository } from '../api/helm-repository.ts';
 import type { Informer } from '../kube/informer.ts';
 import type { ObjectApi } from '../kube/objects.ts';
-import { core } from '../kube/resources.ts';
 import type { Logger } from '../observability/logger.ts';
 import { apiTime } from '../runtime/api-time.ts';
 import { findCondition, markFailed, markReady, READY, setCondition } from '../runtime/conditions.ts';
@@ -33,11 +32,12 @@ import type { AppMetrics } from './app-metrics.ts';
 import type { AppState, DriftReport } from './app-state.ts';
 import { CustomHealth, HealthCheckExprError } from './health/custom.ts';
 import { listPods, type PodLister } from './health/pod-reader.ts';
-import { type ChartContext, chartApp, currentRenderKey } from './helm/app-chart.ts';
+import { type ChartContext, chartApp, chartContext, currentRenderKey } from './helm/app-chart.ts';
 import { HelmRenderError } from './helm/helm-errors.ts';
 import type { Capabilities } from './helm/render-chart.ts';
 import { carriedHooks } from './hooks/hook-objects.ts';
 import { SyncOperationFailed, SyncWaiting } from './hooks/operation.ts';
+import { checkIgnoreDifferences, IgnoreDifferencesError } from './ignore-differences.ts';
 import { ManifestError } from './manifest.ts';
 import { health as appHealth, appTarget, sync, syncTarget } from './pipeline.ts';
 import { RenderError } from './render.ts';
@@ -69,8 +69,8 @@ export interface ApplicationDeps {
   kustomize: string;
   /** The helm binary, for Applications whose path holds a chart. */
   helm: string;
-  /** The cluster's `.Capabilities` for charts (discovery, cached). */
-  capabilities: () => Promise<Capabilities>;
+  /** The cluster's `.Capabilities` for charts (discovery, cached; invalidated when a sync changes a CRD). */
+  capabilities: { get(): Promise<Capabilities>; invalidate(): void };
   defaultServiceAccount: string | undefined;
   /** A workload's pods, for health; defaults to listing them through `api`. */
   pods?: PodLister;
@@ -129,6 +129,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
   protected steps(): readonly Step<ApplicationPass>[] {
     return [
       (pass) => this.compileHealthChecks(pass),
+      (pass) => this.checkIgnoreDifferences(pass),
       (pass) => this.checkDependencies(pass),
       (pass) => this.findSource(pass),
       (pass) => this.sync(pass),
@@ -212,17 +213,14 @@ export class ApplicationReconciler extends SkeletonReconciler<
   }
 
   private chartContext(pass: ApplicationPass): ChartContext {
-    const ns = pass.object.metadata.namespace as string;
-    return {
+    return chartContext(this.deps.api, pass.object.metadata.namespace as string, {
       helm: this.deps.helm,
-      capabilities: this.deps.capabilities,
-      readObject: (ref) =>
-        this.deps.api.getOrUndefined(ref.kind === 'Secret' ? core.secrets : core.configMaps, ns, ref.name),
+      capabilities: () => this.deps.capabilities.get(),
       onRender: ({ cached, chart }) => {
         this.deps.metrics.helmRenders.inc({ cached: String(cached) });
         pass.log.debug({ stage: 'helm', chart, cached }, cached ? 'chart render cached' : 'chart rendered');
       },
-    };
+    });
   }
 
   /** healthCheckExprs that do not compile need a person: stall before applying anything. */
@@ -234,6 +232,17 @@ export class ApplicationReconciler extends SkeletonReconciler<
     } catch (err) {
       if (err instanceof HealthCheckExprError)
         throw new StallingError('InvalidHealthCheck', err.message, { cause: err });
+      throw err;
+    }
+  }
+
+  /** Rules that cannot be honoured need a person too: applying without them would take fields over. */
+  private checkIgnoreDifferences(pass: ApplicationPass): void {
+    try {
+      checkIgnoreDifferences(pass.object.spec.ignoreDifferences);
+    } catch (err) {
+      if (err instanceof IgnoreDifferencesError)
+        throw new StallingError('InvalidIgnoreDifferences', err.message, { cause: err });
       throw err;
     }
   }
@@ -378,6 +387,9 @@ export class ApplicationReconciler extends SkeletonReconciler<
         this.syncer(app),
       );
       status.inventory = { entries: report.inventory };
+      // A chart may ask whether a kind is served (.Capabilities.APIVersions): read them again.
+      if (report.changedIds.some((id) => id.endsWith('_apiextensions.k8s.io_CustomResourceDefinition')))
+        this.deps.capabilities.invalidate();
       end({ result: 'success' });
       this.deps.metrics.syncs.inc({ result: 'success' });
       this.deps.metrics.applied.inc(report.changed);
@@ -433,6 +445,8 @@ export class ApplicationReconciler extends SkeletonReconciler<
       app,
       defaultServiceAccount: this.deps.defaultServiceAccount,
       liveService: (o) => this.deps.state.liveService(o),
+      liveObject: (o, rt) => this.deps.state.liveObject(this.deps.api, o, rt),
+      notify: (reason, message) => this.deps.events.record(app, 'Normal', reason, message),
     });
   }
 

@@ -33,7 +33,6 @@ export function applicationController(deps: ApplicationControllerDeps): Controll
   const repositories = deps.informers.for<GitRepository>(gitRepositoryResource);
   const helmRepositories = deps.informers.for<HelmRepository>(helmRepositoryResource);
   let controller: Controller<Application> | undefined;
-  const capabilities = new ClusterCapabilities(deps.client);
   const managed = new ManagedObjects(deps.informers, (key) => controller?.enqueue(key));
   const reconciler = new ApplicationReconciler({
     api: new ObjectApi(deps.client),
@@ -49,7 +48,7 @@ export function applicationController(deps: ApplicationControllerDeps): Controll
     pushes: deps.pushes,
     kustomize: deps.kustomize,
     helm: deps.helm,
-    capabilities: () => capabilities.get(),
+    capabilities: new ClusterCapabilities(deps.client),
     defaultServiceAccount: deps.defaultServiceAccount,
   });
   controller = wireController(deps, applications, reconciler);

@@ -14,6 +14,7 @@ import { core, type KubeObject, type ResourceType } from '../../controller/kube/
 import { appSuite, configMaps } from '../support/apps.ts';
 import { eventually } from '../support/cluster.ts';
 import { applyObject, condition, createSecret } from '../support/kinds.ts';
+import { sluice } from '../support/kubectl-sluice.ts';
 
 const jobs: ResourceType = { group: 'batch', version: 'v1', kind: 'Job', plural: 'jobs', namespaced: true };
 const deployments = core.deployments;
@@ -108,7 +109,7 @@ const jobImage = async (name: string) =>
 describe('Helm charts from git', () => {
   let first: string;
 
-  it('renders a chart with values files, valuesFrom and inline values, its CRDs, a vendored dependency and its pre-install hook', async () => {
+  it('renders a chart with values files, valuesFrom and inline values, its CRDs, a vendored dependency, and runs its hooks by phase and weight', async () => {
     first = await suite.work.head();
     await putValues('cm');
     await createSecret(cluster.api, ns, 'shop-secret-values', { 'secret.yaml': 'fromSecret: s3cret\n' });
@@ -126,17 +127,32 @@ describe('Helm charts from git', () => {
     expect(await cmData('shop-cache')).toEqual({ size: 'small' });
     expect(await cluster.api.getOrUndefined(crds, undefined, WIDGET_CRD)).toBeDefined();
     expect(await cluster.api.getOrUndefined(deployments, ns, 'shop-web')).toBeDefined();
-    // The pre-install hook ran (kwok completes its pod) and is not part of the inventory;
-    // the test hook is never applied.
+    // The pre-install hooks ran by weight (kwok completes their pods), the post-install one
+    // after the objects, deleted once it succeeded (hook-succeeded); hooks are not part of the
+    // inventory, and the test hook is never applied.
     const hooks = app.status?.operation?.hooks ?? [];
-    expect(hooks.map((h) => ({ key: h.key, state: h.state }))).toEqual([
-      { key: `PreSync/${ns}_shop-migrate_batch_Job`, state: 'Succeeded' },
+    expect(
+      hooks.map((h) => ({ key: h.key, step: h.step, state: h.state, deleted: h.deleted === true })),
+    ).toEqual([
+      { key: `PreSync/${ns}_shop-migrate_batch_Job`, step: 'PreSync/-5', state: 'Succeeded', deleted: false },
+      { key: `PreSync/${ns}_shop-seed_batch_Job`, step: 'PreSync/5', state: 'Succeeded', deleted: false },
+      { key: `PostSync/${ns}_shop-notify_batch_Job`, step: 'PostSync/0', state: 'Succeeded', deleted: true },
     ]);
+    const migrate = await cluster.api.get<KubeObject>(jobs, ns, 'shop-migrate');
+    const seed = await cluster.api.get<KubeObject>(jobs, ns, 'shop-seed');
+    // The weight -5 hook completed before the weight 5 hook was created.
+    expect(
+      Date.parse(String((migrate.status as { completionTime?: string }).completionTime)),
+    ).toBeLessThanOrEqual(Date.parse(String(seed.metadata.creationTimestamp)));
+    expect(await cluster.api.getOrUndefined(jobs, ns, 'shop-notify')).toBeUndefined();
     expect(await jobImage('shop-migrate')).toBe('example.invalid/migrate:green');
     expect(await cluster.api.getOrUndefined(core.pods, ns, 'shop-connection-test')).toBeUndefined();
     const ids = app.status?.inventory?.entries?.map((e) => e.id) ?? [];
     expect(ids).toContain(`_${WIDGET_CRD}_apiextensions.k8s.io_CustomResourceDefinition`);
-    expect(ids.some((id) => id.includes('shop-migrate'))).toBe(false);
+    expect(ids.some((id) => id.includes('_batch_Job'))).toBe(false);
+    // Rendered before its CRD existed, the chart did not see the kind; the CRD's apply makes
+    // the controller read the cluster's API versions again, and the chart renders anew.
+    await eventually(async () => expect((await cmData('shop-settings'))?.hasWidgets).toBe('true'), 45_000);
   });
 
   it('leaves the CRDs out with skipCRDs', async () => {
@@ -155,6 +171,33 @@ describe('Helm charts from git', () => {
         ?.map((e) => e.id)
         .filter((id) => id.includes('CustomResourceDefinition')),
     ).toEqual([]);
+  });
+
+  it('kubectl sluice diff renders the chart as the controller would: nothing to change for a synced app, every object for a suspended one', async () => {
+    const synced = await sluice(cluster, ['diff', 'app', 'shop', '-n', ns]);
+    expect(synced.code, synced.stdout + synced.stderr).toBe(0);
+    expect(synced.stderr).toMatch(/: no differences \(5 objects\)\n$/);
+    await applyObject(
+      cluster.api,
+      applicationResource,
+      application('preview', {
+        path: 'charts/web',
+        suspend: true,
+        helm: { values: { greeting: 'preview' } },
+      }),
+    );
+    const preview = await sluice(cluster, ['diff', 'app', 'preview', '-n', ns]);
+    expect(preview.code, preview.stderr).toBe(1);
+    expect(preview.stdout).toContain(
+      `# ConfigMap ${ns}/preview-settings: create (web/templates/settings.yaml)\n`,
+    );
+    expect(preview.stdout).toContain('+  greeting: preview\n');
+    expect(preview.stdout).toContain(
+      `# ConfigMap ${ns}/preview-cache: create (web/charts/cache/templates/cache.yaml)\n`,
+    );
+    // Hooks are created by each sync, never diffed; test hooks are never applied.
+    expect(preview.stdout).not.toContain('preview-migrate');
+    expect(preview.stdout).not.toContain('preview-connection-test');
   });
 
   it('does not run helm again for an unchanged chart, and renders again when a valuesFrom ConfigMap changes', async () => {

@@ -14,6 +14,7 @@ import {
   CHART_SOURCE_KINDS,
   HEALTH_STATUSES,
   SOURCE_KINDS,
+  SYNC_OPTIONS,
   SYNC_RESULTS,
   SYNC_STATUSES,
 } from '../../controller/api/application.ts';
@@ -218,6 +219,7 @@ describe('controller/api constants', () => {
     [applicationResource, 'spec.sourceRef.kind', SOURCE_KINDS],
     [applicationResource, 'spec.helm.chart.sourceRef.kind', CHART_SOURCE_KINDS],
     [helmRepositoryResource, 'spec.type', HELM_REPOSITORY_TYPES],
+    [applicationResource, 'spec.syncPolicy.syncOptions[]', SYNC_OPTIONS],
     [applicationResource, 'status.syncStatus', SYNC_STATUSES],
     [applicationResource, 'status.health', HEALTH_STATUSES],
     [applicationResource, 'status.history[].result', SYNC_RESULTS],

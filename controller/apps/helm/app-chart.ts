@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Application, HelmSpec } from '../../api/application.ts';
-import type { KubeObject } from '../../kube/resources.ts';
+import type { ObjectApi } from '../../kube/objects.ts';
+import { core, type KubeObject } from '../../kube/resources.ts';
 import { parseManifests, type RenderedObject } from '../render.ts';
 import { resolveWithin } from '../safe-path.ts';
 import { checkDependencies, readChartMeta } from './chart-dependencies.ts';
@@ -31,6 +32,19 @@ export interface ChartApp {
   namespace: string;
   targetNamespace: string | undefined;
   helm: HelmSpec | undefined;
+}
+
+/** A chart context whose valuesFrom are read with `api` in the Application's namespace. */
+export function chartContext(
+  api: ObjectApi,
+  namespace: string,
+  deps: ChartRenderDeps & { capabilities: () => Promise<Capabilities> },
+): ChartContext {
+  return {
+    ...deps,
+    readObject: (ref) =>
+      api.getOrUndefined(ref.kind === 'Secret' ? core.secrets : core.configMaps, namespace, ref.name),
+  };
 }
 
 export function chartApp(app: Application): ChartApp {

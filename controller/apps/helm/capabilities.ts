@@ -34,6 +34,11 @@ export class ClusterCapabilities {
     this.now = now;
   }
 
+  /** Read again at the next get: a sync just applied a CustomResourceDefinition. */
+  invalidate(): void {
+    this.cached = undefined;
+  }
+
   get(): Promise<Capabilities> {
     if (!this.cached || this.now() - this.cached.at > REFRESH_MS) {
       const value = this.discover();
