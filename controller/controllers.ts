@@ -2,6 +2,7 @@ import { analysisRunController } from './analysis/register.ts';
 import type { GitRepository } from './api/git-repository.ts';
 import { applicationController } from './apps/register.ts';
 import type { ControllerConfig } from './config.ts';
+import { experimentController } from './experiments/register.ts';
 import type { KubeClient } from './kube/client.ts';
 import { ObjectApi } from './kube/objects.ts';
 import type { KubeObject } from './kube/resources.ts';
@@ -67,6 +68,7 @@ export function registerControllers(deps: ControllerDeps): Controllers {
   });
   const analysisRuns = analysisRunController(common);
   const rollouts = rolloutController(common);
+  const experiments = experimentController(common);
   // The list holds each kind's controller as one of "some kind", for what every kind shares.
   const all = [
     gitRepositories,
@@ -74,6 +76,7 @@ export function registerControllers(deps: ControllerDeps): Controllers {
     applications,
     analysisRuns,
     rollouts,
+    experiments,
   ] as unknown as Controller<KubeObject>[];
   return { all, gitRepositories };
 }

@@ -33,9 +33,9 @@ describe('lint: good files have no problems', () => {
 // Each bad file with every problem it must report, at the line and column of the culprit.
 const BAD: Record<string, string[]> = {
   'rollout-steps.yaml': [
-    'rollout-steps.yaml:17:11: spec.strategy.canary.steps[0]: a canary step must set exactly one of setWeight, pause, analysis, setCanaryScale, setHeaderRoute, setMirrorRoute',
+    'rollout-steps.yaml:17:11: spec.strategy.canary.steps[0]: a canary step must set exactly one of setWeight, pause, analysis, setCanaryScale, setHeaderRoute, setMirrorRoute, experiment',
     'rollout-steps.yaml:19:22: spec.strategy.canary.steps[1].setWeight: must be at most 100 (is 120)',
-    'rollout-steps.yaml:20:11: spec.strategy.canary.steps[2]: a canary step must set exactly one of setWeight, pause, analysis, setCanaryScale, setHeaderRoute, setMirrorRoute',
+    'rollout-steps.yaml:20:11: spec.strategy.canary.steps[2]: a canary step must set exactly one of setWeight, pause, analysis, setCanaryScale, setHeaderRoute, setMirrorRoute, experiment',
     'rollout-steps.yaml:21:22: spec.strategy.canary.steps[3].setWeight: must be of type integer, not string',
     'rollout-steps.yaml:22:30: spec.strategy.canary.steps[4].pause.duration: "5 minutes" does not match ^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$',
   ],
@@ -65,7 +65,7 @@ const BAD: Record<string, string[]> = {
     'analysis-conditions.yaml:14:18: spec.metrics[0].provider.prometheus.query: {{args.env}} refers to an argument that spec.args does not declare',
     'analysis-conditions.yaml:19:22: spec.metrics[1].failureCondition: invalid failureCondition: unexpected token ">"',
     'analysis-conditions.yaml:24:7: spec.metrics[2]: duplicate of item 1 (same name)',
-    'analysis-conditions.yaml:26:7: spec.metrics[2].provider: provider must set exactly one of prometheus, web',
+    'analysis-conditions.yaml:26:7: spec.metrics[2].provider: provider must set exactly one of prometheus, web, job',
   ],
   'application-helm.yaml': [
     'application-helm.yaml:13:18: spec.helm.releaseName: "Shop_Prod" does not match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
@@ -154,6 +154,7 @@ describe('lint: the crds directory', () => {
       'AnalysisTemplate',
       'Application',
       'ClusterAnalysisTemplate',
+      'Experiment',
       'GitRepository',
       'HelmRepository',
       'Rollout',

@@ -40,7 +40,12 @@ export const ROLLOUT_DEFAULTS = {
 export const ROLLOUT_PHASES = ['Healthy', 'Progressing', 'Paused', 'Degraded'] as const;
 export type RolloutPhase = (typeof ROLLOUT_PHASES)[number];
 
-export const PAUSE_REASONS = ['CanaryPauseStep', 'BlueGreenPause', 'InconclusiveAnalysisRun'] as const;
+export const PAUSE_REASONS = [
+  'CanaryPauseStep',
+  'BlueGreenPause',
+  'InconclusiveAnalysisRun',
+  'InconclusiveExperiment',
+] as const;
 export type PauseReason = (typeof PAUSE_REASONS)[number];
 
 export const WORKLOAD_SCALE_DOWN_MODES = ['never', 'onsuccess', 'progressively'] as const;
@@ -133,6 +138,35 @@ export interface SetMirrorRoute {
   percentage?: number;
 }
 
+/** A template of an experiment step: the stable or canary version, run as its own ReplicaSet. */
+export interface RolloutExperimentTemplate {
+  name: string;
+  specRef: 'stable' | 'canary';
+  /** Defaults to 1. */
+  replicas?: number;
+  /** Traffic to the template; refused: no Sluice router sends traffic to experiment templates. */
+  weight?: number;
+  /** Added to the pod template's labels (and the selector) and annotations. */
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  /** Replaces the version's selector. */
+  selector?: LabelSelector;
+}
+
+interface RolloutExperimentAnalysis {
+  name: string;
+  templateName: string;
+  clusterScope?: boolean;
+  /** `podTemplateHashValue` and `fieldRef` are resolved when the Experiment is created. */
+  args?: Argument[];
+  requiredForCompletion?: boolean;
+}
+
+export interface RolloutExperimentStep {
+  duration?: string;
+  templates: RolloutExperimentTemplate[];
+  analyses?: RolloutExperimentAnalysis[];
+}
+
 /** Exactly one field is set. */
 export interface CanaryStep {
   /** 0-100. */
@@ -142,6 +176,7 @@ export interface CanaryStep {
   setCanaryScale?: SetCanaryScale;
   setHeaderRoute?: SetHeaderRoute;
   setMirrorRoute?: SetMirrorRoute;
+  experiment?: RolloutExperimentStep;
 }
 
 interface NginxTrafficRouting {
@@ -328,6 +363,8 @@ export interface RolloutAnalysisRunStatus {
 interface CanaryStatus {
   weights?: TrafficWeights;
   currentStepAnalysisRunStatus?: RolloutAnalysisRunStatus;
+  /** The Experiment of the current experiment step. */
+  currentExperiment?: string;
   currentBackgroundAnalysisRunStatus?: RolloutAnalysisRunStatus;
 }
 

@@ -125,6 +125,19 @@ export class FakeCluster {
           );
         }
       },
+      list: async (rt: ResourceType, ns: string | undefined, opts: { labelSelector?: string } = {}) => {
+        this.served(rt);
+        const wanted = (opts.labelSelector ?? '').split(',').filter(Boolean);
+        const items = this.list(rt).filter(
+          (o) =>
+            (ns === undefined || o.metadata.namespace === ns) &&
+            wanted.every((pair) => {
+              const [key = '', value] = pair.split('=');
+              return o.metadata.labels?.[key] === value;
+            }),
+        );
+        return { items };
+      },
       delete: async (rt: ResourceType, ns: string | undefined, name: string) => {
         this.served(rt);
         this.writes.push({ verb: 'delete', resource: rt.plural, name });

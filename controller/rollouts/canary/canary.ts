@@ -11,6 +11,7 @@ import type { RolloutSync } from '../rollout-sync.ts';
 import { routerFor } from '../traffic/routers.ts';
 import { ensureNewReplicaSet, fastRollbackReason, trimReplicaSetHistory } from '../workload.ts';
 import { reconcileCanaryAnalysis } from './canary-analysis.ts';
+import { reconcileCanaryExperiment } from './canary-experiment.ts';
 import { describePause, describeStep } from './describe.ts';
 import { routeStepWrites } from './route-steps.ts';
 import { type CanaryScalePlan, planCanaryScale, type RsView } from './scale-plan.ts';
@@ -110,6 +111,7 @@ export async function syncCanary(sync: RolloutSync): Promise<void> {
     skip: skipAnalysis,
     fullyPromoted,
   });
+  const stepExperimentPhase = await reconcileCanaryExperiment(sync, { steps, index, skip: skipAnalysis });
 
   for (const action of plan.actions) {
     const rs = sync.rsByName(action.name);
@@ -127,6 +129,7 @@ export async function syncCanary(sync: RolloutSync): Promise<void> {
     atDesiredReplicas: atDesired,
     weightVerified: verified,
     stepRunPhase,
+    stepExperimentPhase,
     hasStable: stableRS !== undefined,
     newFullyAvailable: newView.availableReplicas >= replicas && newView.specReplicas >= replicas,
   });
@@ -136,7 +139,10 @@ export async function syncCanary(sync: RolloutSync): Promise<void> {
       'RolloutStepCompleted',
       `Step ${progress.completed.from + 1}/${steps.length} completed (${progress.completed.step})`,
     );
-    if (sync.status.canary) sync.status.canary.currentStepAnalysisRunStatus = undefined;
+    if (sync.status.canary) {
+      sync.status.canary.currentStepAnalysisRunStatus = undefined;
+      sync.status.canary.currentExperiment = undefined;
+    }
   }
   if (progress.promote) {
     if (stableRS && trafficRouted && (stableRS.spec.replicas ?? 0) > 0) {

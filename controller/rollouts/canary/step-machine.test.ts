@@ -122,4 +122,20 @@ describe('canary step machine', () => {
     );
     expect(pause.addsPause).toBe(false);
   });
+
+  it('completes an experiment step when its Experiment succeeds, and an inconclusive one only when promoted', () => {
+    const withExperiment: CanaryStep[] = [
+      { experiment: { templates: [{ name: 'canary', specRef: 'canary' }] } },
+    ];
+    const at = (over: Partial<CanaryProgressInput>) =>
+      decideCanaryProgress(input({ steps: withExperiment, ...over }));
+    expect(at({ stepExperimentPhase: 'Running' }).index).toBe(0);
+    expect(at({ stepExperimentPhase: 'Successful' })).toMatchObject({
+      index: 1,
+      completed: { from: 0, step: 'experiment (canary)' },
+    });
+    expect(at({ stepExperimentPhase: 'Inconclusive' }).index).toBe(0);
+    const promoted = new PauseState({ controllerPause: true });
+    expect(at({ stepExperimentPhase: 'Inconclusive', pause: promoted }).index).toBe(1);
+  });
 });
