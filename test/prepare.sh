@@ -10,6 +10,8 @@ command -v git >/dev/null || need+=(git)
 [[ -x /usr/sbin/sshd ]] || need+=(openssh-server)
 command -v ssh >/dev/null || need+=(openssh-client)
 command -v openssl >/dev/null || need+=(openssl)
+# The dashboard's browser tests drive Debian's Chromium (a browser download cannot work here).
+command -v chromium >/dev/null || need+=(chromium)
 command -v go >/dev/null || [[ -x /usr/local/go/bin/go ]] || need+=(golang-go)
 
 if (( ${#need[@]} > 0 )); then
