@@ -139,6 +139,9 @@ describe('kubectl sluice dashboard', () => {
         .getByText('[0.009]')
         .waitFor();
       await screenshot(page, 'canary');
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await screenshot(page, 'canary-dark');
+      await page.emulateMedia({ colorScheme: 'light' });
 
       await ro.driveRun(run.metadata.name, 'Successful');
       await ro.waitFor('web', (r) => {
@@ -148,8 +151,13 @@ describe('kubectl sluice dashboard', () => {
       await summary(page, 'Step', '5/7').waitFor();
       await analysis.getByText('Successful').first().waitFor();
 
-      await page.getByRole('button', { name: 'Abort' }).click();
-      await dialog.getByRole('button', { name: 'Abort' }).click();
+      // By keyboard: the dialog opens on Cancel; Tab reaches the confirmation.
+      await page.getByRole('button', { name: 'Abort' }).focus();
+      await page.keyboard.press('Enter');
+      await dialog.getByText('Sends all traffic back to the stable version').waitFor();
+      await page.keyboard.press('Tab');
+      expect(await page.locator(':focus').textContent()).toBe('Abort');
+      await page.keyboard.press('Enter');
       await ro.waitFor('web', (r) => {
         expect(r.status?.abort).toBe(true);
         expect(r.status?.canary?.weights?.canary?.weight).toBe(0);
@@ -203,5 +211,59 @@ describe('kubectl sluice dashboard', () => {
     await screenshot(view, 'forbidden');
     expect((await ro.get('web')).status?.abort).toBe(true);
     await eventually(async () => expect(pageErrors).toEqual([]));
+  });
+
+  it('shows an Application with what it applied, and reconciles it on request', async () => {
+    const sha = await suite.work.head();
+    await page.goto(`${dashboard.url}#/applications/${ro.ns}/shop`);
+    await page.getByRole('heading', { name: /Application shop/ }).waitFor();
+    await summary(page, 'Sync', 'Synced').waitFor();
+    await summary(page, 'Health', 'Healthy').waitFor();
+    expect(await summary(page, 'Applied', 'main@sha1:').getByRole('code').getAttribute('title')).toBe(
+      `main@sha1:${sha}`,
+    );
+    await page
+      .getByRole('region', { name: 'Applied objects (1)' })
+      .getByRole('row', { name: /settings/ })
+      .waitFor();
+    const before = (await suite.getApp('shop')).status?.lastHandledReconcileAt;
+    await page.getByRole('button', { name: 'Reconcile now' }).click();
+    await page.getByText('reconcile of shop requested').waitFor();
+    await eventually(async () => {
+      const app = await suite.getApp('shop');
+      expect(app.status?.lastHandledReconcileAt).toBeDefined();
+      expect(app.status?.lastHandledReconcileAt).not.toBe(before);
+    }, 60_000);
+    await screenshot(page, 'application');
+  });
+
+  it('reconnects by itself when the dashboard comes back, and catches up', async () => {
+    await page.evaluate(() => Object.assign(globalThis, { sluiceTestMarker: 'app' }));
+    const port = new URL(dashboard.url).port;
+    await dashboard.stop();
+    await page.getByText('Reconnecting…').waitFor();
+    const sha = await suite.push({ 'app/extra.yaml': cm('extra', { b: '2' }) }, 'add extra');
+    dashboard = await startDashboard(cluster, ['-n', ro.ns, '--port', port]);
+    stops.push(dashboard.stop);
+    await page.getByText('Live', { exact: true }).waitFor();
+    await page
+      .getByRole('region', { name: 'Applied objects (2)' })
+      .getByRole('row', { name: /extra/ })
+      .waitFor();
+    await summary(page, 'Applied', `main@sha1:${sha.slice(0, 8)}`).waitFor();
+    expect(await page.evaluate(() => (globalThis as { sluiceTestMarker?: string }).sluiceTestMarker)).toBe(
+      'app',
+    );
+  });
+
+  it('with -A lists every namespace the user may list', async () => {
+    const all = await startDashboard(cluster, ['-A']);
+    stops.push(all.stop);
+    const overview = await openPage(browser, all.url, pageErrors);
+    await overview.getByRole('heading', { name: 'Overview — all namespaces' }).waitFor();
+    await overview.getByLabel('Filter').fill(ro.ns);
+    const row = overview.getByRole('region', { name: 'Rollouts' }).getByRole('row', { name: /web/ });
+    await row.getByText(ro.ns).waitFor();
+    expect(pageErrors).toEqual([]);
   });
 });
