@@ -7,13 +7,13 @@ import { type AnalysisRun, analysisRunResource } from '../../controller/api/anal
 import { type Application, applicationResource } from '../../controller/api/application.ts';
 import { type GitRepository, gitRepositoryResource } from '../../controller/api/git-repository.ts';
 import { type Rollout, rolloutResource } from '../../controller/api/rollout.ts';
-import { KubeApiError } from '../../controller/kube/api-errors.ts';
 import type { KubeClient } from '../../controller/kube/client.ts';
 import { Informer } from '../../controller/kube/informer.ts';
 import { core, type KubeObject, type ResourceType } from '../../controller/kube/resources.ts';
 import { POD_TEMPLATE_HASH_LABEL } from '../../controller/rollouts/labels.ts';
 import { isOwnedBy } from '../../controller/rollouts/owner.ts';
 import type { ReplicaSet } from '../../controller/rollouts/replica-sets.ts';
+import { describe, InventoryWatch } from './inventory-watch.ts';
 import type { AppDetail, Overview, PageState, RolloutDetail } from './model.ts';
 import { appDetail, appRows, rolloutDetail, rolloutRows, sourceRows } from './view-model.ts';
 
@@ -35,10 +35,12 @@ export class LiveState {
   private readonly errors = new Map<Name, string>();
   private readonly events = new EventEmitter();
   private timer: NodeJS.Timeout | undefined;
+  private readonly inventory: InventoryWatch;
 
   constructor(client: KubeClient, namespace: string | undefined) {
     this.namespace = namespace;
     this.events.setMaxListeners(0);
+    this.inventory = new InventoryWatch(client, () => this.changed());
     const make = (name: Name) => {
       const inf = new Informer<KubeObject>(client, {
         resource: RESOURCES[name],
@@ -70,6 +72,7 @@ export class LiveState {
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
     for (const inf of Object.values(this.informers)) inf.stop();
+    this.inventory.stop();
   }
 
   /** Calls `listener` after changes (batched); returns the function that stops it. */
@@ -105,7 +108,7 @@ export class LiveState {
       if (!app) return undefined;
       const ref = app.spec.sourceRef;
       const source = this.informers.sources.get(`${ref.namespace ?? namespace}/${ref.name}`);
-      return appDetail(app, source as GitRepository | undefined);
+      return appDetail(app, source as GitRepository | undefined, this.inventory.lookup);
     });
   }
 
@@ -129,9 +132,4 @@ export class LiveState {
       this.events.emit('change');
     }, CHANGE_DELAY_MS);
   }
-}
-
-function describe(err: unknown): string {
-  if (err instanceof KubeApiError) return `${err.reason}: ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
 }

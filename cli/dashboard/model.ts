@@ -123,6 +123,9 @@ export interface AppObject {
   group: string;
   namespace: string;
   name: string;
+  /** Healthy, Progressing, Degraded, Missing, or Unknown while it cannot be read. */
+  health: string;
+  message?: string | undefined;
 }
 
 export interface AppDetail extends AppRow {

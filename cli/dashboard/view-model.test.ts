@@ -223,11 +223,43 @@ describe('applications and sources', () => {
       spec: { url: 'https://git.example/shop.git', interval: '1m' },
       status: { artifact: { revision: 'main@sha1:bbb' } as NonNullable<GitRepository['status']>['artifact'] },
     };
-    const d = appDetail(app, repo);
+    const configMap = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'settings', namespace: 'shop' },
+    };
+    const d = appDetail(app, repo, (ref) =>
+      ref.kind === 'ConfigMap'
+        ? { synced: true, object: ref.name === 'settings' ? configMap : undefined }
+        : ref.kind === 'Rollout'
+          ? { synced: true }
+          : { synced: false, error: 'Forbidden: namespaces is forbidden' },
+    );
     expect(d.objects).toEqual([
-      { kind: 'ConfigMap', group: '', namespace: 'shop', name: 'settings' },
-      { kind: 'Namespace', group: '', namespace: '', name: 'shop' },
-      { kind: 'Rollout', group: 'sluice.dev', namespace: 'shop', name: 'web' },
+      {
+        kind: 'ConfigMap',
+        group: '',
+        namespace: 'shop',
+        name: 'settings',
+        health: 'Healthy',
+        message: 'exists',
+      },
+      {
+        kind: 'Namespace',
+        group: '',
+        namespace: '',
+        name: 'shop',
+        health: 'Unknown',
+        message: 'Forbidden: namespaces is forbidden',
+      },
+      {
+        kind: 'Rollout',
+        group: 'sluice.dev',
+        namespace: 'shop',
+        name: 'web',
+        health: 'Missing',
+        message: 'not found in the cluster',
+      },
     ]);
     expect(d.lastError).toBe('deploy/web.yaml: bad manifest');
     expect(d.sourceRevision).toBe('main@sha1:bbb');

@@ -6,6 +6,7 @@ import type { Application } from '../../controller/api/application.ts';
 import type { GitRepository } from '../../controller/api/git-repository.ts';
 import { CONDITION_READY, type Condition } from '../../controller/api/meta.ts';
 import type { Rollout } from '../../controller/api/rollout.ts';
+import { assessHealth } from '../../controller/apps/health.ts';
 import { parseInventoryId } from '../../controller/apps/manifest.ts';
 import type { KubeObject } from '../../controller/kube/resources.ts';
 import { stepString } from '../../controller/rollouts/canary/steps.ts';
@@ -233,21 +234,58 @@ export function rolloutDetail({ rollout: ro, replicaSets, runs }: RolloutObjects
   };
 }
 
-function inventoryObjects(app: Application): AppObject[] {
+/** An applied object, as its inventory entry names it. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  /** Empty for a cluster-scoped object. */
+  namespace: string;
+  name: string;
+}
+
+/** The live object, once its kind's list is in; the API server's refusal while it is not. */
+export type ObjectLookup = (ref: ObjectRef) => {
+  synced: boolean;
+  object?: KubeObject | undefined;
+  error?: string | undefined;
+};
+
+const UNREAD: ObjectLookup = () => ({ synced: false });
+
+function inventoryObjects(app: Application, lookup: ObjectLookup): AppObject[] {
   return (app.status?.inventory?.entries ?? [])
-    .map((e) => {
+    .map((e): AppObject => {
+      let ref: ReturnType<typeof parseInventoryId>;
       try {
-        const ref = parseInventoryId(e);
-        return { kind: ref.kind, group: ref.group, namespace: ref.namespace ?? '', name: ref.name };
+        ref = parseInventoryId(e);
       } catch {
         // An entry the controller did not write: show it as it is.
-        return { kind: '', group: '', namespace: '', name: e.id };
+        return { kind: '', group: '', namespace: '', name: e.id, health: 'Unknown' };
       }
+      const namespace = ref.namespace ?? '';
+      const apiVersion = ref.group ? `${ref.group}/${ref.version}` : ref.version;
+      const live = lookup({ apiVersion, kind: ref.kind, namespace, name: ref.name });
+      // The controller's own rules, so the page and the Application's Healthy condition agree.
+      const health = live.synced
+        ? assessHealth(live.object)
+        : { status: 'Unknown', message: live.error ?? 'loading' };
+      return {
+        kind: ref.kind,
+        group: ref.group,
+        namespace,
+        name: ref.name,
+        health: health.status,
+        message: health.message,
+      };
     })
     .sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
 }
 
-export function appDetail(app: Application, source: GitRepository | undefined): AppDetail {
+export function appDetail(
+  app: Application,
+  source: GitRepository | undefined,
+  lookup: ObjectLookup = UNREAD,
+): AppDetail {
   const st = app.status ?? {};
   const ready = readyOf(st.conditions);
   const failed = st.history?.find((h) => h.result !== 'Succeeded');
@@ -257,7 +295,7 @@ export function appDetail(app: Application, source: GitRepository | undefined): 
     prune: app.spec.prune === true,
     sourceRevision: source?.status?.artifact?.revision,
     attemptedRevision: st.lastAttemptedRevision,
-    objects: inventoryObjects(app),
+    objects: inventoryObjects(app, lookup),
     lastError: ready.status === 'False' ? ready.message : failed?.message,
     history: (st.history ?? []).map((h) => ({
       revision: h.revision,

@@ -92,6 +92,7 @@ export function ApplicationPage({ namespace, name }: { namespace: string; name: 
                   <th scope="col">Kind</th>
                   <th scope="col">Name</th>
                   <th scope="col">Namespace</th>
+                  <th scope="col">Health</th>
                 </tr>
               </thead>
               <tbody>
@@ -100,6 +101,9 @@ export function ApplicationPage({ namespace, name }: { namespace: string; name: 
                     <td>{o.group ? `${o.kind}.${o.group}` : o.kind}</td>
                     <th scope="row">{o.name}</th>
                     <td>{o.namespace}</td>
+                    <td>
+                      <Badge value={o.health} /> <span class="muted">{o.message}</span>
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -20,6 +20,7 @@ const TONES: Record<string, string> = {
   OutOfSync: 'warn',
   Suspended: 'warn',
   Degraded: 'bad',
+  Missing: 'bad',
   Failed: 'bad',
   Error: 'bad',
   False: 'bad',

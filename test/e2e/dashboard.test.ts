@@ -225,6 +225,8 @@ describe('kubectl sluice dashboard', () => {
     await page
       .getByRole('region', { name: 'Applied objects (1)' })
       .getByRole('row', { name: /settings/ })
+      // Each object's health, by the controller's rules, read with the user's credentials.
+      .getByText('Healthy')
       .waitFor();
     const before = (await suite.getApp('shop')).status?.lastHandledReconcileAt;
     await page.getByRole('button', { name: 'Reconcile now' }).click();
@@ -249,6 +251,7 @@ describe('kubectl sluice dashboard', () => {
     await page
       .getByRole('region', { name: 'Applied objects (2)' })
       .getByRole('row', { name: /extra/ })
+      .getByText('Healthy')
       .waitFor();
     await summary(page, 'Applied', `main@sha1:${sha.slice(0, 8)}`).waitFor();
     expect(await page.evaluate(() => (globalThis as { sluiceTestMarker?: string }).sluiceTestMarker)).toBe(
