@@ -50,6 +50,42 @@ interface DependencyReference {
   namespace?: string;
 }
 
+/** Argo CD's Application-level sync options that Sluice honours. */
+export const SYNC_OPTIONS = ['CreateNamespace=true', 'CreateNamespace=false'] as const;
+type SyncOption = (typeof SYNC_OPTIONS)[number];
+
+/** Argo CD's syncPolicy; Flux-style fields (prune, interval) stay where they are. */
+interface SyncPolicy {
+  syncOptions?: SyncOption[];
+}
+
+/** A values document (or one value) from a ConfigMap or Secret, as Flux's HelmRelease valuesFrom. */
+interface HelmValuesReference {
+  kind: 'ConfigMap' | 'Secret';
+  name: string;
+  /** Defaults to values.yaml. */
+  valuesKey?: string;
+  /** Dot-separated path the key's text is set at, as a string; without it the key holds a values document. */
+  targetPath?: string;
+  optional?: boolean;
+}
+
+/** How a chart at `path` is rendered (`helm template`); names after Flux HelmRelease and Argo CD source.helm. */
+export interface HelmSpec {
+  /** Defaults to the Application's name. */
+  releaseName?: string;
+  /** `.Release.Namespace`; defaults to targetNamespace, else the Application's namespace. */
+  namespace?: string;
+  /** Files of the source, relative to the chart directory, merged in order over the chart's values.yaml. */
+  valuesFiles?: string[];
+  /** Merged after valuesFiles, in order. */
+  valuesFrom?: HelmValuesReference[];
+  /** Merged last. */
+  values?: Record<string, unknown>;
+  /** Leave out the chart's crds/ folder. */
+  skipCRDs?: boolean;
+}
+
 interface ApplicationSpec {
   sourceRef: SourceReference;
   /** Relative to the source root, without `..` segments; defaults to the root. */
@@ -68,6 +104,27 @@ interface ApplicationSpec {
   suspend?: boolean;
   /** Health of the kinds named, by CEL expressions (Flux's healthCheckExprs). */
   healthCheckExprs?: HealthCheckExpr[];
+  /** Rendering of a chart at `path` (a Chart.yaml there makes it a chart). */
+  helm?: HelmSpec;
+  syncPolicy?: SyncPolicy;
+  /** Fields neither reported as drift nor taken over on apply (Argo CD's ignoreDifferences). */
+  ignoreDifferences?: IgnoreDifference[];
+}
+
+/**
+ * Argo CD's ResourceIgnoreDifferences: which objects (group, kind, and optionally name and
+ * namespace) and which of their fields. `jqPathExpressions` is not supported (refused by the
+ * schema).
+ */
+export interface IgnoreDifference {
+  /** Empty or absent for the core group. */
+  group?: string;
+  kind: string;
+  name?: string;
+  namespace?: string;
+  jsonPointers?: string[];
+  /** Fields these managers own in the live object's managedFields. */
+  managedFieldsManagers?: string[];
 }
 
 /** Flux's CustomHealthCheck: expressions over the object's fields, tried inProgress, failed, current. */

@@ -40,7 +40,12 @@ export const ROLLOUT_DEFAULTS = {
 export const ROLLOUT_PHASES = ['Healthy', 'Progressing', 'Paused', 'Degraded'] as const;
 export type RolloutPhase = (typeof ROLLOUT_PHASES)[number];
 
-export const PAUSE_REASONS = ['CanaryPauseStep', 'BlueGreenPause', 'InconclusiveAnalysisRun'] as const;
+export const PAUSE_REASONS = [
+  'CanaryPauseStep',
+  'BlueGreenPause',
+  'InconclusiveAnalysisRun',
+  'InconclusiveExperiment',
+] as const;
 export type PauseReason = (typeof PAUSE_REASONS)[number];
 
 export const WORKLOAD_SCALE_DOWN_MODES = ['never', 'onsuccess', 'progressively'] as const;
@@ -99,6 +104,69 @@ interface RolloutPause {
   duration?: IntOrString;
 }
 
+/** Exactly one field is set (Argo Rollouts' StringMatch). */
+export interface StringMatch {
+  exact?: string;
+  prefix?: string;
+  regex?: string;
+}
+
+interface HeaderRoutingMatch {
+  headerName: string;
+  headerValue: StringMatch;
+}
+
+/** Requests matching any entry go to the canary; without match the route is removed. */
+export interface SetHeaderRoute {
+  /** One of trafficRouting.managedRoutes. */
+  name: string;
+  match?: HeaderRoutingMatch[];
+}
+
+interface RouteMatch {
+  method?: StringMatch;
+  path?: StringMatch;
+  headers?: Record<string, StringMatch>;
+}
+
+/** A copy of matching requests goes to the canary; without match the route is removed. */
+export interface SetMirrorRoute {
+  /** One of trafficRouting.managedRoutes. */
+  name: string;
+  match?: RouteMatch[];
+  /** Percent of matching requests mirrored; defaults to 100. */
+  percentage?: number;
+}
+
+/** A template of an experiment step: the stable or canary version, run as its own ReplicaSet. */
+export interface RolloutExperimentTemplate {
+  name: string;
+  specRef: 'stable' | 'canary';
+  /** Defaults to 1. */
+  replicas?: number;
+  /** Traffic to the template; refused: no Sluice router sends traffic to experiment templates. */
+  weight?: number;
+  /** Added to the pod template's labels (and the selector) and annotations. */
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  /** Replaces the version's selector. */
+  selector?: LabelSelector;
+}
+
+interface RolloutExperimentAnalysis {
+  name: string;
+  templateName: string;
+  clusterScope?: boolean;
+  /** `podTemplateHashValue` and `fieldRef` are resolved when the Experiment is created. */
+  args?: Argument[];
+  requiredForCompletion?: boolean;
+}
+
+export interface RolloutExperimentStep {
+  duration?: string;
+  templates: RolloutExperimentTemplate[];
+  analyses?: RolloutExperimentAnalysis[];
+}
+
 /** Exactly one field is set. */
 export interface CanaryStep {
   /** 0-100. */
@@ -106,6 +174,9 @@ export interface CanaryStep {
   pause?: RolloutPause;
   analysis?: RolloutAnalysis;
   setCanaryScale?: SetCanaryScale;
+  setHeaderRoute?: SetHeaderRoute;
+  setMirrorRoute?: SetMirrorRoute;
+  experiment?: RolloutExperimentStep;
 }
 
 interface NginxTrafficRouting {
@@ -191,6 +262,8 @@ interface AlbTrafficRouting {
  * means replica-ratio (plus Service selectors).
  */
 interface TrafficRouting {
+  /** Routes the steps add, highest precedence first; removed at the end of an update and on abort. */
+  managedRoutes?: { name: string }[];
   nginx?: NginxTrafficRouting;
   istio?: IstioTrafficRouting;
   smi?: SmiTrafficRouting;
@@ -290,6 +363,8 @@ export interface RolloutAnalysisRunStatus {
 interface CanaryStatus {
   weights?: TrafficWeights;
   currentStepAnalysisRunStatus?: RolloutAnalysisRunStatus;
+  /** The Experiment of the current experiment step. */
+  currentExperiment?: string;
   currentBackgroundAnalysisRunStatus?: RolloutAnalysisRunStatus;
 }
 

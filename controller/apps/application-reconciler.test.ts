@@ -57,6 +57,7 @@ function scriptedState(): AppState {
   return {
     has: (key: string, revision: string) => applied.get(key) === revision,
     forget: (key: string) => applied.delete(key),
+    renderKey: () => undefined,
     correctDrift: async () => ({ changed: 0, changedIds: [], prunedIds: [], inventory: [] }),
     live: () =>
       live.map((object) => {
@@ -116,6 +117,8 @@ beforeEach(() => {
     metrics: createAppMetrics(new Registry()),
     pushes: new PushTracker(),
     kustomize: 'kustomize',
+    helm: 'helm',
+    capabilities: { get: async () => ({ apiVersions: [] }), invalidate: () => {} },
     defaultServiceAccount: undefined,
     pods: async () => pods,
     now: () => new Date('2025-01-02T03:04:05Z'),
@@ -248,6 +251,22 @@ describe('ApplicationReconciler', () => {
     expect(condition('Stalled')).toMatchObject({ status: 'True', reason: 'InvalidHealthCheck' });
     expect(condition('Ready')?.message).toContain('example.com/v1 Widget');
     expect(condition('Ready')?.message).toContain('"status.ready =="');
+  });
+
+  it('stalls before syncing when an ignoreDifferences pointer is not a JSON pointer, naming the field', async () => {
+    newSource();
+    const app = newApp();
+    app.spec.ignoreDifferences = [{ group: 'apps', kind: 'Deployment', jsonPointers: ['spec/replicas'] }];
+    cluster.put(applicationResource, app);
+    await expect(reconcile()).rejects.toMatchObject({
+      errorClass: 'stalling',
+      reason: 'InvalidIgnoreDifferences',
+    });
+    expect(syncs).toBe(0);
+    expect(condition('Stalled')).toMatchObject({ status: 'True', reason: 'InvalidIgnoreDifferences' });
+    expect(condition('Ready')?.message).toContain(
+      'spec.ignoreDifferences[0].jsonPointers[0]: "spec/replicas"',
+    );
   });
 
   it('keeps a sync that waits for a hook in status, Progressing not failed, and continues it', async () => {

@@ -29,8 +29,12 @@ import type { AppMetrics } from './app-metrics.ts';
 import type { AppState, DriftReport } from './app-state.ts';
 import { CustomHealth, HealthCheckExprError } from './health/custom.ts';
 import { listPods, type PodLister } from './health/pod-reader.ts';
+import { type ChartContext, chartApp, chartContext, currentRenderKey } from './helm/app-chart.ts';
+import { HelmRenderError } from './helm/helm-errors.ts';
+import type { Capabilities } from './helm/render-chart.ts';
 import { carriedHooks } from './hooks/hook-objects.ts';
 import { SyncOperationFailed, SyncWaiting } from './hooks/operation.ts';
+import { checkIgnoreDifferences, IgnoreDifferencesError } from './ignore-differences.ts';
 import { ManifestError } from './manifest.ts';
 import { health as appHealth, appTarget, sync, syncTarget } from './pipeline.ts';
 import { RenderError } from './render.ts';
@@ -58,6 +62,10 @@ export interface ApplicationDeps {
   metrics: AppMetrics;
   pushes: PushTracker;
   kustomize: string;
+  /** The helm binary, for Applications whose path holds a chart. */
+  helm: string;
+  /** The cluster's `.Capabilities` for charts (discovery, cached; invalidated when a sync changes a CRD). */
+  capabilities: { get(): Promise<Capabilities>; invalidate(): void };
   defaultServiceAccount: string | undefined;
   /** A workload's pods, for health; defaults to listing them through `api`. */
   pods?: PodLister;
@@ -114,6 +122,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
   protected steps(): readonly Step<ApplicationPass>[] {
     return [
       (pass) => this.compileHealthChecks(pass),
+      (pass) => this.checkIgnoreDifferences(pass),
       (pass) => this.checkDependencies(pass),
       (pass) => this.findSource(pass),
       (pass) => this.sync(pass),
@@ -143,7 +152,8 @@ export class ApplicationReconciler extends SkeletonReconciler<
       newSpec ||
       running ||
       previousRevision !== revision ||
-      !this.deps.state.has(key, revision);
+      !this.deps.state.has(key, revision) ||
+      (await this.chartInputsChanged(pass));
     const started = this.clock();
     if (full) {
       status.lastAttemptedRevision = revision;
@@ -174,6 +184,39 @@ export class ApplicationReconciler extends SkeletonReconciler<
     status.observedGeneration = app.metadata.generation;
   }
 
+  /**
+   * A chart's values may come from ConfigMaps and Secrets, and its capabilities from the
+   * cluster: when the render key (chart, values, capabilities) is not the one last applied,
+   * the chart is rendered and synced again. Unchanged, helm does not run.
+   */
+  private async chartInputsChanged(pass: ApplicationPass): Promise<boolean> {
+    const last = this.deps.state.renderKey(pass.key);
+    if (last === undefined) return false;
+    const files = await this.deps.source.artifactFiles(pass.repo as GitRepository);
+    if (!files) return false;
+    const current = await currentRenderKey(
+      files.dir,
+      pass.object.spec.path ?? '.',
+      chartApp(pass.object),
+      this.chartContext(pass),
+    ).catch(
+      () => undefined, // the full sync reports it
+    );
+    pass.log.debug({ stage: 'helm', unchanged: current === last }, 'chart inputs checked');
+    return current !== last;
+  }
+
+  private chartContext(pass: ApplicationPass): ChartContext {
+    return chartContext(this.deps.api, pass.object.metadata.namespace as string, {
+      helm: this.deps.helm,
+      capabilities: () => this.deps.capabilities.get(),
+      onRender: ({ cached, chart }) => {
+        this.deps.metrics.helmRenders.inc({ cached: String(cached) });
+        pass.log.debug({ stage: 'helm', chart, cached }, cached ? 'chart render cached' : 'chart rendered');
+      },
+    });
+  }
+
   /** healthCheckExprs that do not compile need a person: stall before applying anything. */
   private compileHealthChecks(pass: ApplicationPass): void {
     const exprs = pass.object.spec.healthCheckExprs;
@@ -183,6 +226,17 @@ export class ApplicationReconciler extends SkeletonReconciler<
     } catch (err) {
       if (err instanceof HealthCheckExprError)
         throw new StallingError('InvalidHealthCheck', err.message, { cause: err });
+      throw err;
+    }
+  }
+
+  /** Rules that cannot be honoured need a person too: applying without them would take fields over. */
+  private checkIgnoreDifferences(pass: ApplicationPass): void {
+    try {
+      checkIgnoreDifferences(pass.object.spec.ignoreDifferences);
+    } catch (err) {
+      if (err instanceof IgnoreDifferencesError)
+        throw new StallingError('InvalidIgnoreDifferences', err.message, { cause: err });
       throw err;
     }
   }
@@ -319,6 +373,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
           prune: app.spec.prune,
           previous: status.inventory?.entries ?? [],
           kustomize: this.deps.kustomize,
+          chart: { app: chartApp(app), ctx: this.chartContext(pass) },
           onStage,
           skipUnchanged,
           operation,
@@ -328,6 +383,9 @@ export class ApplicationReconciler extends SkeletonReconciler<
         this.syncer(app),
       );
       status.inventory = { entries: report.inventory };
+      // A chart may ask whether a kind is served (.Capabilities.APIVersions): read them again.
+      if (report.changedIds.some((id) => id.endsWith('_apiextensions.k8s.io_CustomResourceDefinition')))
+        this.deps.capabilities.invalidate();
       end({ result: 'success' });
       this.deps.metrics.syncs.inc({ result: 'success' });
       this.deps.metrics.applied.inc(report.changed);
@@ -383,6 +441,8 @@ export class ApplicationReconciler extends SkeletonReconciler<
       app,
       defaultServiceAccount: this.deps.defaultServiceAccount,
       liveService: (o) => this.deps.state.liveService(o),
+      liveObject: (o, rt) => this.deps.state.liveObject(this.deps.api, o, rt),
+      notify: (reason, message) => this.deps.events.record(app, 'Normal', reason, message),
     });
   }
 
@@ -475,7 +535,12 @@ function classifySyncError(err: unknown, revision: string): Error {
   if (err instanceof SyncOperationFailed) {
     return new StallingError(err.reason, `revision ${revision}: ${msg}`, { cause: err });
   }
-  if (err instanceof RenderError || err instanceof ManifestError || err instanceof PathEscapeError) {
+  if (
+    err instanceof RenderError ||
+    err instanceof ManifestError ||
+    err instanceof PathEscapeError ||
+    err instanceof HelmRenderError
+  ) {
     return new StallingError('BuildFailed', `revision ${revision}: ${msg}`, { cause: err });
   }
   if (err instanceof SyncError) {

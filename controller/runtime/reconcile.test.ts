@@ -116,6 +116,16 @@ describe('SkeletonReconciler', () => {
     expect(stored()).toEqual({ lastHandledReconcileAt: 'now-1' });
   });
 
+  it("records Flux's reconcile request as its own", async () => {
+    const reconciler = new WidgetReconciler(cluster);
+    const widget = put({
+      metadata: { name: 'w', namespace: 'ns', annotations: { 'reconcile.fluxcd.io/requestedAt': 'flux-1' } },
+      spec: { suspend: true },
+    });
+    expect(await reconciler.reconcile(widget, quietContext())).toEqual({});
+    expect(stored()).toEqual({ lastHandledReconcileAt: 'flux-1' });
+  });
+
   it('leaves an object being deleted alone', async () => {
     const reconciler = new WidgetReconciler(cluster);
     const widget = put({

@@ -2,7 +2,7 @@
 // deletion and suspend, run ordered steps, and summarise and patch status once at the end,
 // whatever happened. Kinds supply the steps and how a failure reads in their status.
 
-import { RECONCILE_REQUESTED_AT_ANNOTATION, type ReconcileRequestStatus } from '../api/meta.ts';
+import { type ReconcileRequestStatus, reconcileRequest } from '../api/meta.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../kube/resources.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -29,7 +29,7 @@ export class ReconcilePass<T extends StatusObject<S>, S extends object> {
     this.status = structuredClone(object.status ?? ({} as S));
     this.now = now;
     this.log = log;
-    const requested = object.metadata.annotations?.[RECONCILE_REQUESTED_AT_ANNOTATION];
+    const requested = reconcileRequest(object.metadata.annotations);
     const handled = (object.status as ReconcileRequestStatus | undefined)?.lastHandledReconcileAt;
     this.forced = requested !== undefined && requested !== handled;
   }
@@ -150,7 +150,7 @@ export abstract class SkeletonReconciler<
   /** `kubectl sluice reconcile` waits for its annotation value to show up here. */
   private recordReconcileRequest(pass: R): void {
     if (!this.options.recordReconcileRequests) return;
-    const requested = pass.object.metadata.annotations?.[RECONCILE_REQUESTED_AT_ANNOTATION];
+    const requested = reconcileRequest(pass.object.metadata.annotations);
     if (requested) (pass.status as ReconcileRequestStatus).lastHandledReconcileAt = requested;
   }
 }

@@ -29,6 +29,11 @@ const EVERYWHERE: Record<string, string> = {
   'gitrepositories.sluice.dev': 'get list watch patch',
   'analysisruns.sluice.dev': 'get list watch create patch delete',
   'analysisruns.sluice.dev/status': 'patch',
+  // Experiments: Rollouts' experiment steps create them; their status is the controller's.
+  'experiments.sluice.dev': 'get list watch create patch delete',
+  'experiments.sluice.dev/status': 'patch',
+  'experiments.sluice.dev/finalizers': 'update',
+  'analysisruns.sluice.dev/finalizers': 'update',
   'applications.sluice.dev/status': 'patch',
   'gitrepositories.sluice.dev/status': 'patch',
   'rollouts.sluice.dev/status': 'patch',
@@ -63,7 +68,8 @@ const EVERYWHERE: Record<string, string> = {
   'statefulsets.apps': 'get list watch',
   'horizontalpodautoscalers.autoscaling': 'get list watch',
   'cronjobs.batch': 'get list watch',
-  'jobs.batch': 'get list watch',
+  // The job metric provider's Jobs.
+  'jobs.batch': 'create delete get list watch',
   'networkpolicies.networking.k8s.io': 'get list watch',
   'poddisruptionbudgets.policy': 'get list watch',
   'rolebindings.rbac.authorization.k8s.io': 'get list watch',
@@ -174,7 +180,6 @@ describe('the controller may not escalate', () => {
     { verb: 'patch', resource: 'pods', subresource: 'ephemeralcontainers', namespace: ns, name: 'p' },
     { verb: 'delete', resource: 'pods', namespace: ns },
     { verb: 'get', resource: 'nodes', subresource: 'proxy', name: 'n' },
-    { verb: 'create', group: 'batch', resource: 'jobs', namespace: ns },
     { verb: 'create', group: 'apps', resource: 'daemonsets', namespace: ns },
     { verb: 'patch', group: 'apps', resource: 'statefulsets', namespace: ns },
     // RBAC: no grants to itself or to others.

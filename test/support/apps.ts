@@ -24,6 +24,20 @@ export const configMapYaml = (name: string, data: Record<string, string>, extra 
     .map(([k, v]) => `  ${k}: "${v}"`)
     .join('\n')}\n`;
 
+/** A Deployment manifest of `replicas` pods labelled `app: <name>` (kwok runs them). */
+export const deploymentYaml = (name: string, replicas: number) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      containers: [{name: app, image: example.invalid/${name}:1}]
+`;
+
 /** Per-file state of an Application end-to-end suite; fields are set once its beforeAll ran. */
 export interface AppSuite {
   readonly cluster: TestCluster;

@@ -27,6 +27,8 @@ export class FakeCluster {
   /** Every write, in order. */
   readonly writes: RecordedWrite[] = [];
   private readonly objects = new Map<string, KubeObject>();
+  /** The last object each apply sent, by key: fields it no longer sends are removed (one field manager). */
+  private readonly applied = new Map<string, KubeObject>();
   /** Resources the API server does not serve, as when a CRD is not installed. */
   private readonly unserved = new Set<string>();
   private version = 1;
@@ -93,8 +95,14 @@ export class FakeCluster {
         this.served(rt);
         if (opts.dryRun) return obj;
         this.writes.push({ verb: 'apply', resource: rt.plural, name: obj.metadata.name, body: obj });
+        const key = this.key(rt, obj.metadata.namespace, obj.metadata.name);
         const live = this.find(rt, obj.metadata.namespace, obj.metadata.name);
-        return this.put(rt, live ? (applyMergePatch(live, obj) as KubeObject) : obj);
+        const dropped = droppedFields(this.applied.get(key), obj);
+        this.applied.set(key, structuredClone(obj));
+        return this.put(
+          rt,
+          live ? (applyMergePatch(applyMergePatch(live, dropped), obj) as KubeObject) : obj,
+        );
       },
       mergePatch: async (
         rt: ResourceType,
@@ -116,6 +124,19 @@ export class FakeCluster {
             `the server rejected our request: ${(err as Error).message}`,
           );
         }
+      },
+      list: async (rt: ResourceType, ns: string | undefined, opts: { labelSelector?: string } = {}) => {
+        this.served(rt);
+        const wanted = (opts.labelSelector ?? '').split(',').filter(Boolean);
+        const items = this.list(rt).filter(
+          (o) =>
+            (ns === undefined || o.metadata.namespace === ns) &&
+            wanted.every((pair) => {
+              const [key = '', value] = pair.split('=');
+              return o.metadata.labels?.[key] === value;
+            }),
+        );
+        return { items };
       },
       delete: async (rt: ResourceType, ns: string | undefined, name: string) => {
         this.served(rt);
@@ -192,6 +213,21 @@ function notFound(rt: ResourceType, name: string): KubeApiError {
     group: rt.group,
     kind: rt.plural,
   });
+}
+
+/** A merge patch removing the map fields an earlier apply sent and this one does not. */
+function droppedFields(before: unknown, after: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!isPlainObject(before)) return out;
+  const next = isPlainObject(after) ? after : {};
+  for (const [key, value] of Object.entries(before)) {
+    if (!(key in next)) out[key] = null;
+    else if (isPlainObject(value)) {
+      const inner = droppedFields(value, next[key]);
+      if (Object.keys(inner).length > 0) out[key] = inner;
+    }
+  }
+  return out;
 }
 
 /** RFC 7386: what `application/merge-patch+json` does to the stored object. */

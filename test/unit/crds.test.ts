@@ -13,9 +13,11 @@ import {
   applicationResource,
   HEALTH_STATUSES,
   SOURCE_KINDS,
+  SYNC_OPTIONS,
   SYNC_RESULTS,
   SYNC_STATUSES,
 } from '../../controller/api/application.ts';
+import { experimentResource } from '../../controller/api/experiment.ts';
 import { gitRepositoryResource } from '../../controller/api/git-repository.ts';
 import {
   CONDITION_STATUSES,
@@ -74,6 +76,7 @@ const files = readdirSync(crdDir)
 const crds = new Map(files.map((f) => [f, parse(readFileSync(new URL(f, crdDir), 'utf8')) as Crd]));
 
 const resources: SluiceResourceType[] = [
+  experimentResource,
   gitRepositoryResource,
   applicationResource,
   rolloutResource,
@@ -213,6 +216,7 @@ describe('controller/api constants', () => {
   it.each([
     [gitRepositoryResource, 'status.conditions[].status', CONDITION_STATUSES],
     [applicationResource, 'spec.sourceRef.kind', SOURCE_KINDS],
+    [applicationResource, 'spec.syncPolicy.syncOptions[]', SYNC_OPTIONS],
     [applicationResource, 'status.syncStatus', SYNC_STATUSES],
     [applicationResource, 'status.health', HEALTH_STATUSES],
     [applicationResource, 'status.history[].result', SYNC_RESULTS],

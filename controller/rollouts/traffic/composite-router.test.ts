@@ -20,10 +20,19 @@ const nginxOpts = {
 };
 
 /** A router that answers verifyWeight as told, and records what it was asked. */
-function stub(type: string, verified: boolean | undefined, calls: string[], fail?: Error): TrafficRouter {
+function stub(
+  type: string,
+  verified: boolean | undefined,
+  calls: string[],
+  fail?: Error,
+  routeSteps: TrafficRouter['routeSteps'] = ['setHeaderRoute', 'setMirrorRoute'],
+): TrafficRouter {
   return {
     type,
+    routeSteps,
     setWeight: async (w) => void calls.push(`${type}.set(${w})`),
+    setHeaderRoute: async (r) => void calls.push(`${type}.header(${r.name})`),
+    setMirrorRoute: async (r) => void calls.push(`${type}.mirror(${r.name})`),
     verifyWeight: async () => verified,
     removeManagedRoutes: async () => {
       calls.push(`${type}.remove`);
@@ -54,6 +63,25 @@ describe('CompositeRouter', () => {
     const router = new CompositeRouter([stub('a', true, calls, boom), stub('b', true, calls)]);
     await expect(router.removeManagedRoutes()).rejects.toBe(boom);
     expect(calls).toEqual(['a.remove', 'b.remove']);
+  });
+
+  it('gives every router each header and mirror route, or refuses before any writes', async () => {
+    const calls: string[] = [];
+    const both = new CompositeRouter([stub('a', true, calls), stub('b', true, calls)]);
+    await both.setHeaderRoute({ name: 'h' });
+    await both.setMirrorRoute({ name: 'm' });
+    expect(calls).toEqual(['a.header(h)', 'b.header(h)', 'a.mirror(m)', 'b.mirror(m)']);
+    const headerOnly = new CompositeRouter([
+      stub('a', true, calls),
+      stub('b', true, calls, undefined, ['setHeaderRoute']),
+    ]);
+    expect(headerOnly.routeSteps).toEqual(['setHeaderRoute']);
+    calls.length = 0;
+    await expect(headerOnly.setMirrorRoute({ name: 'm' })).rejects.toMatchObject({
+      reason: 'SetMirrorRouteNotSupported',
+      message: 'the b router does not support setMirrorRoute steps',
+    });
+    expect(calls).toEqual([]);
   });
 
   it('is what routerFor builds for several routers, in a fixed order', () => {

@@ -32,6 +32,7 @@ export function routerFor(ro: Rollout, api: ObjectApi, hashes: PodHashes = {}): 
     canaryService: canary.canaryService ?? '',
     ...(hashes.canary ? { canaryHash: hashes.canary } : {}),
     ...(hashes.stable ? { stableHash: hashes.stable } : {}),
+    managedRoutes: (routing.managedRoutes ?? []).map((r) => r.name),
   };
   const routers: TrafficRouter[] = [];
   if (routing.istio) {

@@ -5,6 +5,7 @@
 
 import type { ObjectApi } from '../../kube/objects.ts';
 import type { ResourceType } from '../../kube/resources.ts';
+import { RouterWithoutRouteSteps } from './managed-routes.ts';
 import type { TrafficRouter } from './router.ts';
 
 export interface BackendSlot {
@@ -49,12 +50,13 @@ export interface WeightedObject {
  * A router whose whole job is such backends (Traefik, APISIX): patch the weights that differ,
  * read them back to verify, and send everything to stable on removal.
  */
-export class BackendWeightsRouter implements TrafficRouter {
+export class BackendWeightsRouter extends RouterWithoutRouteSteps implements TrafficRouter {
   readonly type: string;
   private readonly api: ObjectApi;
   private readonly read: () => Promise<WeightedObject[]>;
 
   constructor(type: string, api: ObjectApi, read: () => Promise<WeightedObject[]>) {
+    super();
     this.type = type;
     this.api = api;
     this.read = read;

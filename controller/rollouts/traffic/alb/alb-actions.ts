@@ -5,6 +5,7 @@
 // user's; only that annotation is written.
 
 import type { ObjectApi } from '../../../kube/objects.ts';
+import { RouterWithoutRouteSteps } from '../managed-routes.ts';
 import { type Ingress, ingresses } from '../nginx/canary-ingress.ts';
 import { getRouted, type RouterTarget, type TrafficRouter, TrafficRouterError } from '../router.ts';
 
@@ -61,13 +62,14 @@ export function albActionWeight(value: string | undefined, target: RouterTarget)
   }
 }
 
-export class AlbRouter implements TrafficRouter {
+export class AlbRouter extends RouterWithoutRouteSteps implements TrafficRouter {
   readonly type = 'alb';
   private readonly api: ObjectApi;
   private readonly target: RouterTarget;
   private readonly opts: AlbOptions;
 
   constructor(api: ObjectApi, target: RouterTarget, opts: AlbOptions) {
+    super();
     this.api = api;
     this.target = target;
     this.opts = opts;

@@ -6,6 +6,7 @@
 import type { ObjectApi } from '../../../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../../../kube/resources.ts';
 import { rolloutOwnerRef } from '../../owner.ts';
+import { RouterWithoutRouteSteps } from '../managed-routes.ts';
 import {
   applyRouted,
   getRoutedFirst,
@@ -64,13 +65,14 @@ export function canaryMapping(base: Mapping, target: RouterTarget, weight: numbe
   };
 }
 
-export class AmbassadorRouter implements TrafficRouter {
+export class AmbassadorRouter extends RouterWithoutRouteSteps implements TrafficRouter {
   readonly type = 'ambassador';
   private readonly api: ObjectApi;
   private readonly target: RouterTarget;
   private readonly names: readonly string[];
 
   constructor(api: ObjectApi, target: RouterTarget, names: readonly string[]) {
+    super();
     this.api = api;
     this.target = target;
     this.names = names;
