@@ -121,6 +121,27 @@ describe('rollout rows and detail', () => {
     expect(aborted.unavailable.undo).toBe('rollout web has no earlier revision to go back to');
   });
 
+  it('names the active and preview versions of a blue-green Rollout', () => {
+    const bg = rollout({
+      currentPodHash: 'new',
+      stableRS: 'old',
+      blueGreen: { activeSelector: 'old', previewSelector: 'new' },
+    });
+    bg.spec.strategy = { blueGreen: { activeService: 'web', previewService: 'web-preview' } };
+    const d = rolloutDetail({
+      rollout: bg,
+      replicaSets: [replicaSet('old', 1, 'web:1', 4, 4), replicaSet('new', 2, 'web:2', 4, 4)],
+      runs: [],
+    });
+    expect(d.strategy).toBe('BlueGreen');
+    expect(d.steps).toEqual([]);
+    expect(d.step).toBeUndefined();
+    expect(d.versions.map((v) => [v.revision, v.roles])).toEqual([
+      [2, ['preview']],
+      [1, ['stable', 'active']],
+    ]);
+  });
+
   it('lists analysis runs newest first with every measurement, and metrics not measured yet', () => {
     const run = (name: string, created: string, step: string): AnalysisRun => ({
       metadata: {

@@ -174,7 +174,7 @@ describe('kubectl sluice dashboard', () => {
   );
 
   it('shows the API server refusing an action the user may not take', async () => {
-    // May read what the dashboard shows, and patch nothing.
+    // May read what the dashboard shows except AnalysisRuns, and patch nothing.
     await cluster.kubectl(['create', 'serviceaccount', '-n', ro.ns, 'viewer']);
     await cluster.kubectl([
       'create',
@@ -183,7 +183,7 @@ describe('kubectl sluice dashboard', () => {
       ro.ns,
       'viewer',
       '--verb=get,list,watch',
-      '--resource=rollouts.sluice.dev,applications.sluice.dev,gitrepositories.sluice.dev,analysisruns.sluice.dev,replicasets.apps',
+      '--resource=rollouts.sluice.dev,applications.sluice.dev,gitrepositories.sluice.dev,replicasets.apps',
     ]);
     await cluster.kubectl([
       'create',
@@ -201,6 +201,8 @@ describe('kubectl sluice dashboard', () => {
     stops.push(viewer.stop);
     const view = await openPage(browser, rolloutUrl(viewer.url), pageErrors);
     await view.locator('li.step-aborted').waitFor();
+    // What cannot be listed is said, with the API server's answer; the rest is shown.
+    await view.getByRole('alert').getByText('Cannot list analysisruns: Forbidden').waitFor();
     await view.getByRole('button', { name: 'Retry' }).click();
     await view.getByRole('dialog').getByRole('button', { name: 'Retry' }).click();
     const refusal = view.locator('.outcome.refused');
