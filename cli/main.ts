@@ -77,6 +77,9 @@ async function dispatch(line: CommandLine, io: Io): Promise<number> {
     case 'dashboard':
       allowFlags(line, 'port', 'all-namespaces');
       if (args.length > 0) throw new UsageError(`dashboard takes no arguments, got: ${args.join(' ')}`);
+      if (options.allNamespaces && options.namespace) {
+        throw new UsageError('--all-namespaces and --namespace cannot be used together');
+      }
       return dashboard(session(), options, io);
     case 'get': {
       allowFlags(line, 'watch');

@@ -2,7 +2,7 @@
 // until Ctrl-C, talking to the cluster as the user (their kubeconfig, their rights).
 
 import type { AddressInfo } from 'node:net';
-import { EXIT_OK, UsageError } from '../cli-errors.ts';
+import { EXIT_OK } from '../cli-errors.ts';
 import type { Io } from '../io.ts';
 import type { Options } from '../options.ts';
 import type { Session } from '../session.ts';
@@ -10,9 +10,6 @@ import { LiveState } from './live-state.ts';
 import { dashboardServer } from './server.ts';
 
 export async function dashboard(session: Session, options: Options, io: Io): Promise<number> {
-  if (options.allNamespaces && options.namespace) {
-    throw new UsageError('--all-namespaces and --namespace cannot be used together');
-  }
   const state = new LiveState(session.client, options.allNamespaces ? undefined : session.namespace);
   const server = dashboardServer(state, session);
   await new Promise<void>((resolve, reject) => {

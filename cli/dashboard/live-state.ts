@@ -116,13 +116,14 @@ export class LiveState {
     return this.informers[name].list() as T[];
   }
 
-  private page<T>(needs: Name[], build: () => T | undefined): PageState<T> {
+  /** `needs`: the lists the page reads, the one holding the page's own object first. */
+  private page<T>(needs: [Name, ...Name[]], build: () => T | undefined): PageState<T> {
     const pending = needs
       .filter((n) => !this.informers[n].hasSynced)
       .map((n) => ({ resource: RESOURCES[n].plural, error: this.errors.get(n) }));
     const view = build();
-    // Not found means something only once the lists that would hold it have landed.
-    return { pending, view, found: view !== undefined || pending.length > 0 };
+    // Not found means something only once the list that would hold it has landed.
+    return { pending, view, found: view !== undefined || !this.informers[needs[0]].hasSynced };
   }
 
   private changed(): void {
