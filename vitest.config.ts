@@ -18,6 +18,9 @@ export default defineConfig({
             'test/unit/**/*.test.ts',
           ],
           environment: 'node',
+          // Some cases start processes (helm, kustomize, Node.js): a busy two-core machine needs
+          // more than the default five seconds. Not a speed check: benchmarks measure speed.
+          testTimeout: 30_000,
         },
       },
       {

@@ -107,7 +107,7 @@ export class LiveState {
       const app = this.informers.applications.get(`${namespace}/${name}`) as Application | undefined;
       if (!app) return undefined;
       const ref = app.spec.sourceRef;
-      const source = this.informers.sources.get(`${ref.namespace ?? namespace}/${ref.name}`);
+      const source = ref && this.informers.sources.get(`${ref.namespace ?? namespace}/${ref.name}`);
       return appDetail(app, source as GitRepository | undefined, this.inventory.lookup);
     });
   }

@@ -25,7 +25,7 @@ export interface SourceRow {
 export interface AppRow {
   namespace: string;
   name: string;
-  /** `GitRepository ns/name`. */
+  /** `GitRepository ns/name`, or the chart and its HelmRepository. */
   source: string;
   revision?: string | undefined;
   sync: string;
@@ -131,6 +131,7 @@ export interface AppObject {
 export interface AppDetail extends AppRow {
   path: string;
   prune: boolean;
+  /** The git source's revision, '' before it has one; absent for a chart from a HelmRepository. */
   sourceRevision?: string | undefined;
   attemptedRevision?: string | undefined;
   objects: AppObject[];

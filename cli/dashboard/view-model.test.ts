@@ -289,6 +289,18 @@ describe('applications and sources', () => {
     expect(sourceRows([repo])[0]).toMatchObject({ revision: 'main@sha1:bbb', ready: { status: 'Unknown' } });
   });
 
+  it('names a chart source with its HelmRepository', () => {
+    const chart = structuredClone(app);
+    delete chart.spec.sourceRef;
+    chart.spec.helm = {
+      chart: { name: 'podinfo', version: '6.x', sourceRef: { kind: 'HelmRepository', name: 'charts' } },
+    };
+    const d = appDetail(chart, undefined);
+    expect(d.source).toBe('chart podinfo 6.x from HelmRepository shop/charts');
+    expect(d.sourceRevision).toBeUndefined();
+    expect(appDetail(app, undefined).sourceRevision).toBe('');
+  });
+
   it('the last error of a Ready application is the last failed sync, if any', () => {
     const ready = structuredClone(app);
     ready.status = { ...ready.status, conditions: [], history: [] };

@@ -69,10 +69,13 @@ export function sourceRows(repos: GitRepository[]): SourceRow[] {
 function appRow(app: Application): AppRow {
   const ns = app.metadata.namespace ?? '';
   const ref = app.spec.sourceRef;
+  const chart = app.spec.helm?.chart;
   return {
     namespace: ns,
     name: app.metadata.name,
-    source: `${ref.kind} ${ref.namespace ?? ns}/${ref.name}`,
+    source: ref
+      ? `${ref.kind} ${ref.namespace ?? ns}/${ref.name}`
+      : `chart ${chart?.name} ${chart?.version ?? '*'} from HelmRepository ${ns}/${chart?.sourceRef.name}`,
     revision: app.status?.lastAppliedRevision,
     sync: app.status?.syncStatus ?? 'Unknown',
     health: app.status?.health ?? 'Unknown',
@@ -293,7 +296,8 @@ export function appDetail(
     ...appRow(app),
     path: app.spec.path ?? '.',
     prune: app.spec.prune === true,
-    sourceRevision: source?.status?.artifact?.revision,
+    // A git source's revision ('' before its first artifact); a chart's is the applied one.
+    sourceRevision: app.spec.sourceRef ? (source?.status?.artifact?.revision ?? '') : undefined,
     attemptedRevision: st.lastAttemptedRevision,
     objects: inventoryObjects(app, lookup),
     lastError: ready.status === 'False' ? ready.message : failed?.message,

@@ -35,6 +35,10 @@ export const HEALTH_STATUSES = ['Healthy', 'Progressing', 'Degraded', 'Missing',
 export type HealthStatus = (typeof HEALTH_STATUSES)[number];
 
 export const SYNC_RESULTS = ['Succeeded', 'Failed'] as const;
+
+/** What deleting the Application does to what it applied (Flux's Kustomization deletionPolicy). */
+export const DELETION_POLICIES = ['MirrorPrune', 'Delete', 'WaitForTermination', 'Orphan'] as const;
+export type DeletionPolicy = (typeof DELETION_POLICIES)[number];
 type SyncResult = (typeof SYNC_RESULTS)[number];
 
 interface SourceReference {
@@ -42,6 +46,17 @@ interface SourceReference {
   name: string;
   /** Defaults to the Application's namespace. */
   namespace?: string;
+}
+
+export const CHART_SOURCE_KINDS = ['HelmRepository'] as const;
+type ChartSourceKind = (typeof CHART_SOURCE_KINDS)[number];
+
+/** A chart from a HelmRepository (Flux HelmRelease's spec.chart.spec), instead of a git source. */
+export interface HelmChartReference {
+  name: string;
+  /** A semver range; the highest matching version is rendered. Unset: the highest release. */
+  version?: string;
+  sourceRef: { kind: ChartSourceKind; name: string };
 }
 
 interface DependencyReference {
@@ -70,8 +85,13 @@ interface HelmValuesReference {
   optional?: boolean;
 }
 
-/** How a chart at `path` is rendered (`helm template`); names after Flux HelmRelease and Argo CD source.helm. */
+/**
+ * How a chart is rendered (`helm template`): the chart at `path`, or `chart` from a
+ * HelmRepository. Names after Flux HelmRelease and Argo CD source.helm.
+ */
 export interface HelmSpec {
+  /** A chart from a HelmRepository instead of a git source. */
+  chart?: HelmChartReference;
   /** Defaults to the Application's name. */
   releaseName?: string;
   /** `.Release.Namespace`; defaults to targetNamespace, else the Application's namespace. */
@@ -87,7 +107,8 @@ export interface HelmSpec {
 }
 
 interface ApplicationSpec {
-  sourceRef: SourceReference;
+  /** The git source; exactly one of sourceRef and helm.chart is set (the API server enforces it). */
+  sourceRef?: SourceReference;
   /** Relative to the source root, without `..` segments; defaults to the root. */
   path?: string;
   interval: Duration;
@@ -96,6 +117,8 @@ interface ApplicationSpec {
   /** Defaults to interval. */
   timeout?: Duration;
   prune: boolean;
+  /** Defaults to MirrorPrune: delete on deletion what prune would delete. */
+  deletionPolicy?: DeletionPolicy;
   targetNamespace?: string;
   /** Impersonated for apply and prune when set. */
   serviceAccountName?: string;
@@ -104,7 +127,7 @@ interface ApplicationSpec {
   suspend?: boolean;
   /** Health of the kinds named, by CEL expressions (Flux's healthCheckExprs). */
   healthCheckExprs?: HealthCheckExpr[];
-  /** Rendering of a chart at `path` (a Chart.yaml there makes it a chart). */
+  /** Rendering of a chart at `path` (a Chart.yaml there makes it a chart), or of helm.chart. */
   helm?: HelmSpec;
   syncPolicy?: SyncPolicy;
   /** Fields neither reported as drift nor taken over on apply (Argo CD's ignoreDifferences). */
@@ -212,7 +235,19 @@ export interface SyncOperation {
   hooks?: HookStatus[];
 }
 
+/** The deletion under way: recomputed from the inventory and the live objects on every pass. */
+export interface DeletionStatus {
+  policy: DeletionPolicy;
+  /** `Kind namespace/name`, as in events; each list is capped. */
+  deleted?: string[];
+  kept?: string[];
+  terminating?: string[];
+  message?: string;
+}
+
 export interface ApplicationStatus extends CommonStatus, ReconcileRequestStatus {
+  /** Set while the Application is being deleted. */
+  deletion?: DeletionStatus;
   /** The current or last sync operation (hooks and waves). */
   operation?: SyncOperation;
   lastAppliedRevision?: string;

@@ -191,7 +191,7 @@ export async function sync(state: AppState, key: string, input: SyncInput, s: Sy
   if (input.prune) input.onStage?.('prune');
   const prunedIds = input.prune ? await pruneGone(s, state, input, owned, op, now) : [];
   const inventory = owned.map(inventoryEntry);
-  state.remember(key, { revision: input.revision, objects: applied.objects, digest, inventory });
+  state.remember(key, { revision: input.revision, objects: applied.objects, digest, inventory, renderKey });
   return { changed: applied.changedIds.length, changedIds: applied.changedIds, prunedIds, inventory };
 }
 

@@ -28,7 +28,13 @@ export function ApplicationPage({ namespace, name }: { namespace: string; name: 
               <div>
                 <dt>Source</dt>
                 <dd>
-                  {app.source} at <Revision value={app.sourceRevision} />
+                  {app.source}
+                  {app.sourceRevision !== undefined && (
+                    <>
+                      {' '}
+                      at <Revision value={app.sourceRevision} />
+                    </>
+                  )}
                 </dd>
               </div>
               <div>
