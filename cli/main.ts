@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { KubeApiError, KubeConnectionError } from '../controller/kube/api-errors.ts';
 import { KubeConfigError } from '../controller/kube/config.ts';
 import { CliError, EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageError } from './cli-errors.ts';
+import { dashboard } from './dashboard/dashboard-command.ts';
 import { diff, EXIT_DIFF_FAILED } from './diff/diff-command.ts';
 import { get } from './get/get-command.ts';
 import { type Io, processIo } from './io.ts';
@@ -36,12 +37,14 @@ Usage:
                                               objects changed, rollout steps, measurements
   kubectl sluice lint FILE|DIR|- ... [--helm PATH]   check manifests offline against the CRDs
                                               (a chart directory is rendered with helm template)
+  kubectl sluice dashboard [--port 3100] [-A]  a web dashboard on localhost (watch, promote, abort…)
   kubectl sluice version
 
 Flags:
   -n, --namespace NS     namespace (default: the context's, else "default")
       --context NAME     kubeconfig context
       --kubeconfig PATH  kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)
+  -A, --all-namespaces   dashboard: every namespace the user may list
   -o, --output FORMAT    json or yaml
   -h, --help             this help
 
@@ -74,6 +77,13 @@ async function dispatch(line: CommandLine, io: Io): Promise<number> {
     case 'lint':
       allowFlags(line, 'helm');
       return lint(args, options, io);
+    case 'dashboard':
+      allowFlags(line, 'port', 'all-namespaces');
+      if (args.length > 0) throw new UsageError(`dashboard takes no arguments, got: ${args.join(' ')}`);
+      if (options.allNamespaces && options.namespace) {
+        throw new UsageError('--all-namespaces and --namespace cannot be used together');
+      }
+      return dashboard(session(), options, io);
     case 'get': {
       allowFlags(line, 'watch');
       const [kind, name] = kindAndName(args, ['app', 'source', 'rollout'], command);

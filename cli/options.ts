@@ -22,6 +22,9 @@ export interface Options {
   /** As the controller's flag: whom an Application without its own account applies as. */
   defaultServiceAccount: string | undefined;
   help: boolean;
+  /** `dashboard`: the loopback port to serve on (0: any free one). */
+  port: number;
+  allNamespaces: boolean;
 }
 
 export interface CommandLine {
@@ -47,7 +50,11 @@ const SPEC = {
   helm: { type: 'string' },
   'default-service-account': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  port: { type: 'string' },
+  'all-namespaces': { type: 'boolean', short: 'A' },
 } as const;
+
+const DEFAULT_DASHBOARD_PORT = 3100;
 
 const GLOBAL_FLAGS = ['namespace', 'context', 'kubeconfig', 'output', 'help'];
 
@@ -64,6 +71,10 @@ export function parseCommandLine(argv: string[]): CommandLine {
     if (!Number.isInteger(toRevision) || toRevision < 1) {
       throw new UsageError(`--to-revision must be a positive integer, not "${v['to-revision']}"`);
     }
+  }
+  const port = Number(v.port ?? DEFAULT_DASHBOARD_PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--port must be a port number, not "${v.port}"`);
   }
   const [command, ...args] = parsed.positionals;
   return {
@@ -85,6 +96,8 @@ export function parseCommandLine(argv: string[]): CommandLine {
       helm: v.helm ?? 'helm',
       defaultServiceAccount: v['default-service-account'],
       help: v.help ?? false,
+      port,
+      allNamespaces: v['all-namespaces'] ?? false,
     },
   };
 }

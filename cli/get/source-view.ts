@@ -77,11 +77,14 @@ function deletionNode(app: Application, now: Date): TreeNode | undefined {
 export function renderApplication(app: Application, source: GitRepository | undefined, now: Date): string {
   const ns = app.metadata.namespace ?? '';
   const ref = app.spec.sourceRef;
-  const refNs = ref.namespace ?? ns;
+  const chart = app.spec.helm?.chart;
+  const refNs = ref?.namespace ?? ns;
   const st = app.status ?? {};
-  const sourceText = source
-    ? `${ref.kind} ${refNs}/${ref.name} at ${source.status?.artifact?.revision ?? '(no artifact yet)'} (${readyOf(source)})`
-    : `${ref.kind} ${refNs}/${ref.name} (not found)`;
+  const sourceText = !ref
+    ? `chart ${chart?.name} ${chart?.version ?? '*'} from HelmRepository ${ns}/${chart?.sourceRef.name}`
+    : source
+      ? `${ref.kind} ${refNs}/${ref.name} at ${source.status?.artifact?.revision ?? '(no artifact yet)'} (${readyOf(source)})`
+      : `${ref.kind} ${refNs}/${ref.name} (not found)`;
   const rows: (TreeNode | undefined)[] = [
     { cells: ['Source', sourceText] },
     { cells: ['Path', app.spec.path ?? '.'] },

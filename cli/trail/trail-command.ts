@@ -38,12 +38,15 @@ export async function collectTrail(
   revision: string | undefined,
 ): Promise<Trail> {
   const app = await session.api.get<Application>(applicationResource, session.namespace, name);
+  // A chart from a HelmRepository has no git source: the trail starts at the sync.
   const ref = app.spec.sourceRef;
-  const repo = await session.api.getOrUndefined<GitRepository>(
-    gitRepositoryResource,
-    ref.namespace ?? session.namespace,
-    ref.name,
-  );
+  const repo = ref
+    ? await session.api.getOrUndefined<GitRepository>(
+        gitRepositoryResource,
+        ref.namespace ?? app.metadata.namespace,
+        ref.name,
+      )
+    : undefined;
   const objects = await inventoryObjects(session, app);
   const namespaces = [
     ...new Set(objects.filter((o) => o.kind === 'Rollout').map((o) => o.metadata.namespace ?? '')),

@@ -107,26 +107,12 @@ function resolveRevision(input: TrailInput): string {
 }
 
 export function buildTrail(input: TrailInput): Trail {
-  const { app, repo } = input;
+  const { app } = input;
   const revision = resolveRevision(input);
   const is = (r: string | undefined) => matchesRevision(r, revision);
   const entries: TrailEntry[] = [];
-  const repoName = `GitRepository/${repo?.metadata.name ?? app.spec.sourceRef.name}`;
-  const artifact = repo?.status?.artifact;
-  if (artifact && is(artifact.revision)) {
-    entries.push({
-      time: artifact.lastUpdateTime,
-      stage: 'fetched',
-      subject: repoName,
-      message: `fetched ${revision} from ${repo?.spec.url}`,
-    });
-  } else {
-    entries.push({
-      stage: 'fetched',
-      subject: repoName,
-      message: `fetched ${revision} (the source has since moved to ${artifact?.revision ?? 'nothing'})`,
-    });
-  }
+  // A chart from a HelmRepository has no git source: its trail starts at the sync.
+  if (app.spec.sourceRef) entries.push(fetched(input, revision, is));
   const records = (app.status?.history ?? []).filter((h) => is(h.revision)).reverse();
   const appName = `Application/${app.metadata.name}`;
   for (const h of records) {
@@ -171,6 +157,26 @@ export function buildTrail(input: TrailInput): Trail {
     changed,
     entries,
     verdict,
+  };
+}
+
+/** When the source fetched the revision, while it is still the source's artifact. */
+function fetched(input: TrailInput, revision: string, is: (r: string | undefined) => boolean): TrailEntry {
+  const { app, repo } = input;
+  const subject = `GitRepository/${repo?.metadata.name ?? app.spec.sourceRef?.name}`;
+  const artifact = repo?.status?.artifact;
+  if (artifact && is(artifact.revision)) {
+    return {
+      time: artifact.lastUpdateTime,
+      stage: 'fetched',
+      subject,
+      message: `fetched ${revision} from ${repo?.spec.url}`,
+    };
+  }
+  return {
+    stage: 'fetched',
+    subject,
+    message: `fetched ${revision} (the source has since moved to ${artifact?.revision ?? 'nothing'})`,
   };
 }
 

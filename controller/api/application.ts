@@ -50,6 +50,17 @@ interface SourceReference {
   namespace?: string;
 }
 
+export const CHART_SOURCE_KINDS = ['HelmRepository'] as const;
+type ChartSourceKind = (typeof CHART_SOURCE_KINDS)[number];
+
+/** A chart from a HelmRepository (Flux HelmRelease's spec.chart.spec), instead of a git source. */
+export interface HelmChartReference {
+  name: string;
+  /** A semver range; the highest matching version is rendered. Unset: the highest release. */
+  version?: string;
+  sourceRef: { kind: ChartSourceKind; name: string };
+}
+
 interface DependencyReference {
   name: string;
   /** Defaults to the Application's namespace. */
@@ -76,8 +87,13 @@ interface HelmValuesReference {
   optional?: boolean;
 }
 
-/** How a chart at `path` is rendered (`helm template`); names after Flux HelmRelease and Argo CD source.helm. */
+/**
+ * How a chart is rendered (`helm template`): the chart at `path`, or `chart` from a
+ * HelmRepository. Names after Flux HelmRelease and Argo CD source.helm.
+ */
 export interface HelmSpec {
+  /** A chart from a HelmRepository instead of a git source. */
+  chart?: HelmChartReference;
   /** Defaults to the Application's name. */
   releaseName?: string;
   /** `.Release.Namespace`; defaults to targetNamespace, else the Application's namespace. */
@@ -93,7 +109,8 @@ export interface HelmSpec {
 }
 
 interface ApplicationSpec {
-  sourceRef: SourceReference;
+  /** The git source; exactly one of sourceRef and helm.chart is set (the API server enforces it). */
+  sourceRef?: SourceReference;
   /** Relative to the source root, without `..` segments; defaults to the root. */
   path?: string;
   interval: Duration;
@@ -112,7 +129,7 @@ interface ApplicationSpec {
   suspend?: boolean;
   /** Health of the kinds named, by CEL expressions (Flux's healthCheckExprs). */
   healthCheckExprs?: HealthCheckExpr[];
-  /** Rendering of a chart at `path` (a Chart.yaml there makes it a chart). */
+  /** Rendering of a chart at `path` (a Chart.yaml there makes it a chart), or of helm.chart. */
   helm?: HelmSpec;
   syncPolicy?: SyncPolicy;
   /** Fields neither reported as drift nor taken over on apply (Argo CD's ignoreDifferences). */

@@ -4,10 +4,12 @@ import {
   applicationResource,
   CONDITION_HEALTHY,
   CONDITION_ROLLED_BACK,
+  type HelmChartReference,
   type SyncOperation,
   type SyncRecord,
 } from '../api/application.ts';
 import type { GitRepository } from '../api/git-repository.ts';
+import type { HelmRepository } from '../api/helm-repository.ts';
 import type { Informer } from '../kube/informer.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -33,6 +35,7 @@ import {
   WaitingError,
 } from '../runtime/reconcile-errors.ts';
 import type { GitSource } from '../sources/git-source.ts';
+import type { HelmCharts, ResolvedChart } from '../sources/helm-repository/helm-charts.ts';
 import type { PushTracker } from '../webhooks/push-tracker.ts';
 import type { AppMetrics } from './app-metrics.ts';
 import type { AppState, DriftReport } from './app-state.ts';
@@ -74,6 +77,8 @@ export interface ApplicationDeps {
   state: AppState;
   source: GitSource;
   repositories: Informer<GitRepository>;
+  charts: Pick<HelmCharts, 'resolve' | 'files' | 'withDependencies'>;
+  helmRepositories: Informer<HelmRepository>;
   applications: Informer<Application>;
   events: Pick<EventRecorder, 'record'>;
   metrics: AppMetrics;
@@ -100,7 +105,9 @@ class ApplicationPass extends ReconcilePass<Application, ApplicationStatus> {
   readonly retryMs = this.object.spec.retryInterval
     ? parseDuration(this.object.spec.retryInterval)
     : this.intervalMs;
+  /** The source found: a git revision, or a chart version from a HelmRepository. */
   repo: GitRepository | undefined;
+  chart: { repo: HelmRepository; resolved: ResolvedChart } | undefined;
   revision = '';
   custom: CustomHealth | undefined;
 }
@@ -175,8 +182,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
 
   /** A full sync when something asks for one; otherwise only what drifted is applied again. */
   private async sync(pass: ApplicationPass): Promise<void> {
-    const { object: app, status, key, revision } = pass;
-    const repo = pass.repo as GitRepository;
+    const { object: app, status, key, revision, repo } = pass;
     const previousRevision = status.lastAppliedRevision;
     const newSpec = status.observedGeneration !== app.metadata.generation;
     const running = status.operation?.phase === 'Running';
@@ -192,10 +198,10 @@ export class ApplicationReconciler extends SkeletonReconciler<
       status.lastAttemptedRevision = revision;
       const operation = this.operation(pass);
       status.operation = operation;
-      const report = await this.fullSync(pass, repo, !pass.forced && !newSpec, operation);
+      const report = await this.fullSync(pass, !pass.forced && !newSpec, operation);
       operation.phase = 'Succeeded';
       this.recordHistory(status, { revision, started, result: 'Succeeded', report });
-      if (previousRevision !== revision) {
+      if (repo && previousRevision !== revision) {
         const latency = this.deps.pushes.applied(`${repo.metadata.namespace}/${repo.metadata.name}`);
         if (latency !== undefined) this.deps.metrics.pushToApplied.observe(latency);
       }
@@ -225,11 +231,11 @@ export class ApplicationReconciler extends SkeletonReconciler<
   private async chartInputsChanged(pass: ApplicationPass): Promise<boolean> {
     const last = this.deps.state.renderKey(pass.key);
     if (last === undefined) return false;
-    const files = await this.deps.source.artifactFiles(pass.repo as GitRepository);
+    const files = await this.files(pass).catch(() => undefined); // the full sync reports it
     if (!files) return false;
     const current = await currentRenderKey(
       files.dir,
-      pass.object.spec.path ?? '.',
+      files.path,
       chartApp(pass.object),
       this.chartContext(pass),
     ).catch(
@@ -426,7 +432,6 @@ export class ApplicationReconciler extends SkeletonReconciler<
 
   private async fullSync(
     pass: ApplicationPass,
-    repo: GitRepository,
     skipUnchanged: boolean,
     operation: SyncOperation,
   ): Promise<DriftReport> {
@@ -436,14 +441,13 @@ export class ApplicationReconciler extends SkeletonReconciler<
       log.debug({ stage, revision, ...detail }, 'sync stage');
     try {
       onStage('artifact');
-      const files = await this.deps.source.artifactFiles(repo);
-      if (!files) throw new WaitingError('ArtifactNotReady', 'source has no artifact yet', 5_000);
+      const files = await this.files(pass);
       const report = await (this.deps.sync ?? sync)(
         this.deps.state,
         `${app.metadata.namespace}/${app.metadata.name}`,
         {
           dir: files.dir,
-          path: app.spec.path ?? '.',
+          path: files.path,
           revision,
           ...appTarget(app),
           prune: app.spec.prune,
@@ -522,25 +526,67 @@ export class ApplicationReconciler extends SkeletonReconciler<
     });
   }
 
-  private findSource(pass: ApplicationPass): void {
+  private async findSource(pass: ApplicationPass): Promise<void> {
     const app = pass.object;
-    const ns = app.spec.sourceRef.namespace ?? app.metadata.namespace;
-    const repo = this.deps.repositories.get(`${ns}/${app.spec.sourceRef.name}`);
+    const chart = app.spec.helm?.chart;
+    if (chart) return this.findChart(pass, chart);
+    const ref = app.spec.sourceRef;
+    if (!ref) throw new StallingError('InvalidSpec', 'spec.sourceRef or spec.helm.chart must be set');
+    const ns = ref.namespace ?? app.metadata.namespace;
+    const repo = this.deps.repositories.get(`${ns}/${ref.name}`);
     if (!repo)
-      throw new WaitingError(
-        'SourceNotFound',
-        `GitRepository ${ns}/${app.spec.sourceRef.name} not found`,
-        pass.retryMs,
-      );
+      throw new WaitingError('SourceNotFound', `GitRepository ${ns}/${ref.name} not found`, pass.retryMs);
     if (!repo.status?.artifact?.revision) {
       throw new WaitingError(
         'SourceNotReady',
-        `GitRepository ${ns}/${app.spec.sourceRef.name} has no artifact yet`,
+        `GitRepository ${ns}/${ref.name} has no artifact yet`,
         pass.retryMs,
       );
     }
     pass.repo = repo;
     pass.revision = repo.status.artifact.revision;
+  }
+
+  /** spec.helm.chart: the highest version in range is the revision, `<version>@sha256:<digest>`. */
+  private async findChart(pass: ApplicationPass, chart: HelmChartReference): Promise<void> {
+    const ns = pass.object.metadata.namespace as string;
+    const name = `HelmRepository ${ns}/${chart.sourceRef.name}`;
+    const repo = this.deps.helmRepositories.get(`${ns}/${chart.sourceRef.name}`);
+    if (!repo) throw new WaitingError('SourceNotFound', `${name} not found`, pass.retryMs);
+    const ready = findCondition(repo.status?.conditions, READY);
+    if (ready?.status !== 'True' && !repo.status?.artifact) {
+      const why = ready?.message ? `: ${ready.message}` : '';
+      throw new WaitingError('SourceNotReady', `${name} is not ready${why}`, pass.retryMs);
+    }
+    try {
+      const resolved = await this.deps.charts.resolve(repo, chart);
+      pass.chart = { repo, resolved };
+      pass.revision = resolved.revision;
+    } catch (err) {
+      throw chartError(err, `chart ${chart.name} from ${name}`);
+    }
+  }
+
+  /**
+   * The files to render: the pulled chart, or the git revision's tree (a copy with the
+   * dependencies built when a chart at path has some that are not vendored).
+   */
+  private async files(pass: ApplicationPass): Promise<{ dir: string; path: string }> {
+    const { object: app, chart, repo } = pass;
+    const ns = app.metadata.namespace as string;
+    const inNamespace = () => this.deps.helmRepositories.list().filter((r) => r.metadata.namespace === ns);
+    if (chart) {
+      try {
+        const dir = await this.deps.charts.files(chart.repo, chart.resolved, inNamespace());
+        return { dir, path: chart.resolved.name };
+      } catch (err) {
+        throw chartError(err, `chart ${chart.resolved.name} ${chart.resolved.version}`);
+      }
+    }
+    const files = repo ? await this.deps.source.artifactFiles(repo) : undefined;
+    if (!files) throw new WaitingError('ArtifactNotReady', 'source has no artifact yet', 5_000);
+    const path = app.spec.path ?? '.';
+    return { dir: await this.deps.charts.withDependencies(files.dir, path, ns, inNamespace()), path };
   }
 
   private checkDependencies(pass: ApplicationPass): void {
@@ -602,6 +648,20 @@ export class ApplicationReconciler extends SkeletonReconciler<
     if (prev && r.result === 'Failed' && prev.result === 'Failed' && prev.revision === r.revision) return;
     status.history = [record, ...(status.history ?? [])].slice(0, HISTORY_LIMIT);
   }
+}
+
+/** A chart failure says which chart; its class (auth, missing version, network) is kept. */
+function chartError(err: unknown, what: string): Error {
+  if (err instanceof WaitingError) return err;
+  const failure = classify(err, 'ChartPullFailed');
+  const options = {
+    cause: err,
+    ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
+  };
+  const message = `${what}: ${failure.message}`;
+  return failure.errorClass === 'stalling'
+    ? new StallingError(failure.reason, message, options)
+    : new TransientError(failure.reason, message, options);
 }
 
 function classifySyncError(err: unknown, revision: string): Error {

@@ -8,14 +8,14 @@ import type { ObjectApi } from '../kube/objects.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { SourceMetrics } from '../observability/source-metrics.ts';
 import { apiTime } from '../runtime/api-time.ts';
-import { findCondition, markFailed, markReady, READY } from '../runtime/conditions.ts';
 import { jitter, parseDuration } from '../runtime/duration.ts';
-import { type EventRecorder, recordOnChange } from '../runtime/events.ts';
+import type { EventRecorder } from '../runtime/events.ts';
 import { FINALIZER } from '../runtime/finalizers.ts';
 import { ReconcilePass, SkeletonReconciler, type Step } from '../runtime/reconcile.ts';
-import { type ReconcileError, retryAfter } from '../runtime/reconcile-errors.ts';
+import type { ReconcileError } from '../runtime/reconcile-errors.ts';
 import { shaOfRevision } from './git/ref.ts';
 import type { GitSource } from './git-source.ts';
+import { sourceFailed, sourceReady } from './source-status.ts';
 
 export interface GitRepositoryReconcilerDeps {
   api: ObjectApi;
@@ -112,39 +112,12 @@ export class GitRepositoryReconciler extends SkeletonReconciler<
       pass.log.info({ revision, previous }, 'new artifact');
       this.events.record(repo, 'Normal', 'NewArtifact', `stored artifact for revision '${revision}'`);
     }
-    const generation = repo.metadata.generation;
-    status.conditions = markReady(
-      status.conditions,
-      generation,
-      'Succeeded',
-      `stored artifact for revision '${revision}'`,
-      pass.now,
-    );
-    status.observedGeneration = generation;
+    sourceReady(pass, `stored artifact for revision '${revision}'`);
     pass.requeue(jitter(parseDuration(repo.spec.interval)));
   }
 
   protected failed(pass: GitRepositoryPass, failure: ReconcileError): ReconcileError {
-    const { object: repo, status } = pass;
-    const generation = repo.metadata.generation;
     this.metrics.fetchFailures.inc({ reason: failure.reason });
-    // The last artifact stays in status: dependants keep the last good revision.
-    const kept = status.artifact ? ` (still serving '${status.artifact.revision}')` : '';
-    const message = `${failure.message}${kept}`;
-    status.conditions = markFailed(status.conditions, generation, failure, message, pass.now);
-    if (failure.errorClass === 'stalling') status.observedGeneration = generation;
-    recordOnChange(
-      this.events,
-      repo,
-      { previous: findCondition(repo.status?.conditions, READY)?.message, current: message },
-      'Warning',
-      failure.reason,
-      failure.message,
-    );
-    if (failure.errorClass !== 'stalling') return failure;
-    // A missing branch or a fixed Secret can come at any time: look again at the
-    // interval, as for a healthy source, not only when the object changes.
-    const intervalMs = parseDuration(repo.spec.interval);
-    return retryAfter(failure, Math.min(failure.retryAfterMs ?? intervalMs, intervalMs));
+    return sourceFailed(pass, failure, this.events);
   }
 }

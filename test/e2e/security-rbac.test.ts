@@ -28,6 +28,7 @@ const EVERYWHERE: Record<string, string> = {
   'analysistemplates.sluice.dev': 'get list watch',
   'clusteranalysistemplates.sluice.dev': 'get list watch',
   'gitrepositories.sluice.dev': 'get list watch patch',
+  'helmrepositories.sluice.dev': 'get list watch',
   'analysisruns.sluice.dev': 'get list watch create patch delete',
   'analysisruns.sluice.dev/status': 'patch',
   // Experiments: Rollouts' experiment steps create them; their status is the controller's.
@@ -37,6 +38,7 @@ const EVERYWHERE: Record<string, string> = {
   'analysisruns.sluice.dev/finalizers': 'update',
   'applications.sluice.dev/status': 'patch',
   'gitrepositories.sluice.dev/status': 'patch',
+  'helmrepositories.sluice.dev/status': 'patch',
   'rollouts.sluice.dev/status': 'patch',
   // OwnerReferencesPermissionEnforcement asks for this to set blockOwnerDeletion.
   'rollouts.sluice.dev/finalizers': 'update',
@@ -55,7 +57,7 @@ const EVERYWHERE: Record<string, string> = {
   'apisixroutes.apisix.apache.org': 'get patch',
   'mappings.getambassador.io': 'get create patch delete',
   'events.events.k8s.io': 'create patch',
-  // Credentials named by GitRepositories and analyses, and the webhook Secret: by name only.
+  // Credentials named by GitRepositories, HelmRepositories and analyses, and the webhook Secret: by name only.
   secrets: 'get',
   // Applications apply as a ServiceAccount; the read is the applied-objects cache.
   serviceaccounts: 'get impersonate list watch',

@@ -4,6 +4,7 @@
 import { Registry } from 'prom-client';
 import { type Application, applicationResource } from '../../controller/api/application.ts';
 import { type GitRepository, gitRepositoryResource } from '../../controller/api/git-repository.ts';
+import { type HelmRepository, helmRepositoryResource } from '../../controller/api/helm-repository.ts';
 import { createAppMetrics } from '../../controller/apps/app-metrics.ts';
 import type { ApplicationDeps } from '../../controller/apps/application-reconciler.ts';
 import { PushTracker } from '../../controller/webhooks/push-tracker.ts';
@@ -16,6 +17,13 @@ export function appReconcilerDeps(
   return {
     api: cluster.api(),
     repositories: cluster.informer<GitRepository>(gitRepositoryResource),
+    helmRepositories: cluster.informer<HelmRepository>(helmRepositoryResource),
+    // Tests of charts from a HelmRepository give their own.
+    charts: {
+      resolve: () => Promise.reject(new Error('no chart repositories in this test')),
+      files: () => Promise.reject(new Error('no chart repositories in this test')),
+      withDependencies: () => Promise.reject(new Error('no chart repositories in this test')),
+    },
     applications: cluster.informer<Application>(applicationResource),
     events,
     metrics: createAppMetrics(new Registry()),
