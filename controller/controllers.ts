@@ -5,6 +5,7 @@ import type { ControllerConfig } from './config.ts';
 import type { KubeClient } from './kube/client.ts';
 import { ObjectApi } from './kube/objects.ts';
 import type { KubeObject } from './kube/resources.ts';
+import { notificationControllers } from './notifications/register.ts';
 import type { Logger } from './observability/logger.ts';
 import type { ControllerMetrics } from './observability/metrics.ts';
 import { rolloutController } from './rollouts/register.ts';
@@ -31,6 +32,8 @@ interface Controllers {
   all: Controller<KubeObject>[];
   /** The GitRepository controller, which a push webhook asks for an immediate fetch. */
   gitRepositories: Controller<GitRepository>;
+  /** Stops notification deliveries in flight. */
+  stopNotifications(): void;
 }
 
 /** Every controller the manager runs. Each one registers the informers it needs. */
@@ -57,7 +60,15 @@ export function registerControllers(deps: ControllerDeps): Controllers {
   });
   const analysisRuns = analysisRunController(common);
   const rollouts = rolloutController(common);
+  const notifications = notificationControllers(common);
   // The list holds each kind's controller as one of "some kind", for what every kind shares.
-  const all = [gitRepositories, applications, analysisRuns, rollouts] as unknown as Controller<KubeObject>[];
-  return { all, gitRepositories };
+  const all = [
+    gitRepositories,
+    applications,
+    analysisRuns,
+    rollouts,
+    notifications.providers,
+    notifications.alerts,
+  ] as unknown as Controller<KubeObject>[];
+  return { all, gitRepositories, stopNotifications: () => notifications.dispatcher.stop() };
 }

@@ -137,11 +137,13 @@ describe('lint: positions inside strings', () => {
 describe('lint: the crds directory', () => {
   it('loads a schema for every sluice.dev kind', () => {
     expect([...schemas.values()].map((s) => s.kind).sort()).toEqual([
+      'Alert',
       'AnalysisRun',
       'AnalysisTemplate',
       'Application',
       'ClusterAnalysisTemplate',
       'GitRepository',
+      'Provider',
       'Rollout',
     ]);
   });

@@ -32,6 +32,11 @@ const EVERYWHERE: Record<string, string> = {
   'applications.sluice.dev/status': 'patch',
   'gitrepositories.sluice.dev/status': 'patch',
   'rollouts.sluice.dev/status': 'patch',
+  // Notifications: Providers and Alerts read, the delivery cursor in an Alert's status.
+  'providers.sluice.dev': 'get list watch',
+  'alerts.sluice.dev': 'get list watch',
+  'providers.sluice.dev/status': 'patch',
+  'alerts.sluice.dev/status': 'patch',
   // OwnerReferencesPermissionEnforcement asks for this to set blockOwnerDeletion.
   'rollouts.sluice.dev/finalizers': 'update',
   // Rollouts: their ReplicaSets, Services' selectors, workloadRef Deployments, routers.
@@ -44,7 +49,8 @@ const EVERYWHERE: Record<string, string> = {
   'httproutes.gateway.networking.k8s.io': 'get patch',
   'virtualservices.networking.istio.io': 'get patch',
   'destinationrules.networking.istio.io': 'get patch',
-  'events.events.k8s.io': 'create patch',
+  // list: a restarted controller replays the Events it still owes notifications for.
+  'events.events.k8s.io': 'create list patch',
   // Credentials named by GitRepositories and analyses, and the webhook Secret: by name only.
   secrets: 'get',
   // Applications apply as a ServiceAccount; the read is the applied-objects cache.

@@ -1,0 +1,182 @@
+// One Alert's outbox: the events it matched, sent one at a time in event order, each retried
+// with backoff until delivered or given up, the cursor saved in the Alert's status after each.
+// A restarted controller starts again after the saved cursor (dispatcher.ts replays).
+
+import type { DeliveryCursor } from '../api/notification.ts';
+import type { Logger } from '../observability/logger.ts';
+import { MAX_ATTEMPTS, type RateLimiter, retriable, retryDelay } from './delivery-policy.ts';
+import { compareEvents, type NotificationEvent } from './event.ts';
+import type { AlertFilter } from './match.ts';
+import type { AlertExtras } from './payload.ts';
+import { buildRequest } from './payload.ts';
+import type { ResolvedProvider } from './provider-config.ts';
+import type { Send } from './sender.ts';
+
+/** Most events waiting for one Alert; beyond this new ones are dropped and logged. */
+const MAX_PENDING = 1000;
+
+export interface LaneSettings {
+  filter: AlertFilter;
+  extras: AlertExtras;
+  /** `namespace/name` of the Provider: the rate-limit key. */
+  providerKey: string;
+}
+
+export interface LaneDeps {
+  log: Logger;
+  send: Send;
+  limiter: RateLimiter;
+  /** Reads the Provider and its Secret at send time, so a rotated token is used at once. */
+  provider(key: string): Promise<ResolvedProvider>;
+  /** Saves the cursor (and why the last one failed) in the Alert's status. */
+  save(cursor: DeliveryCursor, failure: string | undefined): Promise<void>;
+  now(): number;
+  /** Waits `ms` unless the lane stops first (false then). */
+  wait(ms: number): Promise<boolean>;
+}
+
+type Outcome =
+  | { kind: 'sent' }
+  | { kind: 'failed'; reason: string }
+  | { kind: 'skipped' }
+  | { kind: 'stopped' };
+
+const cursorEvent = (cursor: DeliveryCursor) => ({ eventTime: cursor.eventTime, name: cursor.eventName });
+
+export class AlertLane {
+  settings: LaneSettings;
+  private readonly deps: LaneDeps;
+  private readonly pending: NotificationEvent[] = [];
+  private readonly known = new Set<string>();
+  private cursor: DeliveryCursor | undefined;
+  private running = false;
+  /** Held until replay has added what it found, so events go out in order. */
+  private ready = false;
+  stopped = false;
+
+  constructor(settings: LaneSettings, cursor: DeliveryCursor | undefined, deps: LaneDeps) {
+    this.settings = settings;
+    this.cursor = cursor;
+    this.deps = deps;
+  }
+
+  /** Already sent, per the cursor this lane started from or has reached. */
+  handled(event: Pick<NotificationEvent, 'eventTime' | 'name'>): boolean {
+    return this.cursor !== undefined && compareEvents(event, cursorEvent(this.cursor)) <= 0;
+  }
+
+  add(event: NotificationEvent): void {
+    if (this.known.has(event.name)) return;
+    if (this.pending.length >= MAX_PENDING) {
+      this.deps.log.warn(
+        { reason: event.reason, object: event.involvedObject.name },
+        'notification dropped: too many waiting',
+      );
+      return;
+    }
+    this.remember(event.name);
+    const i = this.pending.findIndex((p) => compareEvents(event, p) < 0);
+    if (i < 0) this.pending.push(event);
+    else this.pending.splice(i, 0, event);
+    this.kick();
+  }
+
+  /** Replay is done: start sending. */
+  open(): void {
+    this.ready = true;
+    this.kick();
+  }
+
+  private remember(name: string): void {
+    if (this.known.size >= 4 * MAX_PENDING) this.known.delete(this.known.values().next().value as string);
+    this.known.add(name);
+  }
+
+  private kick(): void {
+    if (this.running || !this.ready || this.stopped) return;
+    this.running = true;
+    void this.drain().finally(() => {
+      this.running = false;
+      if (this.pending.length > 0 && !this.stopped) this.kick();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.stopped) {
+      const event = this.pending[0];
+      if (!event) return;
+      const outcome = await this.deliver(event);
+      if (outcome.kind === 'stopped') return;
+      this.pending.shift();
+      if (outcome.kind === 'skipped') continue;
+      if (!this.handled(event)) this.cursor = { eventTime: event.eventTime, eventName: event.name };
+      try {
+        await this.deps.save(
+          this.cursor as DeliveryCursor,
+          outcome.kind === 'failed' ? outcome.reason : undefined,
+        );
+      } catch (err) {
+        // Sent but not recorded: a restart before the next save sends it again (at least once).
+        this.deps.log.warn({ err: (err as Error).message }, 'saving the notification cursor failed');
+      }
+    }
+  }
+
+  /** Sends one event, retrying, until it is delivered, given up on, not for this provider, or the lane stops. */
+  private async deliver(event: NotificationEvent): Promise<Outcome> {
+    const log = this.deps.log.child({
+      reason: event.reason,
+      object: `${event.involvedObject.kind}/${event.involvedObject.name}`,
+      event: event.name,
+    });
+    for (let attempt = 1; ; attempt++) {
+      let failure: string;
+      let again = false;
+      try {
+        const provider = await this.deps.provider(this.settings.providerKey);
+        if (provider.suspended) {
+          log.debug({ provider: this.settings.providerKey }, 'provider suspended: notification dropped');
+          return { kind: 'skipped' };
+        }
+        const request = buildRequest(provider.config, event, this.settings.extras, new Date(this.deps.now()));
+        if ('skipped' in request) {
+          log.debug({ why: request.skipped }, 'notification not for this provider');
+          return { kind: 'skipped' };
+        }
+        for (
+          let wait = this.deps.limiter.take(this.settings.providerKey, this.deps.now());
+          wait > 0;
+          wait = this.deps.limiter.take(this.settings.providerKey, this.deps.now())
+        ) {
+          if (!(await this.deps.wait(wait))) return { kind: 'stopped' };
+        }
+        const result = await this.deps.send(request, provider.timeoutMs);
+        if (result.ok) {
+          log.info(
+            { provider: this.settings.providerKey, type: provider.config.type, attempt },
+            'notification sent',
+          );
+          return { kind: 'sent' };
+        }
+        failure = result.error ?? 'failed';
+        again = retriable(result.status);
+      } catch (err) {
+        failure = (err as Error).message;
+        again = true;
+      }
+      if (!again || attempt >= MAX_ATTEMPTS) {
+        log.warn({ provider: this.settings.providerKey, attempt, failure }, 'notification given up');
+        return {
+          kind: 'failed',
+          reason: `${event.reason} for ${event.involvedObject.kind}/${event.involvedObject.name}: ${failure}`,
+        };
+      }
+      const delay = retryDelay(attempt);
+      log.info(
+        { provider: this.settings.providerKey, attempt, failure, retryInMs: delay },
+        'notification failed, retrying',
+      );
+      if (!(await this.deps.wait(delay))) return { kind: 'stopped' };
+    }
+  }
+}
