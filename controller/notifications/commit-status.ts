@@ -34,19 +34,24 @@ export function commitState(event: Pick<NotificationEvent, 'severity' | 'reason'
   return /Progress|Running|Paused|Updated|Created|Started/.test(event.reason) ? 'pending' : 'success';
 }
 
+/** Which strategy an analysis label belongs to: canary steps and background, or blue-green's promotions. */
+const strategyOf = (label: string) => (label.endsWith('-promotion') ? 'blue-green' : 'canary');
+
 /**
  * A short line for the commit: an analysis verdict reads "canary failed, error-rate = 0.3";
  * anything else is the reason and message, cut to GitHub's 140 characters.
  */
 export function commitDescription(event: Pick<NotificationEvent, 'reason' | 'message'>): string {
   const verdict =
-    /(\S+) analysis \S+ (Failed|Error|Inconclusive): metric "([^"]+)" \w+(?: with value ([^\s(]+))?/.exec(
+    /(step \d+|background|pre-promotion|post-promotion) analysis \S+ (Failed|Error|Inconclusive): metric "([^"]+)" \w+(?: with value ([^\s(]+))?/.exec(
       event.message,
     );
   let text = `${event.reason}: ${event.message}`;
   if (verdict) {
-    const [, what, phase, metric, value] = verdict as unknown as [string, string, string, string, string?];
-    text = `${what} ${phase.toLowerCase()}, ${metric}${value === undefined ? '' : ` = ${value}`}`;
+    const [, label, phase, metric, value] = verdict as unknown as [string, string, string, string, string?];
+    // A one-element vector reads as its value.
+    const shown = value?.replace(/^\[([^,\]]*)\]$/, '$1');
+    text = `${strategyOf(label)} ${phase.toLowerCase()}, ${metric}${shown === undefined ? '' : ` = ${shown}`}`;
   }
   return text.length <= MAX_DESCRIPTION ? text : `${text.slice(0, MAX_DESCRIPTION - 3)}...`;
 }

@@ -46,7 +46,7 @@ describe('alertMatches', () => {
     expect(matches({ inclusionList: ['^Rollout aborted'] })).toBe(true);
     expect(matches({ inclusionList: ['promoted', 'error-rate'] })).toBe(true);
     expect(matches({ inclusionList: ['^promoted'] })).toBe(false);
-    expect(matches({ exclusionList: ['value 0\\.\\d'] })).toBe(false);
+    expect(matches({ exclusionList: ['value \\[0\\.3'] })).toBe(false);
     expect(matches({ inclusionList: ['aborted'], exclusionList: ['latency'] })).toBe(true);
   });
 

@@ -142,5 +142,11 @@ describe('commit statuses', () => {
     expect(commitState({ severity: 'info', reason: 'RolloutUpdated' })).toBe('pending');
     expect(commitState({ severity: 'info', reason: 'RolloutCompleted' })).toBe('success');
     expect(commitDescription({ reason: 'Synced', message: 'x'.repeat(300) })).toHaveLength(140);
+    expect(
+      commitDescription({
+        reason: 'AnalysisRunError',
+        message: 'pre-promotion analysis web-1-pre Error: metric "latency" error (no answer)',
+      }),
+    ).toBe('blue-green error, latency');
   });
 });

@@ -16,7 +16,8 @@ export function testEvent(over: Partial<NotificationEvent> = {}): NotificationEv
     labels: { team: 'a' },
     severity: 'error',
     reason: 'RolloutAborted',
-    message: 'Rollout aborted: canary analysis web-5d9f-2 Failed: metric "error-rate" failed with value 0.3',
+    message:
+      'Rollout aborted: step 2 analysis web-5d9f-2 Failed: metric "error-rate" failed with value [0.3]',
     reportingController: 'sluice.dev/controller',
     reportingInstance: 'sluice-0',
     ...over,
