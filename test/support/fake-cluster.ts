@@ -96,6 +96,11 @@ export class FakeCluster {
         const live = this.find(rt, obj.metadata.namespace, obj.metadata.name);
         return this.put(rt, live ? (applyMergePatch(live, obj) as KubeObject) : obj);
       },
+      list: async (rt: ResourceType, ns?: string) => {
+        this.served(rt);
+        const items = this.list(rt).filter((o) => ns === undefined || o.metadata.namespace === ns);
+        return { metadata: { resourceVersion: String(this.version) }, items };
+      },
       mergePatch: async (
         rt: ResourceType,
         ns: string | undefined,
