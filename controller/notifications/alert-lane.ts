@@ -4,6 +4,7 @@
 
 import type { DeliveryCursor } from '../api/notification.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { NotificationMetrics } from '../observability/notification-metrics.ts';
 import { MAX_ATTEMPTS, type RateLimiter, retriable, retryDelay } from './delivery-policy.ts';
 import { compareEvents, type NotificationEvent } from './event.ts';
 import type { AlertFilter } from './match.ts';
@@ -31,6 +32,7 @@ export interface LaneDeps {
   /** Saves the cursor (and why the last one failed) in the Alert's status. */
   save(cursor: DeliveryCursor, failure: string | undefined): Promise<void>;
   now(): number;
+  metrics?: NotificationMetrics | undefined;
   /** Waits `ms` unless the lane stops first (false then). */
   wait(ms: number): Promise<boolean>;
 }
@@ -129,6 +131,7 @@ export class AlertLane {
       object: `${event.involvedObject.kind}/${event.involvedObject.name}`,
       event: event.name,
     });
+    let type = 'unknown';
     for (let attempt = 1; ; attempt++) {
       let failure: string;
       let again = false;
@@ -150,8 +153,14 @@ export class AlertLane {
         ) {
           if (!(await this.deps.wait(wait))) return { kind: 'stopped' };
         }
+        type = provider.config.type;
         const result = await this.deps.send(request, provider.timeoutMs);
         if (result.ok) {
+          this.deps.metrics?.notifications.inc({ type, result: 'sent' });
+          this.deps.metrics?.latency.observe(
+            { type },
+            Math.max(0, this.deps.now() - Date.parse(event.eventTime)) / 1000,
+          );
           log.info(
             { provider: this.settings.providerKey, type: provider.config.type, attempt },
             'notification sent',
@@ -164,7 +173,9 @@ export class AlertLane {
         failure = (err as Error).message;
         again = true;
       }
-      if (!again || attempt >= MAX_ATTEMPTS) {
+      const gaveUp = !again || attempt >= MAX_ATTEMPTS;
+      this.deps.metrics?.notifications.inc({ type, result: gaveUp ? 'failed' : 'retried' });
+      if (gaveUp) {
         log.warn({ provider: this.settings.providerKey, attempt, failure }, 'notification given up');
         return {
           kind: 'failed',

@@ -12,6 +12,7 @@ import type { Informer } from '../kube/informer.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import { core, type KubeObject, objectKey, parseKey } from '../kube/resources.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { NotificationMetrics } from '../observability/notification-metrics.ts';
 import { type KubeEvent, REPORTING_CONTROLLER } from '../runtime/events.ts';
 import { AlertLane, type LaneSettings } from './alert-lane.ts';
 import { Deduplicator, RateLimiter } from './delivery-policy.ts';
@@ -35,6 +36,7 @@ export interface DispatcherDeps {
   providers: Informer<Provider>;
   send?: Send;
   now?: () => number;
+  metrics?: NotificationMetrics;
 }
 
 interface Incoming {
@@ -173,6 +175,7 @@ export class Dispatcher {
       send: this.deps.send ?? sendRequest,
       limiter: this.limiter,
       now: this.now,
+      metrics: this.deps.metrics,
       wait: (ms: number) => this.wait(ms),
       provider: (key: string) => this.provider(key),
       save: async (cursor: DeliveryCursor, failure: string | undefined) => {

@@ -7,6 +7,7 @@ import { type Rollout, rolloutResource } from '../api/rollout.ts';
 import type { Informer } from '../kube/informer.ts';
 import { ObjectApi } from '../kube/objects.ts';
 import { type KubeObject, objectKey } from '../kube/resources.ts';
+import { createNotificationMetrics } from '../observability/notification-metrics.ts';
 import type { Controller } from '../runtime/controller.ts';
 import { type ControllerWiring, wireController } from '../runtime/wiring.ts';
 import { AlertReconciler } from './alert-reconciler.ts';
@@ -44,6 +45,7 @@ export function notificationControllers(deps: ControllerWiring): Notifications {
     log: deps.log,
     lookup: cacheLookup(deps),
     providers: providerInformer,
+    metrics: createNotificationMetrics(deps.metrics.registry),
   });
   deps.events.onRecorded(dispatcher.listener);
   const providers = wireController(

@@ -195,7 +195,14 @@ describe('Provider and Alert', () => {
 
       const providers = [
         provider('hook', { type: 'generic-hmac', address: `${hook.url}/hook`, secretRef: { name: 'hook' } }),
+        // GitHub with only the server: the repository comes from the GitRepository URL.
         provider('github', { type: 'github', address: commits.url, secretRef: { name: 'github' } }),
+        // GitLab in Flux's form: the project's URL.
+        provider('gitlab', {
+          type: 'gitlab',
+          address: `${commits.url}/acme/shop`,
+          secretRef: { name: 'github' },
+        }),
         provider('slack', { type: 'slack', channel: '#deploys', secretRef: { name: 'slack' } }),
         provider('alertmanager', { type: 'alertmanager', address: alertmanager.url }),
         provider('no-secret', { type: 'generic', address: hook.url, secretRef: { name: 'missing' } }),
@@ -210,6 +217,11 @@ describe('Provider and Alert', () => {
           inclusionList: ['^Rollout aborted'],
         }),
         alert('github', { providerRef: { name: 'github' }, eventSeverity: 'error' }),
+        alert('gitlab', {
+          providerRef: { name: 'gitlab' },
+          eventSeverity: 'error',
+          inclusionList: ['^Rollout aborted'],
+        }),
         alert('slack', { providerRef: { name: 'slack' }, summary: 'shop in production' }),
         alert('alertmanager', { providerRef: { name: 'alertmanager' }, eventSeverity: 'error' }),
         alert('bad-regex', { providerRef: { name: 'hook' }, exclusionList: ['(a'] }),
@@ -217,7 +229,7 @@ describe('Provider and Alert', () => {
       ];
       for (const a of alerts) await applyObject(cluster.api, alertResource, a);
 
-      for (const name of ['hook', 'github', 'slack', 'alertmanager']) {
+      for (const name of ['hook', 'github', 'gitlab', 'slack', 'alertmanager']) {
         await waitCondition(providerResource, name, (c) => expect(c?.status, c?.message).toBe('True'));
         await waitCondition(alertResource, name, (c) => expect(c?.status, c?.message).toBe('True'));
       }
@@ -270,6 +282,11 @@ describe('Provider and Alert', () => {
       await ctl.stop('SIGKILL');
       hook.answer = 200;
       ctl = await startCtl();
+      // The new controller found what it owed in the Events, not in anything the old one kept.
+      await ctl.waitForLog(
+        (l) => l.msg === 'notifications replayed from events' && l.alert === `${ns}/hook`,
+        60_000,
+      );
       const delivered = await hook.waitFor((r) => isAbort(r) && r.status === 200);
       expect(JSON.parse(delivered.body).message).toBe(JSON.parse(refused.body).message);
 
@@ -291,6 +308,10 @@ describe('Provider and Alert', () => {
         expect(a.status?.lastDelivered?.eventTime).toBeDefined();
         expect(hook.received.filter((r) => isAbort(r) && r.status === 200)).toHaveLength(1);
       }, 60_000);
+      const metrics = await (await fetch(`${ctl.probeUrl}/metrics`)).text();
+      const lines = metrics.split('\n').filter((l) => l.startsWith('sluice_notification'));
+      expect(lines).toContain('sluice_notifications_total{type="generic-hmac",result="sent"} 1');
+      expect(lines).toContain('sluice_notification_latency_seconds_count{type="generic-hmac"} 1');
 
       const status = await eventually(async () => {
         const found = commits.statuses.find((s) => s.sha === badSha && s.state === 'failure');
@@ -299,7 +320,14 @@ describe('Provider and Alert', () => {
       }, 120_000);
       expect(status).toMatchObject({ api: 'github', repo: 'acme/shop', context: 'sluice/shop' });
       expect(status?.description).toMatch(/^canary failed, error-rate = [0-9.]+$/);
-      expect(commits.received.every((r) => r.status === 201)).toBe(true);
+      const gitlab = await eventually(async () => {
+        const found = commits.statuses.find((s) => s.api === 'gitlab' && s.sha === badSha);
+        expect(found, JSON.stringify(commits.statuses)).toBeDefined();
+        return found;
+      }, 120_000);
+      expect(gitlab).toMatchObject({ repo: 'acme/shop', state: 'failed', context: 'sluice/shop' });
+      // Every request was one of the documented endpoints, authenticated and well formed.
+      expect(commits.received.map((r) => r.status)).toEqual(commits.received.map(() => 201));
 
       const posted = await slack.waitFor(isAbort);
       expect(posted.path).toBe('/services/T0/B0/secret-path');
