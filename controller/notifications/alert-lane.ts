@@ -109,7 +109,8 @@ export class AlertLane {
       if (!event) return;
       const outcome = await this.deliver(event);
       if (outcome.kind === 'stopped') return;
-      this.pending.shift();
+      // Not shift(): an older event may have been queued in front of it meanwhile.
+      this.pending.splice(this.pending.indexOf(event), 1);
       if (outcome.kind === 'skipped') continue;
       if (!this.handled(event)) this.cursor = { eventTime: event.eventTime, eventName: event.name };
       try {
