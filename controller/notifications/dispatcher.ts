@@ -111,7 +111,7 @@ export class Dispatcher {
 
   private notification(event: KubeEvent, meta: KubeObject['metadata'] | undefined): NotificationEvent {
     const n = toNotification(event, meta?.labels ?? {});
-    const source = meta ? eventSource(n.involvedObject.kind, meta, this.deps.lookup) : undefined;
+    const source = meta ? eventSource(n.involvedObject.kind, meta, n.message, this.deps.lookup) : undefined;
     return source ? { ...n, source } : n;
   }
 

@@ -38,12 +38,27 @@ function owningApplication(meta: ObjectMeta, lookup: ObjectLookup): Application 
   return parent ? owningApplication(parent.metadata, lookup) : undefined;
 }
 
-/** The revision (and repository) an event about `kind` `meta` concerns, when it can be known. */
+/** A revision an Application's or GitRepository's own message names (`applied revision main@sha1:…`). */
+const MESSAGE_REVISION = /(?:[^\s'"]+@)?sha(?:1|256):[0-9a-f]{40,64}/;
+
+/**
+ * The revision (and repository) an event about `kind` `meta` concerns, when it can be known.
+ * A sync or fetch names its revision in the message: that one, not the cache's, which may
+ * not have caught up with the status written just before the Event.
+ */
 export function eventSource(
   kind: string,
   meta: ObjectMeta,
+  message: string,
   lookup: ObjectLookup,
 ): EventSourceInfo | undefined {
+  const source = cachedSource(kind, meta, lookup);
+  const named =
+    kind === 'Application' || kind === 'GitRepository' ? MESSAGE_REVISION.exec(message)?.[0] : undefined;
+  return named ? { ...source, revision: named } : source;
+}
+
+function cachedSource(kind: string, meta: ObjectMeta, lookup: ObjectLookup): EventSourceInfo | undefined {
   const ns = meta.namespace ?? '';
   if (kind === 'GitRepository') {
     const repo = lookup(kind, ns, meta.name) as GitRepository | undefined;

@@ -279,6 +279,7 @@ describe('Provider and Alert', () => {
 
       // The hook refused the abort; the controller dies before it can try again.
       const refused = await hook.waitFor((r) => isAbort(r) && r.status === 500);
+      const killed = ctl;
       await ctl.stop('SIGKILL');
       hook.answer = 200;
       ctl = await startCtl();
@@ -347,6 +348,9 @@ describe('Provider and Alert', () => {
         expect(fired?.annotations).toMatchObject({ revision: `main@sha1:${badSha}` });
         expect(fired?.annotations.message).toContain('error-rate');
       }, 60_000);
+      // Neither controller logged the Slack URL's secret path, the HMAC key or the token.
+      const logged = JSON.stringify([killed.logs, ctl.logs]);
+      for (const secret of ['secret-path', HMAC_KEY, GITHUB_TOKEN]) expect(logged).not.toContain(secret);
     },
     SLOW,
   );
