@@ -1,17 +1,26 @@
 # syntax=docker/dockerfile:1
 # The controller image: Node 24 runs the TypeScript sources directly (type stripping, no
-# build step), with git, ssh and kustomize for fetching and rendering Applications.
+# build step), with git, ssh, kustomize and helm for fetching and rendering Applications.
 #   docker build -t ghcr.io/sluice-dev/sluice:0.1.0 .
 
 ARG NODE_VERSION=24.21.0
 ARG GO_VERSION=1.26.8
 ARG KUSTOMIZE_VERSION=5.8.1
+ARG HELM_VERSION=4.3.2
 
 # kustomize from source, the same version the tests use (test/control-plane/build.sh).
 FROM golang:${GO_VERSION}-bookworm AS kustomize
 ARG KUSTOMIZE_VERSION
 ENV CGO_ENABLED=0 GOBIN=/out
 RUN go install -trimpath -ldflags="-s -w" "sigs.k8s.io/kustomize/kustomize/v5@v${KUSTOMIZE_VERSION}"
+
+# helm from source, the same version the tests use (test/control-plane/build.sh).
+FROM golang:${GO_VERSION}-bookworm AS helm
+ARG HELM_VERSION
+ENV CGO_ENABLED=0 GOBIN=/out
+RUN go install -trimpath \
+  -ldflags="-s -w -X helm.sh/helm/v4/internal/version.version=v${HELM_VERSION}" \
+  "helm.sh/helm/v4/cmd/helm@v${HELM_VERSION}"
 
 # Production dependencies only, at the locked versions; none needs an install script.
 # `npm install` rather than `npm ci`: the lock holds only Linux's optional packages, which
@@ -30,6 +39,7 @@ RUN apt-get update \
   && groupadd --gid 65532 nonroot \
   && useradd --uid 65532 --gid 65532 --home-dir /tmp --no-create-home --shell /usr/sbin/nologin nonroot
 COPY --from=kustomize /out/kustomize /usr/local/bin/kustomize
+COPY --from=helm /out/helm /usr/local/bin/helm
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./

@@ -59,11 +59,11 @@ describe('lint command', () => {
     const good = io();
     expect(await run(['lint', `${fixtures}good`], good)).toBe(0);
     expect(good.out()).toBe('');
-    expect(good.err()).toMatch(/8 objects in 4 files: no problems/);
+    expect(good.err()).toMatch(/11 objects in 5 files: no problems/);
     const bad = io();
     expect(await run(['lint', `${fixtures}bad/rollout-steps.yaml`], bad)).toBe(1);
     expect(bad.out().split('\n')[0]).toBe(
-      `${fixtures}bad/rollout-steps.yaml:17:11: spec.strategy.canary.steps[0]: a canary step must set exactly one of setWeight, pause, analysis, setCanaryScale`,
+      `${fixtures}bad/rollout-steps.yaml:17:11: spec.strategy.canary.steps[0]: a canary step must set exactly one of setWeight, pause, analysis, setCanaryScale, setHeaderRoute, setMirrorRoute, experiment`,
     );
   });
 
@@ -135,5 +135,54 @@ describe('rollout view', () => {
       /├── revision:2\n│ {3}└── web-bbb\s+ReplicaSet\s+1\/1 ready\s+10m\s+canary\n│ {7}└── web-bbb-x\s+Pod\s+Running/,
     );
     expect(text).toMatch(/└── revision:1\n {4}└── web-aaa\s+ReplicaSet\s+1\/1 ready\s+10m\s+stable/);
+  });
+
+  it("renders a Rollout's Experiment with its templates and AnalysisRuns under its revision", () => {
+    const text = renderRollout({
+      rollout: {
+        metadata: { name: 'web', creationTimestamp: '2025-01-01T00:00:00Z' },
+        spec: {
+          strategy: {
+            canary: { steps: [{ experiment: { templates: [{ name: 'canary', specRef: 'canary' }] } }] },
+          },
+        },
+        status: { phase: 'Progressing', currentStepIndex: 0 },
+      },
+      replicaSets: [],
+      pods: [],
+      runs: [],
+      experiments: [
+        {
+          metadata: {
+            name: 'web-bbb-0-exp',
+            creationTimestamp: '2025-01-01T00:05:00Z',
+            annotations: { 'sluice.dev/rollout-revision': '2' },
+          },
+          spec: { templates: [] },
+          status: {
+            phase: 'Running',
+            message: 'waiting for "compare"',
+            templateStatuses: [
+              {
+                name: 'canary',
+                replicas: 1,
+                updatedReplicas: 1,
+                readyReplicas: 1,
+                availableReplicas: 1,
+                status: 'Running',
+              },
+            ],
+            analysisRuns: [{ name: 'compare', analysisRun: 'web-bbb-0-exp-compare', phase: 'Running' }],
+          },
+        },
+      ],
+      now: new Date('2025-01-01T00:10:00Z'),
+    });
+    expect(text).toContain('▶ 1. experiment (canary)  (current)');
+    expect(text).toMatch(
+      /revision:2\n\s+└── web-bbb-0-exp\s+Experiment\s+Running\s+5m\s+waiting for "compare"/,
+    );
+    expect(text).toMatch(/web-bbb-0-exp-canary\s+ReplicaSet\s+Running\s+1\/1 available/);
+    expect(text).toMatch(/web-bbb-0-exp-compare\s+AnalysisRun\s+Running/);
   });
 });

@@ -29,9 +29,10 @@ Usage:
   kubectl sluice restart ROLLOUT              replace every pod, one at a time, without the steps
   kubectl sluice reconcile app|source NAME [--with-source] [--timeout 5m]
   kubectl sluice suspend app|source NAME | resume app|source NAME [--timeout 5m]
-  kubectl sluice diff app NAME [--kustomize PATH] [--default-service-account [NS/]NAME]
+  kubectl sluice diff app NAME [--kustomize PATH] [--helm PATH] [--default-service-account [NS/]NAME]
                                               what the next sync would change
-  kubectl sluice lint FILE|DIR|- ...           check manifests offline against the CRDs
+  kubectl sluice lint FILE|DIR|- ... [--helm PATH]   check manifests offline against the CRDs
+                                              (a chart directory is rendered with helm template)
   kubectl sluice version
 
 Flags:
@@ -68,7 +69,7 @@ async function dispatch(line: CommandLine, io: Io): Promise<number> {
       io.stdout.write(`kubectl-sluice ${version()}\n`);
       return EXIT_OK;
     case 'lint':
-      allowFlags(line);
+      allowFlags(line, 'helm');
       return lint(args, options, io);
     case 'get': {
       allowFlags(line, 'watch');
@@ -76,7 +77,7 @@ async function dispatch(line: CommandLine, io: Io): Promise<number> {
       return get(kind, name, session(), options, io);
     }
     case 'diff': {
-      allowFlags(line, 'kustomize', 'default-service-account');
+      allowFlags(line, 'kustomize', 'helm', 'default-service-account');
       const [kind, name] = kindAndName(args, ['app'], command);
       try {
         return await diff(kind, name, session(), options, io);

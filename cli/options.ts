@@ -15,6 +15,8 @@ export interface Options {
   timeout: string;
   withSource: boolean;
   kustomize: string;
+  /** As the controller's --helm: the binary charts are rendered with. */
+  helm: string;
   /** As the controller's flag: whom an Application without its own account applies as. */
   defaultServiceAccount: string | undefined;
   help: boolean;
@@ -39,6 +41,7 @@ const SPEC = {
   timeout: { type: 'string' },
   'with-source': { type: 'boolean' },
   kustomize: { type: 'string' },
+  helm: { type: 'string' },
   'default-service-account': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -75,6 +78,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
       timeout: v.timeout ?? '5m',
       withSource: v['with-source'] ?? false,
       kustomize: v.kustomize ?? 'kustomize',
+      helm: v.helm ?? 'helm',
       defaultServiceAccount: v['default-service-account'],
       help: v.help ?? false,
     },

@@ -63,6 +63,6 @@ describe('kubectl-sluice entry point', { timeout: 60_000 }, () => {
       fixture,
     ]);
     expect(stdout).toBe('');
-    expect(stderr).toBe('2 objects in 1 file: no problems\n');
+    expect(stderr).toBe('3 objects in 1 file: no problems\n');
   });
 });

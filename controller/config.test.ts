@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       leaderElect: false,
       webhookSecret: { namespace: 'sluice-system', name: 'sluice-webhook' },
       kustomize: 'kustomize',
+      helm: 'helm',
       defaultServiceAccount: undefined,
       leaseNamespace: 'sluice-system',
       leaseName: 'sluice-controller-leader',
@@ -66,6 +67,7 @@ describe('loadConfig', () => {
       SLUICE_LEADER_ELECT: 'true',
       SLUICE_WEBHOOK_SECRET: 'ops/hooks',
       SLUICE_KUSTOMIZE: '/usr/local/bin/kustomize',
+      SLUICE_HELM: '/usr/local/bin/helm',
       SLUICE_DEFAULT_SERVICE_ACCOUNT: 'deployer',
       POD_NAMESPACE: 'gitops',
       POD_NAME: 'sluice-1',
@@ -79,6 +81,7 @@ describe('loadConfig', () => {
       leaderElect: true,
       webhookSecret: { namespace: 'ops', name: 'hooks' },
       kustomize: '/usr/local/bin/kustomize',
+      helm: '/usr/local/bin/helm',
       defaultServiceAccount: 'deployer',
       leaseNamespace: 'gitops',
       identity: 'sluice-1',
@@ -99,6 +102,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'debug',
       SLUICE_WEBHOOK_SECRET: 'ops/hooks',
       SLUICE_KUSTOMIZE: '/env/kustomize',
+      SLUICE_HELM: '/env/helm',
     };
     const c = loadConfig(
       [
@@ -111,6 +115,8 @@ describe('loadConfig', () => {
         'flag/secret',
         '--kustomize',
         '/flag/kustomize',
+        '--helm',
+        '/flag/helm',
         '--kubeconfig',
         '/k/config',
         '--context',
@@ -129,6 +135,7 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       webhookSecret: { namespace: 'flag', name: 'secret' },
       kustomize: '/flag/kustomize',
+      helm: '/flag/helm',
       kubeconfig: '/k/config',
       context: 'kind',
       leaderElect: true,

@@ -20,6 +20,8 @@ export interface ControllerConfig {
   watchNamespace: string | undefined;
   /** kustomize binary for overlays. */
   kustomize: string;
+  /** helm binary for charts (`helm template`). */
+  helm: string;
   /** ServiceAccount (in the Application's namespace) to apply as when an Application names none. */
   defaultServiceAccount: string | undefined;
   /** Secret with the webhook secrets (keys github, gitlab, generic). */
@@ -41,6 +43,7 @@ const USAGE = `Usage: sluice-controller [flags]
                             generic (default $POD_NAMESPACE/sluice-webhook)
   --watch-namespace NS      reconcile objects in this namespace only (default: all)
   --kustomize PATH          kustomize binary (default: kustomize on PATH)
+  --helm PATH               helm binary for charts (default: helm on PATH)
   --default-service-account [NS/]NAME
                             apply as this ServiceAccount when an Application names none:
                             NAME in the Application's namespace, or NS/NAME for one
@@ -65,6 +68,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
         'webhook-address': { type: 'string' },
         'webhook-secret': { type: 'string' },
         kustomize: { type: 'string' },
+        helm: { type: 'string' },
         'watch-namespace': { type: 'string' },
         'default-service-account': { type: 'string' },
         concurrency: { type: 'string' },
@@ -108,6 +112,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     leaderElect: values['leader-elect'] === true || env.SLUICE_LEADER_ELECT === 'true',
     webhookSecret: { namespace: secretNs, name: secretName },
     kustomize: str('kustomize', 'SLUICE_KUSTOMIZE', 'kustomize'),
+    helm: str('helm', 'SLUICE_HELM', 'helm'),
     watchNamespace: str('watch-namespace', 'SLUICE_WATCH_NAMESPACE', '') || undefined,
     defaultServiceAccount: str('default-service-account', 'SLUICE_DEFAULT_SERVICE_ACCOUNT', '') || undefined,
     leaseNamespace: podNamespace,

@@ -2,6 +2,7 @@ import { analysisRunController } from './analysis/register.ts';
 import type { GitRepository } from './api/git-repository.ts';
 import { applicationController } from './apps/register.ts';
 import type { ControllerConfig } from './config.ts';
+import { experimentController } from './experiments/register.ts';
 import type { KubeClient } from './kube/client.ts';
 import { ObjectApi } from './kube/objects.ts';
 import type { KubeObject } from './kube/resources.ts';
@@ -56,10 +57,12 @@ export function registerControllers(deps: ControllerDeps): Controllers {
     source: gitSource,
     pushes: deps.pushes,
     kustomize: deps.config.kustomize,
+    helm: deps.config.helm,
     defaultServiceAccount: deps.config.defaultServiceAccount,
   });
   const analysisRuns = analysisRunController(common);
   const rollouts = rolloutController(common);
+  const experiments = experimentController(common);
   const notifications = notificationControllers(common);
   // The list holds each kind's controller as one of "some kind", for what every kind shares.
   const all = [
@@ -67,6 +70,7 @@ export function registerControllers(deps: ControllerDeps): Controllers {
     applications,
     analysisRuns,
     rollouts,
+    experiments,
     notifications.providers,
     notifications.alerts,
   ] as unknown as Controller<KubeObject>[];

@@ -9,9 +9,11 @@ import { join } from 'node:path';
 import type { Application } from '../../controller/api/application.ts';
 import { type GitRepository, gitRepositoryResource } from '../../controller/api/git-repository.ts';
 import { mapLimit } from '../../controller/apps/concurrency.ts';
+import { chartApp, chartContext } from '../../controller/apps/helm/app-chart.ts';
+import { ClusterCapabilities } from '../../controller/apps/helm/capabilities.ts';
 import { appObjects, parseInventoryId } from '../../controller/apps/manifest.ts';
 import { appTarget, plan, syncTarget } from '../../controller/apps/pipeline.ts';
-import { render } from '../../controller/apps/render.ts';
+import { renderSource } from '../../controller/apps/render-source.ts';
 import { RestMapper } from '../../controller/apps/rest-mapper.ts';
 import {
   CONCURRENCY,
@@ -41,6 +43,11 @@ export interface ObjectChange {
   source?: string;
   live: string;
   desired: string;
+  /**
+   * A prune of an object marked `argocd.argoproj.io/compare-options: IgnoreExtraneous`: the
+   * sync still deletes it, but as in Argo CD it does not make the Application differ.
+   */
+  ignored?: boolean;
 }
 
 export interface AppDiff {
@@ -80,7 +87,7 @@ async function withSourceFiles<T>(
 export async function diffApplication(
   session: Session,
   app: Application,
-  opts: { kustomize: string; defaultServiceAccount: string | undefined },
+  opts: { kustomize: string; helm: string; defaultServiceAccount: string | undefined },
 ): Promise<AppDiff> {
   const ref = app.spec.sourceRef;
   const repo = await session.api.get<GitRepository>(
@@ -100,8 +107,18 @@ export async function diffApplication(
       // The controller's flag is not readable from here: the person running diff passes it.
       defaultServiceAccount: opts.defaultServiceAccount,
       liveService: (o) => live.get(o.id),
+      liveObject: async (o) => live.get(o.id),
     });
-    const rendered = await render(dir, app.spec.path ?? '.', { kustomize: opts.kustomize });
+    const { rendered } = await renderSource(dir, app.spec.path ?? '.', {
+      kustomize: opts.kustomize,
+      chart: {
+        app: chartApp(app),
+        ctx: chartContext(session.api, app.metadata.namespace as string, {
+          helm: opts.helm,
+          capabilities: () => new ClusterCapabilities(session.client).get(),
+        }),
+      },
+    });
     // Hooks are created anew by each sync, never diffed; skipped objects are not applied.
     const desired = appObjects(await plan(mapper, rendered, appTarget(app)));
     await mapLimit(desired, CONCURRENCY, async (o) => {
@@ -109,7 +126,12 @@ export async function diffApplication(
       if (rt) live.set(o.id, await session.api.getOrUndefined(rt, o.namespace, o.name));
     });
     const result: AppDiff = { revision, changes: [], unchanged: 0, errors: [] };
-    for (const r of await dryRun(target, desired)) {
+    // What the sync will not send (ssa: Ignore, reconcile: disabled, IfNotPresent when present) cannot change.
+    const sent = desired.filter(
+      (o) => o.options.apply !== 'never' && !(o.options.apply === 'create-only' && live.get(o.id)),
+    );
+    result.unchanged += desired.length - sent.length;
+    for (const r of await dryRun(target, sent)) {
       const outcome = compare(r, live.get(r.object.id));
       if (typeof outcome === 'string') result.errors.push(outcome);
       else if (outcome) result.changes.push(outcome);
@@ -154,7 +176,7 @@ function compare(r: DryRun, live: KubeObject | undefined): ObjectChange | string
   return { ...base, action: live ? 'update' : 'create', live: before, desired: after };
 }
 
-function pruneChange({ entry, live }: Prunable): ObjectChange {
+function pruneChange({ entry, live, ignoreExtraneous }: Prunable): ObjectChange {
   const ref = parseInventoryId(entry);
   const shown = comparable(live);
   maskSecrets(shown, undefined);
@@ -166,5 +188,6 @@ function pruneChange({ entry, live }: Prunable): ObjectChange {
     name: ref.name,
     live: toYaml(shown),
     desired: '',
+    ...(ignoreExtraneous ? { ignored: true } : {}),
   };
 }

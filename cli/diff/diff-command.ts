@@ -42,15 +42,23 @@ function colorize(text: string): string {
     .join('\n');
 }
 
+/** The changes that make the Application differ (not the prunes it ignores as extraneous). */
+function counted(d: AppDiff): ObjectChange[] {
+  return d.changes.filter((c) => !c.ignored);
+}
+
 function summary(d: AppDiff): string {
-  const count = (a: ObjectChange['action']) => d.changes.filter((c) => c.action === a).length;
+  const changes = counted(d);
+  const count = (a: ObjectChange['action']) => changes.filter((c) => c.action === a).length;
   const parts = [
     `${count('update')} to update`,
     `${count('create')} to create`,
     `${count('prune')} to prune`,
     `${d.unchanged} unchanged`,
   ];
-  return `${d.revision}: ${d.changes.length === 0 ? 'no differences' : parts.join(', ')}${d.changes.length === 0 ? ` (${d.unchanged} objects)` : ''}`;
+  const ignored = d.changes.length - changes.length;
+  const extraneous = ignored > 0 ? `; ${ignored} extraneous to prune, ignored (IgnoreExtraneous)` : '';
+  return `${d.revision}: ${changes.length === 0 ? 'no differences' : parts.join(', ')}${changes.length === 0 ? ` (${d.unchanged} objects)` : ''}${extraneous}`;
 }
 
 export async function diff(
@@ -66,6 +74,7 @@ export async function diff(
     const app = await session.api.get<Application>(applicationResource, session.namespace, name);
     result = await diffApplication(session, app, {
       kustomize: options.kustomize,
+      helm: options.helm,
       defaultServiceAccount: options.defaultServiceAccount,
     });
   } catch (err) {
@@ -83,6 +92,7 @@ export async function diff(
             namespace: c.namespace,
             name: c.name,
             source: c.source,
+            ...(c.ignored ? { ignored: true } : {}),
             diff: changeDiff(c, result.revision),
           })),
           unchanged: result.unchanged,
@@ -94,7 +104,8 @@ export async function diff(
   } else {
     const color = useColor(io.stdout, io.env);
     for (const c of result.changes) {
-      const head = `# ${title(c)}: ${c.action}${c.source ? ` (${c.source})` : ''}\n`;
+      const note = c.ignored ? ' (IgnoreExtraneous: not counted)' : c.source ? ` (${c.source})` : '';
+      const head = `# ${title(c)}: ${c.action}${note}\n`;
       const body = changeDiff(c, result.revision);
       io.stdout.write(color ? colorize(head + body) : head + body);
     }
@@ -102,5 +113,5 @@ export async function diff(
   }
   for (const e of result.errors) io.stderr.write(`error: dry run refused ${e}\n`);
   if (result.errors.length > 0) return EXIT_DIFF_FAILED;
-  return result.changes.length > 0 ? EXIT_DIFFERENCES : EXIT_OK;
+  return counted(result).length > 0 ? EXIT_DIFFERENCES : EXIT_OK;
 }

@@ -3,6 +3,7 @@
 
 import { type AnalysisRun, analysisRunResource } from '../../controller/api/analysis.ts';
 import type { Application } from '../../controller/api/application.ts';
+import { type Experiment, experimentResource } from '../../controller/api/experiment.ts';
 import { type GitRepository, gitRepositoryResource } from '../../controller/api/git-repository.ts';
 import type { Rollout } from '../../controller/api/rollout.ts';
 import { core, type KubeObject } from '../../controller/kube/resources.ts';
@@ -50,6 +51,7 @@ function plan(kind: KindName, obj: KubeObject, ns: string, name: string, options
         { rt: core.replicaSets, namespace: ns },
         { rt: core.pods, namespace: ns, labelSelector: POD_TEMPLATE_HASH_LABEL },
         { rt: analysisRunResource, namespace: ns },
+        { rt: experimentResource, namespace: ns },
       ],
       render: (snap, now) => {
         const ro = find<Rollout>(snap, 'rollout', ns, name);
@@ -66,7 +68,8 @@ function plan(kind: KindName, obj: KubeObject, ns: string, name: string, options
           .sort((a, b) =>
             (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''),
           );
-        return renderRollout({ rollout: ro, replicaSets, pods, runs, now });
+        const experiments = snap.list<Experiment>(experimentResource, ns).filter((e) => isOwnedBy(e, ro));
+        return renderRollout({ rollout: ro, replicaSets, pods, runs, experiments, now });
       },
     };
   }

@@ -3,6 +3,7 @@
 // latest measurement of each metric) by revision, as Argo Rollouts' plugin does.
 
 import type { AnalysisRun, MetricResult } from '../../controller/api/analysis.ts';
+import type { Experiment } from '../../controller/api/experiment.ts';
 import type { Rollout } from '../../controller/api/rollout.ts';
 import type { KubeObject } from '../../controller/kube/resources.ts';
 import { stepString } from '../../controller/rollouts/canary/steps.ts';
@@ -35,6 +36,8 @@ interface RolloutData {
   replicaSets: ReplicaSet[];
   pods: Pod[];
   runs: AnalysisRun[];
+  /** The Experiments of its experiment steps. */
+  experiments?: Experiment[];
   now: Date;
 }
 
@@ -144,6 +147,10 @@ function resources(d: RolloutData): string {
     const rev = Number(run.metadata.annotations?.[ROLLOUT_REVISION_ANNOTATION] ?? 0);
     add(rev, runNode(run, d.now));
   }
+  for (const exp of d.experiments ?? []) {
+    const rev = Number(exp.metadata.annotations?.[ROLLOUT_REVISION_ANNOTATION] ?? 0);
+    add(rev, experimentNode(exp, d.now));
+  }
   const revisions = [...byRevision.keys()].sort((a, b) => b - a);
   const root: TreeNode = {
     cells: [
@@ -171,6 +178,33 @@ function podNode(p: Pod, now: Date): TreeNode {
   const status = p.metadata.deletionTimestamp ? 'Terminating' : (waiting ?? phase ?? 'Unknown');
   const info = `ready ${ready}/${cs.length}${restarts > 0 ? `, restarts ${restarts}` : ''}`;
   return { cells: [p.metadata.name, 'Pod', status, age(p.metadata.creationTimestamp, now), info] };
+}
+
+/** An Experiment with its templates' ReplicaSets and its AnalysisRuns. */
+function experimentNode(exp: Experiment, now: Date): TreeNode {
+  const st = exp.status;
+  const templates = (st?.templateStatuses ?? []).map((t) => ({
+    cells: [
+      `${exp.metadata.name}-${t.name}`,
+      'ReplicaSet',
+      t.status,
+      '',
+      [`${t.availableReplicas}/${t.replicas} available`, t.message].filter((x) => x).join(', '),
+    ],
+  }));
+  const runs = (st?.analysisRuns ?? []).map((r) => ({
+    cells: [r.analysisRun, 'AnalysisRun', r.phase, '', r.message ?? ''],
+  }));
+  return {
+    cells: [
+      exp.metadata.name,
+      'Experiment',
+      st?.phase ?? 'Pending',
+      age(exp.metadata.creationTimestamp, now),
+      st?.message ?? '',
+    ],
+    children: [...templates, ...runs],
+  };
 }
 
 function runNode(run: AnalysisRun, now: Date): TreeNode {

@@ -6,7 +6,7 @@ import { referencedArgs, substituteText } from '../../controller/analysis/args.t
 import { compile, ExpressionSyntaxError } from '../../controller/analysis/expression/index.ts';
 import type { AnalysisTemplateSpec } from '../../controller/api/analysis.ts';
 import type { RolloutSpec } from '../../controller/api/rollout.ts';
-import { selectorMatches } from '../../controller/rollouts/validate.ts';
+import { routeStepProblems, selectorMatches } from '../../controller/rollouts/validate.ts';
 import type { Path } from './validate-schema.ts';
 
 export interface Finding {
@@ -100,6 +100,10 @@ export function checkRollout(spec: RolloutSpec | undefined): Finding[] {
       message: 'does not match the labels of spec.template',
       at: 'key',
     });
+  }
+  const canary = spec.strategy?.canary;
+  if (canary && typeof canary === 'object') {
+    for (const p of routeStepProblems(canary)) out.push({ path: p.path, message: p.message, at: 'key' });
   }
   return out;
 }

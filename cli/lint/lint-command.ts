@@ -1,18 +1,24 @@
 // `lint FILE...`: offline checks of sluice.dev manifests, one `file:line:col: message` per
-// problem. Directories are searched for YAML and JSON files; `-` reads stdin.
+// problem. Directories are searched for YAML and JSON files, a chart directory (Chart.yaml)
+// is rendered with helm template first; `-` reads stdin.
 
+import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CliError, EXIT_ERROR, EXIT_OK, UsageError } from '../cli-errors.ts';
 import { formatData, type Io } from '../io.ts';
 import type { Options } from '../options.ts';
 import { loadKindSchemas } from './crd-schemas.ts';
+import { lintChart } from './lint-chart.ts';
 import { type Diagnostic, formatDiagnostic, lintText } from './lint-text.ts';
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 
-async function expand(path: string): Promise<string[]> {
-  if (path === '-') return [path];
+/** A file to lint, or a chart directory (a Chart.yaml there) to render and lint. */
+type Input = { file: string } | { chart: string };
+
+async function expand(path: string): Promise<Input[]> {
+  if (path === '-') return [{ file: path }];
   const info = await stat(path).catch((err: unknown) => {
     throw new CliError(
       `${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`,
@@ -20,15 +26,16 @@ async function expand(path: string): Promise<string[]> {
       { cause: err },
     );
   });
-  if (!info.isDirectory()) return [path];
-  const out: string[] = [];
+  if (!info.isDirectory()) return [{ file: path }];
+  if (existsSync(join(path, 'Chart.yaml'))) return [{ chart: path }];
+  const out: Input[] = [];
   for (const entry of (await readdir(path, { withFileTypes: true })).sort((a, b) =>
     a.name.localeCompare(b.name),
   )) {
     if (entry.name.startsWith('.')) continue;
     const full = join(path, entry.name);
     if (entry.isDirectory()) out.push(...(await expand(full)));
-    else if (MANIFEST.test(entry.name)) out.push(full);
+    else if (MANIFEST.test(entry.name)) out.push({ file: full });
   }
   return out;
 }
@@ -46,7 +53,15 @@ export async function lint(paths: string[], options: Options, io: Io): Promise<n
   let files = 0;
   let checked = 0;
   for (const path of paths) {
-    for (const file of await expand(path)) {
+    for (const input of await expand(path)) {
+      if ('chart' in input) {
+        const result = await lintChart(input.chart, options.helm, schemas);
+        diagnostics.push(...result.diagnostics);
+        checked += result.checked;
+        files += result.files;
+        continue;
+      }
+      const { file } = input;
       const text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
       const result = lintText(text, file === '-' ? '<stdin>' : file, schemas);
       diagnostics.push(...result.diagnostics);

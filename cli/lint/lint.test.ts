@@ -18,7 +18,9 @@ function lintFixture(dir: URL, file: string): string[] {
 describe('lint: good files have no problems', () => {
   const good = [
     ...readdirSync(new URL('good/', fixtures)).map((f) => [new URL('good/', fixtures), f] as const),
-    ...readdirSync(argoExamples).map((f) => [argoExamples, f] as const),
+    ...readdirSync(argoExamples, { withFileTypes: true })
+      .filter((f) => f.isFile())
+      .map((f) => [argoExamples, f.name] as const),
   ];
   it.each(good)('%s%s', (dir, file) => {
     const text = readFileSync(new URL(file, dir), 'utf8');
@@ -31,9 +33,9 @@ describe('lint: good files have no problems', () => {
 // Each bad file with every problem it must report, at the line and column of the culprit.
 const BAD: Record<string, string[]> = {
   'rollout-steps.yaml': [
-    'rollout-steps.yaml:17:11: spec.strategy.canary.steps[0]: a canary step must set exactly one of setWeight, pause, analysis, setCanaryScale',
+    'rollout-steps.yaml:17:11: spec.strategy.canary.steps[0]: a canary step must set exactly one of setWeight, pause, analysis, setCanaryScale, setHeaderRoute, setMirrorRoute, experiment',
     'rollout-steps.yaml:19:22: spec.strategy.canary.steps[1].setWeight: must be at most 100 (is 120)',
-    'rollout-steps.yaml:20:11: spec.strategy.canary.steps[2]: a canary step must set exactly one of setWeight, pause, analysis, setCanaryScale',
+    'rollout-steps.yaml:20:11: spec.strategy.canary.steps[2]: a canary step must set exactly one of setWeight, pause, analysis, setCanaryScale, setHeaderRoute, setMirrorRoute, experiment',
     'rollout-steps.yaml:21:22: spec.strategy.canary.steps[3].setWeight: must be of type integer, not string',
     'rollout-steps.yaml:22:30: spec.strategy.canary.steps[4].pause.duration: "5 minutes" does not match ^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$',
   ],
@@ -50,15 +52,26 @@ const BAD: Record<string, string[]> = {
     'rollout-traffic-routing.yaml:18:9: spec.strategy.canary.trafficRouting.istio: istio must set exactly one of virtualService, virtualServices',
     'rollout-traffic-routing.yaml:22:15: spec.strategy.canary.trafficRouting.istio.virtualServices[0].tcpRoutes: unknown field "tcpRoutes"',
     'rollout-traffic-routing.yaml:23:11: spec.strategy.canary.trafficRouting.istio.destinationRule: canarySubsetName and stableSubsetName must be different subsets',
-    'rollout-traffic-routing.yaml:27:9: spec.strategy.canary.trafficRouting.managedRoutes: unknown field "managedRoutes"',
-    'rollout-traffic-routing.yaml:45:7: spec.strategy.canary.trafficRouting: trafficRouting must set at least one of nginx, istio, smi, gatewayAPI',
+    'rollout-traffic-routing.yaml:27:33: spec.strategy.canary.trafficRouting.managedRoutes[0].name: "Header_1" does not match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+    'rollout-traffic-routing.yaml:45:7: spec.strategy.canary.trafficRouting: trafficRouting must set at least one of nginx, istio, smi, gatewayAPI, alb, ambassador, traefik, apisix',
+    'rollout-traffic-routing.yaml:66:7: spec.strategy.canary.steps: setHeaderRoute and setMirrorRoute steps must name one of trafficRouting.managedRoutes',
+    'rollout-traffic-routing.yaml:67:11: spec.strategy.canary.steps[0].setHeaderRoute: the smi router does not support setHeaderRoute steps',
+    'rollout-traffic-routing.yaml:68:13: spec.strategy.canary.steps[0].setHeaderRoute.name: "heder" is not one of trafficRouting.managedRoutes (header)',
+    'rollout-traffic-routing.yaml:70:11: spec.strategy.canary.steps[1].setMirrorRoute: the smi router does not support setMirrorRoute steps',
+    'rollout-traffic-routing.yaml:72:23: spec.strategy.canary.steps[1].setMirrorRoute.match[0].path: set exactly one of exact, prefix, regex',
   ],
   'analysis-conditions.yaml': [
     'analysis-conditions.yaml:10:45: spec.metrics[0].successCondition: invalid successCondition: unexpected end of expression',
     'analysis-conditions.yaml:14:18: spec.metrics[0].provider.prometheus.query: {{args.env}} refers to an argument that spec.args does not declare',
     'analysis-conditions.yaml:19:22: spec.metrics[1].failureCondition: invalid failureCondition: unexpected token ">"',
     'analysis-conditions.yaml:24:7: spec.metrics[2]: duplicate of item 1 (same name)',
-    'analysis-conditions.yaml:26:7: spec.metrics[2].provider: provider must set exactly one of prometheus, web',
+    'analysis-conditions.yaml:26:7: spec.metrics[2].provider: provider must set exactly one of prometheus, web, job',
+  ],
+  'application-helm.yaml': [
+    'application-helm.yaml:13:18: spec.helm.releaseName: "Shop_Prod" does not match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+    'application-helm.yaml:14:5: spec.helm.valueFiles: unknown field "valueFiles"',
+    'application-helm.yaml:16:15: spec.helm.valuesFrom[0].kind: "Configmap" is not one of: "ConfigMap", "Secret"',
+    'application-helm.yaml:20:21: spec.helm.valuesFrom[1].targetPath: "db[0].password" does not match ^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$',
   ],
   'application.yaml': [
     'application.yaml:5:1: spec: missing required field "prune"',
@@ -142,6 +155,7 @@ describe('lint: the crds directory', () => {
       'AnalysisTemplate',
       'Application',
       'ClusterAnalysisTemplate',
+      'Experiment',
       'GitRepository',
       'Provider',
       'Rollout',

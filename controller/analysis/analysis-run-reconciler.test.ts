@@ -7,6 +7,7 @@ import { Registry } from 'prom-client';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AnalysisRunCluster, ScriptedProvider } from '../../test/support/analysis-fakes.ts';
 import type { AnalysisRun, Metric } from '../api/analysis.ts';
+import { core, type KubeObject } from '../kube/resources.ts';
 import { type AnalysisMetrics, createAnalysisMetrics } from '../observability/analysis-metrics.ts';
 import { createLogger } from '../observability/logger.ts';
 import { AnalysisRunReconciler } from './analysis-run-reconciler.ts';
@@ -45,7 +46,7 @@ function setup(run: AnalysisRun): {
     new AnalysisRunReconciler({
       api: cluster.api(),
       events: { record: async (_o, type, reason, note) => void events.push({ type, reason, note }) },
-      providers: createProviderRegistry({ overrides: { prometheus: provider } }),
+      providers: createProviderRegistry({ api: cluster.api(), overrides: { prometheus: provider } }),
       metrics,
       now: () => new Date(clock),
     });
@@ -189,7 +190,7 @@ describe('AnalysisRunReconciler', () => {
     const reconciler = new AnalysisRunReconciler({
       api: cluster.api(),
       events: { record: async () => undefined },
-      providers: createProviderRegistry({ overrides: { prometheus: provider } }),
+      providers: createProviderRegistry({ api: cluster.api(), overrides: { prometheus: provider } }),
       metrics,
       now: () => new Date(clock),
     });
@@ -296,5 +297,96 @@ describe('AnalysisRunReconciler', () => {
     expect(run.status?.phase).toBe('Error');
     expect(run.status?.metricResults?.[0]?.measurements?.[0]?.message).toBe('Secret shop/nope not found');
     expect(provider.requests).toHaveLength(0);
+  });
+});
+
+describe('AnalysisRunReconciler with the job provider', () => {
+  const jobMetric = (extra: Partial<Metric> = {}): Metric => ({
+    name: 'smoke',
+    provider: {
+      job: {
+        metadata: { labels: { team: 'shop' } },
+        spec: { backoffLimit: 0, template: { spec: { containers: [{ name: 't', image: 'busybox' }] } } },
+      },
+    },
+    ...extra,
+  });
+  const jobRun = (spec: Partial<AnalysisRun['spec']> = {}): AnalysisRun => ({
+    ...newRun({ metrics: [jobMetric()], args: [], ...spec }),
+    metadata: { name: 'run', namespace: 'shop', uid: 'run-uid' },
+  });
+  const jobsIn = (cluster: AnalysisRunCluster) => cluster.list<KubeObject>(core.jobs);
+  const finish = (cluster: AnalysisRunCluster, name: string, type: 'Complete' | 'Failed') => {
+    const job = cluster.stored<KubeObject>(core.jobs, 'shop', name);
+    if (job === undefined) throw new Error(`no Job ${name}`);
+    job.status = {
+      conditions: [{ type, status: 'True', reason: type === 'Failed' ? 'BackoffLimitExceeded' : '' }],
+    };
+  };
+
+  it('runs a Job per measurement, Running until it completes, then Successful', async () => {
+    const { cluster, reconcile } = setup(jobRun());
+    await reconcile();
+    expect(jobsIn(cluster).map((j) => j.metadata.name)).toEqual(['run-smoke-1']);
+    expect(jobsIn(cluster)[0]?.metadata).toMatchObject({
+      labels: { team: 'shop', 'sluice.dev/analysis-run-uid': 'run-uid' },
+      ownerReferences: [{ kind: 'AnalysisRun', name: 'run', uid: 'run-uid' }],
+    });
+    expect(cluster.run.status?.metricResults?.[0]?.measurements).toEqual([
+      expect.objectContaining({ phase: 'Running', metadata: { 'job-name': 'run-smoke-1' } }),
+    ]);
+    clock += 1000;
+    await reconcile();
+    // Still running: the same Job is looked at, no second one is made.
+    expect(jobsIn(cluster)).toHaveLength(1);
+    finish(cluster, 'run-smoke-1', 'Complete');
+    await reconcile();
+    expect(cluster.run.status?.phase).toBe('Successful');
+    expect(cluster.run.status?.metricResults?.[0]).toMatchObject({
+      phase: 'Successful',
+      count: 1,
+      successful: 1,
+    });
+  });
+
+  it('fails the run when the Job fails, saying why', async () => {
+    const { cluster, reconcile } = setup(jobRun());
+    await reconcile();
+    finish(cluster, 'run-smoke-1', 'Failed');
+    await reconcile();
+    expect(cluster.run.status?.phase).toBe('Failed');
+    expect(cluster.run.status?.metricResults?.[0]?.measurements?.[0]).toMatchObject({
+      phase: 'Failed',
+      message: 'job run-smoke-1 failed: BackoffLimitExceeded',
+    });
+  });
+
+  it('deletes Jobs whose measurements retention dropped', async () => {
+    const run = jobRun({
+      metrics: [jobMetric({ interval: '1s', count: 3 })],
+      measurementRetention: [{ metricName: 'smoke', limit: 1 }],
+    });
+    const { cluster, reconcile } = setup(run);
+    for (const n of [1, 2, 3]) {
+      await reconcile();
+      finish(cluster, `run-smoke-${n}`, 'Complete');
+      await reconcile();
+      clock += 1000;
+    }
+    expect(cluster.run.status?.phase).toBe('Successful');
+    expect(jobsIn(cluster).map((j) => j.metadata.name)).toEqual(['run-smoke-3']);
+  });
+
+  it('terminating the run deletes its running Job', async () => {
+    const { cluster, reconcile } = setup(jobRun());
+    await reconcile();
+    cluster.run.spec.terminate = true;
+    await reconcile();
+    expect(jobsIn(cluster)).toEqual([]);
+    expect(cluster.run.status?.phase).toBe('Successful');
+    expect(cluster.run.status?.metricResults?.[0]?.measurements?.[0]).toMatchObject({
+      phase: 'Successful',
+      message: 'metric terminated',
+    });
   });
 });

@@ -12,7 +12,8 @@ import type { EventRecorder } from '../runtime/events.ts';
 import { ReconcilePass, SkeletonReconciler, type Step } from '../runtime/reconcile.ts';
 import { classify, type ReconcileError, StallingError } from '../runtime/reconcile-errors.ts';
 import { AnalysisSpecError, isCompleted } from './assess/index.ts';
-import { type MeasurementOutcome, measureMetric } from './measure.ts';
+import { type MeasurementOutcome, type MetricProgress, measureMetric } from './measure.ts';
+import type { RunRef } from './providers/job/job-manifest.ts';
 import type { ProviderRegistry } from './providers/registry.ts';
 import { runConditions } from './run-conditions.ts';
 import { assess, currentResults, dueMetrics, nextWake, recordMeasurement } from './run-progress.ts';
@@ -78,7 +79,13 @@ export class AnalysisRunReconciler extends SkeletonReconciler<
   }
 
   protected steps(): readonly Step<AnalysisRunPass>[] {
-    return [(pass) => this.prepare(pass), (pass) => this.measure(pass), (pass) => this.decide(pass)];
+    return [
+      (pass) => this.prepare(pass),
+      (pass) => this.measure(pass),
+      (pass) => this.decide(pass),
+      (pass) => this.stopInFlight(pass),
+      (pass) => this.collectGarbage(pass),
+    ];
   }
 
   /** A finished run is a record; nothing changes it again, not even terminate. */
@@ -111,8 +118,14 @@ export class AnalysisRunReconciler extends SkeletonReconciler<
       secrets,
       secretArgs: prepared.args.secrets,
       now: this.clock,
+      run: runRef(run),
     };
-    const outcomes = await Promise.all(due.map((metric) => measureMetric(metric, context)));
+    const outcomes = await Promise.all(
+      due.map((metric) => {
+        const result = results[prepared.metrics.indexOf(metric)];
+        return measureMetric(metric, context, progressOf(result));
+      }),
+    );
     due.forEach((metric, i) => {
       const index = prepared.metrics.indexOf(metric);
       const result = results[index];
@@ -143,6 +156,49 @@ export class AnalysisRunReconciler extends SkeletonReconciler<
       status.message,
       pass.now,
     );
+  }
+
+  /**
+   * A run that ended (terminated, or decided by another metric) stops what is still measuring:
+   * the provider deletes it (a Job), and the measurement ends Successful as "terminated", as in
+   * Argo Rollouts, so the run is decided without it.
+   */
+  private async stopInFlight(pass: AnalysisRunPass): Promise<void> {
+    const { object: run, status } = pass;
+    const prepared = pass.prepared as PreparedRun;
+    if (!isFinished(status.phase) && run.spec.terminate !== true) return;
+    let stopped = false;
+    for (const [index, metric] of prepared.metrics.entries()) {
+      const result = pass.results[index];
+      const inFlight = result?.measurements?.at(-1);
+      if (result === undefined || inFlight === undefined || isCompleted(inFlight.phase)) continue;
+      const provider = this.providers.providerFor({ ...metric.metric.provider });
+      await provider.terminate?.({
+        metricName: metric.metric.name,
+        provider: { ...metric.metric.provider },
+        run: runRef(run),
+        inFlight,
+      });
+      const finishedAt = apiTimeMillis(this.clock());
+      const ended = { ...inFlight, phase: 'Successful' as const, message: 'metric terminated', finishedAt };
+      delete ended.resumeAt;
+      pass.results[index] = recordMeasurement(result, ended, metric.retention);
+      stopped = true;
+    }
+    if (stopped) this.decide(pass);
+  }
+
+  /** Objects of measurements trimmed by retention (a metric's old Jobs) are deleted. */
+  private async collectGarbage(pass: AnalysisRunPass): Promise<void> {
+    const prepared = pass.prepared as PreparedRun;
+    const finished = new Set(pass.taken.filter((t) => isCompleted(t.measurement.phase)).map((t) => t.metric));
+    for (const [index, metric] of prepared.metrics.entries()) {
+      if (!finished.has(metric.metric.name)) continue;
+      const provider = this.providers.providerFor({ ...metric.metric.provider });
+      if (provider.garbageCollect === undefined) continue;
+      const kept = (pass.results[index]?.measurements ?? []).flatMap((m) => Object.values(m.metadata ?? {}));
+      await provider.garbageCollect(runRef(pass.object), metric.metric.name, new Set(kept));
+    }
   }
 
   protected override classify(thrown: unknown): ReconcileError {
@@ -220,6 +276,22 @@ export class AnalysisRunReconciler extends SkeletonReconciler<
       void this.events.record(run, type, `AnalysisRun${after}`, status.message ?? after);
     }
   }
+}
+
+function runRef(run: AnalysisRun): RunRef {
+  return {
+    name: run.metadata.name,
+    namespace: run.metadata.namespace ?? 'default',
+    uid: run.metadata.uid ?? '',
+  };
+}
+
+function progressOf(result: MetricResult | undefined): MetricProgress {
+  const last = result?.measurements?.at(-1);
+  return {
+    inFlight: last !== undefined && !isCompleted(last.phase) ? last : undefined,
+    measurementNumber: (result?.count ?? 0) + (result?.error ?? 0) + 1,
+  };
 }
 
 function isFinished(phase: AnalysisRunStatus['phase']): boolean {

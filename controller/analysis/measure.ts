@@ -10,7 +10,8 @@ import type { SecretKeySelector } from '../api/meta.ts';
 import { apiTimeMillis } from '../runtime/api-time.ts';
 import { substituteArgs } from './args.ts';
 import { AnalysisSpecError, assessMeasurement, MetricSpecError } from './assess/index.ts';
-import type { MetricValue, ProviderCredentials, ResolvedRange } from './providers/provider.ts';
+import type { RunRef } from './providers/job/job-manifest.ts';
+import type { MeasureResult, MetricValue, ProviderCredentials, ResolvedRange } from './providers/provider.ts';
 import { isProviderError } from './providers/provider-errors.ts';
 import type { ProviderRegistry } from './providers/registry.ts';
 import { RangeQueryError, resolveRange } from './range-query.ts';
@@ -30,6 +31,13 @@ interface MeasureContext {
   /** Secret-backed arguments of the run, by name. */
   secretArgs: ReadonlyMap<string, SecretKeySelector>;
   now: () => Date;
+  run: RunRef;
+}
+
+/** Where the metric stands: its unfinished last measurement, and the number of the next one. */
+export interface MetricProgress {
+  inFlight: Measurement | undefined;
+  measurementNumber: number;
 }
 
 export interface MeasurementOutcome {
@@ -41,8 +49,11 @@ export interface MeasurementOutcome {
 export async function measureMetric(
   prepared: PreparedMetric,
   ctx: MeasureContext,
+  progress: MetricProgress,
 ): Promise<MeasurementOutcome> {
-  const startedAt = ctx.now();
+  const now = ctx.now();
+  // A measurement in flight keeps the time it started.
+  const startedAt = progress.inFlight?.startedAt === undefined ? now : new Date(progress.inFlight.startedAt);
   const failed = (message: string): MeasurementOutcome => ({
     measurement: {
       phase: 'Error',
@@ -62,19 +73,22 @@ export async function measureMetric(
     if (error instanceof SecretUnavailableError) return failed(error.message);
     throw error;
   }
-  const range = rangeOf(metric, startedAt);
+  const range = rangeOf(metric, now);
 
   const timeoutSeconds =
     metric.provider.prometheus?.timeout ?? metric.provider.web?.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
-  let result: { value: MetricValue; text: string; metadata: Record<string, string> };
+  let result: MeasureResult;
   try {
     result = await ctx.providers.measure(
       {
         metricName: metric.name,
         provider: { ...metric.provider },
         ...(credentials === undefined ? {} : { credentials }),
-        now: startedAt,
+        now,
         ...(range === undefined ? {} : { range }),
+        run: ctx.run,
+        measurementNumber: progress.measurementNumber,
+        ...(progress.inFlight === undefined ? {} : { inFlight: progress.inFlight }),
       },
       AbortSignal.timeout(timeoutSeconds * 1000 + TIMEOUT_GRACE_MS),
     );
@@ -83,15 +97,26 @@ export async function measureMetric(
     throw error;
   }
 
-  const verdict = assessMeasurement(result.value, metric);
+  // A provider that decides the phase itself (job) is not judged by the metric's conditions.
+  const verdict =
+    result.phase === undefined
+      ? assessMeasurement(result.value, metric)
+      : { phase: result.phase, message: result.message ?? '' };
   const secrets = ctx.secrets.values;
   const measurement: Measurement = {
     phase: verdict.phase,
     value: limit(scrub(result.text, secrets)),
     startedAt: apiTimeMillis(startedAt),
-    finishedAt: apiTimeMillis(ctx.now()),
   };
-  if (verdict.phase !== 'Successful') measurement.message = limit(scrub(verdict.message, secrets));
+  if (verdict.phase === 'Running') {
+    delete measurement.value;
+    measurement.resumeAt = apiTimeMillis(new Date(ctx.now().getTime() + (result.resumeAfterMs ?? 0)));
+  } else {
+    measurement.finishedAt = apiTimeMillis(ctx.now());
+  }
+  if (verdict.phase !== 'Successful' && verdict.message !== '') {
+    measurement.message = limit(scrub(verdict.message, secrets));
+  }
   const metadata = Object.entries(result.metadata);
   if (metadata.length > 0) {
     measurement.metadata = Object.fromEntries(metadata.map(([k, v]) => [k, limit(scrub(v, secrets))]));

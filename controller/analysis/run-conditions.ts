@@ -3,8 +3,9 @@ import type { Condition } from '../api/meta.ts';
 import { markFailed, markReady, markReconciling, READY, setCondition } from '../runtime/conditions.ts';
 
 /**
- * kstatus conditions for a run: Reconciling while it measures, Ready=True once Successful, and
- * Ready=False with Stalled=True once it ended any other way (nothing more will happen to it).
+ * kstatus conditions for a run (or an Experiment, which has the same phases): Reconciling while
+ * it runs, Ready=True once Successful, and Ready=False with Stalled=True once it ended any other
+ * way (nothing more will happen to it).
  */
 export function runConditions(
   conditions: readonly Condition[] | undefined,
@@ -12,17 +13,19 @@ export function runConditions(
   phase: AnalysisPhase,
   message: string,
   now: Date = new Date(),
+  subject: 'Analysis' | 'Experiment' = 'Analysis',
 ): Condition[] {
+  const going = subject === 'Analysis' ? 'Measuring' : 'Running';
   switch (phase) {
     case 'Successful':
-      return markReady(conditions, generation, 'AnalysisSuccessful', message, now);
+      return markReady(conditions, generation, `${subject}Successful`, message, now);
     case 'Failed':
     case 'Error':
     case 'Inconclusive':
       return markFailed(
         conditions,
         generation,
-        { reason: `Analysis${phase}`, errorClass: 'stalling' },
+        { reason: `${subject}${phase}`, errorClass: 'stalling' },
         message,
         now,
       );
@@ -32,13 +35,13 @@ export function runConditions(
         {
           type: READY,
           status: 'Unknown',
-          reason: 'Measuring',
+          reason: going,
           message,
           observedGeneration: generation,
         },
         now,
       );
-      return markReconciling(list, generation, 'Measuring', message, now);
+      return markReconciling(list, generation, going, message, now);
     }
   }
 }

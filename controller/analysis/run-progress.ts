@@ -69,7 +69,10 @@ function nextDue(
   );
 }
 
-/** The metrics to measure now. */
+/**
+ * The metrics to measure now. A measurement in flight (a Job running) is looked at on every
+ * reconcile: what it waits for wakes the run, and `resumeAt` is only the fallback.
+ */
 export function dueMetrics(
   run: PreparedRun,
   results: readonly MetricResult[],
@@ -79,6 +82,8 @@ export function dueMetrics(
   return run.metrics.filter((prepared, i) => {
     const result = results[i];
     if (result === undefined) return false;
+    const last = result.measurements?.at(-1);
+    if (last !== undefined && !isCompleted(last.phase) && !isCompleted(result.phase)) return true;
     const due = nextDue(prepared, result, now, startedAt);
     return due !== undefined && due.getTime() <= now.getTime();
   });

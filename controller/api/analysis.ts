@@ -128,10 +128,18 @@ interface WebMetric {
   insecure?: boolean;
 }
 
+/** A Job per measurement: Successful when it completes, Failed when it fails. */
+interface JobMetric {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  /** A batch/v1 JobSpec; `template` is required. */
+  spec: Record<string, unknown>;
+}
+
 /** Exactly one field is set. */
 interface MetricProvider {
   prometheus?: PrometheusMetric;
   web?: WebMetric;
+  job?: JobMetric;
 }
 
 export interface Metric {

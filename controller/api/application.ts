@@ -35,6 +35,10 @@ export const HEALTH_STATUSES = ['Healthy', 'Progressing', 'Degraded', 'Missing',
 export type HealthStatus = (typeof HEALTH_STATUSES)[number];
 
 export const SYNC_RESULTS = ['Succeeded', 'Failed'] as const;
+
+/** What deleting the Application does to what it applied (Flux's Kustomization deletionPolicy). */
+export const DELETION_POLICIES = ['MirrorPrune', 'Delete', 'WaitForTermination', 'Orphan'] as const;
+export type DeletionPolicy = (typeof DELETION_POLICIES)[number];
 type SyncResult = (typeof SYNC_RESULTS)[number];
 
 interface SourceReference {
@@ -50,6 +54,42 @@ interface DependencyReference {
   namespace?: string;
 }
 
+/** Argo CD's Application-level sync options that Sluice honours. */
+export const SYNC_OPTIONS = ['CreateNamespace=true', 'CreateNamespace=false'] as const;
+type SyncOption = (typeof SYNC_OPTIONS)[number];
+
+/** Argo CD's syncPolicy; Flux-style fields (prune, interval) stay where they are. */
+interface SyncPolicy {
+  syncOptions?: SyncOption[];
+}
+
+/** A values document (or one value) from a ConfigMap or Secret, as Flux's HelmRelease valuesFrom. */
+interface HelmValuesReference {
+  kind: 'ConfigMap' | 'Secret';
+  name: string;
+  /** Defaults to values.yaml. */
+  valuesKey?: string;
+  /** Dot-separated path the key's text is set at, as a string; without it the key holds a values document. */
+  targetPath?: string;
+  optional?: boolean;
+}
+
+/** How a chart at `path` is rendered (`helm template`); names after Flux HelmRelease and Argo CD source.helm. */
+export interface HelmSpec {
+  /** Defaults to the Application's name. */
+  releaseName?: string;
+  /** `.Release.Namespace`; defaults to targetNamespace, else the Application's namespace. */
+  namespace?: string;
+  /** Files of the source, relative to the chart directory, merged in order over the chart's values.yaml. */
+  valuesFiles?: string[];
+  /** Merged after valuesFiles, in order. */
+  valuesFrom?: HelmValuesReference[];
+  /** Merged last. */
+  values?: Record<string, unknown>;
+  /** Leave out the chart's crds/ folder. */
+  skipCRDs?: boolean;
+}
+
 interface ApplicationSpec {
   sourceRef: SourceReference;
   /** Relative to the source root, without `..` segments; defaults to the root. */
@@ -60,6 +100,8 @@ interface ApplicationSpec {
   /** Defaults to interval. */
   timeout?: Duration;
   prune: boolean;
+  /** Defaults to MirrorPrune: delete on deletion what prune would delete. */
+  deletionPolicy?: DeletionPolicy;
   targetNamespace?: string;
   /** Impersonated for apply and prune when set. */
   serviceAccountName?: string;
@@ -68,6 +110,27 @@ interface ApplicationSpec {
   suspend?: boolean;
   /** Health of the kinds named, by CEL expressions (Flux's healthCheckExprs). */
   healthCheckExprs?: HealthCheckExpr[];
+  /** Rendering of a chart at `path` (a Chart.yaml there makes it a chart). */
+  helm?: HelmSpec;
+  syncPolicy?: SyncPolicy;
+  /** Fields neither reported as drift nor taken over on apply (Argo CD's ignoreDifferences). */
+  ignoreDifferences?: IgnoreDifference[];
+}
+
+/**
+ * Argo CD's ResourceIgnoreDifferences: which objects (group, kind, and optionally name and
+ * namespace) and which of their fields. `jqPathExpressions` is not supported (refused by the
+ * schema).
+ */
+export interface IgnoreDifference {
+  /** Empty or absent for the core group. */
+  group?: string;
+  kind: string;
+  name?: string;
+  namespace?: string;
+  jsonPointers?: string[];
+  /** Fields these managers own in the live object's managedFields. */
+  managedFieldsManagers?: string[];
 }
 
 /** Flux's CustomHealthCheck: expressions over the object's fields, tried inProgress, failed, current. */
@@ -155,7 +218,19 @@ export interface SyncOperation {
   hooks?: HookStatus[];
 }
 
+/** The deletion under way: recomputed from the inventory and the live objects on every pass. */
+export interface DeletionStatus {
+  policy: DeletionPolicy;
+  /** `Kind namespace/name`, as in events; each list is capped. */
+  deleted?: string[];
+  kept?: string[];
+  terminating?: string[];
+  message?: string;
+}
+
 export interface ApplicationStatus extends CommonStatus, ReconcileRequestStatus {
+  /** Set while the Application is being deleted. */
+  deletion?: DeletionStatus;
   /** The current or last sync operation (hooks and waves). */
   operation?: SyncOperation;
   lastAppliedRevision?: string;

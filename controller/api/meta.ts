@@ -8,6 +8,25 @@ type ApiVersion = typeof API_VERSION;
 
 /** Set to any new value (a timestamp by convention) to ask for a reconcile now. */
 export const RECONCILE_REQUESTED_AT_ANNOTATION = 'sluice.dev/reconcile-requested-at';
+/** Flux's annotation for the same request (`flux reconcile` sets it), honoured alike. */
+const FLUX_REQUESTED_AT_ANNOTATION = 'reconcile.fluxcd.io/requestedAt';
+
+/** A request's value as a time: Flux writes RFC 3339, our tools often milliseconds. */
+function requestTime(value: string): number {
+  const t = /^[0-9]+$/.test(value) ? Number(value) : Date.parse(value);
+  return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
+}
+
+/**
+ * The reconcile request an object carries: ours or Flux's, the later when it has both (ours
+ * when their times cannot be told apart), so one value is handled and recorded.
+ */
+export function reconcileRequest(annotations: Record<string, string> | undefined): string | undefined {
+  const ours = annotations?.[RECONCILE_REQUESTED_AT_ANNOTATION];
+  const flux = annotations?.[FLUX_REQUESTED_AT_ANNOTATION];
+  if (ours === undefined || flux === undefined) return ours ?? flux;
+  return requestTime(flux) > requestTime(ours) ? flux : ours;
+}
 
 /** Condition types that follow kstatus: Ready summarises, the other two qualify it. */
 export const CONDITION_READY = 'Ready';

@@ -32,6 +32,7 @@ export const ROLLOUT_DEFAULTS = {
   unsuccessfulRunHistoryLimit: 5,
   backgroundAnalysisStartingStep: 0,
   nginxAnnotationPrefix: 'nginx.ingress.kubernetes.io',
+  albAnnotationPrefix: 'alb.ingress.kubernetes.io',
   workloadRefApiVersion: 'apps/v1',
   workloadRefScaleDown: 'never',
 } as const;
@@ -39,7 +40,12 @@ export const ROLLOUT_DEFAULTS = {
 export const ROLLOUT_PHASES = ['Healthy', 'Progressing', 'Paused', 'Degraded'] as const;
 export type RolloutPhase = (typeof ROLLOUT_PHASES)[number];
 
-export const PAUSE_REASONS = ['CanaryPauseStep', 'BlueGreenPause', 'InconclusiveAnalysisRun'] as const;
+export const PAUSE_REASONS = [
+  'CanaryPauseStep',
+  'BlueGreenPause',
+  'InconclusiveAnalysisRun',
+  'InconclusiveExperiment',
+] as const;
 export type PauseReason = (typeof PAUSE_REASONS)[number];
 
 export const WORKLOAD_SCALE_DOWN_MODES = ['never', 'onsuccess', 'progressively'] as const;
@@ -98,6 +104,69 @@ interface RolloutPause {
   duration?: IntOrString;
 }
 
+/** Exactly one field is set (Argo Rollouts' StringMatch). */
+export interface StringMatch {
+  exact?: string;
+  prefix?: string;
+  regex?: string;
+}
+
+interface HeaderRoutingMatch {
+  headerName: string;
+  headerValue: StringMatch;
+}
+
+/** Requests matching any entry go to the canary; without match the route is removed. */
+export interface SetHeaderRoute {
+  /** One of trafficRouting.managedRoutes. */
+  name: string;
+  match?: HeaderRoutingMatch[];
+}
+
+interface RouteMatch {
+  method?: StringMatch;
+  path?: StringMatch;
+  headers?: Record<string, StringMatch>;
+}
+
+/** A copy of matching requests goes to the canary; without match the route is removed. */
+export interface SetMirrorRoute {
+  /** One of trafficRouting.managedRoutes. */
+  name: string;
+  match?: RouteMatch[];
+  /** Percent of matching requests mirrored; defaults to 100. */
+  percentage?: number;
+}
+
+/** A template of an experiment step: the stable or canary version, run as its own ReplicaSet. */
+export interface RolloutExperimentTemplate {
+  name: string;
+  specRef: 'stable' | 'canary';
+  /** Defaults to 1. */
+  replicas?: number;
+  /** Traffic to the template; refused: no Sluice router sends traffic to experiment templates. */
+  weight?: number;
+  /** Added to the pod template's labels (and the selector) and annotations. */
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  /** Replaces the version's selector. */
+  selector?: LabelSelector;
+}
+
+interface RolloutExperimentAnalysis {
+  name: string;
+  templateName: string;
+  clusterScope?: boolean;
+  /** `podTemplateHashValue` and `fieldRef` are resolved when the Experiment is created. */
+  args?: Argument[];
+  requiredForCompletion?: boolean;
+}
+
+export interface RolloutExperimentStep {
+  duration?: string;
+  templates: RolloutExperimentTemplate[];
+  analyses?: RolloutExperimentAnalysis[];
+}
+
 /** Exactly one field is set. */
 export interface CanaryStep {
   /** 0-100. */
@@ -105,6 +174,9 @@ export interface CanaryStep {
   pause?: RolloutPause;
   analysis?: RolloutAnalysis;
   setCanaryScale?: SetCanaryScale;
+  setHeaderRoute?: SetHeaderRoute;
+  setMirrorRoute?: SetMirrorRoute;
+  experiment?: RolloutExperimentStep;
 }
 
 interface NginxTrafficRouting {
@@ -155,15 +227,51 @@ interface GatewayApiTrafficRouting {
   namespace?: string;
 }
 
+interface TraefikTrafficRouting {
+  /** A TraefikService whose `spec.weighted.services` name both the stable and canary Services. */
+  weightedTraefikServiceName: string;
+}
+
+interface ApisixTrafficRouting {
+  route: {
+    /** An ApisixRoute in the Rollout's namespace. */
+    name: string;
+    /** Names of its HTTP rules to change; defaults to the one rule named like the route. */
+    rules?: string[];
+  };
+}
+
+interface AmbassadorTrafficRouting {
+  /** Mappings to stableService; each gets a `<name>-canary` copy to canaryService with a weight. */
+  mappings: string[];
+}
+
+/** Exactly one of ingress and ingresses is set. */
+interface AlbTrafficRouting {
+  ingress?: string;
+  ingresses?: string[];
+  servicePort: number;
+  /** The Service the Ingress rule names for the action; defaults to stableService. */
+  rootService?: string;
+  /** Defaults to alb.ingress.kubernetes.io. */
+  annotationPrefix?: string;
+}
+
 /**
  * At least one field is set; with several, each router is set at every step. Absent trafficRouting
  * means replica-ratio (plus Service selectors).
  */
 interface TrafficRouting {
+  /** Routes the steps add, highest precedence first; removed at the end of an update and on abort. */
+  managedRoutes?: { name: string }[];
   nginx?: NginxTrafficRouting;
   istio?: IstioTrafficRouting;
   smi?: SmiTrafficRouting;
   gatewayAPI?: GatewayApiTrafficRouting;
+  alb?: AlbTrafficRouting;
+  ambassador?: AmbassadorTrafficRouting;
+  traefik?: TraefikTrafficRouting;
+  apisix?: ApisixTrafficRouting;
 }
 
 export interface CanaryStrategy {
@@ -255,6 +363,8 @@ export interface RolloutAnalysisRunStatus {
 interface CanaryStatus {
   weights?: TrafficWeights;
   currentStepAnalysisRunStatus?: RolloutAnalysisRunStatus;
+  /** The Experiment of the current experiment step. */
+  currentExperiment?: string;
   currentBackgroundAnalysisRunStatus?: RolloutAnalysisRunStatus;
 }
 

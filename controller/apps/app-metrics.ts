@@ -7,6 +7,7 @@ export interface AppMetrics {
   pruned: Counter;
   state: Gauge<'namespace' | 'name' | 'sync' | 'health'>;
   pushToApplied: Histogram;
+  helmRenders: Counter<'cached'>;
 }
 
 export function createAppMetrics(registry: Registry): AppMetrics {
@@ -44,6 +45,12 @@ export function createAppMetrics(registry: Registry): AppMetrics {
       name: 'sluice_push_to_applied_seconds',
       help: 'From a verified push webhook to the new revision applied.',
       buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    helmRenders: new Counter({
+      name: 'sluice_helm_renders_total',
+      help: 'Charts rendered: cached="false" ran helm template, "true" was answered from the render cache.',
+      labelNames: ['cached'] as const,
       registers: [registry],
     }),
   };

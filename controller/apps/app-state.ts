@@ -1,11 +1,13 @@
 import type { InventoryEntry } from '../api/application.ts';
+import type { ObjectApi } from '../kube/objects.ts';
 import { core, type KubeObject, type ResourceType } from '../kube/resources.ts';
 import type { Service } from '../rollouts/services.ts';
 import { deepEqual } from '../runtime/merge-patch.ts';
 import { managedShape, project } from './drift.ts';
 import type { LiveObject } from './health/app-health.ts';
+import { without } from './ignore-differences.ts';
 import type { ManagedObjects } from './managed-objects.ts';
-import { type DesiredObject, inventoryEntry } from './manifest.ts';
+import type { DesiredObject } from './manifest.ts';
 import type { RestMapper } from './rest-mapper.ts';
 import { apply, type Syncer } from './sync.ts';
 
@@ -32,6 +34,10 @@ interface Applied {
   objects: Tracked[];
   /** desiredDigest of the objects last applied. */
   digest: string;
+  /** Every object of the revision, also those never sent (which `objects` leaves out). */
+  inventory: InventoryEntry[];
+  /** For a chart: the render key (chart, values, capabilities) those objects came from. */
+  renderKey?: string | undefined;
 }
 
 /**
@@ -65,15 +71,27 @@ export class AppState {
     return this.managed.get(core.services, o.namespace, o.name).object as Service | undefined;
   }
 
+  /** The live object from the cache once it is synced, else from the API server. */
+  async liveObject(api: ObjectApi, o: DesiredObject, rt: ResourceType): Promise<KubeObject | undefined> {
+    const cached = this.managed.get(rt, o.namespace, o.name);
+    return cached.synced ? cached.object : api.getOrUndefined<KubeObject>(rt, o.namespace, o.name);
+  }
+
   /**
    * True when `digest` is what was last applied, and then takes `revision` as applied too:
    * the caller has decided nothing else needs doing.
    */
-  takeUnchanged(key: string, digest: string, revision: string): boolean {
+  takeUnchanged(key: string, digest: string, revision: string, renderKey?: string): boolean {
     const last = this.apps.get(key);
     if (last?.digest !== digest) return false;
     last.revision = revision;
+    last.renderKey = renderKey;
     return true;
+  }
+
+  /** The render key of the chart last applied, when the Application is a chart. */
+  renderKey(key: string): string | undefined {
+    return this.apps.get(key)?.renderKey;
   }
 
   /**
@@ -90,8 +108,10 @@ export class AppState {
     const objects: Tracked[] = [];
     const changedIds: string[] = [];
     for (const o of desired) {
+      // Never sent (ssa: Ignore, reconcile: disabled): in the inventory, not watched for drift.
+      const response = responses.get(o.id);
+      if (!response) continue;
       const rt = await mapper.map(o.apiVersion, o.kind);
-      const response = responses.get(o.id) as KubeObject;
       const shape = managedShape(o.object);
       const rv = response.metadata.resourceVersion;
       if (before.get(o.id) !== rv) changedIds.push(o.id);
@@ -123,7 +143,10 @@ export class AppState {
       if (!live.object) return true;
       const rv = live.object.metadata.resourceVersion;
       if (rv !== undefined && rv === t.verified) return false;
-      if (!deepEqual(project(live.object, t.shape), t.applied)) return true;
+      // Ignored fields (spec.ignoreDifferences) are judged against the live object's owners now.
+      const ignored = s.ignored?.(t.desired, live.object) ?? [];
+      if (!deepEqual(without(project(live.object, t.shape), ignored), without(t.applied, ignored)))
+        return true;
       t.verified = rv;
       return false;
     });
@@ -142,7 +165,7 @@ export class AppState {
       }
       report.changed = drifted.length;
     }
-    report.inventory = state.objects.map((t) => inventoryEntry(t.desired));
+    report.inventory = state.inventory;
     return report;
   }
 

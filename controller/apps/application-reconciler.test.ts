@@ -3,15 +3,13 @@
 // sync, health, and how failures read in status), not the stages themselves, which have their
 // own tests. The real thing is test/e2e/application.test.ts.
 
-import { Registry } from 'prom-client';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { appReconcilerDeps } from '../../test/support/app-reconciler-deps.ts';
 import { FakeCluster, quietContext, RecordedEvents } from '../../test/support/fake-cluster.ts';
 import { type Application, applicationResource, type SyncOperation } from '../api/application.ts';
 import { type GitRepository, gitRepositoryResource } from '../api/git-repository.ts';
 import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../api/meta.ts';
 import type { GitSource } from '../sources/git-source.ts';
-import { PushTracker } from '../webhooks/push-tracker.ts';
-import { createAppMetrics } from './app-metrics.ts';
 import type { AppState, DriftReport } from './app-state.ts';
 import { ApplicationReconciler } from './application-reconciler.ts';
 import { SyncOperationFailed, SyncWaiting } from './hooks/operation.ts';
@@ -57,6 +55,7 @@ function scriptedState(): AppState {
   return {
     has: (key: string, revision: string) => applied.get(key) === revision,
     forget: (key: string) => applied.delete(key),
+    renderKey: () => undefined,
     correctDrift: async () => ({ changed: 0, changedIds: [], prunedIds: [], inventory: [] }),
     live: () =>
       live.map((object) => {
@@ -105,20 +104,12 @@ beforeEach(() => {
     inventory: [{ id: 'shop_settings__ConfigMap', v: 'v1' }],
   };
   reconciler = new ApplicationReconciler({
-    api: cluster.api(),
+    ...appReconcilerDeps(cluster, events),
     mapper: {} as RestMapper,
     state: scriptedState(),
     sync: scriptedSync,
     source: { artifactFiles: async () => ({ revision: REVISION, dir: '/tmp/none' }) } as unknown as GitSource,
-    repositories: cluster.informer<GitRepository>(gitRepositoryResource),
-    applications: cluster.informer<Application>(applicationResource),
-    events,
-    metrics: createAppMetrics(new Registry()),
-    pushes: new PushTracker(),
-    kustomize: 'kustomize',
-    defaultServiceAccount: undefined,
     pods: async () => pods,
-    now: () => new Date('2025-01-02T03:04:05Z'),
   });
 });
 
@@ -248,6 +239,22 @@ describe('ApplicationReconciler', () => {
     expect(condition('Stalled')).toMatchObject({ status: 'True', reason: 'InvalidHealthCheck' });
     expect(condition('Ready')?.message).toContain('example.com/v1 Widget');
     expect(condition('Ready')?.message).toContain('"status.ready =="');
+  });
+
+  it('stalls before syncing when an ignoreDifferences pointer is not a JSON pointer, naming the field', async () => {
+    newSource();
+    const app = newApp();
+    app.spec.ignoreDifferences = [{ group: 'apps', kind: 'Deployment', jsonPointers: ['spec/replicas'] }];
+    cluster.put(applicationResource, app);
+    await expect(reconcile()).rejects.toMatchObject({
+      errorClass: 'stalling',
+      reason: 'InvalidIgnoreDifferences',
+    });
+    expect(syncs).toBe(0);
+    expect(condition('Stalled')).toMatchObject({ status: 'True', reason: 'InvalidIgnoreDifferences' });
+    expect(condition('Ready')?.message).toContain(
+      'spec.ignoreDifferences[0].jsonPointers[0]: "spec/replicas"',
+    );
   });
 
   it('keeps a sync that waits for a hook in status, Progressing not failed, and continues it', async () => {

@@ -14,6 +14,7 @@ import { apiTime } from '../runtime/api-time.ts';
 import { findCondition, markFailed, markReady, READY, setCondition } from '../runtime/conditions.ts';
 import { jitter, parseDuration } from '../runtime/duration.ts';
 import { type EventRecorder, recordOnChange } from '../runtime/events.ts';
+import { FINALIZER } from '../runtime/finalizers.ts';
 import { ReconcilePass, SkeletonReconciler, type Step } from '../runtime/reconcile.ts';
 import {
   classify,
@@ -27,10 +28,16 @@ import type { GitSource } from '../sources/git-source.ts';
 import type { PushTracker } from '../webhooks/push-tracker.ts';
 import type { AppMetrics } from './app-metrics.ts';
 import type { AppState, DriftReport } from './app-state.ts';
+import { deleteApplication } from './deletion/delete-application.ts';
+import { keepOnDeleteReason } from './deletion/keep-reason.ts';
 import { CustomHealth, HealthCheckExprError } from './health/custom.ts';
 import { listPods, type PodLister } from './health/pod-reader.ts';
+import { type ChartContext, chartApp, chartContext, currentRenderKey } from './helm/app-chart.ts';
+import { HelmRenderError } from './helm/helm-errors.ts';
+import type { Capabilities } from './helm/render-chart.ts';
 import { carriedHooks } from './hooks/hook-objects.ts';
 import { SyncOperationFailed, SyncWaiting } from './hooks/operation.ts';
+import { checkIgnoreDifferences, IgnoreDifferencesError } from './ignore-differences.ts';
 import { ManifestError } from './manifest.ts';
 import { health as appHealth, appTarget, sync, syncTarget } from './pipeline.ts';
 import { RenderError } from './render.ts';
@@ -40,6 +47,11 @@ import { SyncError, type Syncer } from './sync.ts';
 
 const HISTORY_LIMIT = 10;
 const WAIT_POLL_MS = 5_000;
+/**
+ * How soon to look again while WaitForTermination waits: after a restart nothing watches
+ * the kinds being deleted until a sync would, so their going away wakes nobody.
+ */
+const DELETION_POLL_MS = 2_000;
 /**
  * How soon to look again while a workload is Progressing: a pod that starts crash-looping
  * changes nothing the managed-object watches see (see health/pod-reader.ts). Other kinds
@@ -58,6 +70,10 @@ export interface ApplicationDeps {
   metrics: AppMetrics;
   pushes: PushTracker;
   kustomize: string;
+  /** The helm binary, for Applications whose path holds a chart. */
+  helm: string;
+  /** The cluster's `.Capabilities` for charts (discovery, cached; invalidated when a sync changes a CRD). */
+  capabilities: { get(): Promise<Capabilities>; invalidate(): void };
   defaultServiceAccount: string | undefined;
   /** A workload's pods, for health; defaults to listing them through `api`. */
   pods?: PodLister;
@@ -99,6 +115,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
       resource: applicationResource,
       recordReconcileRequests: true,
       failureReason: 'ReconciliationFailed',
+      finalizer: FINALIZER,
       now: deps.now,
     });
     this.deps = deps;
@@ -114,6 +131,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
   protected steps(): readonly Step<ApplicationPass>[] {
     return [
       (pass) => this.compileHealthChecks(pass),
+      (pass) => this.checkIgnoreDifferences(pass),
       (pass) => this.checkDependencies(pass),
       (pass) => this.findSource(pass),
       (pass) => this.sync(pass),
@@ -131,6 +149,21 @@ export class ApplicationReconciler extends SkeletonReconciler<
     return app.spec.suspend === true;
   }
 
+  /** spec.deletionPolicy on what the inventory lists (deletion/delete-application.ts). */
+  protected override async finalize(pass: ApplicationPass): Promise<boolean> {
+    const done = await deleteApplication({
+      app: pass.object,
+      status: pass.status,
+      syncer: this.syncer(pass.object),
+      events: this.deps.events,
+      keepReason: keepOnDeleteReason,
+      log: pass.log,
+      now: pass.now,
+    });
+    if (!done) pass.requeue(DELETION_POLL_MS);
+    return done;
+  }
+
   /** A full sync when something asks for one; otherwise only what drifted is applied again. */
   private async sync(pass: ApplicationPass): Promise<void> {
     const { object: app, status, key, revision } = pass;
@@ -143,7 +176,8 @@ export class ApplicationReconciler extends SkeletonReconciler<
       newSpec ||
       running ||
       previousRevision !== revision ||
-      !this.deps.state.has(key, revision);
+      !this.deps.state.has(key, revision) ||
+      (await this.chartInputsChanged(pass));
     const started = this.clock();
     if (full) {
       status.lastAttemptedRevision = revision;
@@ -174,6 +208,39 @@ export class ApplicationReconciler extends SkeletonReconciler<
     status.observedGeneration = app.metadata.generation;
   }
 
+  /**
+   * A chart's values may come from ConfigMaps and Secrets, and its capabilities from the
+   * cluster: when the render key (chart, values, capabilities) is not the one last applied,
+   * the chart is rendered and synced again. Unchanged, helm does not run.
+   */
+  private async chartInputsChanged(pass: ApplicationPass): Promise<boolean> {
+    const last = this.deps.state.renderKey(pass.key);
+    if (last === undefined) return false;
+    const files = await this.deps.source.artifactFiles(pass.repo as GitRepository);
+    if (!files) return false;
+    const current = await currentRenderKey(
+      files.dir,
+      pass.object.spec.path ?? '.',
+      chartApp(pass.object),
+      this.chartContext(pass),
+    ).catch(
+      () => undefined, // the full sync reports it
+    );
+    pass.log.debug({ stage: 'helm', unchanged: current === last }, 'chart inputs checked');
+    return current !== last;
+  }
+
+  private chartContext(pass: ApplicationPass): ChartContext {
+    return chartContext(this.deps.api, pass.object.metadata.namespace as string, {
+      helm: this.deps.helm,
+      capabilities: () => this.deps.capabilities.get(),
+      onRender: ({ cached, chart }) => {
+        this.deps.metrics.helmRenders.inc({ cached: String(cached) });
+        pass.log.debug({ stage: 'helm', chart, cached }, cached ? 'chart render cached' : 'chart rendered');
+      },
+    });
+  }
+
   /** healthCheckExprs that do not compile need a person: stall before applying anything. */
   private compileHealthChecks(pass: ApplicationPass): void {
     const exprs = pass.object.spec.healthCheckExprs;
@@ -183,6 +250,17 @@ export class ApplicationReconciler extends SkeletonReconciler<
     } catch (err) {
       if (err instanceof HealthCheckExprError)
         throw new StallingError('InvalidHealthCheck', err.message, { cause: err });
+      throw err;
+    }
+  }
+
+  /** Rules that cannot be honoured need a person too: applying without them would take fields over. */
+  private checkIgnoreDifferences(pass: ApplicationPass): void {
+    try {
+      checkIgnoreDifferences(pass.object.spec.ignoreDifferences);
+    } catch (err) {
+      if (err instanceof IgnoreDifferencesError)
+        throw new StallingError('InvalidIgnoreDifferences', err.message, { cause: err });
       throw err;
     }
   }
@@ -257,7 +335,8 @@ export class ApplicationReconciler extends SkeletonReconciler<
 
   protected failed(pass: ApplicationPass, failure: ReconcileError): ReconcileError {
     const { object: app, status } = pass;
-    if (failure.errorClass !== 'waiting') {
+    // A failed deletion says so in status.deletion and the conditions; it is no sync.
+    if (failure.errorClass !== 'waiting' && !app.metadata.deletionTimestamp) {
       status.syncStatus = 'OutOfSync';
       if (status.lastAttemptedRevision && status.lastAttemptedRevision !== status.lastAppliedRevision) {
         this.recordHistory(status, {
@@ -319,6 +398,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
           prune: app.spec.prune,
           previous: status.inventory?.entries ?? [],
           kustomize: this.deps.kustomize,
+          chart: { app: chartApp(app), ctx: this.chartContext(pass) },
           onStage,
           skipUnchanged,
           operation,
@@ -328,6 +408,9 @@ export class ApplicationReconciler extends SkeletonReconciler<
         this.syncer(app),
       );
       status.inventory = { entries: report.inventory };
+      // A chart may ask whether a kind is served (.Capabilities.APIVersions): read them again.
+      if (report.changedIds.some((id) => id.endsWith('_apiextensions.k8s.io_CustomResourceDefinition')))
+        this.deps.capabilities.invalidate();
       end({ result: 'success' });
       this.deps.metrics.syncs.inc({ result: 'success' });
       this.deps.metrics.applied.inc(report.changed);
@@ -383,6 +466,8 @@ export class ApplicationReconciler extends SkeletonReconciler<
       app,
       defaultServiceAccount: this.deps.defaultServiceAccount,
       liveService: (o) => this.deps.state.liveService(o),
+      liveObject: (o, rt) => this.deps.state.liveObject(this.deps.api, o, rt),
+      notify: (reason, message) => this.deps.events.record(app, 'Normal', reason, message),
     });
   }
 
@@ -475,7 +560,12 @@ function classifySyncError(err: unknown, revision: string): Error {
   if (err instanceof SyncOperationFailed) {
     return new StallingError(err.reason, `revision ${revision}: ${msg}`, { cause: err });
   }
-  if (err instanceof RenderError || err instanceof ManifestError || err instanceof PathEscapeError) {
+  if (
+    err instanceof RenderError ||
+    err instanceof ManifestError ||
+    err instanceof PathEscapeError ||
+    err instanceof HelmRenderError
+  ) {
     return new StallingError('BuildFailed', `revision ${revision}: ${msg}`, { cause: err });
   }
   if (err instanceof SyncError) {

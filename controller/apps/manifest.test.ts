@@ -10,6 +10,7 @@ import {
   prepare,
   stages,
 } from './manifest.ts';
+import { objectOptions } from './object-options.ts';
 import type { RenderedObject } from './render.ts';
 
 const CLUSTER_SCOPED = new Set([
@@ -200,7 +201,7 @@ describe('prepare', () => {
             rendered(obj('v1', 'ConfigMap', 'a', { annotations: { 'sluice.dev/sync-wave': w } }), 'a.yaml'),
           ]),
         w,
-      ).toThrow(new ManifestError('a.yaml: sluice.dev/sync-wave must be an integer'));
+      ).toThrow(new ManifestError('a.yaml: sluice.dev/sync-wave must be an integer (ConfigMap a)'));
     }
   });
 });
@@ -259,6 +260,7 @@ describe('stages', () => {
       namespace,
       namespaced,
       wave,
+      options: objectOptions(undefined),
       source: 'x.yaml',
       object: { apiVersion: 'v1', kind, metadata: { name } },
     };

@@ -1,11 +1,12 @@
 import type { InventoryEntry } from '../api/application.ts';
 import { type KubeObject, splitApiVersion } from '../kube/resources.ts';
-import { AnnotationError, type SyncRole, syncRole } from './hooks/hook-annotations.ts';
+import { AnnotationError } from './annotation-error.ts';
+import { type SyncRole, syncRole } from './hooks/hook-annotations.ts';
+import { type ObjectOptions, objectOptions } from './object-options.ts';
 import type { RenderedObject } from './render.ts';
 
 export const APP_NAME_LABEL = 'sluice.dev/app-name';
 export const APP_NAMESPACE_LABEL = 'sluice.dev/app-namespace';
-export const PRUNE_ANNOTATION = 'sluice.dev/prune';
 
 export class ManifestError extends Error {
   override readonly name = 'ManifestError';
@@ -27,6 +28,8 @@ export interface DesiredObject {
   hook?: NonNullable<SyncRole['hook']>;
   /** Not applied (`argocd.argoproj.io/hook: Skip`). */
   skip?: boolean;
+  /** What its sync-options and Flux annotations ask (prune, apply mode, re-creation). */
+  options: ObjectOptions;
   source: string;
   object: KubeObject;
 }
@@ -96,7 +99,11 @@ export function prepare(
       throw new ManifestError(`${r.source}: apiVersion is missing`);
     if (typeof o.kind !== 'string' || !o.kind) throw new ManifestError(`${r.source}: kind is missing`);
     const meta = (o.metadata ?? {}) as Meta;
-    const role = roleOf(meta, r.source);
+    const { role, options } = annotationsOf(
+      meta,
+      `${r.source}`,
+      `${o.kind} ${String(meta.name ?? meta.generateName ?? '')}`,
+    );
     const generateName =
       role.hook && (typeof meta.name !== 'string' || !meta.name) && typeof meta.generateName === 'string'
         ? meta.generateName
@@ -106,7 +113,12 @@ export function prepare(
       throw new ManifestError(`${r.source}: ${o.kind} has no metadata.name`);
     }
     const group = splitApiVersion(o.apiVersion).group;
-    const namespaced = opts.scopeOf(o.apiVersion, o.kind) ?? crdScopes.get(`${group}/${o.kind}`);
+    // SkipDryRunOnMissingResource: a kind whose CRD another tool installs in an earlier wave;
+    // taken as namespaced, as most custom resources are.
+    const namespaced =
+      opts.scopeOf(o.apiVersion, o.kind) ??
+      crdScopes.get(`${group}/${o.kind}`) ??
+      (options.skipDryRunOnMissingResource ? true : undefined);
     if (namespaced === undefined) {
       throw new ManifestError(`${r.source}: the API server does not serve kind ${o.kind} in ${o.apiVersion}`);
     }
@@ -140,17 +152,23 @@ export function prepare(
       wave: role.wave,
       ...(role.hook ? { hook: role.hook } : {}),
       ...(role.skip ? { skip: true } : {}),
+      options,
       source: r.source,
       object,
     };
   });
 }
 
-function roleOf(meta: Meta, source: string): SyncRole {
+function annotationsOf(
+  meta: Meta,
+  source: string,
+  object: string,
+): { role: SyncRole; options: ObjectOptions } {
   try {
-    return syncRole(meta.annotations);
+    return { role: syncRole(meta.annotations), options: objectOptions(meta.annotations) };
   } catch (err) {
-    if (err instanceof AnnotationError) throw new ManifestError(`${source}: ${err.message}`, { cause: err });
+    if (err instanceof AnnotationError)
+      throw new ManifestError(`${source}: ${err.message} (${object.trim()})`, { cause: err });
     throw err;
   }
 }

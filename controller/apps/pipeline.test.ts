@@ -7,7 +7,7 @@ import type { Impersonation } from '../kube/client.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../kube/resources.ts';
 import type { Service } from '../rollouts/services.ts';
-import { inventoryEntry } from './manifest.ts';
+import { type DesiredObject, inventoryEntry } from './manifest.ts';
 import { appTarget, plan, syncTarget } from './pipeline.ts';
 import type { RestMapper } from './rest-mapper.ts';
 import { apply, dryRun, prune, pruneSet } from './sync.ts';
@@ -95,13 +95,14 @@ const cm = (name: string, annotations?: Record<string, string>): KubeObject => (
   data: { a: '1' },
 });
 
-function target(api: FakeApi) {
+function target(api: FakeApi, of: Application = app) {
   return syncTarget({
     api: api as unknown as ObjectApi,
     mapper,
-    app,
+    app: of,
     defaultServiceAccount: 'sluice-system/sluice-applier',
     liveService: (o) => api.objects.get(`Service/${o.namespace}/${o.name}`) as Service | undefined,
+    liveObject: (o, rt) => api.getOrUndefined(rt, o.namespace, o.name),
   });
 }
 
@@ -127,7 +128,14 @@ describe('the stages diff shares with a sync', () => {
     const s = target(api);
     const before = await plan(
       mapper,
-      rendered([cm('kept'), cm('gone'), cm('opted-out', { 'sluice.dev/prune': 'disabled' }), cm('deleted')]),
+      rendered([
+        cm('kept'),
+        cm('gone'),
+        cm('opted-out', { 'sluice.dev/prune': 'disabled' }),
+        cm('argo-kept', { 'argocd.argoproj.io/sync-options': 'Prune=false' }),
+        cm('flux-kept', { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' }),
+        cm('deleted'),
+      ]),
       appTarget(app),
     );
     await apply(s, before);
@@ -137,7 +145,7 @@ describe('the stages diff shares with a sync', () => {
     const previous = before.map(inventoryEntry);
     const set = await pruneSet(s, previous, keep);
     expect(set.map((p) => p.live.metadata.name)).toEqual(['gone']);
-    expect(await prune(s, previous, keep)).toEqual(['team_gone__ConfigMap']);
+    expect(await prune(s, set)).toEqual(['team_gone__ConfigMap']);
     expect(api.sent.filter((x) => x.verb === 'delete')).toEqual([
       {
         verb: 'delete',
@@ -145,5 +153,77 @@ describe('the stages diff shares with a sync', () => {
         impersonate: { user: 'system:serviceaccount:team:deployer' },
       },
     ]);
+  });
+
+  it('marks PruneLast=true objects of the prune set, and keeps objects whose live annotations cannot be read', async () => {
+    const api = new FakeApi();
+    const s = target(api);
+    const before = await plan(
+      mapper,
+      rendered([cm('first'), cm('late', { 'argocd.argoproj.io/sync-options': 'PruneLast=true' })]),
+      appTarget(app),
+    );
+    await apply(s, before);
+    const live = api.objects.get('ConfigMap/team/first') as KubeObject;
+    api.objects.set('ConfigMap/team/unreadable', {
+      ...live,
+      metadata: {
+        ...live.metadata,
+        name: 'unreadable',
+        annotations: { 'kustomize.toolkit.fluxcd.io/prune': 'maybe' },
+      },
+    });
+    const previous = [...before.map(inventoryEntry), { id: 'team_unreadable__ConfigMap', v: 'v1' }];
+    const set = await pruneSet(s, previous, new Set());
+    expect(set.map((p) => [p.live.metadata.name, p.last])).toEqual([
+      ['first', false],
+      ['late', true],
+    ]);
+  });
+
+  it('leaves out of dry-run and apply the fields ignoreDifferences names that another manager owns', async () => {
+    const api = new FakeApi();
+    const deployment: KubeObject = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: { replicas: 2, paused: false },
+    };
+    const ignoring: Application = {
+      ...app,
+      spec: {
+        ...app.spec,
+        ignoreDifferences: [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] }],
+      },
+    };
+    const s = target(api, ignoring);
+    const desired = await plan(mapper, rendered([deployment, cm('settings')]), appTarget(app));
+    await apply(s, desired);
+    // Created whole, as Argo CD does; then scaled by another manager.
+    expect(api.sent.find((x) => x.id === 'Deployment/team/web')?.object?.spec).toEqual({
+      replicas: 2,
+      paused: false,
+    });
+    const scaled = {
+      ...deployment,
+      metadata: {
+        ...deployment.metadata,
+        namespace: 'team',
+        managedFields: [
+          { manager: 'kubectl', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:replicas': {} } } },
+        ],
+      },
+      spec: { replicas: 5, paused: false },
+    } as KubeObject;
+    api.objects.set('Deployment/team/web', scaled);
+    await dryRun(s, desired);
+    await apply(s, desired);
+    const sent = api.sent.filter((x) => x.id === 'Deployment/team/web').slice(-2);
+    expect(sent.map((x) => [x.verb, x.object?.spec])).toEqual([
+      ['dry-run', { paused: false }],
+      ['apply', { paused: false }],
+    ]);
+    expect(s.ignored?.(desired[0] as DesiredObject, scaled)).toEqual(['/spec/replicas']);
+    expect(s.ignored?.(desired[1] as DesiredObject, scaled)).toEqual([]);
   });
 });

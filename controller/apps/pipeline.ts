@@ -1,28 +1,31 @@
 // An Application's sync, stage by stage, in the order they run:
 //
-//   render → plan → validate → apply → prune → health
+//   render (YAML, kustomize or a Helm chart) → plan → validate → apply → prune → health
 //
 // The controller runs them all (`sync`). `kubectl sluice diff` runs render and plan, sends
 // validate's dry-run and asks prune what it would delete, on a target built by the same
 // `syncTarget`: what diff shows is what the next sync sends.
 
 import type { Application, InventoryEntry, SyncOperation } from '../api/application.ts';
-import type { ObjectApi } from '../kube/objects.ts';
+import { FIELD_MANAGER, type ObjectApi } from '../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../kube/resources.ts';
 import type { Service } from '../rollouts/services.ts';
 import { apiTime } from '../runtime/api-time.ts';
 import type { AppState, DriftReport } from './app-state.ts';
 import { applierIdentity } from './applier-account.ts';
 import { mapLimit } from './concurrency.ts';
+import { createNamespace } from './create-namespace.ts';
 import { desiredDigest, nothingToPrune } from './digest.ts';
 import { assessApplication, type HealthInputs } from './health/app-health.ts';
 import { HookObjects } from './hooks/hook-objects.ts';
-import { runOperation } from './hooks/operation.ts';
+import { firstUnhealthy, runOperation, SyncOperationFailed, SyncWaiting } from './hooks/operation.ts';
+import { ignoredPointers, leaveIgnored, rulesFor } from './ignore-differences.ts';
 import { appObjects, type DesiredObject, inventoryEntry, prepare } from './manifest.ts';
-import { type RenderedObject, render } from './render.ts';
+import type { RenderedObject } from './render.ts';
+import { renderSource, type SourceRenderOptions } from './render-source.ts';
 import type { RestMapper } from './rest-mapper.ts';
 import { keepRolloutHash } from './rollout-selector.ts';
-import { CONCURRENCY, prune, type Syncer, validate } from './sync.ts';
+import { CONCURRENCY, prune, pruneSet, type Syncer, validate } from './sync.ts';
 
 const DEFAULT_STEP_TIMEOUT_MS = 5 * 60_000;
 
@@ -30,6 +33,8 @@ const DEFAULT_STEP_TIMEOUT_MS = 5 * 60_000;
 export interface AppTarget {
   app: { name: string; namespace: string };
   targetNamespace: string | undefined;
+  /** `syncPolicy.syncOptions: [CreateNamespace=true]`: the target namespace is created if missing. */
+  createNamespace?: boolean;
 }
 
 export interface SyncInput extends AppTarget {
@@ -39,6 +44,8 @@ export interface SyncInput extends AppTarget {
   prune: boolean;
   previous: InventoryEntry[];
   kustomize: string;
+  /** What a chart at `path` is rendered with (spec.helm, the helm binary, the cluster). */
+  chart?: SourceRenderOptions['chart'];
   /** Told as each stage begins (render, validate, each step, apply of each wave, prune), for debug logs. */
   onStage?: (stage: string, detail?: Record<string, unknown>) => void;
   /**
@@ -62,12 +69,14 @@ export function appTarget(app: Application): AppTarget {
   return {
     app: { name: app.metadata.name, namespace: app.metadata.namespace as string },
     targetNamespace: app.spec.targetNamespace,
+    createNamespace: app.spec.syncPolicy?.syncOptions?.includes('CreateNamespace=true') ?? false,
   };
 }
 
 /**
- * Where and as whom an Application's objects are sent: its applier's identity, and a
- * Service keeps the pod-template-hash a Rollout added to its live selector.
+ * Where and as whom an Application's objects are sent: its applier's identity, a Service
+ * keeps the pod-template-hash a Rollout added to its live selector, and the fields
+ * spec.ignoreDifferences names are left to whoever manages them live.
  */
 export function syncTarget(opts: {
   api: ObjectApi;
@@ -76,12 +85,25 @@ export function syncTarget(opts: {
   defaultServiceAccount: string | undefined;
   /** The live Service an object would replace (from a cache in the controller, a GET in diff). */
   liveService: (o: DesiredObject) => Service | undefined;
+  /** The live object, read only for objects spec.ignoreDifferences names. */
+  liveObject: (o: DesiredObject, rt: ResourceType) => Promise<KubeObject | undefined>;
+  /** Told when an object was re-created (the controller records a Normal event). */
+  notify?: (reason: string, message: string) => void;
 }): Syncer {
+  const rules = opts.app.spec.ignoreDifferences ?? [];
   return {
     api: opts.api,
     mapper: opts.mapper,
     impersonate: applierIdentity(opts.app, opts.defaultServiceAccount),
-    finalise: (o) => keepRolloutHash(o, opts.liveService),
+    finalise: async (o, rt) => {
+      const object = keepRolloutHash(o, opts.liveService);
+      const named = rulesFor(rules, o);
+      if (named.length === 0) return object;
+      const live = await opts.liveObject(o, rt);
+      return leaveIgnored(object, live, ignoredPointers(named, live), FIELD_MANAGER);
+    },
+    ignored: (o, live) => ignoredPointers(rulesFor(rules, o), live),
+    ...(opts.notify ? { notify: opts.notify } : {}),
   };
 }
 
@@ -123,7 +145,7 @@ export async function sync(state: AppState, key: string, input: SyncInput, s: Sy
     step: 0,
   };
   input.onStage?.('render');
-  const rendered = await render(input.dir, input.path, { kustomize: input.kustomize });
+  const { rendered, renderKey } = await renderSource(input.dir, input.path, input);
   const desired = await plan(s.mapper, rendered, input);
   const owned = appObjects(desired);
   const digest = desiredDigest(desired);
@@ -132,11 +154,16 @@ export async function sync(state: AppState, key: string, input: SyncInput, s: Sy
     fresh &&
     input.skipUnchanged &&
     (!input.prune || nothingToPrune(input.previous, owned)) &&
-    state.takeUnchanged(key, digest, input.revision)
+    state.takeUnchanged(key, digest, input.revision, renderKey)
   ) {
     input.onStage?.('unchanged', { objects: owned.length });
     op.phase = 'Succeeded';
     return state.correctDrift(key, s);
+  }
+  if (fresh && input.createNamespace && input.targetNamespace) {
+    if (await createNamespace(s, input.targetNamespace, input.app)) {
+      s.notify?.('NamespaceCreated', `created namespace ${input.targetNamespace} (CreateNamespace=true)`);
+    }
   }
   if (fresh) {
     input.onStage?.('validate', { objects: owned.length });
@@ -162,14 +189,43 @@ export async function sync(state: AppState, key: string, input: SyncInput, s: Sy
   await liveResponses(s, owned, responses);
   const applied = await state.track(key, s.mapper, owned, responses);
   if (input.prune) input.onStage?.('prune');
-  const prunedIds = input.prune ? await prune(s, input.previous, new Set(owned.map((o) => o.id))) : [];
-  state.remember(key, { revision: input.revision, objects: applied.objects, digest });
-  return {
-    changed: applied.changedIds.length,
-    changedIds: applied.changedIds,
-    prunedIds,
-    inventory: owned.map(inventoryEntry),
-  };
+  const prunedIds = input.prune ? await pruneGone(s, state, input, owned, op, now) : [];
+  const inventory = owned.map(inventoryEntry);
+  state.remember(key, { revision: input.revision, objects: applied.objects, digest, inventory, renderKey });
+  return { changed: applied.changedIds.length, changedIds: applied.changedIds, prunedIds, inventory };
+}
+
+/**
+ * prune: deletes what left git, except objects that opted out. `PruneLast=true` objects go
+ * once everything applied is healthy; until then the operation waits, as a wave does.
+ */
+async function pruneGone(
+  s: Syncer,
+  state: AppState,
+  input: SyncInput,
+  owned: DesiredObject[],
+  op: SyncOperation,
+  now: () => Date,
+): Promise<string[]> {
+  const doomed = await pruneSet(s, input.previous, new Set(owned.map((o) => o.id)));
+  const pruned = await prune(
+    s,
+    doomed.filter((d) => !d.last),
+  );
+  const last = doomed.filter((d) => d.last);
+  if (last.length === 0) return pruned;
+  const unhealthy = await firstUnhealthy(s, owned, (rt) => state.watch(rt));
+  if (unhealthy) {
+    const message = `waiting for ${unhealthy} before pruning ${last.map((d) => d.entry.id).join(', ')} (PruneLast=true)`;
+    const timeoutMs = input.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
+    if (now().getTime() - Date.parse(op.startedAt) > timeoutMs) {
+      op.phase = 'Failed';
+      throw new SyncOperationFailed('SyncTimedOut', `timed out ${message}`);
+    }
+    op.phase = 'Running';
+    throw new SyncWaiting(message);
+  }
+  return [...pruned, ...(await prune(s, last))];
 }
 
 /** Objects applied by an earlier reconcile of the same operation: their live state. */
@@ -178,7 +234,7 @@ async function liveResponses(
   owned: DesiredObject[],
   responses: Map<string, KubeObject>,
 ): Promise<void> {
-  const missing = owned.filter((o) => !responses.has(o.id));
+  const missing = owned.filter((o) => !responses.has(o.id) && o.options.apply !== 'never');
   await mapLimit(missing, CONCURRENCY, async (o) => {
     const rt = await s.mapper.map(o.apiVersion, o.kind);
     responses.set(o.id, await s.api.get<KubeObject>(rt, o.namespace, o.name));

@@ -9,6 +9,7 @@ import type { PushTracker } from '../webhooks/push-tracker.ts';
 import { createAppMetrics } from './app-metrics.ts';
 import { AppState } from './app-state.ts';
 import { ApplicationReconciler } from './application-reconciler.ts';
+import { ClusterCapabilities } from './helm/capabilities.ts';
 import { ManagedObjects } from './managed-objects.ts';
 import { RestMapper } from './rest-mapper.ts';
 
@@ -16,6 +17,7 @@ export interface ApplicationControllerDeps extends ControllerWiring {
   source: GitSource;
   pushes: PushTracker;
   kustomize: string;
+  helm: string;
   defaultServiceAccount: string | undefined;
 }
 
@@ -39,6 +41,8 @@ export function applicationController(deps: ApplicationControllerDeps): Controll
     metrics: createAppMetrics(deps.metrics.registry),
     pushes: deps.pushes,
     kustomize: deps.kustomize,
+    helm: deps.helm,
+    capabilities: new ClusterCapabilities(deps.client),
     defaultServiceAccount: deps.defaultServiceAccount,
   });
   controller = wireController(deps, applications, reconciler);

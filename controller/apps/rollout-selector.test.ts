@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../kube/resources.ts';
 import type { DesiredObject } from './manifest.ts';
+import { objectOptions } from './object-options.ts';
 import { keepRolloutHash } from './rollout-selector.ts';
 
 const HASH = 'rollouts-pod-template-hash';
@@ -20,6 +21,7 @@ function desired(kind: string, selector: Record<string, string> | undefined): De
     namespace: 'ns',
     namespaced: true,
     wave: 0,
+    options: objectOptions(undefined),
     source: 'svc.yaml',
     object,
   };

@@ -3,9 +3,12 @@ import { isNotFound, KubeApiError } from '../kube/api-errors.ts';
 import type { Impersonation } from '../kube/client.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../kube/resources.ts';
+import { AnnotationError } from './annotation-error.ts';
 import { mapLimit, type Settled, settleLimit } from './concurrency.ts';
-import { type DesiredObject, PRUNE_ANNOTATION, parseInventoryId, stages } from './manifest.ts';
+import { type DesiredObject, parseInventoryId, stages } from './manifest.ts';
+import { objectOptions } from './object-options.ts';
 import type { RestMapper } from './rest-mapper.ts';
+import { immutableField, immutableMessage, type Sender, send } from './send.ts';
 
 /** Requests in flight per sync (and per `kubectl sluice diff`). */
 export const CONCURRENCY = 16;
@@ -22,16 +25,18 @@ export class SyncError extends Error {
   }
 }
 
-export interface Syncer {
+export interface Syncer extends Sender {
   api: ObjectApi;
   mapper: RestMapper;
   impersonate: Impersonation | undefined;
   /** Last adjustments to an object before it is sent (fields another controller owns). */
-  finalise?: (o: DesiredObject) => KubeObject;
+  finalise?: (o: DesiredObject, rt: ResourceType) => Promise<KubeObject>;
+  /** Fields of an object that are not drift (spec.ignoreDifferences), given its live state. */
+  ignored?: (o: DesiredObject, live: KubeObject) => string[];
 }
 
-function outgoing(s: Syncer, o: DesiredObject): KubeObject {
-  return s.finalise ? s.finalise(o) : o.object;
+function outgoing(s: Syncer, o: DesiredObject, rt: ResourceType): Promise<KubeObject> {
+  return s.finalise ? s.finalise(o, rt) : Promise.resolve(o.object);
 }
 
 export function describeObject(o: DesiredObject): string {
@@ -49,8 +54,14 @@ function refused(err: unknown): boolean {
   return err.code === 500 && err.message.includes('failed to create typed patch object');
 }
 
+/** Why the API server refused an object; an immutable field says how to allow re-creating it. */
+function reason(err: unknown): string {
+  const field = immutableField(err);
+  return field === undefined ? (err as Error).message : immutableMessage(field);
+}
+
 function failure(results: { item: DesiredObject; ok: false; error: unknown }[], verb: string): SyncError {
-  const lines = results.slice(0, 5).map((r) => `${describeObject(r.item)}: ${(r.error as Error).message}`);
+  const lines = results.slice(0, 5).map((r) => `${describeObject(r.item)}: ${reason(r.error)}`);
   const more = results.length > 5 ? `; and ${results.length - 5} more` : '';
   const invalid = results.every((r) => refused(r.error));
   return new SyncError(`${verb} failed: ${lines.join('; ')}${more}`, invalid, { cause: results[0]?.error });
@@ -70,9 +81,11 @@ export type DryRun = { object: DesiredObject; sent: KubeObject } & (
  */
 export async function dryRun(s: Syncer, objects: DesiredObject[]): Promise<DryRun[]> {
   return mapLimit(objects, CONCURRENCY, async (o): Promise<DryRun> => {
-    const sent = outgoing(s, o);
     const rt = await s.mapper.map(o.apiVersion, o.kind).catch(() => undefined);
-    if (!rt) return { object: o, sent, outcome: 'unchecked' };
+    const sent = rt ? await outgoing(s, o, rt) : o.object;
+    // Never sent (ssa: Ignore, reconcile: disabled) or asked not to be validated: not checked.
+    if (!rt || o.options.apply === 'never' || !o.options.validate)
+      return { object: o, sent, outcome: 'unchecked' };
     try {
       const result = await s.api.apply<KubeObject>(rt, sent, { dryRun: true, impersonate: s.impersonate });
       return { object: o, sent, outcome: 'accepted', result };
@@ -93,6 +106,8 @@ export async function validate(s: Syncer, objects: DesiredObject[]): Promise<voi
   const failed = (await dryRun(s, objects))
     .filter((r) => r.outcome === 'refused')
     .filter((r) => !(r.object.namespace && missingNamespaces.has(r.object.namespace) && isNotFound(r.error)))
+    // An immutable field of an object that asked to be re-created: the apply will do that.
+    .filter((r) => !(r.object.options.recreate && immutableField(r.error) !== undefined))
     .map((r) => ({ item: r.object, ok: false as const, error: r.error }));
   if (failed.length > 0) throw failure(failed, 'validation');
 }
@@ -108,11 +123,11 @@ export async function apply(
     onStage?.(index, stage);
     const results = await settleLimit(stage, CONCURRENCY, async (o) => {
       const rt = await s.mapper.map(o.apiVersion, o.kind);
-      return s.api.apply<KubeObject>(rt, outgoing(s, o), { impersonate: s.impersonate });
+      return send(s, rt, o, await outgoing(s, o, rt));
     });
     const failed = results.filter((r) => !r.ok) as { item: DesiredObject; ok: false; error: unknown }[];
     if (failed.length > 0) throw failure(failed, 'apply');
-    for (const r of results) if (r.ok) applied.set(r.item.id, r.value);
+    for (const r of results) if (r.ok && r.value) applied.set(r.item.id, r.value);
     const crds = stage.filter((o) => o.kind === 'CustomResourceDefinition');
     if (crds.length > 0) {
       await waitEstablished(s, crds);
@@ -142,11 +157,30 @@ export interface Prunable {
   entry: InventoryEntry;
   rt: ResourceType;
   live: KubeObject;
+  /** `PruneLast=true`: deleted once every wave is healthy. */
+  last: boolean;
+  /** `compare-options: IgnoreExtraneous`: deleted all the same, but no difference to report. */
+  ignoreExtraneous: boolean;
+}
+
+/**
+ * Whether a live object opted out of pruning (`Prune=false`, Flux's or our `prune:
+ * disabled`). Annotations that cannot be read keep it: deleting what may have asked to be
+ * kept is the one mistake that cannot be undone.
+ */
+function pruneOptions(live: KubeObject): { keep: boolean; last: boolean; ignoreExtraneous: boolean } {
+  try {
+    const o = objectOptions(live.metadata.annotations);
+    return { keep: o.keepOnPrune, last: o.pruneLast, ignoreExtraneous: o.ignoreExtraneous };
+  } catch (err) {
+    if (err instanceof AnnotationError) return { keep: true, last: false, ignoreExtraneous: false };
+    throw err;
+  }
 }
 
 /**
  * What pruning would delete: what the previous inventory had and the new one does not, never
- * an object already gone or annotated `sluice.dev/prune: disabled`.
+ * an object already gone or opted out of pruning.
  */
 export async function pruneSet(
   s: Syncer,
@@ -158,17 +192,17 @@ export async function pruneSet(
     const ref = parseInventoryId(entry);
     const rt = await s.mapper.map(ref.group ? `${ref.group}/${ref.version}` : ref.version, ref.kind);
     const live = await s.api.getOrUndefined(rt, ref.namespace, ref.name);
-    if (!live || live.metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled') return undefined;
-    return { entry, rt, live };
+    if (!live) return undefined;
+    const { keep, last, ignoreExtraneous } = pruneOptions(live);
+    return keep ? undefined : { entry, rt, live, last, ignoreExtraneous };
   });
   const failed = firstFailure(results);
   if (failed) throw pruneFailure(failed.item, failed.error);
   return results.flatMap((r) => (r.ok && r.value ? [r.value] : []));
 }
 
-/** Deletes the prune set of `previous` against `keep`; returns the ids deleted. */
-export async function prune(s: Syncer, previous: InventoryEntry[], keep: Set<string>): Promise<string[]> {
-  const doomed = await pruneSet(s, previous, keep);
+/** Deletes what a prune set holds; returns the ids deleted. */
+export async function prune(s: Syncer, doomed: Prunable[]): Promise<string[]> {
   const results = await settleLimit(doomed, CONCURRENCY, ({ rt, live }) =>
     s.api.delete(rt, live.metadata.namespace, live.metadata.name, {
       ...(s.impersonate ? { impersonate: s.impersonate } : {}),

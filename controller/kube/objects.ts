@@ -2,12 +2,15 @@ import { isNotFound } from './api-errors.ts';
 import type { Impersonation, KubeClient } from './client.ts';
 import { type KubeObject, type ObjectList, type ResourceType, resourcePath } from './resources.ts';
 
-const FIELD_MANAGER = 'sluice';
+/** Who Sluice's server-side applies are recorded as in managedFields. */
+export const FIELD_MANAGER = 'sluice';
 
 interface ApplyOptions {
   fieldManager?: string;
   force?: boolean;
   dryRun?: boolean;
+  /** Strict unless told: `Ignore` for an object that asked not to be validated. */
+  fieldValidation?: 'Strict' | 'Ignore';
   impersonate?: Impersonation | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -63,11 +66,12 @@ export class ObjectApi {
   create<T extends KubeObject>(
     rt: ResourceType,
     obj: KubeObject,
-    opts: { impersonate?: Impersonation | undefined } = {},
+    opts: { impersonate?: Impersonation | undefined; fieldValidation?: 'Strict' | 'Ignore' } = {},
   ): Promise<T> {
     return this.client.request<T>({
       method: 'POST',
       path: resourcePath(rt, obj.metadata.namespace),
+      ...(opts.fieldValidation ? { query: { fieldValidation: opts.fieldValidation } } : {}),
       body: obj,
       impersonate: opts.impersonate,
     });
@@ -86,13 +90,28 @@ export class ObjectApi {
       query: {
         fieldManager: opts.fieldManager ?? FIELD_MANAGER,
         force: opts.force ?? true,
-        fieldValidation: 'Strict',
+        fieldValidation: opts.fieldValidation ?? 'Strict',
         dryRun: opts.dryRun ? 'All' : undefined,
       },
       body: obj,
       contentType: 'application/apply-patch+yaml',
       impersonate: opts.impersonate,
       signal: opts.signal,
+    });
+  }
+
+  /** PUT: the object replaces the live one whole (it must carry the live resourceVersion). */
+  replace<T extends KubeObject>(
+    rt: ResourceType,
+    obj: KubeObject,
+    opts: { impersonate?: Impersonation | undefined; fieldValidation?: 'Strict' | 'Ignore' } = {},
+  ): Promise<T> {
+    return this.client.request<T>({
+      method: 'PUT',
+      path: resourcePath(rt, obj.metadata.namespace, obj.metadata.name),
+      query: { fieldManager: FIELD_MANAGER, fieldValidation: opts.fieldValidation ?? 'Strict' },
+      body: obj,
+      impersonate: opts.impersonate,
     });
   }
 

@@ -58,10 +58,12 @@ export function parseKey(key: string): { namespace: string | undefined; name: st
 export const core = {
   namespaces: { group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false },
   secrets: { group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true },
+  configMaps: { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true },
   services: { group: '', version: 'v1', kind: 'Service', plural: 'services', namespaced: true },
   pods: { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true },
   events: { group: 'events.k8s.io', version: 'v1', kind: 'Event', plural: 'events', namespaced: true },
   leases: { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true },
   deployments: { group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', namespaced: true },
   replicaSets: { group: 'apps', version: 'v1', kind: 'ReplicaSet', plural: 'replicasets', namespaced: true },
+  jobs: { group: 'batch', version: 'v1', kind: 'Job', plural: 'jobs', namespaced: true },
 } as const satisfies Record<string, ResourceType>;

@@ -1,6 +1,7 @@
 import type { AnalysisRun } from '../api/analysis.ts';
 import { analysisRunResource } from '../api/analysis.ts';
 import { type Application, applicationResource } from '../api/application.ts';
+import { type Experiment, experimentResource } from '../api/experiment.ts';
 import { type GitRepository, gitRepositoryResource } from '../api/git-repository.ts';
 import { type Alert, alertResource, type Provider, providerResource } from '../api/notification.ts';
 import { type Rollout, rolloutResource } from '../api/rollout.ts';
@@ -28,6 +29,7 @@ function cacheLookup(wiring: ControllerWiring): ObjectLookup {
     GitRepository: wiring.informers.for<GitRepository>(gitRepositoryResource),
     Rollout: wiring.informers.for<Rollout>(rolloutResource),
     AnalysisRun: wiring.informers.for<AnalysisRun>(analysisRunResource),
+    Experiment: wiring.informers.for<Experiment>(experimentResource),
   };
   return (kind, namespace, name) => caches[kind]?.get(`${namespace}/${name}`);
 }

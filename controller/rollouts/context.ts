@@ -1,8 +1,9 @@
 // Everything one reconcile of a Rollout reads, gathered once from the informer caches: the
-// ReplicaSets it owns sorted into new / stable / older, and its AnalysisRuns (Argo's
+// ReplicaSets it owns sorted into new / stable / older, its AnalysisRuns and Experiments (Argo's
 // rollout/context.go).
 
 import type { AnalysisRun } from '../api/analysis.ts';
+import type { Experiment } from '../api/experiment.ts';
 import type { Rollout } from '../api/rollout.ts';
 import { isOwnedBy } from './owner.ts';
 import { desiredHash, hashOf, type ReplicaSet, revisionOf, sameTemplate } from './replica-sets.ts';
@@ -18,12 +19,15 @@ export interface RolloutContext {
   olderRSs: ReplicaSet[];
   allRSs: ReplicaSet[];
   runs: AnalysisRun[];
+  /** The Experiments of its experiment steps. */
+  experiments: Experiment[];
 }
 
 export function buildContext(
   ro: Rollout,
   replicaSets: readonly ReplicaSet[],
   runs: readonly AnalysisRun[],
+  experiments: readonly Experiment[] = [],
 ): RolloutContext {
   const ns = ro.metadata.namespace;
   const allRSs = replicaSets.filter(
@@ -41,7 +45,17 @@ export function buildContext(
     .filter((rs) => rs !== newRS && rs !== stableRS)
     .sort((a, b) => revisionOf(b) - revisionOf(a));
   const ownedRuns = runs.filter((r) => r.metadata.namespace === ns && isOwnedBy(r, ro));
-  return { rollout: ro, newHash, newRS, stableRS, olderRSs, allRSs, runs: ownedRuns };
+  const ownedExperiments = experiments.filter((e) => e.metadata.namespace === ns && isOwnedBy(e, ro));
+  return {
+    rollout: ro,
+    newHash,
+    newRS,
+    stableRS,
+    olderRSs,
+    allRSs,
+    runs: ownedRuns,
+    experiments: ownedExperiments,
+  };
 }
 
 export function maxRevision(rss: readonly ReplicaSet[]): number {

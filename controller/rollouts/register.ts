@@ -3,6 +3,7 @@
 
 import type { AnalysisRun } from '../api/analysis.ts';
 import { analysisRunResource } from '../api/analysis.ts';
+import { type Experiment, experimentResource } from '../api/experiment.ts';
 import { type Rollout, rolloutResource } from '../api/rollout.ts';
 import { ObjectApi } from '../kube/objects.ts';
 import { core, type KubeObject, objectKey } from '../kube/resources.ts';
@@ -21,6 +22,7 @@ export function rolloutController(deps: ControllerWiring): Controller<Rollout> {
   const analysisRuns = deps.informers.for<AnalysisRun>(analysisRunResource);
   const services = deps.informers.for<Service>(core.services);
   const deployments = deps.informers.for<Deployment>(core.deployments);
+  const experiments = deps.informers.for<Experiment>(experimentResource);
   const reconciler = new RolloutReconciler({
     api: new ObjectApi(deps.client),
     events: deps.events,
@@ -29,6 +31,7 @@ export function rolloutController(deps: ControllerWiring): Controller<Rollout> {
     analysisRuns,
     services,
     deployments,
+    experiments,
     metrics: new RolloutMetrics(deps.metrics.registry),
   });
   // Operations (promote, abort, retry) are status patches: every change is a reason to look again.
@@ -37,7 +40,7 @@ export function rolloutController(deps: ControllerWiring): Controller<Rollout> {
     const owner = controllingRollout(obj);
     if (owner && obj.metadata.namespace) controller.enqueue(`${obj.metadata.namespace}/${owner.name}`);
   };
-  for (const inf of [replicaSets, analysisRuns] as const) {
+  for (const inf of [replicaSets, analysisRuns, experiments] as const) {
     inf.on('add', wakeOwner);
     inf.on('update', wakeOwner);
     inf.on('delete', wakeOwner);

@@ -4,6 +4,7 @@
 //   sluice.dev                 rollouts                                      get list watch
 //   sluice.dev                 rollouts/status                               patch
 //   sluice.dev                 analysisruns                                  get list watch create patch delete
+//   sluice.dev                 experiments                                   get list watch create patch delete
 //   sluice.dev                 analysistemplates, clusteranalysistemplates   get
 //   apps                       replicasets                                   get list watch create patch delete
 //   ""                         pods (restartAt, ephemeral metadata)          list patch
@@ -14,9 +15,14 @@
 //   gateway.networking.k8s.io  httproutes                                    get patch
 //   networking.istio.io        virtualservices, destinationrules             get patch
 //   split.smi-spec.io          trafficsplits (server-side apply)             get create patch
-//   networking.k8s.io          ingresses (server-side apply of the canary)   get create patch
+//   networking.k8s.io          ingresses (server-side apply of the canary;   get create patch
+//                              ALB's action annotation, merge patch)
+//   traefik.io, traefik.containo.us  traefikservices                         get patch
+//   apisix.apache.org          apisixroutes                                  get patch
+//   getambassador.io           mappings (the canary copy, SSA; deleted at 0) get create patch delete
 
 import type { AnalysisRun } from '../api/analysis.ts';
+import type { Experiment } from '../api/experiment.ts';
 import type { Rollout, RolloutStatus } from '../api/rollout.ts';
 import { rolloutResource } from '../api/rollout.ts';
 import type { Informer } from '../kube/informer.ts';
@@ -47,6 +53,8 @@ export interface RolloutReconcilerDeps {
   replicaSets: Informer<ReplicaSet>;
   analysisRuns: Informer<AnalysisRun>;
   services: Informer<Service>;
+  /** Experiments, for canary experiment steps. */
+  experiments?: Informer<Experiment>;
   /** Deployments, for spec.workloadRef. */
   deployments?: Informer<Deployment>;
   metrics?: RolloutMetrics;
@@ -102,8 +110,13 @@ export class RolloutReconciler extends SkeletonReconciler<Rollout, RolloutStatus
   }
 
   private waitForCaches(_pass: RolloutPass): void {
-    const { replicaSets, analysisRuns, services } = this.deps;
-    if (!replicaSets.hasSynced || !analysisRuns.hasSynced || !services.hasSynced) {
+    const { replicaSets, analysisRuns, services, experiments } = this.deps;
+    if (
+      !replicaSets.hasSynced ||
+      !analysisRuns.hasSynced ||
+      !services.hasSynced ||
+      experiments?.hasSynced === false
+    ) {
       throw new WaitingError(
         'CachesNotSynced',
         'waiting for the ReplicaSet, AnalysisRun and Service caches',
@@ -124,6 +137,7 @@ export class RolloutReconciler extends SkeletonReconciler<Rollout, RolloutStatus
       target,
       replicaSets.ownedBy(ro.metadata.uid),
       analysisRuns.ownedBy(ro.metadata.uid),
+      this.deps.experiments?.ownedBy(ro.metadata.uid) ?? [],
     );
     pass.log.debug(
       { rv: ro.metadata.resourceVersion, replicaSets: owned.allRSs.map(describeRS) },
@@ -137,6 +151,7 @@ export class RolloutReconciler extends SkeletonReconciler<Rollout, RolloutStatus
       // Our writes go into the caches at once, so the next reconcile never decides on older copies.
       observeReplicaSet: (rs) => replicaSets.observe(rs),
       observeRun: (analysisRun) => analysisRuns.observe(analysisRun),
+      observeExperiment: (experiment) => this.deps.experiments?.observe(experiment),
     });
     pass.status = pass.sync.status;
   }

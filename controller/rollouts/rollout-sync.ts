@@ -2,6 +2,7 @@
 // once it is saved, when to look again, and the writes to the objects the Rollout owns.
 
 import type { AnalysisRun } from '../api/analysis.ts';
+import type { Experiment } from '../api/experiment.ts';
 import type { Rollout, RolloutStatus } from '../api/rollout.ts';
 import { isNotFound } from '../kube/api-errors.ts';
 import type { ObjectApi } from '../kube/objects.ts';
@@ -30,6 +31,7 @@ export interface SyncDeps {
   /** Puts what we wrote into the caches. */
   observeReplicaSet?: (rs: ReplicaSet) => void;
   observeRun?: (run: AnalysisRun) => void;
+  observeExperiment?: (experiment: Experiment) => void;
 }
 
 /** Services may be created just after the Rollout (GitOps order): look again soon. */

@@ -1,9 +1,10 @@
 // Spec checks the CRD's CEL rules cannot express. A failure stalls the Rollout with
 // InvalidSpec until a person changes the spec.
 
-import type { LabelSelector, Rollout } from '../api/rollout.ts';
+import type { CanaryStrategy, LabelSelector, Rollout } from '../api/rollout.ts';
 import { StallingError } from '../runtime/reconcile-errors.ts';
 import { reservedLabels } from './pod-extras/pod-extras.ts';
+import { ROUTE_STEP_SUPPORT, type RouterKey, type RouteStepKind } from './traffic/managed-routes.ts';
 
 export function validateRollout(ro: Rollout): void {
   const spec = ro.spec;
@@ -34,6 +35,58 @@ export function validateRollout(ro: Rollout): void {
       );
     }
   }
+  const [problem] = canary ? routeStepProblems(canary) : [];
+  if (problem) throw invalid(`${formatPath(problem.path)}: ${problem.message}`);
+}
+
+/** A problem with a field of the spec, for status and for `sluice lint`. */
+export interface SpecProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+/** `spec.strategy.canary.steps[2].setHeaderRoute.name` */
+function formatPath(path: readonly (string | number)[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+const ROUTE_STEPS: readonly RouteStepKind[] = ['setHeaderRoute', 'setMirrorRoute'];
+
+/**
+ * Header and mirror route steps: each names one of trafficRouting.managedRoutes (its place in
+ * the routes' order), and every router the Rollout uses carries that kind of step.
+ */
+export function routeStepProblems(canary: CanaryStrategy): SpecProblem[] {
+  const routing = canary.trafficRouting;
+  // Also run by `sluice lint` on files the schema may have found wrong: no shape is assumed.
+  const managed = (Array.isArray(routing?.managedRoutes) ? routing.managedRoutes : []).map((r) => r?.name);
+  const routers = (Object.keys(ROUTE_STEP_SUPPORT) as RouterKey[]).filter((k) => routing?.[k] !== undefined);
+  const out: SpecProblem[] = [];
+  (Array.isArray(canary.steps) ? canary.steps : []).forEach((step, i) => {
+    for (const kind of ROUTE_STEPS) {
+      const route = step?.[kind];
+      if (!route || typeof route !== 'object') continue;
+      const at = ['spec', 'strategy', 'canary', 'steps', i, kind];
+      if (!managed.includes(route.name)) {
+        const list = managed.length > 0 ? managed.join(', ') : 'none';
+        out.push({
+          path: [...at, 'name'],
+          message: `"${route.name}" is not one of trafficRouting.managedRoutes (${list})`,
+        });
+      }
+      for (const r of routers.filter((r) => !ROUTE_STEP_SUPPORT[r].includes(kind))) {
+        out.push({ path: at, message: `the ${r} router does not support ${kind} steps` });
+      }
+      const matches = Array.isArray(step.setHeaderRoute?.match) ? step.setHeaderRoute.match.length : 0;
+      if (kind === 'setHeaderRoute' && routing?.nginx && matches > 1) {
+        out.push({
+          path: [...at, 'match'],
+          message: `the nginx router routes by one header, not ${matches}`,
+        });
+      }
+    }
+  });
+  return out;
 }
 
 function invalid(message: string): StallingError {

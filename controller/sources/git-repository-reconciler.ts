@@ -3,6 +3,7 @@ import {
   type GitRepositoryStatus,
   gitRepositoryResource,
 } from '../api/git-repository.ts';
+import type { Informer } from '../kube/informer.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { SourceMetrics } from '../observability/source-metrics.ts';
@@ -10,8 +11,10 @@ import { apiTime } from '../runtime/api-time.ts';
 import { findCondition, markFailed, markReady, READY } from '../runtime/conditions.ts';
 import { jitter, parseDuration } from '../runtime/duration.ts';
 import { type EventRecorder, recordOnChange } from '../runtime/events.ts';
+import { FINALIZER } from '../runtime/finalizers.ts';
 import { ReconcilePass, SkeletonReconciler, type Step } from '../runtime/reconcile.ts';
 import { type ReconcileError, retryAfter } from '../runtime/reconcile-errors.ts';
+import { shaOfRevision } from './git/ref.ts';
 import type { GitSource } from './git-source.ts';
 
 export interface GitRepositoryReconcilerDeps {
@@ -19,6 +22,8 @@ export interface GitRepositoryReconcilerDeps {
   source: GitSource;
   events: Pick<EventRecorder, 'record'>;
   metrics: SourceMetrics;
+  /** Every GitRepository: a deleted one's cache stays while another reads the same URL or commit. */
+  repositories: Pick<Informer<GitRepository>, 'list'>;
   /** The clock; tests move it. */
   now?: () => Date;
 }
@@ -39,6 +44,7 @@ export class GitRepositoryReconciler extends SkeletonReconciler<
   private readonly source: GitSource;
   private readonly events: Pick<EventRecorder, 'record'>;
   private readonly metrics: SourceMetrics;
+  private readonly repositories: Pick<Informer<GitRepository>, 'list'>;
 
   constructor(deps: GitRepositoryReconcilerDeps) {
     super({
@@ -46,8 +52,10 @@ export class GitRepositoryReconciler extends SkeletonReconciler<
       resource: gitRepositoryResource,
       recordReconcileRequests: true,
       failureReason: 'GitOperationFailed',
+      finalizer: FINALIZER,
       now: deps.now,
     });
+    this.repositories = deps.repositories;
     this.source = deps.source;
     this.events = deps.events;
     this.metrics = deps.metrics;
@@ -63,6 +71,27 @@ export class GitRepositoryReconciler extends SkeletonReconciler<
 
   protected override suspended(repo: GitRepository): boolean {
     return repo.spec.suspend === true;
+  }
+
+  /**
+   * A deleted GitRepository takes its cache with it: the bare repository of its URL and its
+   * artifact, unless another GitRepository not being deleted still reads that URL or commit.
+   */
+  protected override async finalize(pass: GitRepositoryPass): Promise<boolean> {
+    const repo = pass.object;
+    const others = this.repositories
+      .list()
+      .filter((r) => r.metadata.uid !== repo.metadata.uid && !r.metadata.deletionTimestamp);
+    const sha = shaOfRevision(repo.status?.artifact?.revision);
+    const shared = others.some((r) => r.spec.url === repo.spec.url);
+    const shas = sha && !others.some((r) => shaOfRevision(r.status?.artifact?.revision) === sha) ? [sha] : [];
+    await this.source.cache.remove(shared ? undefined : repo.spec.url, shas);
+    const what = shared
+      ? `kept the clone of ${repo.spec.url}: another GitRepository reads it`
+      : `removed the clone of ${repo.spec.url}`;
+    pass.log.info({ url: repo.spec.url, artifacts: shas }, 'cache removed');
+    this.events.record(repo, 'Normal', 'CacheRemoved', `${what}; ${shas.length} artifact(s) removed`);
+    return true;
   }
 
   private async fetchArtifact(pass: GitRepositoryPass): Promise<void> {

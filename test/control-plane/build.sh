@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Builds the test control plane's binaries (kube-apiserver, kube-controller-manager,
-# kube-scheduler, kubectl from k8s.io/kubernetes; kwok) into a cache keyed by version.
+# kube-scheduler, kubectl from k8s.io/kubernetes; kwok) and the renderers (kustomize, helm)
+# into a cache keyed by version.
 # Builds only what is missing; prints the bin directory on stdout.
 set -euo pipefail
 
 K8S_VERSION="${SLUICE_K8S_VERSION:-1.37.2}"
 KWOK_VERSION="${SLUICE_KWOK_VERSION:-0.8.0}"
 KUSTOMIZE_VERSION="${SLUICE_KUSTOMIZE_VERSION:-5.8.1}"
+HELM_VERSION="${SLUICE_HELM_VERSION:-4.3.2}"
 CACHE="${SLUICE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sluice}"
 BIN="$CACHE/control-plane/k8s-v$K8S_VERSION-kwok-v$KWOK_VERSION/bin"
 K8S_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
@@ -14,7 +16,7 @@ K8S_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
 log() { echo "[control-plane build] $*" >&2; }
 
 missing=0
-for b in "${K8S_BINS[@]}" kwok "kustomize-v$KUSTOMIZE_VERSION"; do [[ -x "$BIN/$b" ]] || missing=1; done
+for b in "${K8S_BINS[@]}" kwok "kustomize-v$KUSTOMIZE_VERSION" "helm-v$HELM_VERSION"; do [[ -x "$BIN/$b" ]] || missing=1; done
 [[ -s "$BIN/kwok-stages.yaml" ]] || missing=1
 if [[ $missing == 0 ]]; then echo "$BIN"; exit 0; fi
 
@@ -95,6 +97,15 @@ if [[ ! -x "$BIN/kustomize-v$KUSTOMIZE_VERSION" ]]; then
   CGO_ENABLED=0 GOBIN="$work/gobin" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kustomize/kustomize/v5@v$KUSTOMIZE_VERSION"
   mv "$work/gobin/kustomize" "$BIN/kustomize-v$KUSTOMIZE_VERSION"
   ln -sf "kustomize-v$KUSTOMIZE_VERSION" "$BIN/kustomize"
+fi
+
+if [[ ! -x "$BIN/helm-v$HELM_VERSION" ]]; then
+  log "building helm v$HELM_VERSION"
+  CGO_ENABLED=0 GOBIN="$work/gobin" go install -trimpath \
+    -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=v$HELM_VERSION" \
+    "helm.sh/helm/v4/cmd/helm@v$HELM_VERSION"
+  mv "$work/gobin/helm" "$BIN/helm-v$HELM_VERSION"
+  ln -sf "helm-v$HELM_VERSION" "$BIN/helm"
 fi
 
 log "built in $(( $(date +%s) - start ))s into $BIN"

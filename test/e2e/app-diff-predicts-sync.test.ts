@@ -11,7 +11,7 @@ import { applicationResource } from '../../controller/api/application.ts';
 import { rolloutResource } from '../../controller/api/rollout.ts';
 import { APP_NAME_LABEL } from '../../controller/apps/manifest.ts';
 import { core, type KubeObject, type ResourceType } from '../../controller/kube/resources.ts';
-import { appSuite, configMapYaml as cm, configMaps } from '../support/apps.ts';
+import { appSuite, configMapYaml as cm, configMaps, webRolloutYaml } from '../support/apps.ts';
 import { eventually } from '../support/cluster.ts';
 import { applyObject, condition, configMapsOnlyAccount } from '../support/kinds.ts';
 import { sluice as run } from '../support/kubectl-sluice.ts';
@@ -26,22 +26,7 @@ ${labels}spec:
   ports: [{port: 80, targetPort: 8080}]
 `;
 
-const rollout = `apiVersion: sluice.dev/v1alpha1
-kind: Rollout
-metadata: {name: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: app, image: example.invalid/web:1}]
-  strategy:
-    canary:
-      stableService: web-stable
-      canaryService: web-canary
-      steps: [{setWeight: 50}, {pause: {}}]
-`;
+const rollout = webRolloutYaml('      stableService: web-stable\n      canaryService: web-canary\n');
 
 const OPT_OUT = '  annotations:\n    sluice.dev/prune: disabled\n';
 
@@ -54,6 +39,16 @@ const suite = appSuite('diff-predicts', {
     'prune/keep.yaml': cm('p-keep', { v: '1' }),
     'prune/gone.yaml': cm('p-gone', { v: '1' }),
     'prune/opt-out.yaml': cm('p-opt-out', { v: '1' }, OPT_OUT),
+    'prune/argo-opt-out.yaml': cm(
+      'p-argo-opt-out',
+      { v: '1' },
+      '  annotations:\n    argocd.argoproj.io/sync-options: Prune=false\n',
+    ),
+    'prune/flux-opt-out.yaml': cm(
+      'p-flux-opt-out',
+      { v: '1' },
+      '  annotations:\n    kustomize.toolkit.fluxcd.io/prune: disabled\n',
+    ),
   },
   // Every fetch and sync here is one the test asks for.
   interval: '1h',
@@ -220,7 +215,13 @@ describe('kubectl sluice diff predicts exactly what the next sync changes', () =
   it('for a prune: what left git goes, what opts out stays', async () => {
     const { diff, resumed, predicted, changed } = await diffThenSync(
       'pruned',
-      { 'prune/keep.yaml': cm('p-keep', { v: '2' }), 'prune/gone.yaml': null, 'prune/opt-out.yaml': null },
+      {
+        'prune/keep.yaml': cm('p-keep', { v: '2' }),
+        'prune/gone.yaml': null,
+        'prune/opt-out.yaml': null,
+        'prune/argo-opt-out.yaml': null,
+        'prune/flux-opt-out.yaml': null,
+      },
       'prune',
     );
     expect(diff.code, diff.stderr).toBe(1);
@@ -231,5 +232,8 @@ describe('kubectl sluice diff predicts exactly what the next sync changes', () =
       'update ConfigMap/p-keep',
     ]);
     expect(await suite.cmData('p-opt-out')).toEqual({ v: '1' });
+    // Argo CD's Prune=false and Flux's prune: disabled opt out the same way.
+    expect(await suite.cmData('p-argo-opt-out')).toEqual({ v: '1' });
+    expect(await suite.cmData('p-flux-opt-out')).toEqual({ v: '1' });
   });
 });

@@ -1,22 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { applicationResource } from '../../controller/api/application.ts';
 import { core } from '../../controller/kube/resources.ts';
-import { appSuite, configMapYaml as cm, configMaps } from '../support/apps.ts';
+import { appSuite, configMapYaml as cm, configMaps, deploymentYaml as deployment } from '../support/apps.ts';
 import { eventually } from '../support/cluster.ts';
 import { applyObject, condition, configMapsOnlyAccount } from '../support/kinds.ts';
-
-const deployment = (name: string, replicas: number) => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-spec:
-  replicas: ${replicas}
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec:
-      containers: [{name: app, image: example.invalid/${name}:1}]
-`;
 
 const suite = appSuite('apps', {
   files: {

@@ -326,7 +326,11 @@ describe('kubectl sluice on Rollouts', () => {
     const restarted = await sluice('restart', 'restart');
     expect(restarted).toMatchObject({ code: 0, stdout: 'rollout.sluice.dev/restart restarting\n' });
     const restartAt = (await ro.get('restart')).spec.restartAt as string;
-    const done = await ro.waitFor('restart', (r) => expect(r.status?.restartedAt).toBe(restartAt), 120_000);
+    const done = await ro.waitFor(
+      'restart',
+      (r) => expect(r.status).toMatchObject({ restartedAt: restartAt, phase: 'Healthy' }),
+      120_000,
+    );
     // The same version, no step taken again: only the pods are new.
     expect(done.status).toMatchObject({
       stableRS: healthy.status?.stableRS,

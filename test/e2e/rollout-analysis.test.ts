@@ -34,14 +34,7 @@ function version(name: string, metricsApp: string, tag: string): NonNullable<Rol
 }
 
 async function deploy(name: string, metricsApp: string, tag: string): Promise<void> {
-  await ro.kubectl([
-    'patch',
-    'rollout',
-    name,
-    '--type=merge',
-    '-p',
-    JSON.stringify({ spec: { template: version(name, metricsApp, tag) } }),
-  ]);
+  await ro.setTemplate(name, version(name, metricsApp, tag));
 }
 
 async function createRollout(name: string, count: string): Promise<string> {

@@ -151,22 +151,7 @@ describe('Istio, SMI and NGINX routers', () => {
     trafficRouting: object,
     read: () => Promise<unknown>,
   ): Promise<unknown[]> {
-    for (const svc of [`${name}-stable`, `${name}-canary`]) {
-      await cluster.api.create(core.services, service(ro.ns, svc, name));
-    }
-    await ro.create(name, {
-      replicas: 1,
-      selector: { matchLabels: { app: name } },
-      template: template(name, `example.invalid/${name}:1`),
-      strategy: {
-        canary: {
-          stableService: `${name}-stable`,
-          canaryService: `${name}-canary`,
-          trafficRouting,
-          steps: [{ setWeight: 40 }, { pause: {} }],
-        },
-      },
-    });
+    await ro.createRouted(name, trafficRouting, [{ setWeight: 40 }, { pause: {} }]);
     await ro.waitFor(name, (r) => expect(r.status?.phase).toBe('Healthy'));
     await ro.setImage(name, `example.invalid/${name}:2`);
     await ro.waitFor(name, (r) => expect(r.status?.phase).toBe('Paused'));

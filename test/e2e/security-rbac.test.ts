@@ -21,14 +21,20 @@ const cluster = testCluster();
  */
 const EVERYWHERE: Record<string, string> = {
   // The sluice.dev kinds: read; status always by merge patch; a standby annotates a
-  // GitRepository to hand a webhook push to the leader.
-  'applications.sluice.dev': 'get list watch',
+  // GitRepository to hand a webhook push to the leader; Applications and GitRepositories
+  // get and lose sluice.dev/finalizer by merge patch.
+  'applications.sluice.dev': 'get list watch patch',
   'rollouts.sluice.dev': 'get list watch',
   'analysistemplates.sluice.dev': 'get list watch',
   'clusteranalysistemplates.sluice.dev': 'get list watch',
   'gitrepositories.sluice.dev': 'get list watch patch',
   'analysisruns.sluice.dev': 'get list watch create patch delete',
   'analysisruns.sluice.dev/status': 'patch',
+  // Experiments: Rollouts' experiment steps create them; their status is the controller's.
+  'experiments.sluice.dev': 'get list watch create patch delete',
+  'experiments.sluice.dev/status': 'patch',
+  'experiments.sluice.dev/finalizers': 'update',
+  'analysisruns.sluice.dev/finalizers': 'update',
   'applications.sluice.dev/status': 'patch',
   'gitrepositories.sluice.dev/status': 'patch',
   'rollouts.sluice.dev/status': 'patch',
@@ -49,6 +55,10 @@ const EVERYWHERE: Record<string, string> = {
   'httproutes.gateway.networking.k8s.io': 'get patch',
   'virtualservices.networking.istio.io': 'get patch',
   'destinationrules.networking.istio.io': 'get patch',
+  'traefikservices.traefik.io': 'get patch',
+  'traefikservices.traefik.containo.us': 'get patch',
+  'apisixroutes.apisix.apache.org': 'get patch',
+  'mappings.getambassador.io': 'get create patch delete',
   // list: a restarted controller replays the Events it still owes notifications for.
   'events.events.k8s.io': 'create list patch',
   // Credentials named by GitRepositories and analyses, and the webhook Secret: by name only.
@@ -65,7 +75,8 @@ const EVERYWHERE: Record<string, string> = {
   'statefulsets.apps': 'get list watch',
   'horizontalpodautoscalers.autoscaling': 'get list watch',
   'cronjobs.batch': 'get list watch',
-  'jobs.batch': 'get list watch',
+  // The job metric provider's Jobs.
+  'jobs.batch': 'create delete get list watch',
   'networkpolicies.networking.k8s.io': 'get list watch',
   'poddisruptionbudgets.policy': 'get list watch',
   'rolebindings.rbac.authorization.k8s.io': 'get list watch',
@@ -176,7 +187,6 @@ describe('the controller may not escalate', () => {
     { verb: 'patch', resource: 'pods', subresource: 'ephemeralcontainers', namespace: ns, name: 'p' },
     { verb: 'delete', resource: 'pods', namespace: ns },
     { verb: 'get', resource: 'nodes', subresource: 'proxy', name: 'n' },
-    { verb: 'create', group: 'batch', resource: 'jobs', namespace: ns },
     { verb: 'create', group: 'apps', resource: 'daemonsets', namespace: ns },
     { verb: 'patch', group: 'apps', resource: 'statefulsets', namespace: ns },
     // RBAC: no grants to itself or to others.
@@ -206,9 +216,9 @@ describe('the controller may not escalate', () => {
     { verb: 'create', group: 'apiregistration.k8s.io', resource: 'apiservices' },
     { verb: 'update', group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' },
     { verb: 'patch', resource: 'nodes' },
-    // Tenants' own objects: it never changes their specs or deletes them.
+    // Tenants' own objects: it never deletes them or writes them whole (a PUT).
     { verb: 'delete', group: 'sluice.dev', resource: 'applications', namespace: ns },
-    { verb: 'patch', group: 'sluice.dev', resource: 'applications', namespace: ns },
+    { verb: 'update', group: 'sluice.dev', resource: 'applications', namespace: ns },
     { verb: 'update', group: 'sluice.dev', resource: 'rollouts', namespace: ns },
     { verb: 'delete', group: 'sluice.dev', resource: 'gitrepositories', namespace: ns },
     { verb: 'patch', resource: 'configmaps', namespace: ns },

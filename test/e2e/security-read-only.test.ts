@@ -1,7 +1,8 @@
 // The controller as the Deployment runs it (manifests/deployment.yaml): a read-only root
 // filesystem, uid 65532 with no capabilities and no_new_privs, only its cache dir and TMPDIR
 // writable (the emptyDir on /tmp in the pod), HOME not writable, and its own ServiceAccount.
-// It fetches over ssh and http, renders a kustomize overlay and applies it. There is no
+// It fetches over ssh and http, renders a kustomize overlay and a Helm chart (values from a
+// ConfigMap, capabilities from discovery, as its installed RBAC allows) and applies them. There is no
 // container engine here: test/support/read-only-root.ts builds the same confinement from a
 // mount namespace and setpriv, so these tests need root, as a container runtime does.
 
@@ -40,6 +41,32 @@ describe('read-only root filesystem, non-root, HOME not writable', () => {
   let wrapper: string[];
   let binDir: string;
 
+  /** Applies an Application of `source` at `path` as the deployer, and waits until it is Ready. */
+  async function syncApp(name: string, source: string, path: string, helm?: Application['spec']['helm']) {
+    const app: Application = {
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'Application',
+      metadata: { name, namespace: ns },
+      spec: {
+        sourceRef: { kind: 'GitRepository', name: source },
+        path,
+        interval: '1m',
+        prune: true,
+        serviceAccountName: 'deployer',
+        ...(helm ? { helm } : {}),
+      },
+    };
+    await applyObject(cluster.api, applicationResource, app);
+    await eventually(async () => {
+      const a = await cluster.api.get<Application>(applicationResource, ns, name);
+      expect(condition(a, 'Ready')?.status, condition(a, 'Ready')?.message).toBe('True');
+    }, 60_000);
+  }
+
+  /** Log lines that say the sandbox refused a write or a read. */
+  const refusals = () =>
+    ctl.logs.filter((l) => /EROFS|EACCES|read-only file system|permission denied/i.test(JSON.stringify(l)));
+
   beforeAll(async () => {
     // Not a skip: on a machine where this cannot run, the suite says why and fails.
     if (!isRoot) {
@@ -56,6 +83,10 @@ describe('read-only root filesystem, non-root, HOME not writable', () => {
         'base/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: rendered}\ndata: {a: "1"}\n',
         'base/kustomization.yaml': 'resources: [cm.yaml]\n',
         'overlay/kustomization.yaml': 'resources: [../base]\nnamePrefix: ro-\n',
+        'chart/Chart.yaml': 'apiVersion: v2\nname: ro\nversion: 0.1.0\n',
+        'chart/values.yaml': 'color: blue\n',
+        'chart/templates/cm.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: {{ .Release.Name }}-chart}\ndata:\n  color: {{ .Values.color | quote }}\n  kube: {{ .Capabilities.KubeVersion.Version | quote }}\n',
       },
       'overlay',
       repo.remote('git'),
@@ -72,7 +103,7 @@ describe('read-only root filesystem, non-root, HOME not writable', () => {
       uid: UID,
       // As the Dockerfile creates it: ssh will not run for a uid without a passwd entry.
       passwdUser: { name: 'nonroot', home: '/tmp' },
-      binaries: [join(cluster.binDir, 'kustomize')],
+      binaries: [join(cluster.binDir, 'kustomize'), join(cluster.binDir, 'helm')],
     });
     wrapper = sandbox.wrapper;
     binDir = sandbox.binDir;
@@ -162,28 +193,30 @@ current-context: test
         expect(condition(r, 'Ready')?.status, `${name}: ${condition(r, 'Ready')?.message}`).toBe('True');
       }, 60_000);
     }
-    const app: Application = {
-      apiVersion: 'sluice.dev/v1alpha1',
-      kind: 'Application',
-      metadata: { name: 'overlay', namespace: ns },
-      spec: {
-        sourceRef: { kind: 'GitRepository', name: 'over-ssh' },
-        path: 'overlay',
-        interval: '1m',
-        prune: true,
-        serviceAccountName: 'deployer',
-      },
-    };
-    await applyObject(cluster.api, applicationResource, app);
-    await eventually(async () => {
-      const a = await cluster.api.get<Application>(applicationResource, ns, 'overlay');
-      expect(condition(a, 'Ready')?.status, condition(a, 'Ready')?.message).toBe('True');
-    }, 60_000);
+    await syncApp('overlay', 'over-ssh', 'overlay');
     expect((await cluster.api.get(configMaps, ns, 'ro-rendered')).metadata.name).toBe('ro-rendered');
-    const refused = ctl.logs.filter((l) =>
-      /EROFS|EACCES|read-only file system|permission denied/i.test(JSON.stringify(l)),
+    expect(refusals()).toEqual([]);
+  });
+
+  it('renders a Helm chart with values from a ConfigMap and applies it', async () => {
+    await cluster.api.apply(
+      configMaps,
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'ro-values', namespace: ns },
+        data: { 'values.yaml': 'color: teal\n' },
+      },
+      { fieldManager: 'test' },
     );
-    expect(refused).toEqual([]);
+    await syncApp('chart', 'over-http', 'chart', {
+      releaseName: 'ro',
+      valuesFrom: [{ kind: 'ConfigMap', name: 'ro-values' }],
+    });
+    const cm = (await cluster.api.get(configMaps, ns, 'ro-chart')) as { data?: Record<string, string> };
+    expect(cm.data?.color).toBe('teal');
+    expect(cm.data?.kube).toMatch(/^v1\.\d+\.\d+$/);
+    expect(refusals()).toEqual([]);
   });
 
   it('leaves no key or checkout in its temp dir once a fetch is done', async () => {

@@ -27,6 +27,8 @@ export class FakeCluster {
   /** Every write, in order. */
   readonly writes: RecordedWrite[] = [];
   private readonly objects = new Map<string, KubeObject>();
+  /** The last object each apply sent, by key: fields it no longer sends are removed (one field manager). */
+  private readonly applied = new Map<string, KubeObject>();
   /** Resources the API server does not serve, as when a CRD is not installed. */
   private readonly unserved = new Set<string>();
   private version = 1;
@@ -93,13 +95,14 @@ export class FakeCluster {
         this.served(rt);
         if (opts.dryRun) return obj;
         this.writes.push({ verb: 'apply', resource: rt.plural, name: obj.metadata.name, body: obj });
+        const key = this.key(rt, obj.metadata.namespace, obj.metadata.name);
         const live = this.find(rt, obj.metadata.namespace, obj.metadata.name);
-        return this.put(rt, live ? (applyMergePatch(live, obj) as KubeObject) : obj);
-      },
-      list: async (rt: ResourceType, ns?: string) => {
-        this.served(rt);
-        const items = this.list(rt).filter((o) => ns === undefined || o.metadata.namespace === ns);
-        return { metadata: { resourceVersion: String(this.version) }, items };
+        const dropped = droppedFields(this.applied.get(key), obj);
+        this.applied.set(key, structuredClone(obj));
+        return this.put(
+          rt,
+          live ? (applyMergePatch(applyMergePatch(live, dropped), obj) as KubeObject) : obj,
+        );
       },
       mergePatch: async (
         rt: ResourceType,
@@ -122,9 +125,28 @@ export class FakeCluster {
           );
         }
       },
+      list: async (rt: ResourceType, ns: string | undefined, opts: { labelSelector?: string } = {}) => {
+        this.served(rt);
+        const wanted = (opts.labelSelector ?? '').split(',').filter(Boolean);
+        const items = this.list(rt).filter(
+          (o) =>
+            (ns === undefined || o.metadata.namespace === ns) &&
+            wanted.every((pair) => {
+              const [key = '', value] = pair.split('=');
+              return o.metadata.labels?.[key] === value;
+            }),
+        );
+        return { items };
+      },
       delete: async (rt: ResourceType, ns: string | undefined, name: string) => {
         this.served(rt);
         this.writes.push({ verb: 'delete', resource: rt.plural, name });
+        const live = this.objects.get(this.key(rt, ns, name));
+        // An object with finalizers is only marked, as the API server does.
+        if (live?.metadata.finalizers?.length) {
+          live.metadata.deletionTimestamp ??= '2025-01-01T00:00:00Z';
+          return true;
+        }
         return this.objects.delete(this.key(rt, ns, name));
       },
     };
@@ -159,14 +181,24 @@ export class FakeCluster {
     const key = this.key(rt, ns, name);
     const live = this.objects.get(key);
     if (live === undefined) throw notFound(rt, name);
-    const meta = patch.metadata as { resourceVersion?: string } | undefined;
-    if (meta?.resourceVersion !== undefined && meta.resourceVersion !== live.metadata.resourceVersion) {
+    // metadata.resourceVersion is a precondition; other metadata (annotations, finalizers)
+    // merges as the API server does.
+    const { metadata: patchMeta, ...fields } = patch;
+    const { resourceVersion, ...metaFields } = (patchMeta ?? {}) as Record<string, unknown>;
+    if (resourceVersion !== undefined && resourceVersion !== live.metadata.resourceVersion) {
       throw new KubeApiError(409, 'Conflict', 'the object has been modified');
     }
     this.writes.push({ verb: 'patch', resource: rt.plural, name, body: patch });
-    const { metadata: _precondition, ...fields } = patch;
     const next = applyMergePatch(live, fields) as KubeObject;
-    next.metadata = { ...live.metadata, resourceVersion: String(this.version++) };
+    next.metadata = {
+      ...(applyMergePatch(live.metadata, metaFields) as KubeObject['metadata']),
+      resourceVersion: String(this.version++),
+    };
+    // As the API server does: an object being deleted goes with its last finalizer.
+    if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length) {
+      this.objects.delete(key);
+      return structuredClone(next);
+    }
     this.objects.set(key, next);
     return structuredClone(next);
   }
@@ -192,6 +224,21 @@ function notFound(rt: ResourceType, name: string): KubeApiError {
     group: rt.group,
     kind: rt.plural,
   });
+}
+
+/** A merge patch removing the map fields an earlier apply sent and this one does not. */
+function droppedFields(before: unknown, after: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!isPlainObject(before)) return out;
+  const next = isPlainObject(after) ? after : {};
+  for (const [key, value] of Object.entries(before)) {
+    if (!(key in next)) out[key] = null;
+    else if (isPlainObject(value)) {
+      const inner = droppedFields(value, next[key]);
+      if (Object.keys(inner).length > 0) out[key] = inner;
+    }
+  }
+  return out;
 }
 
 /** RFC 7386: what `application/merge-patch+json` does to the stored object. */

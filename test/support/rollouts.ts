@@ -66,6 +66,29 @@ export class RolloutDriver {
     });
   }
 
+  /**
+   * A routed canary `name` (image `example.invalid/<name>:1`, app label `name`) with its
+   * `<name>-stable` and `<name>-canary` Services, created first.
+   */
+  async createRouted(
+    name: string,
+    trafficRouting: object,
+    steps: NonNullable<NonNullable<RolloutSpec['strategy']['canary']>['steps']>,
+    replicas = 1,
+  ): Promise<Rollout> {
+    for (const svc of [`${name}-stable`, `${name}-canary`]) {
+      await this.cluster.api.create(core.services, service(this.ns, svc, name));
+    }
+    return this.create(name, {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: template(name, `example.invalid/${name}:1`),
+      strategy: {
+        canary: { stableService: `${name}-stable`, canaryService: `${name}-canary`, trafficRouting, steps },
+      },
+    });
+  }
+
   /** `kubectl set image`-like change of the only container's image: a new version. */
   async setImage(name: string, image: string): Promise<void> {
     await this.kubectl([
@@ -75,6 +98,18 @@ export class RolloutDriver {
       '--type=json',
       '-p',
       JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: image }]),
+    ]);
+  }
+
+  /** A new pod template as a whole: a new version (labels included). */
+  async setTemplate(name: string, template: NonNullable<RolloutSpec['template']>): Promise<void> {
+    await this.kubectl([
+      'patch',
+      'rollout',
+      name,
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { template } }),
     ]);
   }
 
@@ -287,6 +322,40 @@ export const errorsAnalysis = {
   templates: [{ templateName: 'errors' }],
   args: [{ name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' as const } }],
 };
+
+/**
+ * A version of `web` whose pod template label `smoke` says how a job analysis of it ends: the
+ * analysis passes the label into its Job's pod annotation `sluice.dev/test-fault`, and kwok
+ * fails a pod annotated `Error` (test/control-plane/kwok-fault-stages.yaml) and completes others.
+ */
+export function smokeVersion(smoke: 'pass' | 'Error', tag: string): NonNullable<RolloutSpec['template']> {
+  return {
+    metadata: { labels: { app: 'web', smoke } },
+    spec: { containers: [{ name: 'app', image: `example.invalid/web:${tag}` }] },
+  };
+}
+
+/**
+ * A `job` metric provider whose Job fails when the argument `fault` is `Error` (see
+ * smokeVersion) and completes otherwise; `metadata` goes onto each Job.
+ */
+export function smokeJob(metadata: {
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}) {
+  return {
+    job: {
+      metadata,
+      spec: {
+        backoffLimit: 0,
+        template: {
+          metadata: { annotations: { 'sluice.dev/test-fault': '{{args.fault}}' } },
+          spec: { restartPolicy: 'Never', containers: [{ name: 'smoke', image: 'example.invalid/smoke:1' }] },
+        },
+      },
+    },
+  };
+}
 
 /** Pods of the test control plane can take a while to become ready; updates need several. */
 export const SLOW = 300_000;

@@ -2,6 +2,8 @@
 // Istio's are the published CRDs, data from their Go modules (fetched with `go mod download`
 // and cached next to the control-plane binaries). SMI publishes its CRDs only in the removed
 // apiextensions v1beta1 form, so a structural stand-in serves split.smi-spec.io/v1alpha2.
+// Traefik's comes from its Go module too; APISIX and Emissary publish theirs in no module the
+// proxy here serves, so stand-ins declare the fields the routers use with their documented types.
 
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -129,4 +131,101 @@ export async function installTrafficSplitCrd(cluster: TestCluster): Promise<void
     },
   };
   await applyAndWait(cluster, JSON.stringify(crd), 'trafficsplits.split.smi-spec.io');
+}
+
+const TRAEFIK_VERSION = process.env.SLUICE_TRAEFIK_VERSION ?? 'v3.7.13';
+
+/** Traefik's published TraefikService CRD, from its Go module (the docs carry the generated CRDs). */
+export async function installTraefikServiceCrd(cluster: TestCluster): Promise<void> {
+  const file = await moduleFile(
+    'github.com/traefik/traefik/v3',
+    TRAEFIK_VERSION,
+    'docs/content/reference/dynamic-configuration/traefik.io_traefikservices.yaml',
+  );
+  await applyAndWait(cluster, await readFile(file, 'utf8'), 'traefikservices.traefik.io');
+}
+
+type Schema = Record<string, unknown>;
+const str = { type: 'string' };
+const intOrString = { 'x-kubernetes-int-or-string': true };
+const open = (properties: Record<string, Schema>, required: string[] = []): Schema => ({
+  type: 'object',
+  'x-kubernetes-preserve-unknown-fields': true,
+  properties,
+  ...(required.length > 0 ? { required } : {}),
+});
+
+/** A namespaced CRD of one served and stored version, for the stand-ins below. */
+async function installStandIn(
+  cluster: TestCluster,
+  names: { group: string; kind: string; plural: string },
+  versions: string[],
+  spec: Schema,
+): Promise<void> {
+  const name = `${names.plural}.${names.group}`;
+  const crd = {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name },
+    spec: {
+      group: names.group,
+      scope: 'Namespaced',
+      names: {
+        kind: names.kind,
+        listKind: `${names.kind}List`,
+        plural: names.plural,
+        singular: names.kind.toLowerCase(),
+      },
+      versions: versions.map((v, i) => ({
+        name: v,
+        served: true,
+        storage: i === 0,
+        schema: { openAPIV3Schema: { type: 'object', properties: { spec } } },
+      })),
+    },
+  };
+  await applyAndWait(cluster, JSON.stringify(crd), name);
+}
+
+/**
+ * APISIX's ApisixRoute (apisix.apache.org/v2). Its CRDs are not published in a Go module the
+ * proxy here serves, so this stand-in declares, with the types of APISIX's API reference, the
+ * fields the router reads and writes (rule names, backends with serviceName, servicePort and
+ * weight) and keeps the rest as given.
+ */
+export function installApisixRouteCrd(cluster: TestCluster): Promise<void> {
+  const backend = open(
+    {
+      serviceName: str,
+      servicePort: intOrString,
+      weight: { type: 'integer', minimum: 0 },
+      resolveGranularity: str,
+    },
+    ['serviceName'],
+  );
+  const rule = open({ name: str, backends: { type: 'array', minItems: 1, items: backend } }, ['name']);
+  return installStandIn(
+    cluster,
+    { group: 'apisix.apache.org', kind: 'ApisixRoute', plural: 'apisixroutes' },
+    ['v2'],
+    open({ http: { type: 'array', items: rule } }),
+  );
+}
+
+/**
+ * Emissary-ingress's Mapping (getambassador.io v3alpha1 and v2), a stand-in for the same reason
+ * as APISIX's: the fields the router copies and sets (prefix, hostname, service, weight from 0 to
+ * 100) with their documented types. Both versions share the schema, so no conversion webhook is
+ * needed.
+ */
+export function installMappingCrd(cluster: TestCluster): Promise<void> {
+  return installStandIn(
+    cluster,
+    { group: 'getambassador.io', kind: 'Mapping', plural: 'mappings' },
+    ['v3alpha1', 'v2'],
+    open(
+      { prefix: str, hostname: str, service: str, weight: { type: 'integer', minimum: 0, maximum: 100 } },
+      ['prefix', 'service'],
+    ),
+  );
 }

@@ -11,11 +11,14 @@ import {
 } from '../../controller/api/analysis.ts';
 import {
   applicationResource,
+  DELETION_POLICIES,
   HEALTH_STATUSES,
   SOURCE_KINDS,
+  SYNC_OPTIONS,
   SYNC_RESULTS,
   SYNC_STATUSES,
 } from '../../controller/api/application.ts';
+import { experimentResource } from '../../controller/api/experiment.ts';
 import { gitRepositoryResource } from '../../controller/api/git-repository.ts';
 import {
   CONDITION_STATUSES,
@@ -81,6 +84,7 @@ const files = readdirSync(crdDir)
 const crds = new Map(files.map((f) => [f, parse(readFileSync(new URL(f, crdDir), 'utf8')) as Crd]));
 
 const resources: SluiceResourceType[] = [
+  experimentResource,
   gitRepositoryResource,
   applicationResource,
   rolloutResource,
@@ -222,9 +226,11 @@ describe('controller/api constants', () => {
   it.each([
     [gitRepositoryResource, 'status.conditions[].status', CONDITION_STATUSES],
     [applicationResource, 'spec.sourceRef.kind', SOURCE_KINDS],
+    [applicationResource, 'spec.syncPolicy.syncOptions[]', SYNC_OPTIONS],
     [applicationResource, 'status.syncStatus', SYNC_STATUSES],
     [applicationResource, 'status.health', HEALTH_STATUSES],
     [applicationResource, 'status.history[].result', SYNC_RESULTS],
+    [applicationResource, 'spec.deletionPolicy', DELETION_POLICIES],
     [rolloutResource, 'status.phase', ROLLOUT_PHASES],
     [rolloutResource, 'status.pauseConditions[].reason', PAUSE_REASONS],
     [rolloutResource, 'status.canary.currentStepAnalysisRunStatus.status', ANALYSIS_PHASES],

@@ -1,6 +1,9 @@
 // The contract between the analysis engine and the metric backends. Field names of the specs
 // follow Argo Rollouts' AnalysisTemplate so existing templates carry over unchanged.
 
+import type { Measurement } from '../../api/analysis.ts';
+import type { JobMetricSpec, RunRef } from './job/job-manifest.ts';
+
 /** A JSON-like value a condition expression sees as `result`. */
 export type MetricValue =
   | number
@@ -52,6 +55,7 @@ export interface WebMetricSpec {
 export interface MetricProviderSpec {
   prometheus?: PrometheusMetricSpec;
   web?: WebMetricSpec;
+  job?: JobMetricSpec;
   [other: string]: unknown;
 }
 
@@ -77,6 +81,12 @@ export interface MeasureRequest {
   now?: Date;
   /** Resolved `rangeQuery`; when set, Prometheus is asked for a range (`query_range`). */
   range?: ResolvedRange;
+  /** The run measured, for providers that create objects it owns (job). */
+  run?: RunRef;
+  /** 1 for the metric's first measurement, and so on: names what a provider creates for it. */
+  measurementNumber?: number;
+  /** The metric's unfinished last measurement, which this call looks at again instead of starting one. */
+  inFlight?: Measurement;
 }
 
 export interface MeasureResult {
@@ -86,6 +96,14 @@ export interface MeasureResult {
   text: string;
   /** Extra facts shown with the measurement, e.g. the resolved query and Prometheus warnings. */
   metadata: Record<string, string>;
+  /**
+   * The phase, for a provider that decides it itself (job); unset, the metric's conditions judge
+   * `value`. Running: the measurement stays in flight and is looked at again (`measure` with
+   * `inFlight`) after `resumeAfterMs`, or sooner when something wakes the run.
+   */
+  phase?: 'Running' | 'Successful' | 'Failed';
+  message?: string;
+  resumeAfterMs?: number;
 }
 
 export interface MetricProvider {
@@ -93,4 +111,8 @@ export interface MetricProvider {
   readonly type: string;
   /** Resolves with a value or rejects with a `ProviderError`; never resolves for a failed request. */
   measure(request: MeasureRequest, signal: AbortSignal): Promise<MeasureResult>;
+  /** Stops an in-flight measurement (the run was terminated or ended), e.g. deletes its Job. */
+  terminate?(request: MeasureRequest): Promise<void>;
+  /** Deletes what the run's measurements of `metric` created, except what `keep` names (retention). */
+  garbageCollect?(run: RunRef, metric: string, keep: ReadonlySet<string>): Promise<void>;
 }

@@ -29,7 +29,11 @@ describe('providerKeyOf', () => {
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(UnsupportedProviderError);
-      expect(error).toMatchObject({ kind: 'config', requested: 'datadog', supported: ['prometheus', 'web'] });
+      expect(error).toMatchObject({
+        kind: 'config',
+        requested: 'datadog',
+        supported: ['prometheus', 'web', 'job'],
+      });
     }
   });
 });
@@ -59,7 +63,7 @@ describe('createProviderRegistry', () => {
   it('spec errors become rejections of measure', async () => {
     const registry = createProviderRegistry();
     await expect(
-      registry.measure({ metricName: 'm', provider: { job: {} } }, new AbortController().signal),
+      registry.measure({ metricName: 'm', provider: { datadog: {} } }, new AbortController().signal),
     ).rejects.toBeInstanceOf(UnsupportedProviderError);
   });
 

@@ -1,18 +1,22 @@
 // Picks the provider for a metric's `provider` field. Exactly one key must be set; Argo
-// providers Sluice does not implement (job, datadog, …) are named in the error so a migrated
+// providers Sluice does not implement (datadog, newrelic, …) are named in the error so a migrated
 // template fails with a message that says what to change.
 
+import type { ObjectApi } from '../../kube/objects.ts';
+import { JobProvider } from './job/job-provider.ts';
 import { PrometheusProvider, type PrometheusProviderOptions } from './prometheus/prometheus-provider.ts';
 import type { MeasureRequest, MeasureResult, MetricProvider, MetricProviderSpec } from './provider.ts';
 import { ProviderConfigError, UnsupportedProviderError } from './provider-errors.ts';
 import { WebProvider, type WebProviderOptions } from './web/web-provider.ts';
 
-type ProviderKey = 'prometheus' | 'web';
-const SUPPORTED_PROVIDERS: readonly ProviderKey[] = ['prometheus', 'web'];
+type ProviderKey = 'prometheus' | 'web' | 'job';
+const SUPPORTED_PROVIDERS: readonly ProviderKey[] = ['prometheus', 'web', 'job'];
 
 interface ProviderRegistryOptions {
   prometheus?: PrometheusProviderOptions;
   web?: WebProviderOptions;
+  /** The cluster the job provider creates its Jobs in; without it, job metrics measure Error. */
+  api?: ObjectApi;
   /** Replaces a built-in provider, e.g. with a fake in a unit test of the analysis engine. */
   overrides?: Partial<Record<ProviderKey, MetricProvider>>;
 }
@@ -38,7 +42,7 @@ export function providerKeyOf(spec: MetricProviderSpec | null | undefined): Prov
     );
   }
   const key = keys[0] ?? '';
-  if (key === 'prometheus' || key === 'web') return key;
+  if ((SUPPORTED_PROVIDERS as readonly string[]).includes(key)) return key as ProviderKey;
   throw new UnsupportedProviderError(key, SUPPORTED_PROVIDERS);
 }
 
@@ -46,6 +50,7 @@ export function createProviderRegistry(options: ProviderRegistryOptions = {}): P
   const providers: Record<ProviderKey, MetricProvider> = {
     prometheus: options.overrides?.prometheus ?? new PrometheusProvider(options.prometheus),
     web: options.overrides?.web ?? new WebProvider(options.web),
+    job: options.overrides?.job ?? new JobProvider(options.api),
   };
   const providerFor = (spec: MetricProviderSpec): MetricProvider => providers[providerKeyOf(spec)];
   return {

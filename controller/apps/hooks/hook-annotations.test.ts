@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AnnotationError, syncRole } from './hook-annotations.ts';
+import { AnnotationError } from '../annotation-error.ts';
+import { syncRole } from './hook-annotations.ts';
 
 describe('syncRole', () => {
   it('makes an object without hook annotations ordinary, in wave 0', () => {
@@ -87,6 +88,7 @@ describe('syncRole', () => {
 
     it('keeps crd-install objects ordinary', () => {
       expect(syncRole({ 'helm.sh/hook': 'crd-install' })).toEqual({ skip: false, wave: 0 });
+      expect(syncRole({ 'helm.sh/hook': 'crd-install,pre-install' }).hook?.phases).toEqual(['PreSync']);
     });
 
     it('lets Argo CD annotations win over Helm ones', () => {

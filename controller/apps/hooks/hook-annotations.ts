@@ -3,6 +3,8 @@
 // read first; Helm's hook annotations map onto the same shape (as Argo CD maps them), so a
 // rendered chart's hooks run the same way.
 
+import { AnnotationError } from '../annotation-error.ts';
+
 const ARGO_HOOK = 'argocd.argoproj.io/hook';
 const ARGO_HOOK_DELETE_POLICY = 'argocd.argoproj.io/hook-delete-policy';
 const ARGO_SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
@@ -24,17 +26,6 @@ export interface SyncRole {
   /** Not applied at all (`Skip`, or a Helm hook with no sync phase). */
   skip: boolean;
   wave: number;
-}
-
-/** An annotation whose value cannot be understood; `annotation` names it. */
-export class AnnotationError extends Error {
-  override readonly name = 'AnnotationError';
-  readonly annotation: string;
-
-  constructor(annotation: string, message: string, options?: ErrorOptions) {
-    super(`${annotation} ${message}`, options);
-    this.annotation = annotation;
-  }
 }
 
 type Annotations = Readonly<Record<string, string>> | undefined;
@@ -121,9 +112,12 @@ const HELM_POLICIES = new Map<string, DeletePolicy>([
 
 function helmRole(annotations: Annotations, hookValue: string): SyncRole {
   const waveOf = wave(annotations, [SLUICE_SYNC_WAVE, ARGO_SYNC_WAVE, HELM_HOOK_WEIGHT]);
-  // crd-install (Helm 2) marks an ordinary object.
-  if (list(String(hookValue)).every((h) => h === 'crd-install')) return { skip: false, wave: waveOf };
-  const phases = unique(items(HELM_HOOK, hookValue, HELM_HOOKS)).filter((p): p is HookPhase => p !== 'None');
+  // crd-install (Helm 2) marks an ordinary object, and is no phase beside others.
+  const named = list(String(hookValue)).filter((h) => h !== 'crd-install');
+  if (named.length === 0) return { skip: false, wave: waveOf };
+  const phases = unique(items(HELM_HOOK, named.join(','), HELM_HOOKS)).filter(
+    (p): p is HookPhase => p !== 'None',
+  );
   if (phases.length === 0) return { skip: true, wave: waveOf };
   const policyValue = annotations?.[HELM_HOOK_DELETE_POLICY];
   const policies =

@@ -2,8 +2,9 @@
 // hook means kept pure (`hookOutcome`).
 
 import type { HookState, HookStatus, SyncOperation } from '../../api/application.ts';
-import { isNotFound, KubeApiError } from '../../kube/api-errors.ts';
+import { KubeApiError } from '../../kube/api-errors.ts';
 import type { KubeObject, ResourceType } from '../../kube/resources.ts';
+import { deleteAndWait } from '../delete-and-wait.ts';
 import { condition } from '../health/object.ts';
 import { assessHealth } from '../health.ts';
 import type { DesiredObject } from '../manifest.ts';
@@ -11,7 +12,6 @@ import { describeObject, SyncError, type Syncer } from '../sync.ts';
 import type { HookPhase } from './hook-annotations.ts';
 import { hookKey } from './sync-steps.ts';
 
-const DELETE_WAIT_MS = 30_000;
 /** Records of hooks kept from earlier syncs, for BeforeHookCreation. */
 const STALE_LIMIT = 50;
 
@@ -143,18 +143,7 @@ export class HookObjects {
     return this.s.impersonate ? { impersonate: this.s.impersonate } : {};
   }
 
-  /** Deletes an object and waits until it is gone, so a hook of the same name can be created. */
-  private async deleteAndWait(rt: ResourceType, namespace: string | undefined, name: string): Promise<void> {
-    if (!(await this.s.api.delete(rt, namespace, name, this.deleteOptions()))) return;
-    const deadline = Date.now() + DELETE_WAIT_MS;
-    while (Date.now() < deadline) {
-      try {
-        await this.s.api.get(rt, namespace, name);
-      } catch (err) {
-        if (isNotFound(err)) return;
-        throw err;
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
+  private deleteAndWait(rt: ResourceType, namespace: string | undefined, name: string) {
+    return deleteAndWait(this.s.api, rt, namespace, name, { impersonate: this.s.impersonate });
   }
 }

@@ -8,6 +8,7 @@ import { KubeApiError } from '../../kube/api-errors.ts';
 import type { ObjectApi } from '../../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../../kube/resources.ts';
 import type { DesiredObject } from '../manifest.ts';
+import { objectOptions } from '../object-options.ts';
 import type { RestMapper } from '../rest-mapper.ts';
 import { SyncError, type Syncer } from '../sync.ts';
 import type { DeletePolicy, HookPhase } from './hook-annotations.ts';
@@ -97,6 +98,7 @@ function desired(
     apiVersion,
     kind,
     name,
+    options: objectOptions(undefined),
     ...(opts.generate ? { generateName: name } : {}),
     namespace: 'ns',
     namespaced: true,

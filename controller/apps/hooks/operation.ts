@@ -4,7 +4,7 @@
 // continues where it was instead of running hooks twice.
 
 import type { SyncOperation } from '../../api/application.ts';
-import type { KubeObject } from '../../kube/resources.ts';
+import type { KubeObject, ResourceType } from '../../kube/resources.ts';
 import { apiTime } from '../../runtime/api-time.ts';
 import { assessHealth } from '../health.ts';
 import { type DesiredObject, stages } from '../manifest.ts';
@@ -142,17 +142,28 @@ async function judgeStep(ctx: OperationContext, step: SyncStep, gate: boolean): 
   if (running)
     return { state: 'waiting', message: `waiting for ${describeHook(running, step.phase)} to complete` };
   if (!gate) return { state: 'done' };
-  for (const o of step.objects) {
-    const rt = await ctx.s.mapper.map(o.apiVersion, o.kind);
-    ctx.hooks.watch(rt);
-    const live = await ctx.s.api.getOrUndefined<KubeObject>(rt, o.namespace, o.name);
-    const health = assessHealth(live);
-    if (health.status !== 'Healthy') {
-      return {
-        state: 'waiting',
-        message: `waiting for wave ${step.wave} to be healthy: ${describeObject(o)} is ${health.status}: ${health.message}`,
-      };
-    }
-  }
+  const unhealthy = await firstUnhealthy(ctx.s, step.objects, (rt) => ctx.hooks.watch(rt));
+  if (unhealthy)
+    return { state: 'waiting', message: `waiting for wave ${step.wave} to be healthy: ${unhealthy}` };
   return { state: 'done' };
+}
+
+/**
+ * The first of `objects` whose live state is not healthy, described; undefined when all
+ * are. Objects never sent (`ssa: Ignore`, `reconcile: disabled`) are not judged.
+ */
+export async function firstUnhealthy(
+  s: Syncer,
+  objects: DesiredObject[],
+  watch: (rt: ResourceType) => void,
+): Promise<string | undefined> {
+  for (const o of objects) {
+    if (o.options.apply === 'never') continue;
+    const rt = await s.mapper.map(o.apiVersion, o.kind);
+    watch(rt);
+    const live = await s.api.getOrUndefined<KubeObject>(rt, o.namespace, o.name);
+    const health = assessHealth(live);
+    if (health.status !== 'Healthy') return `${describeObject(o)} is ${health.status}: ${health.message}`;
+  }
+  return undefined;
 }

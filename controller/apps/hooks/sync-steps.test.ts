@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DesiredObject } from '../manifest.ts';
+import { objectOptions } from '../object-options.ts';
 import type { HookPhase } from './hook-annotations.ts';
 import { hookKey, syncSteps } from './sync-steps.ts';
 
@@ -12,6 +13,7 @@ function obj(kind: string, name: string, extra: Partial<DesiredObject> = {}): De
     namespace: 'ns',
     namespaced: true,
     wave: 0,
+    options: objectOptions(undefined),
     source: `${name}.yaml`,
     object: { apiVersion: 'v1', kind, metadata: { name } },
     ...extra,

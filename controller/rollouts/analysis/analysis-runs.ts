@@ -8,10 +8,12 @@ import {
   type LoadedTemplate,
   loadAnalysisTemplates,
 } from '../../analysis/create-run.ts';
-import { type AnalysisRun, analysisRunResource } from '../../api/analysis.ts';
+import { type AnalysisPhase, type AnalysisRun, analysisRunResource } from '../../api/analysis.ts';
+import type { ObjectMeta } from '../../api/meta.ts';
 import type { RolloutAnalysis, RolloutAnalysisRunStatus } from '../../api/rollout.ts';
 import { ROLLOUT_DEFAULTS } from '../../api/rollout.ts';
 import { KubeApiError } from '../../kube/api-errors.ts';
+import type { ResourceType } from '../../kube/resources.ts';
 import { StallingError } from '../../runtime/reconcile-errors.ts';
 import { isOwnedBy } from '../owner.ts';
 import { revisionOf } from '../replica-sets.ts';
@@ -138,26 +140,37 @@ export async function terminateOtherRuns(sync: RolloutSync, keep: ReadonlySet<st
 
 /** Keeps the newest finished runs within spec.analysis.*RunHistoryLimit; deletes the rest. */
 export async function trimRunHistory(sync: RolloutSync, keep: ReadonlySet<string>): Promise<void> {
-  const limits = {
-    successful:
-      sync.ro.spec.analysis?.successfulRunHistoryLimit ?? ROLLOUT_DEFAULTS.successfulRunHistoryLimit,
-    unsuccessful:
-      sync.ro.spec.analysis?.unsuccessfulRunHistoryLimit ?? ROLLOUT_DEFAULTS.unsuccessfulRunHistoryLimit,
-  };
   const recorded = [
     sync.status.canary?.currentStepAnalysisRunStatus,
     sync.status.canary?.currentBackgroundAnalysisRunStatus,
     sync.status.blueGreen?.prePromotionAnalysisRunStatus,
     sync.status.blueGreen?.postPromotionAnalysisRunStatus,
   ].map((r) => r?.name);
-  const old = sync.ctx.runs
-    .filter((r) => !keep.has(r.metadata.name) && !recorded.includes(r.metadata.name))
-    .map((r) => ({
-      name: r.metadata.name,
-      phase: r.status?.phase,
-      creationTimestamp: r.metadata.creationTimestamp,
-    }));
-  for (const name of runsToDelete(old, limits)) {
-    await sync.api.delete(analysisRunResource, sync.namespace, name);
+  const old = sync.ctx.runs.filter((r) => !keep.has(r.metadata.name) && !recorded.includes(r.metadata.name));
+  await deleteBeyondHistory(sync, analysisRunResource, old);
+}
+
+/**
+ * Of `old` (finished runs or Experiments that are not current), deletes what the Rollout's
+ * spec.analysis.successfulRunHistoryLimit / unsuccessfulRunHistoryLimit do not keep.
+ */
+export async function deleteBeyondHistory(
+  sync: RolloutSync,
+  resource: ResourceType,
+  old: readonly { metadata: ObjectMeta; status?: { phase?: AnalysisPhase } }[],
+): Promise<void> {
+  const limits = {
+    successful:
+      sync.ro.spec.analysis?.successfulRunHistoryLimit ?? ROLLOUT_DEFAULTS.successfulRunHistoryLimit,
+    unsuccessful:
+      sync.ro.spec.analysis?.unsuccessfulRunHistoryLimit ?? ROLLOUT_DEFAULTS.unsuccessfulRunHistoryLimit,
+  };
+  const items = old.map((o) => ({
+    name: o.metadata.name,
+    phase: o.status?.phase,
+    creationTimestamp: o.metadata.creationTimestamp,
+  }));
+  for (const name of runsToDelete(items, limits)) {
+    await sync.api.delete(resource, sync.namespace, name);
   }
 }

@@ -11,7 +11,9 @@ import type { RolloutSync } from '../rollout-sync.ts';
 import { routerFor } from '../traffic/routers.ts';
 import { ensureNewReplicaSet, fastRollbackReason, trimReplicaSetHistory } from '../workload.ts';
 import { reconcileCanaryAnalysis } from './canary-analysis.ts';
+import { reconcileCanaryExperiment } from './canary-experiment.ts';
 import { describePause, describeStep } from './describe.ts';
+import { routeStepWrites } from './route-steps.ts';
 import { type CanaryScalePlan, planCanaryScale, type RsView } from './scale-plan.ts';
 import { decideCanaryProgress, reconcilePauseStep } from './step-machine.ts';
 import { activeCanaryScale, currentSetWeight, currentStepIndex, stepsHash } from './steps.ts';
@@ -109,6 +111,7 @@ export async function syncCanary(sync: RolloutSync): Promise<void> {
     skip: skipAnalysis,
     fullyPromoted,
   });
+  const stepExperimentPhase = await reconcileCanaryExperiment(sync, { steps, index, skip: skipAnalysis });
 
   for (const action of plan.actions) {
     const rs = sync.rsByName(action.name);
@@ -126,6 +129,7 @@ export async function syncCanary(sync: RolloutSync): Promise<void> {
     atDesiredReplicas: atDesired,
     weightVerified: verified,
     stepRunPhase,
+    stepExperimentPhase,
     hasStable: stableRS !== undefined,
     newFullyAvailable: newView.availableReplicas >= replicas && newView.specReplicas >= replicas,
   });
@@ -135,7 +139,10 @@ export async function syncCanary(sync: RolloutSync): Promise<void> {
       'RolloutStepCompleted',
       `Step ${progress.completed.from + 1}/${steps.length} completed (${progress.completed.step})`,
     );
-    if (sync.status.canary) sync.status.canary.currentStepAnalysisRunStatus = undefined;
+    if (sync.status.canary) {
+      sync.status.canary.currentStepAnalysisRunStatus = undefined;
+      sync.status.canary.currentExperiment = undefined;
+    }
   }
   if (progress.promote) {
     if (stableRS && trafficRouted && (stableRS.spec.replicas ?? 0) > 0) {
@@ -224,7 +231,27 @@ async function reconcileTraffic(sync: RolloutSync, t: TrafficInput): Promise<boo
       atDesiredReplicas: t.atDesired,
     });
     if (decision.removeManagedRoutes) await router.removeManagedRoutes();
-    else await router.setWeight(decision.weight);
+    else {
+      // Header and mirror routes before the weight, as Argo Rollouts orders them.
+      const writes = routeStepWrites({
+        steps: t.steps,
+        index: t.index,
+        updating: stableHash !== undefined && !t.fullyPromoted,
+        aborted: t.aborted,
+        promoteFull: t.promoteFull,
+      });
+      for (const r of writes.headerRoutes) {
+        await router.setHeaderRoute(r);
+        if (r.match?.length)
+          sync.event('Normal', 'HeaderRouteSet', `Header route ${r.name} set (${router.type})`);
+      }
+      for (const r of writes.mirrorRoutes) {
+        await router.setMirrorRoute(r);
+        if (r.match?.length)
+          sync.event('Normal', 'MirrorRouteSet', `Mirror route ${r.name} set (${router.type})`);
+      }
+      await router.setWeight(decision.weight);
+    }
     weight = decision.weight;
     verified = await router.verifyWeight(weight);
     if (verified === false) sync.requeue(WEIGHT_VERIFY_RETRY_MS);

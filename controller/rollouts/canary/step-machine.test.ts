@@ -38,6 +38,15 @@ describe('canary step machine', () => {
     expect(decideCanaryProgress(input()).completed).toEqual({ from: 0, step: 'setWeight: 25' });
   });
 
+  it('completes a header or mirror route step at once: its route was written before', () => {
+    const routeSteps: CanaryStep[] = [{ setHeaderRoute: { name: 'h' } }, { setMirrorRoute: { name: 'm' } }];
+    const atHeader = decideCanaryProgress(input({ steps: routeSteps, atDesiredReplicas: false }));
+    expect(atHeader).toMatchObject({ index: 1, completed: { from: 0, step: 'setHeaderRoute: h' } });
+    expect(decideCanaryProgress(input({ steps: routeSteps, index: 1 })).completed?.step).toBe(
+      'setMirrorRoute: m',
+    );
+  });
+
   it('pauses at a pause step, then continues when a person clears the pause', () => {
     const first = new PauseState({});
     expect(
@@ -112,5 +121,21 @@ describe('canary step machine', () => {
       {},
     );
     expect(pause.addsPause).toBe(false);
+  });
+
+  it('completes an experiment step when its Experiment succeeds, and an inconclusive one only when promoted', () => {
+    const withExperiment: CanaryStep[] = [
+      { experiment: { templates: [{ name: 'canary', specRef: 'canary' }] } },
+    ];
+    const at = (over: Partial<CanaryProgressInput>) =>
+      decideCanaryProgress(input({ steps: withExperiment, ...over }));
+    expect(at({ stepExperimentPhase: 'Running' }).index).toBe(0);
+    expect(at({ stepExperimentPhase: 'Successful' })).toMatchObject({
+      index: 1,
+      completed: { from: 0, step: 'experiment (canary)' },
+    });
+    expect(at({ stepExperimentPhase: 'Inconclusive' }).index).toBe(0);
+    const promoted = new PauseState({ controllerPause: true });
+    expect(at({ stepExperimentPhase: 'Inconclusive', pause: promoted }).index).toBe(1);
   });
 });

@@ -49,6 +49,8 @@ interface StepCompletionInput {
   weightVerified: boolean | undefined;
   /** Phase of the current step's AnalysisRun, if the step is an analysis. */
   stepRunPhase: AnalysisPhase | undefined;
+  /** Phase of the current step's Experiment, if the step is an experiment. */
+  stepExperimentPhase?: AnalysisPhase | undefined;
 }
 
 function completedCurrentStep(input: StepCompletionInput): boolean {
@@ -65,7 +67,13 @@ function completedCurrentStep(input: StepCompletionInput): boolean {
   if (step.setCanaryScale) return input.atDesiredReplicas;
   if (step.setWeight !== undefined) return input.atDesiredReplicas && input.weightVerified !== false;
   if (step.analysis) return input.stepRunPhase === 'Successful';
-  return false;
+  if (step.experiment) {
+    // An inconclusive Experiment paused the update; a person's promote goes on past it.
+    const phase = input.stepExperimentPhase;
+    return phase === 'Successful' || (phase === 'Inconclusive' && input.pause.resumedByUser);
+  }
+  // The route was written before the step machine ran (a failed write throws first).
+  return step.setHeaderRoute !== undefined || step.setMirrorRoute !== undefined;
 }
 
 export interface CanaryProgressInput extends StepCompletionInput {
@@ -101,6 +109,7 @@ export function decideCanaryProgress(input: CanaryProgressInput): CanaryProgress
   if (pause.aborted) return { index: input.hasStable ? 0 : steps.length };
   if (completedCurrentStep({ ...input, index })) {
     pause.removePause('CanaryPauseStep');
+    pause.removePause('InconclusiveExperiment');
     return { index: index + 1, completed: { from: index, step: stepString(steps[index]) } };
   }
   return { index };

@@ -61,10 +61,13 @@ export function stepString(step: CanaryStep | undefined): string {
   if (step.setWeight !== undefined) return `setWeight: ${step.setWeight}`;
   if (step.pause) return step.pause.duration === undefined ? 'pause' : `pause: ${step.pause.duration}`;
   if (step.analysis) return `analysis (${step.analysis.templates.map((t) => t.templateName).join(', ')})`;
+  if (step.experiment) return `experiment (${step.experiment.templates.map((t) => t.name).join(', ')})`;
   const s = step.setCanaryScale;
   if (s?.weight !== undefined) return `setCanaryScale{weight: ${s.weight}}`;
   if (s?.replicas !== undefined) return `setCanaryScale{replicas: ${s.replicas}}`;
   if (s?.matchTrafficWeight) return 'setCanaryScale{matchTrafficWeight: true}';
+  if (step.setHeaderRoute) return `setHeaderRoute: ${step.setHeaderRoute.name}`;
+  if (step.setMirrorRoute) return `setMirrorRoute: ${step.setMirrorRoute.name}`;
   return 'unknown step';
 }
 

@@ -62,6 +62,9 @@ describe('planRestart', () => {
       replicaSet: 'other',
     });
     expect(planRestart(input({ replicaSets: [fresh] }))).toEqual({ action: 'done', cancelled: false });
+    // The last replacement must be up before the restart counts as done.
+    const starting = rs('stable', [pod('s2', '2026-01-01T11:30:00Z')], false);
+    expect(planRestart(input({ replicaSets: [starting] }))).toEqual({ action: 'wait', replicaSet: 'stable' });
   });
   it('is cancelled by an update in progress', () => {
     const old = rs('stable', [pod('s0', '2026-01-01T09:00:00Z')]);

@@ -32,7 +32,10 @@ export type RestartPlan =
   | { action: 'none' }
   /** restartAt is in the future: look again then. */
   | { action: 'later'; afterMs: number }
-  /** Every pod is newer than restartAt, or an update cancelled the restart: set status.restartedAt. */
+  /**
+   * Every pod is newer than restartAt and every ReplicaSet fully available again, or an
+   * update cancelled the restart: set status.restartedAt.
+   */
   | { action: 'done'; cancelled: boolean }
   | { action: 'evict'; pod: string; replicaSet: string }
   /** A ReplicaSet is replacing a pod: wait for it. */
@@ -61,5 +64,8 @@ export function planRestart(input: RestartInput): RestartPlan {
     )[0] as RestartPod;
     return { action: 'evict', pod: oldest.name, replicaSet: rs.name };
   }
+  // Done once the last replacement is up too: "restarted" means serving again.
+  const settling = input.replicaSets.find((rs) => !rs.fullyAvailable || rs.pods.some((p) => p.terminating));
+  if (settling) return { action: 'wait', replicaSet: settling.name };
   return { action: 'done', cancelled: false };
 }

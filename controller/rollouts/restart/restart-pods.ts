@@ -67,13 +67,22 @@ function replicaSetPods(rs: ReplicaSet, pods: KubeObject[]): RestartReplicaSet {
   const mine = pods.filter((p) =>
     p.metadata.ownerReferences?.some((ref) => ref.controller && ref.uid === rs.metadata.uid),
   );
+  const want = rs.spec.replicas ?? 1;
+  // The ReplicaSet's status lags behind its pods: both must say every pod is up.
+  const up = mine.filter((p) => !p.metadata.deletionTimestamp && podReady(p)).length;
   return {
     name: rs.metadata.name,
-    fullyAvailable: (rs.status?.availableReplicas ?? 0) >= (rs.spec.replicas ?? 1),
+    fullyAvailable: (rs.status?.availableReplicas ?? 0) >= want && up >= want,
     pods: mine.map((p) => ({
       name: p.metadata.name,
       createdAt: p.metadata.creationTimestamp ?? '',
       terminating: p.metadata.deletionTimestamp !== undefined,
     })),
   };
+}
+
+function podReady(pod: KubeObject): boolean {
+  const conditions = (pod as { status?: { conditions?: { type: string; status: string }[] } }).status
+    ?.conditions;
+  return conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 }

@@ -20,10 +20,19 @@ const nginxOpts = {
 };
 
 /** A router that answers verifyWeight as told, and records what it was asked. */
-function stub(type: string, verified: boolean | undefined, calls: string[], fail?: Error): TrafficRouter {
+function stub(
+  type: string,
+  verified: boolean | undefined,
+  calls: string[],
+  fail?: Error,
+  routeSteps: TrafficRouter['routeSteps'] = ['setHeaderRoute', 'setMirrorRoute'],
+): TrafficRouter {
   return {
     type,
+    routeSteps,
     setWeight: async (w) => void calls.push(`${type}.set(${w})`),
+    setHeaderRoute: async (r) => void calls.push(`${type}.header(${r.name})`),
+    setMirrorRoute: async (r) => void calls.push(`${type}.mirror(${r.name})`),
     verifyWeight: async () => verified,
     removeManagedRoutes: async () => {
       calls.push(`${type}.remove`);
@@ -56,6 +65,25 @@ describe('CompositeRouter', () => {
     expect(calls).toEqual(['a.remove', 'b.remove']);
   });
 
+  it('gives every router each header and mirror route, or refuses before any writes', async () => {
+    const calls: string[] = [];
+    const both = new CompositeRouter([stub('a', true, calls), stub('b', true, calls)]);
+    await both.setHeaderRoute({ name: 'h' });
+    await both.setMirrorRoute({ name: 'm' });
+    expect(calls).toEqual(['a.header(h)', 'b.header(h)', 'a.mirror(m)', 'b.mirror(m)']);
+    const headerOnly = new CompositeRouter([
+      stub('a', true, calls),
+      stub('b', true, calls, undefined, ['setHeaderRoute']),
+    ]);
+    expect(headerOnly.routeSteps).toEqual(['setHeaderRoute']);
+    calls.length = 0;
+    await expect(headerOnly.setMirrorRoute({ name: 'm' })).rejects.toMatchObject({
+      reason: 'SetMirrorRouteNotSupported',
+      message: 'the b router does not support setMirrorRoute steps',
+    });
+    expect(calls).toEqual([]);
+  });
+
   it('is what routerFor builds for several routers, in a fixed order', () => {
     const ro = {
       metadata: { name: 'web', namespace: 'shop' },
@@ -75,6 +103,52 @@ describe('CompositeRouter', () => {
       },
     } as Rollout;
     expect(routerFor(ro, new FakeCluster().api())?.type).toBe('istio+nginx+smi+gatewayAPI');
+  });
+
+  it('orders the gateway routers as Argo Rollouts does, Gateway API (its plugin) last', () => {
+    const ro = {
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: {
+        strategy: {
+          canary: {
+            stableService: 'web-stable',
+            canaryService: 'web-canary',
+            trafficRouting: {
+              gatewayAPI: { httpRoute: 'web' },
+              apisix: { route: { name: 'web' } },
+              traefik: { weightedTraefikServiceName: 'web' },
+              ambassador: { mappings: ['web'] },
+              smi: {},
+              alb: { ingress: 'web', servicePort: 80 },
+            },
+          },
+        },
+      },
+    } as Rollout;
+    expect(routerFor(ro, new FakeCluster().api())?.type).toBe('alb+smi+ambassador+traefik+apisix+gatewayAPI');
+  });
+
+  it('gives ALB its defaults: the stable Service names the action, under alb.ingress.kubernetes.io', async () => {
+    const cluster = new FakeCluster();
+    cluster.put(ingresses, {
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: { rules: [{ http: { paths: [{ backend: { service: { name: 'web-stable' } } }] } }] },
+    });
+    const ro = {
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: {
+        strategy: {
+          canary: {
+            stableService: 'web-stable',
+            canaryService: 'web-canary',
+            trafficRouting: { alb: { ingress: 'web', servicePort: 8080 } },
+          },
+        },
+      },
+    } as Rollout;
+    await routerFor(ro, cluster.api())?.setWeight(15);
+    const annotations = cluster.find<Ingress>(ingresses, 'shop', 'web')?.metadata.annotations ?? {};
+    expect(Object.keys(annotations)).toEqual(['alb.ingress.kubernetes.io/actions.web-stable']);
   });
 });
 

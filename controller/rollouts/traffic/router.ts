@@ -1,6 +1,10 @@
 // The one small interface every canary traffic router implements (after Argo Rollouts'
-// trafficrouting.TrafficRoutingReconciler): set a weight, verify it, remove what we added.
-// Each router lives in its own folder and is picked from spec.strategy.canary.trafficRouting.
+// trafficrouting.TrafficRoutingReconciler): set a weight, verify it, add header and mirror
+// routes, remove what we added. Each router lives in its own folder and is picked from
+// spec.strategy.canary.trafficRouting.
+
+import type { SetHeaderRoute, SetMirrorRoute } from '../../api/rollout.ts';
+import type { RouteStepKind } from './managed-routes.ts';
 
 /** The Services and Rollout a router works for. */
 export interface RouterTarget {
@@ -12,6 +16,8 @@ export interface RouterTarget {
   /** Pod hashes of the canary (desired) and stable ReplicaSets, for routers that select pods by them. */
   canaryHash?: string;
   stableHash?: string;
+  /** trafficRouting.managedRoutes names, highest precedence first. */
+  managedRoutes?: readonly string[];
 }
 
 /** Pod hashes of the canary (desired) and stable ReplicaSets. */
@@ -23,11 +29,20 @@ export interface PodHashes {
 export interface TrafficRouter {
   /** For logs and events: `gatewayAPI`, `istio`, `smi`, `nginx`; several joined by `+`. */
   readonly type: string;
+  /** The route steps it carries out (ROUTE_STEP_SUPPORT); it refuses the others. */
+  readonly routeSteps: readonly RouteStepKind[];
   /** Sends `weight` percent of traffic (0-100) to the canary Service, the rest to stable. */
   setWeight(weight: number): Promise<void>;
   /** Whether the weight is in effect; undefined when the router has no way to tell. */
   verifyWeight(weight: number): Promise<boolean | undefined>;
-  /** Removes routes and objects the router added for the canary; traffic goes to stable. */
+  /**
+   * Adds or replaces the named route sending requests that match to the canary; without match
+   * removes it. A router that cannot route by header refuses with a TrafficRouterError.
+   */
+  setHeaderRoute(route: SetHeaderRoute): Promise<void>;
+  /** Likewise for a route that mirrors a percentage of matching requests to the canary. */
+  setMirrorRoute(route: SetMirrorRoute): Promise<void>;
+  /** Removes the header and mirror routes and the objects added for the canary; traffic goes to stable. */
   removeManagedRoutes(): Promise<void>;
 }
 
@@ -85,4 +100,28 @@ export async function applyRouted(api: ObjectApi, rt: ResourceType, obj: KubeObj
     if (isNotFound(err)) throw routerNotFound(err, rt, obj.metadata.namespace ?? '', obj.metadata.name);
     throw err;
   }
+}
+
+/**
+ * Reads an object that one of several API versions or groups may serve (Ambassador's
+ * getambassador.io v3alpha1 and v2, Traefik's traefik.io and older traefik.containo.us): the
+ * first that has it wins; when none has it, the error of the first, the one users are told to
+ * install today.
+ */
+export async function getRoutedFirst<T extends KubeObject>(
+  api: ObjectApi,
+  types: readonly ResourceType[],
+  namespace: string,
+  name: string,
+): Promise<{ rt: ResourceType; obj: T }> {
+  let first: unknown;
+  for (const rt of types) {
+    try {
+      return { rt, obj: await getRouted<T>(api, rt, namespace, name) };
+    } catch (err) {
+      if (!(err instanceof TrafficRouterError)) throw err;
+      first ??= err;
+    }
+  }
+  throw first;
 }

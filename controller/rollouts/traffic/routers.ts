@@ -1,16 +1,20 @@
 // Picks the traffic routers spec.strategy.canary.trafficRouting names: one, or several set
-// together in a fixed order (Istio, NGINX, SMI, then Gateway API, as Argo Rollouts orders its
-// built-in routers before plugins).
+// together in a fixed order (Istio, NGINX, ALB, SMI, Ambassador, Traefik, APISIX, then Gateway
+// API, as Argo Rollouts orders its built-in routers before plugins).
 
 import type { Rollout } from '../../api/rollout.ts';
 import { ROLLOUT_DEFAULTS } from '../../api/rollout.ts';
 import type { ObjectApi } from '../../kube/objects.ts';
+import { AlbRouter } from './alb/alb-actions.ts';
+import { AmbassadorRouter } from './ambassador/canary-mapping.ts';
+import { apisixRouter } from './apisix/apisix-route.ts';
 import { CompositeRouter } from './composite-router.ts';
 import { GatewayApiRouter } from './gateway-api/http-route.ts';
 import { IstioRouter } from './istio/istio-router.ts';
 import { NginxRouter } from './nginx/canary-ingress.ts';
 import type { PodHashes, RouterTarget, TrafficRouter } from './router.ts';
 import { SmiRouter } from './smi/traffic-split.ts';
+import { traefikRouter } from './traefik/traefik-service.ts';
 
 export function routerFor(ro: Rollout, api: ObjectApi, hashes: PodHashes = {}): TrafficRouter | undefined {
   const canary = ro.spec.strategy.canary;
@@ -28,6 +32,7 @@ export function routerFor(ro: Rollout, api: ObjectApi, hashes: PodHashes = {}): 
     canaryService: canary.canaryService ?? '',
     ...(hashes.canary ? { canaryHash: hashes.canary } : {}),
     ...(hashes.stable ? { stableHash: hashes.stable } : {}),
+    managedRoutes: (routing.managedRoutes ?? []).map((r) => r.name),
   };
   const routers: TrafficRouter[] = [];
   if (routing.istio) {
@@ -48,6 +53,17 @@ export function routerFor(ro: Rollout, api: ObjectApi, hashes: PodHashes = {}): 
       }),
     );
   }
+  if (routing.alb) {
+    const { ingress, ingresses, servicePort, rootService, annotationPrefix } = routing.alb;
+    routers.push(
+      new AlbRouter(api, target, {
+        ingresses: ingress ? [ingress] : (ingresses ?? []),
+        servicePort,
+        actionService: rootService ?? target.stableService,
+        annotationPrefix: annotationPrefix ?? ROLLOUT_DEFAULTS.albAnnotationPrefix,
+      }),
+    );
+  }
   if (routing.smi) {
     routers.push(
       new SmiRouter(
@@ -57,6 +73,12 @@ export function routerFor(ro: Rollout, api: ObjectApi, hashes: PodHashes = {}): 
         routing.smi.rootService ?? target.stableService,
       ),
     );
+  }
+  if (routing.ambassador) routers.push(new AmbassadorRouter(api, target, routing.ambassador.mappings));
+  if (routing.traefik) routers.push(traefikRouter(api, target, routing.traefik.weightedTraefikServiceName));
+  if (routing.apisix) {
+    const { name, rules } = routing.apisix.route;
+    routers.push(apisixRouter(api, target, name, rules ?? [name]));
   }
   if (routing.gatewayAPI) {
     const names = routing.gatewayAPI.httpRoute

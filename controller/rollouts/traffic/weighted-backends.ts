@@ -3,6 +3,11 @@
 // the canary and stable weights, each change guarded by a `test` of the backend it targets so
 // a concurrent edit to the list fails the patch instead of moving the wrong weight.
 
+import type { ObjectApi } from '../../kube/objects.ts';
+import type { ResourceType } from '../../kube/resources.ts';
+import { RouterWithoutRouteSteps } from './managed-routes.ts';
+import type { TrafficRouter } from './router.ts';
+
 export interface BackendSlot {
   /** JSON pointer of the backend entry, e.g. /spec/rules/0/backendRefs/1. */
   pointer: string;
@@ -31,4 +36,44 @@ export function weightPatch(slots: readonly BackendSlot[], canaryWeight: number)
 
 export function weightsInEffect(slots: readonly BackendSlot[], canaryWeight: number): boolean {
   return slots.every((s) => s.weight === (s.role === 'canary' ? canaryWeight : 100 - canaryWeight));
+}
+
+/** One object of the user's whose backends carry the weights, as read just now. */
+export interface WeightedObject {
+  rt: ResourceType;
+  namespace: string;
+  name: string;
+  slots: BackendSlot[];
+}
+
+/**
+ * A router whose whole job is such backends (Traefik, APISIX): patch the weights that differ,
+ * read them back to verify, and send everything to stable on removal.
+ */
+export class BackendWeightsRouter extends RouterWithoutRouteSteps implements TrafficRouter {
+  readonly type: string;
+  private readonly api: ObjectApi;
+  private readonly read: () => Promise<WeightedObject[]>;
+
+  constructor(type: string, api: ObjectApi, read: () => Promise<WeightedObject[]>) {
+    super();
+    this.type = type;
+    this.api = api;
+    this.read = read;
+  }
+
+  async setWeight(weight: number): Promise<void> {
+    for (const o of await this.read()) {
+      const ops = weightPatch(o.slots, weight);
+      if (ops.length > 0) await this.api.jsonPatch(o.rt, o.namespace, o.name, ops);
+    }
+  }
+
+  async verifyWeight(weight: number): Promise<boolean> {
+    return (await this.read()).every((o) => weightsInEffect(o.slots, weight));
+  }
+
+  removeManagedRoutes(): Promise<void> {
+    return this.setWeight(0);
+  }
 }

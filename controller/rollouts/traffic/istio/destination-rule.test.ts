@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeCluster } from '../../../../test/support/fake-cluster.ts';
+import { seenIstioHeaderRoute, seenIstioMirrorRoute } from '../../../../test/support/istio-seen-routes.ts';
 import { ROUTER_TARGET, routerContract } from '../../../../test/support/router-contract.ts';
 import { POD_TEMPLATE_HASH_LABEL } from '../../labels.ts';
 import {
@@ -121,8 +122,15 @@ routerContract({
     const subsets = cluster.find<DestinationRule>(destinationRules, 'shop', 'web')?.spec?.subsets ?? [];
     const hash = (name: string) => subsets.find((s) => s.name === name)?.labels?.[POD_TEMPLATE_HASH_LABEL];
     expect([hash('canary'), hash('stable')]).toEqual(['c1', 's1']);
-    const route = cluster.find<VirtualService>(virtualServices, 'shop', 'web')?.spec?.http?.[0]?.route ?? [];
+    const route =
+      cluster
+        .find<VirtualService>(virtualServices, 'shop', 'web')
+        ?.spec?.http?.find((r) => r.name === 'primary')?.route ?? [];
     const w = (subset: string) => route.find((d) => d.destination?.subset === subset)?.weight ?? 0;
     return { canary: w('canary'), stable: w('stable') };
   },
+  headerRoute: (cluster) =>
+    seenIstioHeaderRoute(cluster.find<VirtualService>(virtualServices, 'shop', 'web')),
+  mirrorRoute: (cluster) =>
+    seenIstioMirrorRoute(cluster.find<VirtualService>(virtualServices, 'shop', 'web')),
 });

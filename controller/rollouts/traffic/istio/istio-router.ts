@@ -1,9 +1,21 @@
 // The Istio router: one or more VirtualServices whose routes carry the weights and, for
 // subset-level splitting, a DestinationRule whose subsets follow the pod hashes. The subsets
-// move first, so a weight never lands on a subset that still selects the old pods.
+// move first, so a weight never lands on a subset that still selects the old pods. Header and
+// mirror routes are HTTP routes named after managedRoutes (managed-http-routes.ts).
 
-import type { IstioDestinationRule, IstioVirtualService } from '../../../api/rollout.ts';
+import type {
+  IstioDestinationRule,
+  IstioVirtualService,
+  SetHeaderRoute,
+  SetMirrorRoute,
+} from '../../../api/rollout.ts';
 import type { ObjectApi } from '../../../kube/objects.ts';
+import {
+  ROUTE_STEP_SUPPORT,
+  replaceListPatch,
+  withManagedItem,
+  withoutManagedItems,
+} from '../managed-routes.ts';
 import type { RouterTarget, TrafficRouter } from '../router.ts';
 import { getRouted, TrafficRouterError } from '../router.ts';
 import { type BackendSlot, weightPatch, weightsInEffect } from '../weighted-backends.ts';
@@ -14,9 +26,16 @@ import {
   subsetsInStep,
 } from './destination-rule.ts';
 import {
+  headerHttpRoute,
+  mirrorHttpRoute,
+  mirrorRouteNames,
+  weightedHttpRoute,
+} from './managed-http-routes.ts';
+import {
   type DestinationRoles,
   missingTlsRoutes,
   type VirtualService,
+  type VirtualServiceHttpRoute,
   virtualServiceSlots,
   virtualServices,
 } from './virtual-service.ts';
@@ -28,6 +47,7 @@ export interface IstioRouting {
 
 export class IstioRouter implements TrafficRouter {
   readonly type = 'istio';
+  readonly routeSteps = ROUTE_STEP_SUPPORT.istio;
   private readonly api: ObjectApi;
   private readonly target: RouterTarget;
   private readonly routing: IstioRouting;
@@ -65,8 +85,66 @@ export class IstioRouter implements TrafficRouter {
     return true;
   }
 
-  removeManagedRoutes(): Promise<void> {
-    return this.setWeight(0);
+  setHeaderRoute(set: SetHeaderRoute): Promise<void> {
+    return this.writeManagedRoute(
+      set.name,
+      set.match?.length ? (w) => headerHttpRoute(set, w.canary) : undefined,
+    );
+  }
+
+  setMirrorRoute(set: SetMirrorRoute): Promise<void> {
+    return this.writeManagedRoute(
+      set.name,
+      set.match?.length ? (w) => mirrorHttpRoute(set, w.route, w.canary) : undefined,
+    );
+  }
+
+  async removeManagedRoutes(): Promise<void> {
+    for (const ref of this.routing.virtualServices) {
+      const http = (await this.virtualService(ref)).spec?.http;
+      if (http) await this.patchHttp(ref, http, withoutManagedItems(http, this.managed()));
+    }
+    await this.setWeight(0);
+  }
+
+  private managed(): readonly string[] {
+    return this.target.managedRoutes ?? [];
+  }
+
+  /** Puts the named route (built from the weighted route) in every VirtualService, or removes it. */
+  private async writeManagedRoute(
+    name: string,
+    build:
+      | ((weighted: NonNullable<ReturnType<typeof weightedHttpRoute>>) => VirtualServiceHttpRoute)
+      | undefined,
+  ): Promise<void> {
+    for (const ref of this.routing.virtualServices) {
+      const vs = await this.virtualService(ref);
+      const http = vs.spec?.http;
+      if (!build) {
+        if (http) await this.patchHttp(ref, http, withManagedItem(http, name, undefined, this.managed()));
+        continue;
+      }
+      const weighted = weightedHttpRoute(vs, this.roles, ref, this.managed());
+      if (!http || !weighted) {
+        const { namespace, name: vsName } = this.located(ref);
+        throw new TrafficRouterError(
+          'VirtualServiceNotManaged',
+          `VirtualService ${namespace}/${vsName} has no HTTP route with both the stable and canary destinations to base route ${name} on`,
+        );
+      }
+      await this.patchHttp(ref, http, withManagedItem(http, name, build(weighted), this.managed()));
+    }
+  }
+
+  private async patchHttp(
+    ref: IstioVirtualService,
+    before: VirtualServiceHttpRoute[],
+    after: VirtualServiceHttpRoute[],
+  ): Promise<void> {
+    const ops = replaceListPatch('/spec/http', before, after);
+    const { namespace, name } = this.located(ref);
+    if (ops.length > 0) await this.api.jsonPatch(virtualServices, namespace, name, ops);
   }
 
   private hashes() {
@@ -88,7 +166,9 @@ export class IstioRouter implements TrafficRouter {
         `${where} has no ${[...missingHttp.map((n) => `HTTP route ${n}`), ...tls.map((t) => `TLS route with ${t}`)].join(', ')}`,
       );
     }
-    const slots = virtualServiceSlots(vs, this.roles, ref);
+    // Mirror routes carry the weighted route's destinations, so they take the weights too.
+    const withMirrors = names.length > 0 ? [...names, ...mirrorRouteNames(vs, this.managed())] : names;
+    const slots = virtualServiceSlots(vs, this.roles, { ...ref, routes: withMirrors });
     if (slots.length === 0) {
       const dests =
         this.roles.by === 'subset'

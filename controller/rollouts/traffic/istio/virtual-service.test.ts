@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeCluster } from '../../../../test/support/fake-cluster.ts';
+import { seenIstioHeaderRoute, seenIstioMirrorRoute } from '../../../../test/support/istio-seen-routes.ts';
 import { ROUTER_TARGET, routerContract } from '../../../../test/support/router-contract.ts';
 import { weightPatch } from '../weighted-backends.ts';
 import { IstioRouter } from './istio-router.ts';
@@ -160,6 +161,10 @@ routerContract({
     const w = (host: string) => route.find((d) => d.destination?.host?.startsWith(host))?.weight ?? 0;
     return { canary: w('web-canary'), stable: w('web-stable') };
   },
+  headerRoute: (cluster) =>
+    seenIstioHeaderRoute(cluster.find<VirtualService>(virtualServices, ROUTER_TARGET.namespace, 'web')),
+  mirrorRoute: (cluster) =>
+    seenIstioMirrorRoute(cluster.find<VirtualService>(virtualServices, ROUTER_TARGET.namespace, 'web')),
 });
 
 // The plural form: two VirtualServices, one routed by HTTP route name and one by a TLS route.
@@ -182,13 +187,28 @@ routerContract({
     const get = (name: string) =>
       cluster.find<VirtualService>(virtualServices, ROUTER_TARGET.namespace, name);
     const pairs = [
-      get('web')?.spec?.http?.[1]?.route,
-      get('edge')?.spec?.http?.[0]?.route,
+      get('web')?.spec?.http?.find((r) => r.name === 'primary')?.route,
+      get('edge')?.spec?.http?.find((r) => r.name === 'primary')?.route,
       get('edge')?.spec?.tls?.[1]?.route,
     ].map((r) => ({ stable: r?.[0]?.weight ?? 0, canary: r?.[1]?.weight ?? 0 }));
     // Every managed route says the same weights; the TLS route not named keeps its own.
     for (const p of pairs) expect(p).toEqual(pairs[0]);
     expect(get('edge')?.spec?.tls?.[0]?.route?.map((d) => d.weight)).toEqual([100, 0]);
     return pairs[0] ?? { canary: -1, stable: -1 };
+  },
+  // Both VirtualServices carry the same routes.
+  headerRoute: (cluster) => {
+    const [web, edge] = ['web', 'edge'].map((n) =>
+      seenIstioHeaderRoute(cluster.find<VirtualService>(virtualServices, ROUTER_TARGET.namespace, n)),
+    );
+    expect(edge).toEqual(web);
+    return web;
+  },
+  mirrorRoute: (cluster) => {
+    const [web, edge] = ['web', 'edge'].map((n) =>
+      seenIstioMirrorRoute(cluster.find<VirtualService>(virtualServices, ROUTER_TARGET.namespace, n)),
+    );
+    expect(edge).toEqual(web);
+    return web;
   },
 });

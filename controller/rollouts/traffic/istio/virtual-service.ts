@@ -15,9 +15,18 @@ export const virtualServices: ResourceType = {
   namespaced: true,
 };
 
-interface Destination {
-  destination?: { host?: string; subset?: string };
+export interface Destination {
+  destination?: { host?: string; subset?: string; port?: { number?: number } };
   weight?: number;
+}
+
+/** An HTTP route; header and mirror routes use match, mirror and mirrorPercentage. */
+export interface VirtualServiceHttpRoute {
+  name?: string;
+  match?: Record<string, unknown>[];
+  route?: Destination[];
+  mirror?: Destination['destination'];
+  mirrorPercentage?: { value: number };
 }
 
 interface TlsMatch {
@@ -27,7 +36,7 @@ interface TlsMatch {
 
 export interface VirtualService extends KubeObject {
   spec?: {
-    http?: { name?: string; route?: Destination[] }[];
+    http?: VirtualServiceHttpRoute[];
     tls?: { match?: TlsMatch[]; route?: Destination[] }[];
   };
 }
@@ -43,7 +52,7 @@ function isHost(host: string | undefined, svc: string, namespace: string): boole
   return host === svc || host === `${svc}.${namespace}` || host.startsWith(`${svc}.${namespace}.svc`);
 }
 
-function roleOf(d: Destination, roles: DestinationRoles): 'stable' | 'canary' | undefined {
+export function roleOf(d: Destination, roles: DestinationRoles): 'stable' | 'canary' | undefined {
   if (roles.by === 'subset') {
     const subset = d.destination?.subset;
     if (subset === roles.stable) return 'stable';

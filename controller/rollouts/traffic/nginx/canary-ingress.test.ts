@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ROUTER_TARGET, routerContract } from '../../../../test/support/router-contract.ts';
 import { TrafficRouterError } from '../router.ts';
-import { canaryIngress, type Ingress, ingresses, NginxRouter } from './canary-ingress.ts';
+import {
+  canaryIngress,
+  headerRouteAnnotations,
+  type Ingress,
+  ingresses,
+  NginxRouter,
+} from './canary-ingress.ts';
 
 const target = ROUTER_TARGET;
 const opts = {
@@ -53,6 +59,31 @@ describe('NGINX canary Ingress', () => {
     expect(ing.metadata.ownerReferences?.[0]?.kind).toBe('Rollout');
   });
 
+  it('routes one header: an exact value, or a prefix or regex as a pattern, replacing additionalIngressAnnotations', () => {
+    const p = opts.annotationPrefix;
+    const exact = headerRouteAnnotations(
+      { name: 'h', match: [{ headerName: 'x-canary', headerValue: { exact: 'yes' } }] },
+      p,
+    );
+    expect(canaryIngress(stable, target, opts, 10, exact).metadata.annotations).toEqual({
+      [`${p}/canary`]: 'true',
+      [`${p}/canary-weight`]: '10',
+      [`${p}/canary-by-header`]: 'x-canary',
+      [`${p}/canary-by-header-value`]: 'yes',
+      'sluice.dev/header-route': 'h',
+      'kubernetes.io/ingress.class': 'nginx',
+    });
+    expect(
+      headerRouteAnnotations(
+        { name: 'h', match: [{ headerName: 'x-user', headerValue: { prefix: 'beta.' } }] },
+        p,
+      ),
+    ).toMatchObject({ [`${p}/canary-by-header-pattern`]: '^beta\\..*' });
+    expect(() => headerRouteAnnotations({ name: 'h', match: [] }, p)).toThrow(
+      'setHeaderRoute h: the nginx router routes by one header, not 0',
+    );
+  });
+
   it('refuses a stable Ingress that never sends to stableService', () => {
     expect(() => canaryIngress({ metadata: { name: 'x' }, spec: {} }, target, opts, 10)).toThrow(
       TrafficRouterError,
@@ -69,5 +100,13 @@ routerContract({
     const canary = cluster.find<Ingress>(ingresses, ROUTER_TARGET.namespace, 'web-web-canary');
     const weight = Number(canary?.metadata.annotations?.[`${opts.annotationPrefix}/canary-weight`] ?? 0);
     return { canary: weight, stable: 100 - weight };
+  },
+  headerRoute: (cluster) => {
+    const a = cluster.find<Ingress>(ingresses, ROUTER_TARGET.namespace, 'web-web-canary')?.metadata
+      .annotations;
+    const header = a?.[`${opts.annotationPrefix}/canary-by-header`];
+    const value = a?.[`${opts.annotationPrefix}/canary-by-header-value`];
+    // additionalIngressAnnotations' canary-by-header (X-Canary) is what stays without a header route.
+    return header && header !== 'X-Canary' && value !== undefined ? { header, value } : undefined;
   },
 });

@@ -1,11 +1,14 @@
 // NGINX Ingress canary: a copy of the stable Ingress that sends to the canary Service, owned by
 // the Rollout and marked with the canary annotations (`canary`, `canary-weight`), as Argo
-// Rollouts builds it.
+// Rollouts builds it. A header route is NGINX's `canary-by-header` (with `-value` for an exact
+// value, `-pattern` otherwise) on the same Ingress: one header per route, no mirroring.
 
+import type { SetHeaderRoute, SetMirrorRoute } from '../../../api/rollout.ts';
 import { isNotFound } from '../../../kube/api-errors.ts';
 import type { ObjectApi } from '../../../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../../../kube/resources.ts';
 import { rolloutOwnerRef } from '../../owner.ts';
+import { prefixRegex, ROUTE_STEP_SUPPORT, routeStepNotSupported } from '../managed-routes.ts';
 import type { RouterTarget, TrafficRouter } from '../router.ts';
 import { applyRouted, getRouted, TrafficRouterError } from '../router.ts';
 
@@ -40,12 +43,46 @@ function canaryIngressName(rollout: string, stableIngress: string): string {
   return `${rollout}-${stableIngress}-canary`.slice(0, 253);
 }
 
+/** Names the header route the canary Ingress carries, so a later weight keeps it. */
+const HEADER_ROUTE_ANNOTATION = 'sluice.dev/header-route';
+const HEADER_SUFFIXES = ['canary-by-header', 'canary-by-header-value', 'canary-by-header-pattern'];
+
+/** The annotations of a header route: NGINX takes one header, exact (`-value`) or as a pattern. */
+export function headerRouteAnnotations(set: SetHeaderRoute, prefix: string): Record<string, string> {
+  const match = set.match ?? [];
+  const only = match[0];
+  if (match.length !== 1 || !only) {
+    throw new TrafficRouterError(
+      'SetHeaderRouteNotSupported',
+      `setHeaderRoute ${set.name}: the nginx router routes by one header, not ${match.length}`,
+    );
+  }
+  const v = only.headerValue;
+  const value =
+    v.exact !== undefined
+      ? { [`${prefix}/canary-by-header-value`]: v.exact }
+      : {
+          [`${prefix}/canary-by-header-pattern`]:
+            v.prefix !== undefined ? prefixRegex(v.prefix) : (v.regex ?? ''),
+        };
+  return { [HEADER_ROUTE_ANNOTATION]: set.name, [`${prefix}/canary-by-header`]: only.headerName, ...value };
+}
+
+/** The header route annotations a canary Ingress carries now, to keep across weights. */
+function carriedHeaderRoute(ing: Ingress | undefined, prefix: string): Record<string, string> {
+  const a = ing?.metadata.annotations ?? {};
+  if (!a[HEADER_ROUTE_ANNOTATION]) return {};
+  const keys = [HEADER_ROUTE_ANNOTATION, ...HEADER_SUFFIXES.map((k) => `${prefix}/${k}`)];
+  return Object.fromEntries(keys.flatMap((k) => (a[k] === undefined ? [] : [[k, a[k]]])));
+}
+
 /** The canary Ingress for a weight, or an error when the stable Ingress never sends to stableService. */
 export function canaryIngress(
   stable: Ingress,
   target: RouterTarget,
   opts: NginxOptions,
   weight: number,
+  headerRoute: Record<string, string> = {},
 ): Ingress {
   let found = false;
   const swap = (b: Backend | undefined): Backend | undefined => {
@@ -72,6 +109,11 @@ export function canaryIngress(
     [`${prefix}/canary-weight`]: String(weight),
   };
   for (const [k, v] of Object.entries(opts.additionalAnnotations)) annotations[`${prefix}/${k}`] = v;
+  // A header route step replaces a canary-by-header the user set in additionalIngressAnnotations.
+  if (Object.keys(headerRoute).length > 0) {
+    for (const k of HEADER_SUFFIXES) delete annotations[`${prefix}/${k}`];
+    Object.assign(annotations, headerRoute);
+  }
   const cls = stable.metadata.annotations?.['kubernetes.io/ingress.class'];
   if (cls) annotations['kubernetes.io/ingress.class'] = cls;
   return {
@@ -94,6 +136,7 @@ export function canaryIngress(
 
 export class NginxRouter implements TrafficRouter {
   readonly type = 'nginx';
+  readonly routeSteps = ROUTE_STEP_SUPPORT.nginx;
   private readonly api: ObjectApi;
   private readonly target: RouterTarget;
   private readonly opts: NginxOptions;
@@ -105,23 +148,46 @@ export class NginxRouter implements TrafficRouter {
   }
 
   async setWeight(weight: number): Promise<void> {
-    const stable = await this.stableIngress();
-    await applyRouted(this.api, ingresses, canaryIngress(stable, this.target, this.opts, weight));
+    const header = carriedHeaderRoute(await this.canaryIngress(), this.opts.annotationPrefix);
+    await this.apply(weight, header);
   }
 
   async verifyWeight(weight: number): Promise<boolean> {
-    const name = canaryIngressName(this.target.rolloutName, this.opts.stableIngress);
-    try {
-      const ing = await this.api.get<Ingress>(ingresses, this.target.namespace, name);
-      return ing.metadata.annotations?.[`${this.opts.annotationPrefix}/canary-weight`] === String(weight);
-    } catch (err) {
-      if (isNotFound(err)) return false;
-      throw err;
-    }
+    return (await this.canaryIngress())?.metadata.annotations?.[this.weightKey()] === String(weight);
+  }
+
+  /** Keeps the weight the canary Ingress has (0 before there is one). */
+  async setHeaderRoute(set: SetHeaderRoute): Promise<void> {
+    const weight = Number((await this.canaryIngress())?.metadata.annotations?.[this.weightKey()] ?? 0);
+    const header = set.match?.length ? headerRouteAnnotations(set, this.opts.annotationPrefix) : {};
+    await this.apply(weight, header);
+  }
+
+  setMirrorRoute(_set: SetMirrorRoute): Promise<void> {
+    return Promise.reject(routeStepNotSupported(this.type, 'setMirrorRoute'));
   }
 
   removeManagedRoutes(): Promise<void> {
-    return this.setWeight(0);
+    return this.apply(0, {});
+  }
+
+  private async apply(weight: number, header: Record<string, string>): Promise<void> {
+    const stable = await this.stableIngress();
+    await applyRouted(this.api, ingresses, canaryIngress(stable, this.target, this.opts, weight, header));
+  }
+
+  private weightKey(): string {
+    return `${this.opts.annotationPrefix}/canary-weight`;
+  }
+
+  private async canaryIngress(): Promise<Ingress | undefined> {
+    const name = canaryIngressName(this.target.rolloutName, this.opts.stableIngress);
+    try {
+      return await this.api.get<Ingress>(ingresses, this.target.namespace, name);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
   }
 
   private stableIngress(): Promise<Ingress> {

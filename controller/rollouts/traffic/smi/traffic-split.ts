@@ -5,6 +5,7 @@ import { isNotFound } from '../../../kube/api-errors.ts';
 import type { ObjectApi } from '../../../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../../../kube/resources.ts';
 import { rolloutOwnerRef } from '../../owner.ts';
+import { RouterWithoutRouteSteps } from '../managed-routes.ts';
 import { applyRouted, type RouterTarget, type TrafficRouter } from '../router.ts';
 
 export const trafficSplits: ResourceType = {
@@ -43,7 +44,7 @@ export function trafficSplit(
   };
 }
 
-export class SmiRouter implements TrafficRouter {
+export class SmiRouter extends RouterWithoutRouteSteps implements TrafficRouter {
   readonly type = 'smi';
   private readonly api: ObjectApi;
   private readonly target: RouterTarget;
@@ -51,6 +52,7 @@ export class SmiRouter implements TrafficRouter {
   private readonly rootService: string;
 
   constructor(api: ObjectApi, target: RouterTarget, name: string, rootService: string) {
+    super();
     this.api = api;
     this.target = target;
     this.name = name;

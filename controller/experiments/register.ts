@@ -1,0 +1,36 @@
+import type { AnalysisRun } from '../api/analysis.ts';
+import { analysisRunResource } from '../api/analysis.ts';
+import { type Experiment, experimentResource } from '../api/experiment.ts';
+import { ObjectApi } from '../kube/objects.ts';
+import { core, type KubeObject } from '../kube/resources.ts';
+import type { ReplicaSet } from '../rollouts/replica-sets.ts';
+import type { Controller } from '../runtime/controller.ts';
+import { type ControllerWiring, wireController } from '../runtime/wiring.ts';
+import { ExperimentReconciler } from './experiment-reconciler.ts';
+
+/** The Experiment controller: its ReplicaSets and AnalysisRuns changing wake it. */
+export function experimentController(deps: ControllerWiring): Controller<Experiment> {
+  const experiments = deps.informers.for<Experiment>(experimentResource);
+  const replicaSets = deps.informers.for<ReplicaSet>(core.replicaSets);
+  const analysisRuns = deps.informers.for<AnalysisRun>(analysisRunResource);
+  const reconciler = new ExperimentReconciler({
+    api: new ObjectApi(deps.client),
+    events: deps.events,
+    replicaSets,
+    analysisRuns,
+  });
+  const controller = wireController(deps, experiments, reconciler);
+  const wakeOwner = (obj: KubeObject) => {
+    const owner = obj.metadata.ownerReferences?.find(
+      (ref) =>
+        ref.controller && ref.kind === experimentResource.kind && ref.apiVersion.startsWith('sluice.dev/'),
+    );
+    if (owner && obj.metadata.namespace) controller.enqueue(`${obj.metadata.namespace}/${owner.name}`);
+  };
+  for (const inf of [replicaSets, analysisRuns] as const) {
+    inf.on('add', wakeOwner);
+    inf.on('update', wakeOwner);
+    inf.on('delete', wakeOwner);
+  }
+  return controller;
+}
