@@ -8,7 +8,7 @@ import type { SendResult } from './sender.ts';
 import { testEvent } from './test-events.ts';
 
 /** A lane against a scripted receiver; waits return at once and are recorded. */
-function lane(answers: SendResult[], cursor?: DeliveryCursor) {
+function lane(answers: SendResult[], cursor?: DeliveryCursor, onWait?: (l: AlertLane) => void) {
   const sent: OutgoingRequest[] = [];
   const saved: { cursor: DeliveryCursor; failure: string | undefined }[] = [];
   const waits: number[] = [];
@@ -39,6 +39,7 @@ function lane(answers: SendResult[], cursor?: DeliveryCursor) {
       now: () => 0,
       wait: async (ms) => {
         waits.push(ms);
+        onWait?.(l);
         return true;
       },
     },
@@ -97,5 +98,22 @@ describe('AlertLane', () => {
     const t = lane([], { eventTime: '2026-12-06T06:00:00.000000Z', eventName: 'web.0001' });
     expect(t.l.handled(testEvent())).toBe(true);
     expect(t.l.handled(testEvent({ name: 'web.0002' }))).toBe(false);
+  });
+
+  it('stops retrying once closed, leaving the event unrecorded for the next lane', async () => {
+    let closed: () => void = () => {};
+    const waited = new Promise<void>((resolve) => {
+      closed = resolve;
+    });
+    const t = lane([{ ok: false, status: 503, error: 'HTTP 503' }], undefined, (l) => {
+      l.stopped = true;
+      closed();
+    });
+    t.l.add(testEvent());
+    t.l.open();
+    await waited;
+    await new Promise((r) => setImmediate(r));
+    expect(t.sent).toHaveLength(1);
+    expect(t.saved).toEqual([]);
   });
 });

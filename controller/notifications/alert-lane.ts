@@ -134,6 +134,8 @@ export class AlertLane {
     });
     let type = 'unknown';
     for (let attempt = 1; ; attempt++) {
+      // A lane closed while it waited leaves the event to the next lane's replay.
+      if (this.stopped) return { kind: 'stopped' };
       let failure: string;
       let again = false;
       try {
