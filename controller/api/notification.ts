@@ -98,16 +98,19 @@ interface AlertSpec {
   suspend?: boolean;
 }
 
-/**
- * The delivery cursor: every matching event up to this one (ordered by event time, then
- * name) was sent or given up on. A restarted controller sends what follows it.
- */
+/** One delivered (or given up) event, by the Kubernetes Event's time and name. */
 export interface DeliveryCursor {
   eventTime: string;
   eventName: string;
 }
 
 export interface AlertStatus extends CommonStatus, ReconcileRequestStatus {
+  /**
+   * The latest events sent or given up on (at most 50, oldest first); with a full list,
+   * anything older is done too. A restarted controller sends the Events this lacks.
+   */
+  delivered?: DeliveryCursor[];
+  /** The latest of `delivered`, for people. */
   lastDelivered?: DeliveryCursor;
   /** Why the last notification given up on was not delivered. */
   lastFailure?: string;

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { DeliveryCursor } from '../api/notification.ts';
 import { createLogger } from '../observability/logger.ts';
-import { AlertLane } from './alert-lane.ts';
+import { AlertLane, DELIVERED_KEPT } from './alert-lane.ts';
 import { RateLimiter } from './delivery-policy.ts';
 import type { OutgoingRequest } from './payload.ts';
 import type { SendResult } from './sender.ts';
 import { testEvent } from './test-events.ts';
 
 /** A lane against a scripted receiver; waits return at once and are recorded. */
-function lane(answers: SendResult[], cursor?: DeliveryCursor, onWait?: (l: AlertLane) => void) {
+function lane(answers: SendResult[], delivered: DeliveryCursor[] = [], onWait?: (l: AlertLane) => void) {
   const sent: OutgoingRequest[] = [];
-  const saved: { cursor: DeliveryCursor; failure: string | undefined }[] = [];
+  const saved: { delivered: DeliveryCursor[]; failure: string | undefined }[] = [];
   const waits: number[] = [];
   let done: () => void = () => {};
   const l = new AlertLane(
@@ -19,7 +19,7 @@ function lane(answers: SendResult[], cursor?: DeliveryCursor, onWait?: (l: Alert
       extras: {},
       providerKey: 'shop/p',
     },
-    cursor,
+    delivered,
     {
       log: createLogger('silent'),
       send: async (request) => {
@@ -33,7 +33,7 @@ function lane(answers: SendResult[], cursor?: DeliveryCursor, onWait?: (l: Alert
         suspended: false,
       }),
       save: async (c, failure) => {
-        saved.push({ cursor: { ...c }, failure });
+        saved.push({ delivered: structuredClone(c), failure });
         done();
       },
       now: () => 0,
@@ -53,7 +53,7 @@ function lane(answers: SendResult[], cursor?: DeliveryCursor, onWait?: (l: Alert
 }
 
 describe('AlertLane', () => {
-  it('sends in event order once opened, saving the cursor after each', async () => {
+  it('sends in event order once opened, saving what was delivered after each', async () => {
     const t = lane([]);
     t.l.add(testEvent({ name: 'b', eventTime: '2026-12-06T06:00:00.000000Z', reason: 'Second' }));
     t.l.add(testEvent({ name: 'a', eventTime: '2026-12-06T06:00:00.000000Z', reason: 'First' }));
@@ -64,11 +64,15 @@ describe('AlertLane', () => {
     await t.saves(3);
     expect(t.sent.map((r) => JSON.parse(r.body).reason)).toEqual(['Zeroth', 'First', 'Second']);
     expect(t.saved.at(-1)).toEqual({
-      cursor: { eventTime: '2026-12-06T06:00:00.000000Z', eventName: 'b' },
+      delivered: [
+        { eventTime: '2026-12-06T05:59:59.000000Z', eventName: 'c' },
+        { eventTime: '2026-12-06T06:00:00.000000Z', eventName: 'a' },
+        { eventTime: '2026-12-06T06:00:00.000000Z', eventName: 'b' },
+      ],
       failure: undefined,
     });
     expect(t.l.handled({ name: 'a', eventTime: '2026-12-06T06:00:00.000000Z' })).toBe(true);
-    expect(t.l.handled({ name: 'c', eventTime: '2026-12-06T06:00:00.000000Z' })).toBe(false);
+    expect(t.l.handled({ name: 'd', eventTime: '2026-12-06T06:00:00.000000Z' })).toBe(false);
   });
 
   it('retries a failing receiver with growing delays, then records the delivery', async () => {
@@ -94,10 +98,22 @@ describe('AlertLane', () => {
     expect(t.saved[0]?.failure).toBe('RolloutAborted for Rollout/web: HTTP 401: bad token');
   });
 
-  it('starts after the cursor it was given', () => {
-    const t = lane([], { eventTime: '2026-12-06T06:00:00.000000Z', eventName: 'web.0001' });
-    expect(t.l.handled(testEvent())).toBe(true);
-    expect(t.l.handled(testEvent({ name: 'web.0002' }))).toBe(false);
+  it('takes what its record lacks, even when it is older than what was delivered', () => {
+    // Two Events of one millisecond offered in the other order: the first delivered must not
+    // make a restarted controller skip the second.
+    const t = lane([], [{ eventTime: '2026-12-06T06:00:00.000000Z', eventName: 'web.ffff' }]);
+    expect(t.l.handled(testEvent({ name: 'web.ffff' }))).toBe(true);
+    expect(t.l.handled(testEvent({ name: 'web.0000' }))).toBe(false);
+  });
+
+  it('counts anything older than a full record as done', () => {
+    const full = Array.from({ length: DELIVERED_KEPT }, (_, i) => ({
+      eventTime: `2026-12-06T06:00:${String(i + 10).padStart(2, '0')}.000000Z`,
+      eventName: `e${i}`,
+    }));
+    const t = lane([], full);
+    expect(t.l.handled(testEvent({ eventTime: '2026-12-06T06:00:09.000000Z' }))).toBe(true);
+    expect(t.l.handled(testEvent({ eventTime: '2026-12-06T06:00:30.500000Z' }))).toBe(false);
   });
 
   it('stops retrying once closed, leaving the event unrecorded for the next lane', async () => {

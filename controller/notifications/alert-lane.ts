@@ -1,6 +1,7 @@
 // One Alert's outbox: the events it matched, sent one at a time in event order, each retried
-// with backoff until delivered or given up, the cursor saved in the Alert's status after each.
-// A restarted controller starts again after the saved cursor (dispatcher.ts replays).
+// with backoff until delivered or given up, the record of what was delivered saved in the
+// Alert's status after each. A restarted controller sends what that record lacks
+// (dispatcher.ts replays).
 
 import type { DeliveryCursor } from '../api/notification.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -29,8 +30,8 @@ export interface LaneDeps {
   limiter: RateLimiter;
   /** Reads the Provider and its Secret at send time, so a rotated token is used at once. */
   provider(key: string): Promise<ResolvedProvider>;
-  /** Saves the cursor (and why the last one failed) in the Alert's status. */
-  save(cursor: DeliveryCursor, failure: string | undefined): Promise<void>;
+  /** Saves what was delivered (and why the last one failed) in the Alert's status. */
+  save(delivered: DeliveryCursor[], failure: string | undefined): Promise<void>;
   now(): number;
   metrics?: NotificationMetrics | undefined;
   /** Waits `ms` unless the lane stops first (false then). */
@@ -45,26 +46,49 @@ type Outcome =
 
 const cursorEvent = (cursor: DeliveryCursor) => ({ eventTime: cursor.eventTime, name: cursor.eventName });
 
+/**
+ * How many delivered events the record keeps. Events are not offered strictly in event order
+ * (Events sharing a millisecond, writes finishing out of order), so the record is a set of
+ * the latest ones rather than one cursor; anything older than a full record is done.
+ */
+export const DELIVERED_KEPT = 50;
+
 export class AlertLane {
   settings: LaneSettings;
   private readonly deps: LaneDeps;
   private readonly pending: NotificationEvent[] = [];
   private readonly known = new Set<string>();
-  private cursor: DeliveryCursor | undefined;
+  /** The latest events handled, oldest first (at most DELIVERED_KEPT). */
+  private delivered: DeliveryCursor[];
   private running = false;
   /** Held until replay has added what it found, so events go out in order. */
   private ready = false;
   stopped = false;
 
-  constructor(settings: LaneSettings, cursor: DeliveryCursor | undefined, deps: LaneDeps) {
+  constructor(settings: LaneSettings, delivered: readonly DeliveryCursor[], deps: LaneDeps) {
     this.settings = settings;
-    this.cursor = cursor;
+    this.delivered = [...delivered].sort((a, b) => compareEvents(cursorEvent(a), cursorEvent(b)));
     this.deps = deps;
   }
 
-  /** Already sent, per the cursor this lane started from or has reached. */
+  /** Already sent (or given up on), per the record this lane started from or has made. */
   handled(event: Pick<NotificationEvent, 'eventTime' | 'name'>): boolean {
-    return this.cursor !== undefined && compareEvents(event, cursorEvent(this.cursor)) <= 0;
+    if (this.delivered.some((d) => d.eventName === event.name)) return true;
+    const oldest = this.delivered[0];
+    return (
+      this.delivered.length >= DELIVERED_KEPT &&
+      oldest !== undefined &&
+      compareEvents(event, cursorEvent(oldest)) < 0
+    );
+  }
+
+  private record(event: NotificationEvent): DeliveryCursor[] {
+    if (!this.handled(event)) {
+      this.delivered.push({ eventTime: event.eventTime, eventName: event.name });
+      this.delivered.sort((a, b) => compareEvents(cursorEvent(a), cursorEvent(b)));
+      this.delivered = this.delivered.slice(-DELIVERED_KEPT);
+    }
+    return this.delivered;
   }
 
   add(event: NotificationEvent): void {
@@ -112,15 +136,11 @@ export class AlertLane {
       // Not shift(): an older event may have been queued in front of it meanwhile.
       this.pending.splice(this.pending.indexOf(event), 1);
       if (outcome.kind === 'skipped') continue;
-      if (!this.handled(event)) this.cursor = { eventTime: event.eventTime, eventName: event.name };
       try {
-        await this.deps.save(
-          this.cursor as DeliveryCursor,
-          outcome.kind === 'failed' ? outcome.reason : undefined,
-        );
+        await this.deps.save(this.record(event), outcome.kind === 'failed' ? outcome.reason : undefined);
       } catch (err) {
         // Sent but not recorded: a restart before the next save sends it again (at least once).
-        this.deps.log.warn({ err: (err as Error).message }, 'saving the notification cursor failed');
+        this.deps.log.warn({ err: (err as Error).message }, 'saving the delivery record failed');
       }
     }
   }

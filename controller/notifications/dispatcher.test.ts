@@ -1,4 +1,4 @@
-// The dispatcher on the shared fake cluster: replay from Events after the saved cursor, live
+// The dispatcher on the shared fake cluster: replay of the Events the saved record lacks, live
 // events from the recorder, de-duplication. A scripted receiver stands in for the network.
 
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -56,7 +56,7 @@ const waitSent = (n: number) =>
     onSent = () => sent.length >= n && setImmediate(resolve);
     onSent();
   });
-const cursor = () => cluster.find<Alert>(alertResource, 'shop', 'aborts')?.status?.lastDelivered;
+const record = () => cluster.find<Alert>(alertResource, 'shop', 'aborts')?.status;
 
 beforeEach(() => {
   cluster = new FakeCluster();
@@ -73,7 +73,12 @@ beforeEach(() => {
       eventSources: [{ kind: 'Rollout', name: '*' }],
       eventSeverity: 'error',
     },
-    status: { lastDelivered: { eventTime: '2026-12-06T06:00:01.000000Z', eventName: 'web.b' } },
+    status: {
+      delivered: [
+        { eventTime: '2026-12-06T06:00:01.000000Z', eventName: 'web.a' },
+        { eventTime: '2026-12-06T06:00:01.000000Z', eventName: 'web.b' },
+      ],
+    },
   });
   dispatcher = new Dispatcher({
     api: cluster.api(),
@@ -89,7 +94,7 @@ beforeEach(() => {
 });
 
 describe('Dispatcher', () => {
-  it('replays the Events after the saved cursor, in order, and moves the cursor', async () => {
+  it('replays the Events its record lacks, in order, and records them', async () => {
     cluster.put(core.events, event('web.c', '03', 'third'));
     cluster.put(core.events, event('web.a', '01', 'first (sent before the restart)'));
     cluster.put(core.events, event('web.b', '01', 'second (sent before the restart)'));
@@ -99,11 +104,20 @@ describe('Dispatcher', () => {
       reportingController: 'kubelet',
     });
     cluster.put(core.events, event('web.f', '02', 'between'));
+    // Of the same millisecond as a delivered one, offered after it before the restart.
+    cluster.put(core.events, event('web.0', '01', 'same millisecond, not delivered'));
     activate();
-    await waitSent(2);
-    expect(sentNotes()).toEqual(['between', 'third']);
+    await waitSent(3);
+    expect(sentNotes()).toEqual(['same millisecond, not delivered', 'between', 'third']);
     await new Promise((r) => setImmediate(r));
-    expect(cursor()).toEqual({ eventTime: '2026-12-06T06:00:03.000000Z', eventName: 'web.c' });
+    expect(record()?.lastDelivered).toEqual({ eventTime: '2026-12-06T06:00:03.000000Z', eventName: 'web.c' });
+    expect(record()?.delivered?.map((d) => d.eventName)).toEqual([
+      'web.0',
+      'web.a',
+      'web.b',
+      'web.f',
+      'web.c',
+    ]);
     dispatcher.stop();
   });
 

@@ -2,7 +2,7 @@
 // written and returns at once (a bounded inbox); matching, sending and retries happen here,
 // one lane per Alert (alert-lane.ts). An Alert's lane opens when the Alert controller finds
 // it valid (so only the leader sends), after a replay of the Kubernetes Events written since
-// the cursor in the Alert's status: what a killed controller had not yet delivered is sent
+// the delivery record in the Alert's status: what a killed controller had not yet delivered is sent
 // once by the next one.
 
 import type { Alert, DeliveryCursor, Provider } from '../api/notification.ts';
@@ -84,7 +84,7 @@ export class Dispatcher {
       return;
     }
     if (existing) this.deactivate(key);
-    const lane = Object.assign(new AlertLane(settings, alert.status?.lastDelivered, this.laneDeps(key)), {
+    const lane = Object.assign(new AlertLane(settings, alert.status?.delivered ?? [], this.laneDeps(key)), {
       uid: alert.metadata.uid,
     });
     this.lanes.set(key, lane);
@@ -126,7 +126,7 @@ export class Dispatcher {
     }
   }
 
-  /** Events Sluice wrote in the Alert's source namespaces since its cursor (or creation). */
+  /** Events Sluice wrote in the Alert's source namespaces since its creation that its record lacks. */
   private async replay(alert: Alert, lane: AlertLane): Promise<void> {
     const key = objectKey(alert);
     const since = Date.parse(alert.metadata.creationTimestamp ?? '') || 0;
@@ -178,13 +178,19 @@ export class Dispatcher {
       metrics: this.deps.metrics,
       wait: (ms: number) => this.wait(ms),
       provider: (key: string) => this.provider(key),
-      save: async (cursor: DeliveryCursor, failure: string | undefined) => {
+      save: async (delivered: DeliveryCursor[], failure: string | undefined) => {
         try {
           await this.deps.api.mergePatch(
             alertResource,
             namespace,
             name,
-            { status: { lastDelivered: cursor, ...(failure ? { lastFailure: failure } : {}) } },
+            {
+              status: {
+                delivered,
+                lastDelivered: delivered.at(-1),
+                ...(failure ? { lastFailure: failure } : {}),
+              },
+            },
             'status',
           );
         } catch (err) {

@@ -5,7 +5,7 @@ import type { EventSeverity } from '../api/notification.ts';
 import type { KubeEvent } from '../runtime/events.ts';
 
 export interface NotificationEvent {
-  /** The Kubernetes Event's name: a notification's identity, for de-duplication and the cursor. */
+  /** The Kubernetes Event's name: a notification's identity, for de-duplication and the delivery record. */
   name: string;
   /** MicroTime of the Event: with the name, the order notifications are sent in. */
   eventTime: string;
