@@ -6,6 +6,7 @@ import { experimentController } from './experiments/register.ts';
 import type { KubeClient } from './kube/client.ts';
 import { ObjectApi } from './kube/objects.ts';
 import type { KubeObject } from './kube/resources.ts';
+import { notificationControllers } from './notifications/register.ts';
 import type { Logger } from './observability/logger.ts';
 import type { ControllerMetrics } from './observability/metrics.ts';
 import { rolloutController } from './rollouts/register.ts';
@@ -34,6 +35,8 @@ interface Controllers {
   all: Controller<KubeObject>[];
   /** The GitRepository controller, which a push webhook asks for an immediate fetch. */
   gitRepositories: Controller<GitRepository>;
+  /** Stops notification deliveries in flight. */
+  stopNotifications(): void;
 }
 
 /** Every controller the manager runs. Each one registers the informers it needs. */
@@ -69,6 +72,7 @@ export function registerControllers(deps: ControllerDeps): Controllers {
   const analysisRuns = analysisRunController(common);
   const rollouts = rolloutController(common);
   const experiments = experimentController(common);
+  const notifications = notificationControllers(common);
   // The list holds each kind's controller as one of "some kind", for what every kind shares.
   const all = [
     gitRepositories,
@@ -77,6 +81,8 @@ export function registerControllers(deps: ControllerDeps): Controllers {
     analysisRuns,
     rollouts,
     experiments,
+    notifications.providers,
+    notifications.alerts,
   ] as unknown as Controller<KubeObject>[];
-  return { all, gitRepositories };
+  return { all, gitRepositories, stopNotifications: () => notifications.dispatcher.stop() };
 }

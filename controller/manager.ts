@@ -31,7 +31,11 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
   const informers = new InformerFactory(client, log, metrics, config.watchNamespace);
   const events = new EventRecorder(client, log, config.identity);
   const pushes = new PushTracker();
-  const { all: controllers, gitRepositories } = registerControllers({
+  const {
+    all: controllers,
+    gitRepositories,
+    stopNotifications,
+  } = registerControllers({
     client,
     informers,
     events,
@@ -86,6 +90,7 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
     async stop() {
       informers.stop();
       await Promise.all(controllers.map((c) => c.shutdown()));
+      stopNotifications();
       // Events of the last reconciles, written in the background; bounded by the request timeout.
       await events.flush();
       // Only after in-flight reconciles finished, so the next leader never overlaps them.

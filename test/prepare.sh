@@ -6,6 +6,7 @@ set -euo pipefail
 need=()
 command -v etcd >/dev/null || need+=(etcd-server)
 command -v prometheus >/dev/null || need+=(prometheus)
+[[ -x /usr/bin/prometheus-alertmanager ]] || need+=(prometheus-alertmanager)
 command -v git >/dev/null || need+=(git)
 [[ -x /usr/sbin/sshd ]] || need+=(openssh-server)
 command -v ssh >/dev/null || need+=(openssh-client)

@@ -150,6 +150,7 @@ describe('lint: positions inside strings', () => {
 describe('lint: the crds directory', () => {
   it('loads a schema for every sluice.dev kind', () => {
     expect([...schemas.values()].map((s) => s.kind).sort()).toEqual([
+      'Alert',
       'AnalysisRun',
       'AnalysisTemplate',
       'Application',
@@ -157,6 +158,7 @@ describe('lint: the crds directory', () => {
       'Experiment',
       'GitRepository',
       'HelmRepository',
+      'Provider',
       'Rollout',
     ]);
   });

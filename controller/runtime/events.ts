@@ -7,11 +7,34 @@ import { microTime } from './api-time.ts';
 
 export type EventType = 'Normal' | 'Warning';
 
-const CONTROLLER = 'sluice.dev/controller';
+/** `reportingController` of every Event Sluice writes; notifications replay only these. */
+export const REPORTING_CONTROLLER = 'sluice.dev/controller';
 const SERIES_WINDOW_MS = 10 * 60_000;
 const MAX_TRACKED = 4096;
 /** Writes waiting or in flight; beyond this, events are dropped (and logged), as client-go does. */
 const MAX_PENDING = 1000;
+
+/** The events.k8s.io/v1 Event as the recorder writes it. */
+export interface KubeEvent extends KubeObject {
+  eventTime: string;
+  type: EventType;
+  reason: string;
+  action: string;
+  note: string;
+  reportingController: string;
+  reportingInstance: string;
+  regarding: {
+    apiVersion?: string | undefined;
+    kind?: string | undefined;
+    name: string;
+    namespace?: string | undefined;
+    uid?: string | undefined;
+    resourceVersion?: string | undefined;
+  };
+}
+
+/** Told of each Event once it is written (not of a series' repeats), with the object it is about. */
+export type EventListener = (event: KubeEvent, regarding: KubeObject) => void;
 
 interface Tracked {
   name: string;
@@ -35,6 +58,7 @@ export class EventRecorder {
   /** The last write queued for each event key; the next one for that key waits for it. */
   private readonly chains = new Map<string, Promise<void>>();
   private pending = 0;
+  private readonly listeners: EventListener[] = [];
 
   constructor(client: KubeClient, log: Logger, instance: string) {
     this.api = new ObjectApi(client);
@@ -57,6 +81,21 @@ export class EventRecorder {
         if (this.chains.get(key) === chain) this.chains.delete(key);
       });
     this.chains.set(key, chain);
+  }
+
+  /** Notifications hook in here; a listener must return at once (it runs on the write path). */
+  onRecorded(listener: EventListener): void {
+    this.listeners.push(listener);
+  }
+
+  private tell(event: KubeEvent, regarding: KubeObject): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event, regarding);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message, reason: event.reason }, 'event listener failed');
+      }
+    }
   }
 
   /** Waits for every event recorded so far to be written (or to fail). */
@@ -84,7 +123,7 @@ export class EventRecorder {
         return;
       }
       const name = `${regarding.metadata.name}.${randomBytes(8).toString('hex')}`.slice(0, 253);
-      await this.api.create(core.events, {
+      const event: KubeEvent = {
         apiVersion: 'events.k8s.io/v1',
         kind: 'Event',
         metadata: { name, namespace },
@@ -93,7 +132,7 @@ export class EventRecorder {
         reason,
         action,
         note: note.slice(0, 1024),
-        reportingController: CONTROLLER,
+        reportingController: REPORTING_CONTROLLER,
         reportingInstance: this.instance,
         regarding: {
           apiVersion: regarding.apiVersion,
@@ -103,7 +142,9 @@ export class EventRecorder {
           uid: regarding.metadata.uid,
           resourceVersion: regarding.metadata.resourceVersion,
         },
-      });
+      };
+      await this.api.create(core.events, event);
+      this.tell(event, regarding);
       if (this.recent.size >= MAX_TRACKED) this.recent.delete(this.recent.keys().next().value as string);
       this.recent.set(key, { name, namespace, count: 1, firstAt: now });
     } catch (err) {

@@ -8,6 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisTemplateResource } from '../../controller/api/analysis.ts';
 import { type Application, applicationResource } from '../../controller/api/application.ts';
 import { gitRepositoryResource } from '../../controller/api/git-repository.ts';
+import {
+  type Alert,
+  alertResource,
+  type Provider,
+  providerResource,
+} from '../../controller/api/notification.ts';
 import type { Rollout } from '../../controller/api/rollout.ts';
 import { createNamespace, deleteNamespace, eventually, testCluster } from '../support/cluster.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
@@ -16,6 +22,7 @@ import { type GitServers, type ServedRepo, startGitServers } from '../support/gi
 import type { WorkTree } from '../support/git/repos.ts';
 import { applyObject, condition, createSecret, gitRepository } from '../support/kinds.ts';
 import { type MetricsApp, startMetricsApp } from '../support/metrics-app/metrics-app.ts';
+import { type HttpRecorder, startReceiver } from '../support/notifications/receiver.ts';
 import { type PrometheusServer, startPrometheus } from '../support/prometheus/prometheus-server.ts';
 import { instantQuery } from '../support/prometheus/query.ts';
 import { RolloutDriver } from '../support/rollouts.ts';
@@ -32,6 +39,7 @@ let webhookUrl: string;
 let app: MetricsApp;
 let prometheus: PrometheusServer;
 let ro: RolloutDriver;
+let receiver: HttpRecorder;
 
 const configMap = (color: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  color: "${color}"\n`;
@@ -61,6 +69,25 @@ async function pushWithWebhook(color: string): Promise<string> {
   expect(response.status).toBe(202);
   expect(((await response.json()) as { matched: string[] }).matched).toContain(`${ns}/site`);
   return sha;
+}
+
+/** Every event of the namespace goes to a loopback webhook, for the notification panels. */
+async function notifyEverything(): Promise<void> {
+  receiver = await startReceiver();
+  const provider: Provider = {
+    apiVersion: 'sluice.dev/v1alpha1',
+    kind: 'Provider',
+    metadata: { name: 'hook', namespace: ns },
+    spec: { type: 'generic', address: receiver.url },
+  };
+  await applyObject(cluster.api, providerResource, provider);
+  const alert: Alert = {
+    apiVersion: 'sluice.dev/v1alpha1',
+    kind: 'Alert',
+    metadata: { name: 'everything', namespace: ns },
+    spec: { providerRef: { name: 'hook' }, eventSources: [{ kind: '*', name: '*' }] },
+  };
+  await applyObject(cluster.api, alertResource, alert);
 }
 
 async function createApplication(): Promise<void> {
@@ -170,12 +197,14 @@ beforeAll(async () => {
     },
   });
   await prometheus.waitForSeries('sum(rate(http_requests_total{app="web"}[5s])) > 0', undefined, 30_000);
+  await notifyEverything();
 }, SLOW);
 
 afterAll(async () => {
   await ctl?.stop();
   await prometheus?.stop();
   await app?.stop();
+  await receiver?.stop();
   await git?.stop();
   if (ns) await deleteNamespace(cluster.api, ns);
 });
@@ -196,6 +225,7 @@ describe('Grafana dashboards', () => {
         `sluice_rollout_step_index{job="sluice", namespace="${ns}", name="web"} == 2`,
         `sluice_analysis_runs_total{job="sluice", namespace="${ns}", phase="Successful"} > 0`,
         `sluice_analysis_metric_value{job="sluice", namespace="${ns}", metric="error-rate"}`,
+        'sluice_notifications_total{job="sluice", type="generic", result="sent"} > 0',
       ];
       for (const query of seen) await prometheus.waitForSeries(query, undefined, 30_000);
       // Two more scrapes, so a rate over series born just now has its two samples.

@@ -40,6 +40,11 @@ const EVERYWHERE: Record<string, string> = {
   'gitrepositories.sluice.dev/status': 'patch',
   'helmrepositories.sluice.dev/status': 'patch',
   'rollouts.sluice.dev/status': 'patch',
+  // Notifications: Providers and Alerts read, the delivery cursor in an Alert's status.
+  'providers.sluice.dev': 'get list watch',
+  'alerts.sluice.dev': 'get list watch',
+  'providers.sluice.dev/status': 'patch',
+  'alerts.sluice.dev/status': 'patch',
   // OwnerReferencesPermissionEnforcement asks for this to set blockOwnerDeletion.
   'rollouts.sluice.dev/finalizers': 'update',
   // Rollouts: their ReplicaSets, Services' selectors, workloadRef Deployments, routers.
@@ -56,8 +61,9 @@ const EVERYWHERE: Record<string, string> = {
   'traefikservices.traefik.containo.us': 'get patch',
   'apisixroutes.apisix.apache.org': 'get patch',
   'mappings.getambassador.io': 'get create patch delete',
-  'events.events.k8s.io': 'create patch',
-  // Credentials named by GitRepositories, HelmRepositories and analyses, and the webhook Secret: by name only.
+  // list: a restarted controller replays the Events it still owes notifications for.
+  'events.events.k8s.io': 'create list patch',
+  // Credentials named by GitRepositories, HelmRepositories, analyses and notification Providers, and the webhook Secret: by name only.
   secrets: 'get',
   // Applications apply as a ServiceAccount; the read is the applied-objects cache.
   serviceaccounts: 'get impersonate list watch',

@@ -30,6 +30,13 @@ import {
   VERSION,
 } from '../../controller/api/meta.ts';
 import {
+  alertResource,
+  EVENT_SEVERITIES,
+  EVENT_SOURCE_KINDS,
+  PROVIDER_TYPES,
+  providerResource,
+} from '../../controller/api/notification.ts';
+import {
   LABEL_SELECTOR_OPERATORS,
   PAUSE_REASONS,
   ROLLOUT_PHASES,
@@ -87,6 +94,8 @@ const resources: SluiceResourceType[] = [
   analysisTemplateResource,
   clusterAnalysisTemplateResource,
   analysisRunResource,
+  providerResource,
+  alertResource,
 ];
 
 function crdOf(rt: SluiceResourceType): Crd {
@@ -241,6 +250,9 @@ describe('controller/api constants', () => {
     [analysisRunResource, 'status.phase', ANALYSIS_PHASES],
     [analysisRunResource, 'status.metricResults[].phase', ANALYSIS_PHASES],
     [analysisRunResource, 'status.metricResults[].measurements[].phase', ANALYSIS_PHASES],
+    [providerResource, 'spec.type', PROVIDER_TYPES],
+    [alertResource, 'spec.eventSeverity', EVENT_SEVERITIES],
+    [alertResource, 'spec.eventSources[].kind', EVENT_SOURCE_KINDS],
   ] as const)('%# %s enum at %s matches', (rt, path, values) => {
     expect(at(crdOf(rt), path).enum).toEqual([...values]);
   });
@@ -252,6 +264,7 @@ describe('controller/api constants', () => {
     expect(at(crdOf(rolloutResource), 'spec.strategy.canary.steps[].pause.duration').pattern).toBe(
       DURATION_PATTERN,
     );
+    expect(at(crdOf(providerResource), 'spec.timeout').pattern).toBe(DURATION_PATTERN);
   });
 });
 
