@@ -1,10 +1,14 @@
+import { withoutBookkeeping } from '../kube/cache-transform.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { Informer } from '../kube/informer.ts';
 import type { KubeObject, ResourceType } from '../kube/resources.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ControllerMetrics } from '../observability/metrics.ts';
 
-/** One informer per resource type, shared by every controller that watches it. */
+/**
+ * One informer per resource type, shared by every controller that watches it. Every cache
+ * drops managedFields and kubectl's last-applied annotation (see withoutBookkeeping).
+ */
 export class InformerFactory {
   private readonly informers = new Map<string, Informer<KubeObject>>();
   private readonly client: KubeClient;
@@ -39,6 +43,7 @@ export class InformerFactory {
         resource,
         namespace,
         labelSelector: opts.labelSelector,
+        transform: withoutBookkeeping,
         onError: (err, retryInMs) => {
           this.metrics.informerRestarts.inc({ resource: resource.plural });
           this.log.warn({ err: errorText(err), resource: id, retryInMs }, 'list/watch failed, retrying');
