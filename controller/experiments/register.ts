@@ -1,10 +1,12 @@
 import type { AnalysisRun } from '../api/analysis.ts';
 import { analysisRunResource } from '../api/analysis.ts';
 import { type Experiment, experimentResource } from '../api/experiment.ts';
+import { rolloutResource } from '../api/rollout.ts';
 import { ObjectApi } from '../kube/objects.ts';
 import { core, type KubeObject } from '../kube/resources.ts';
 import type { ReplicaSet } from '../rollouts/replica-sets.ts';
 import type { Controller } from '../runtime/controller.ts';
+import { ownerShard } from '../runtime/shard.ts';
 import { type ControllerWiring, wireController } from '../runtime/wiring.ts';
 import { ExperimentReconciler } from './experiment-reconciler.ts';
 
@@ -19,7 +21,11 @@ export function experimentController(deps: ControllerWiring): Controller<Experim
     replicaSets,
     analysisRuns,
   });
-  const controller = wireController(deps, experiments, reconciler);
+  let wake: Controller<Experiment> | undefined;
+  // Under --watch-label-selector a Rollout's Experiments are reconciled by its shard.
+  const inShard = ownerShard(deps.informers, [rolloutResource], experiments, (key) => wake?.enqueue(key));
+  const controller = wireController(deps, experiments, reconciler, { inShard });
+  wake = controller;
   const wakeOwner = (obj: KubeObject) => {
     const owner = obj.metadata.ownerReferences?.find(
       (ref) =>
