@@ -197,6 +197,10 @@ describe('loadConfig', () => {
     expect(env.watchLabelSelector).toBe('!sharding.fluxcd.io/key');
     expect(env.leaseName).not.toBe(flag.leaseName);
     expect(loadConfig([]).watchLabelSelector).toBeUndefined();
+    expect(
+      loadConfig(['--watch-label-selector=a=b', '--lease-name=sluice-controller-leader-shard1']).leaseName,
+    ).toBe('sluice-controller-leader-shard1');
+    expect(loadConfig([], { SLUICE_LEASE_NAME: 'l' }).leaseName).toBe('l');
     expect(() => loadConfig(['--watch-label-selector=key in (a'])).toThrow(
       '--watch-label-selector: invalid label selector requirement "key in (a"',
     );

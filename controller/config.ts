@@ -63,6 +63,9 @@ const USAGE = `Usage: sluice-controller [flags]
   --max-artifact-bytes N    refuse commits whose files add up to more than N bytes
                             (suffix Ki, Mi, Gi allowed; default 128Mi)
   --leader-elect            take a Lease before reconciling (default off)
+  --lease-name NAME         the Lease, in $POD_NAMESPACE (default sluice-controller-leader;
+                            with --watch-label-selector, one per selector:
+                            sluice-controller-leader-<hash of the selector>)
   --log-level LEVEL         trace|debug|info|warn|error (default info)`;
 
 /** Flags win over SLUICE_* environment variables, which win over defaults. */
@@ -86,6 +89,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
         'cache-dir': { type: 'string' },
         'max-artifact-bytes': { type: 'string' },
         'leader-elect': { type: 'boolean' },
+        'lease-name': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -139,9 +143,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     defaultServiceAccount: str('default-service-account', 'SLUICE_DEFAULT_SERVICE_ACCOUNT', '') || undefined,
     leaseNamespace: podNamespace,
     // Each shard elects its own leader among its replicas.
-    leaseName: watchLabelSelector
-      ? `sluice-controller-leader-${createHash('sha256').update(watchLabelSelector).digest('hex').slice(0, 10)}`
-      : 'sluice-controller-leader',
+    leaseName: str(
+      'lease-name',
+      'SLUICE_LEASE_NAME',
+      watchLabelSelector
+        ? `sluice-controller-leader-${createHash('sha256').update(watchLabelSelector).digest('hex').slice(0, 10)}`
+        : 'sluice-controller-leader',
+    ),
     identity: env.POD_NAME ?? `${process.env.HOSTNAME ?? 'local'}-${process.pid}`,
   };
 }
