@@ -4,6 +4,7 @@ import { type Experiment, experimentResource } from '../api/experiment.ts';
 import { rolloutResource } from '../api/rollout.ts';
 import { ObjectApi } from '../kube/objects.ts';
 import { core, type KubeObject } from '../kube/resources.ts';
+import { OWN_REPLICA_SETS } from '../rollouts/labels.ts';
 import type { ReplicaSet } from '../rollouts/replica-sets.ts';
 import type { Controller } from '../runtime/controller.ts';
 import { ownerShard } from '../runtime/shard.ts';
@@ -13,7 +14,7 @@ import { ExperimentReconciler } from './experiment-reconciler.ts';
 /** The Experiment controller: its ReplicaSets and AnalysisRuns changing wake it. */
 export function experimentController(deps: ControllerWiring): Controller<Experiment> {
   const experiments = deps.informers.for<Experiment>(experimentResource);
-  const replicaSets = deps.informers.for<ReplicaSet>(core.replicaSets);
+  const replicaSets = deps.informers.for<ReplicaSet>(core.replicaSets, OWN_REPLICA_SETS);
   const analysisRuns = deps.informers.for<AnalysisRun>(analysisRunResource);
   const reconciler = new ExperimentReconciler({
     api: new ObjectApi(deps.client),
