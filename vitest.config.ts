@@ -11,8 +11,16 @@ export default defineConfig({
         test: {
           name: 'unit',
           sequence: { groupOrder: 0 },
-          include: ['controller/**/*.test.ts', 'cli/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          include: [
+            'controller/**/*.test.ts',
+            'cli/**/*.test.ts',
+            'dashboard/src/**/*.test.ts',
+            'test/unit/**/*.test.ts',
+          ],
           environment: 'node',
+          // Some cases start processes (helm, kustomize, Node.js): a busy two-core machine needs
+          // more than the default five seconds. Not a speed check: benchmarks measure speed.
+          testTimeout: 30_000,
         },
       },
       {

@@ -33,6 +33,10 @@ describe('command line', () => {
     [['undo', 'web', '--to-revision', 'two'], /--to-revision must be a positive integer/],
     [['diff', 'rollout', 'web'], /diff needs a kind \(app\)/],
     [['lint'], /lint needs at least one file/],
+    [['dashboard', '--port', 'http'], /--port must be a port number, not "http"/],
+    [['dashboard', '-A', '-n', 'shop'], /--all-namespaces and --namespace cannot be used together/],
+    [['dashboard', 'shop'], /dashboard takes no arguments, got: shop/],
+    [['get', 'app', 'web', '--port', '3100'], /get does not take --port/],
   ])('%j is a usage error (exit 2)', async (argv, message) => {
     const t = io();
     expect(await run(argv, t)).toBe(2);

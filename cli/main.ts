@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { KubeApiError, KubeConnectionError } from '../controller/kube/api-errors.ts';
 import { KubeConfigError } from '../controller/kube/config.ts';
 import { CliError, EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageError } from './cli-errors.ts';
+import { dashboard } from './dashboard/dashboard-command.ts';
 import { diff, EXIT_DIFF_FAILED } from './diff/diff-command.ts';
 import { get } from './get/get-command.ts';
 import { type Io, processIo } from './io.ts';
@@ -15,6 +16,7 @@ import { rolloutName, runRolloutOp } from './ops/rollout-command.ts';
 import { parseImageAssignments } from './ops/rollout-patches.ts';
 import { allowFlags, type CommandLine, parseCommandLine } from './options.ts';
 import { openSession } from './session.ts';
+import { trail } from './trail/trail-command.ts';
 
 export const USAGE = `kubectl sluice: operate Sluice Applications, GitRepositories and Rollouts.
 
@@ -31,14 +33,18 @@ Usage:
   kubectl sluice suspend app|source NAME | resume app|source NAME [--timeout 5m]
   kubectl sluice diff app NAME [--kustomize PATH] [--helm PATH] [--default-service-account [NS/]NAME]
                                               what the next sync would change
+  kubectl sluice trail APP [--revision SHA]   one commit's way from fetch to verdict: sync,
+                                              objects changed, rollout steps, measurements
   kubectl sluice lint FILE|DIR|- ... [--helm PATH]   check manifests offline against the CRDs
                                               (a chart directory is rendered with helm template)
+  kubectl sluice dashboard [--port 3100] [-A]  a web dashboard on localhost (watch, promote, abort…)
   kubectl sluice version
 
 Flags:
   -n, --namespace NS     namespace (default: the context's, else "default")
       --context NAME     kubeconfig context
       --kubeconfig PATH  kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)
+  -A, --all-namespaces   dashboard: every namespace the user may list
   -o, --output FORMAT    json or yaml
   -h, --help             this help
 
@@ -71,6 +77,13 @@ async function dispatch(line: CommandLine, io: Io): Promise<number> {
     case 'lint':
       allowFlags(line, 'helm');
       return lint(args, options, io);
+    case 'dashboard':
+      allowFlags(line, 'port', 'all-namespaces');
+      if (args.length > 0) throw new UsageError(`dashboard takes no arguments, got: ${args.join(' ')}`);
+      if (options.allNamespaces && options.namespace) {
+        throw new UsageError('--all-namespaces and --namespace cannot be used together');
+      }
+      return dashboard(session(), options, io);
     case 'get': {
       allowFlags(line, 'watch');
       const [kind, name] = kindAndName(args, ['app', 'source', 'rollout'], command);
@@ -90,6 +103,13 @@ async function dispatch(line: CommandLine, io: Io): Promise<number> {
             : (err as Error).message;
         throw new CliError(message, EXIT_DIFF_FAILED, { cause: err });
       }
+    }
+    case 'trail': {
+      allowFlags(line, 'revision');
+      // `trail NAME` or, as other commands take it, `trail app NAME`.
+      const bare = args.length === 1 && !args[0]?.includes('/');
+      const [, name] = kindAndName(bare ? ['app', ...args] : args, ['app'], command);
+      return trail(name, session(), options, io);
     }
     case 'reconcile': {
       allowFlags(line, 'timeout', 'with-source');

@@ -12,6 +12,8 @@ export interface Options {
   watch: boolean;
   full: boolean;
   toRevision: number | undefined;
+  /** trail: the commit to follow (a revision or a prefix of its SHA). */
+  revision: string | undefined;
   timeout: string;
   withSource: boolean;
   kustomize: string;
@@ -20,6 +22,9 @@ export interface Options {
   /** As the controller's flag: whom an Application without its own account applies as. */
   defaultServiceAccount: string | undefined;
   help: boolean;
+  /** `dashboard`: the loopback port to serve on (0: any free one). */
+  port: number;
+  allNamespaces: boolean;
 }
 
 export interface CommandLine {
@@ -38,13 +43,18 @@ const SPEC = {
   watch: { type: 'boolean', short: 'w' },
   full: { type: 'boolean' },
   'to-revision': { type: 'string' },
+  revision: { type: 'string' },
   timeout: { type: 'string' },
   'with-source': { type: 'boolean' },
   kustomize: { type: 'string' },
   helm: { type: 'string' },
   'default-service-account': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  port: { type: 'string' },
+  'all-namespaces': { type: 'boolean', short: 'A' },
 } as const;
+
+const DEFAULT_DASHBOARD_PORT = 3100;
 
 const GLOBAL_FLAGS = ['namespace', 'context', 'kubeconfig', 'output', 'help'];
 
@@ -62,6 +72,10 @@ export function parseCommandLine(argv: string[]): CommandLine {
       throw new UsageError(`--to-revision must be a positive integer, not "${v['to-revision']}"`);
     }
   }
+  const port = Number(v.port ?? DEFAULT_DASHBOARD_PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--port must be a port number, not "${v.port}"`);
+  }
   const [command, ...args] = parsed.positionals;
   return {
     command,
@@ -75,12 +89,15 @@ export function parseCommandLine(argv: string[]): CommandLine {
       watch: v.watch ?? false,
       full: v.full ?? false,
       toRevision,
+      revision: v.revision,
       timeout: v.timeout ?? '5m',
       withSource: v['with-source'] ?? false,
       kustomize: v.kustomize ?? 'kustomize',
       helm: v.helm ?? 'helm',
       defaultServiceAccount: v['default-service-account'],
       help: v.help ?? false,
+      port,
+      allNamespaces: v['all-namespaces'] ?? false,
     },
   };
 }

@@ -14,6 +14,8 @@ import type { EventRecorder } from './runtime/events.ts';
 import type { InformerFactory } from './runtime/informers.ts';
 import { GitCache } from './sources/git/git-cache.ts';
 import { GitSource } from './sources/git-source.ts';
+import { HelmCharts } from './sources/helm-repository/helm-charts.ts';
+import { helmRepositoryController } from './sources/helm-repository/register.ts';
 import { gitRepositoryController } from './sources/register.ts';
 import type { PushTracker } from './webhooks/push-tracker.ts';
 
@@ -48,10 +50,17 @@ export function registerControllers(deps: ControllerDeps): Controllers {
     metrics: deps.metrics,
     concurrency: deps.config.concurrency,
   };
+  const charts = new HelmCharts({
+    api: new ObjectApi(deps.client),
+    helm: deps.config.helm,
+    cacheDir: deps.config.cacheDir,
+  });
   const gitRepositories = gitRepositoryController({ ...common, source: gitSource });
+  const helmRepositories = helmRepositoryController({ ...common, charts });
   const applications = applicationController({
     ...common,
     source: gitSource,
+    charts,
     pushes: deps.pushes,
     kustomize: deps.config.kustomize,
     helm: deps.config.helm,
@@ -63,6 +72,7 @@ export function registerControllers(deps: ControllerDeps): Controllers {
   // The list holds each kind's controller as one of "some kind", for what every kind shares.
   const all = [
     gitRepositories,
+    helmRepositories,
     applications,
     analysisRuns,
     rollouts,

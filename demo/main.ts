@@ -9,6 +9,8 @@
 // --keep             wait for Ctrl-C afterwards (the default without --non-interactive)
 
 import { parseArgs } from 'node:util';
+import { collectTrail } from '../cli/trail/trail-command.ts';
+import { renderTrail } from '../cli/trail/trail-view.ts';
 import { applicationResource } from '../controller/api/application.ts';
 import { gitRepositoryResource } from '../controller/api/git-repository.ts';
 import { Display } from './display.ts';
@@ -210,8 +212,38 @@ async function pushVersions(stack: Stack, observer: Observer): Promise<number> {
       `  Application ${NAMESPACE}/${NAMES.application} health: Degraded — ${health}`,
       health.startsWith('not reported') ? 'bad' : 'good',
     );
+    v3.serving = await showServing(stack, observer);
   }
   return report([v2, v3]);
+}
+
+/**
+ * After the rollback: the Application's line names the revision really serving, and the
+ * trail tells the bad commit's way from the push to the verdict.
+ */
+async function showServing(stack: Stack, observer: Observer): Promise<string> {
+  const serving = await observer
+    .waitFor(
+      'the Application to say which revision is serving',
+      (s) => {
+        const rolledBack = s.app?.status?.conditions?.find((x) => x.type === 'RolledBack');
+        const ready = s.app?.status?.conditions?.find((x) => x.type === 'Ready');
+        return rolledBack?.status === 'True' && ready?.message.includes('serving revision')
+          ? `Ready ${ready.status} — ${ready.message}`
+          : undefined;
+      },
+      60_000,
+    )
+    .catch((error: unknown) => `not reported: ${(error as Error).message}`);
+  display.line(
+    `  Application ${NAMESPACE}/${NAMES.application}: ${serving}`,
+    serving.startsWith('not reported') ? 'bad' : 'good',
+  );
+  const session = { client: stack.api.client, api: stack.api, namespace: NAMESPACE };
+  const trail = await collectTrail(session, NAMES.application, undefined);
+  display.line(`$ kubectl sluice trail ${NAMES.application} -n ${NAMESPACE}`, 'bold');
+  display.text(renderTrail(trail));
+  return serving;
 }
 
 function report(outcomes: Outcome[]): number {
@@ -220,7 +252,8 @@ function report(outcomes: Outcome[]): number {
   for (const o of outcomes) {
     const right =
       expected[o.version] === o.result &&
-      (o.version !== 'v3-bad' || !o.application?.startsWith('not reported'));
+      (o.version !== 'v3-bad' ||
+        (!o.application?.startsWith('not reported') && !o.serving?.startsWith('not reported')));
     ok &&= right;
     if (!right)
       display.line(`✗ ${o.version}: expected ${expected[o.version]}, got ${o.result}: ${o.message}`, 'bad');

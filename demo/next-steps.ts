@@ -11,6 +11,7 @@ export function nextSteps(stack: Stack, lastVersion: string): string {
     ? [
         `  kubectl sluice get rollout demo -n ${NAMESPACE} --watch`,
         `  kubectl sluice get app demo -n ${NAMESPACE}`,
+        `  kubectl sluice dashboard -n ${NAMESPACE}    # then open http://127.0.0.1:3100/`,
       ]
     : ['  (kubectl sluice is not in this checkout yet; plain kubectl shows everything)'];
   return [

@@ -14,6 +14,8 @@ export interface Outcome {
   at: number;
   /** For an aborted version: what the Application reports about it. */
   application?: string;
+  /** For an aborted version: the Application's Ready message, naming the revision serving. */
+  serving?: string;
 }
 
 /** Long enough for a loaded machine; the whole flow normally takes about a minute per version. */

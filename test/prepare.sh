@@ -10,6 +10,11 @@ command -v git >/dev/null || need+=(git)
 [[ -x /usr/sbin/sshd ]] || need+=(openssh-server)
 command -v ssh >/dev/null || need+=(openssh-client)
 command -v openssl >/dev/null || need+=(openssl)
+# The dashboard's browser tests drive Debian's Chromium (a browser download cannot work here).
+command -v chromium >/dev/null || need+=(chromium)
+# An OCI registry for chart tests, and htpasswd for its basic auth.
+[[ -x /usr/bin/docker-registry ]] || need+=(docker-registry)
+command -v htpasswd >/dev/null || need+=(apache2-utils)
 command -v go >/dev/null || [[ -x /usr/local/go/bin/go ]] || need+=(golang-go)
 
 if (( ${#need[@]} > 0 )); then

@@ -90,6 +90,11 @@ export async function diffApplication(
   opts: { kustomize: string; helm: string; defaultServiceAccount: string | undefined },
 ): Promise<AppDiff> {
   const ref = app.spec.sourceRef;
+  if (!ref) {
+    throw new Error(
+      `Application ${app.metadata.namespace}/${app.metadata.name} renders a chart from a HelmRepository (spec.helm.chart); diff reads git sources only`,
+    );
+  }
   const repo = await session.api.get<GitRepository>(
     gitRepositoryResource,
     ref.namespace ?? app.metadata.namespace,

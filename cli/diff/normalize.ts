@@ -2,6 +2,7 @@
 // diff shows what the sync changes and nothing else.
 
 import { stringify } from 'yaml';
+import { SOURCE_REVISION_ANNOTATION } from '../../controller/apps/revision-stamp.ts';
 
 const SERVER_METADATA = ['managedFields', 'resourceVersion', 'generation', 'uid', 'creationTimestamp'];
 
@@ -10,6 +11,14 @@ export function comparable(obj: unknown): Record<string, unknown> {
   delete copy.status;
   const meta = copy.metadata as Record<string, unknown> | undefined;
   if (meta) for (const key of SERVER_METADATA) delete meta[key];
+  // Which revision last changed an object is the sync's record, not a change of its own: a
+  // sync stamps it only on objects whose content changes, and those show their real change.
+  const annotations = meta?.annotations as Record<string, string> | undefined;
+  if (meta && annotations && SOURCE_REVISION_ANNOTATION in annotations) {
+    const { [SOURCE_REVISION_ANNOTATION]: _, ...rest } = annotations;
+    if (Object.keys(rest).length > 0) meta.annotations = rest;
+    else delete meta.annotations;
+  }
   return copy;
 }
 

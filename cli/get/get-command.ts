@@ -75,16 +75,16 @@ function plan(kind: KindName, obj: KubeObject, ns: string, name: string, options
   }
   if (kind === 'app') {
     const ref = (obj as Application).spec.sourceRef;
-    const sourceNs = ref.namespace ?? ns;
+    const sourceNs = ref?.namespace ?? ns;
     return {
       needs: [self, { rt: gitRepositoryResource, namespace: sourceNs }],
       render: (snap, now) => {
         const app = find<Application>(snap, 'app', ns, name);
         if (!app) return missing;
-        const srcNs = app.spec.sourceRef.namespace ?? ns;
+        const srcNs = app.spec.sourceRef?.namespace ?? ns;
         const source = snap
           .list<GitRepository>(gitRepositoryResource, srcNs)
-          .find((r) => r.metadata.name === app.spec.sourceRef.name);
+          .find((r) => r.metadata.name === app.spec.sourceRef?.name);
         return renderApplication(app, source, now);
       },
     };

@@ -54,14 +54,37 @@ function lastSync(app: Application, now: Date): TreeNode | undefined {
   };
 }
 
+/** While the Application is being deleted: what its policy did and what it still waits for. */
+function deletionNode(app: Application, now: Date): TreeNode | undefined {
+  const since = app.metadata.deletionTimestamp;
+  if (!since) return undefined;
+  const d = app.status?.deletion;
+  const list = (label: string, names: string[] | undefined): TreeNode | undefined =>
+    names?.length
+      ? { cells: [label, String(names.length)], children: names.map((n) => ({ cells: [n] })) }
+      : undefined;
+  const children = [
+    list('Terminating', d?.terminating),
+    list('Kept', d?.kept),
+    list('Deleted', d?.deleted),
+  ].filter((n) => n !== undefined);
+  return {
+    cells: ['Deleting', `for ${age(since, now)}: ${d?.message ?? 'not handled yet'}`],
+    children,
+  };
+}
+
 export function renderApplication(app: Application, source: GitRepository | undefined, now: Date): string {
   const ns = app.metadata.namespace ?? '';
   const ref = app.spec.sourceRef;
-  const refNs = ref.namespace ?? ns;
+  const chart = app.spec.helm?.chart;
+  const refNs = ref?.namespace ?? ns;
   const st = app.status ?? {};
-  const sourceText = source
-    ? `${ref.kind} ${refNs}/${ref.name} at ${source.status?.artifact?.revision ?? '(no artifact yet)'} (${readyOf(source)})`
-    : `${ref.kind} ${refNs}/${ref.name} (not found)`;
+  const sourceText = !ref
+    ? `chart ${chart?.name} ${chart?.version ?? '*'} from HelmRepository ${ns}/${chart?.sourceRef.name}`
+    : source
+      ? `${ref.kind} ${refNs}/${ref.name} at ${source.status?.artifact?.revision ?? '(no artifact yet)'} (${readyOf(source)})`
+      : `${ref.kind} ${refNs}/${ref.name} (not found)`;
   const rows: (TreeNode | undefined)[] = [
     { cells: ['Source', sourceText] },
     { cells: ['Path', app.spec.path ?? '.'] },
@@ -78,6 +101,8 @@ export function renderApplication(app: Application, source: GitRepository | unde
     { cells: ['Health', st.health ?? 'Unknown'] },
     app.spec.suspend ? { cells: ['Suspended', 'yes (spec.suspend)'] } : undefined,
     { cells: ['Prune', app.spec.prune ? 'on' : 'off'] },
+    { cells: ['Deletion policy', app.spec.deletionPolicy ?? 'MirrorPrune'] },
+    deletionNode(app, now),
     inventoryNodes(app),
     lastSync(app, now),
     { cells: ['Conditions', ''], children: conditionNodes(st.conditions, now) },

@@ -156,6 +156,7 @@ describe('lint: the crds directory', () => {
       'ClusterAnalysisTemplate',
       'Experiment',
       'GitRepository',
+      'HelmRepository',
       'Rollout',
     ]);
   });

@@ -36,6 +36,25 @@ function timeoutMs(options: Options): number {
   }
 }
 
+/**
+ * Asks for a reconcile now (with `extra` merged into the same patch); returns the value the
+ * controller will copy to status.lastHandledReconcileAt. The dashboard's "reconcile now" too.
+ */
+export async function requestReconcile(
+  session: Session,
+  kind: KindName,
+  namespace: string,
+  name: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const requestedAt = new Date().toISOString();
+  await session.api.mergePatch(RESOURCES[kind], namespace, name, {
+    ...extra,
+    metadata: { annotations: { [RECONCILE_REQUESTED_AT_ANNOTATION]: requestedAt } },
+  });
+  return requestedAt;
+}
+
 /** Asks for a reconcile now and waits for its outcome; returns the object as it was then. */
 async function reconcileAndWait(
   session: Session,
@@ -47,11 +66,7 @@ async function reconcileAndWait(
   io: Io,
 ): Promise<Reconcilable> {
   const rt = RESOURCES[kind];
-  const requestedAt = new Date().toISOString();
-  await session.api.mergePatch(rt, namespace, name, {
-    ...extra,
-    metadata: { annotations: { [RECONCILE_REQUESTED_AT_ANNOTATION]: requestedAt } },
-  });
+  const requestedAt = await requestReconcile(session, kind, namespace, name, extra);
   const deadline = Date.now() + timeoutMs(options);
   for (;;) {
     const obj = await session.api.get<Reconcilable>(rt, namespace, name);

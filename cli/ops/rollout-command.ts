@@ -41,7 +41,7 @@ async function decide(
   op: RolloutOp | 'undo' | RolloutEdit,
   ro: Rollout,
   session: Session,
-  options: Options,
+  toRevision: number | undefined,
 ): Promise<{ patches: Patch[]; detail: string }> {
   if (typeof op === 'object') {
     return op.op === 'restart'
@@ -53,7 +53,7 @@ async function decide(
   const { revision, template } = undoTemplate(
     ro,
     list.items.filter((rs) => isOwnedBy(rs, ro)),
-    options.toRevision,
+    toRevision,
   );
   const change = createMergePatch(ro.spec.template ?? {}, template);
   if (change === undefined) {
@@ -65,19 +65,22 @@ async function decide(
   };
 }
 
-export async function runRolloutOp(
+/**
+ * Decides and writes one operation on the Rollout `name`; shared by the commands and the
+ * dashboard, so both send the same patches. Returns the Rollout as written and what was done.
+ */
+export async function applyRolloutOp(
   op: RolloutOp | 'undo' | RolloutEdit,
   name: string,
   session: Session,
-  options: Options,
-  io: Io,
-): Promise<number> {
+  toRevision?: number,
+): Promise<{ rollout: Rollout | undefined; message: string }> {
   const { api, namespace } = session;
   let result: Rollout | undefined;
   let detail = '';
   for (let attempt = 1; ; attempt++) {
     const ro = await api.get<Rollout>(rolloutResource, namespace, name);
-    const decision = await decide(op, ro, session, options);
+    const decision = await decide(op, ro, session, toRevision);
     detail = decision.detail;
     let resourceVersion = ro.metadata.resourceVersion;
     try {
@@ -92,10 +95,19 @@ export async function runRolloutOp(
       if (!isConflict(err) || attempt >= ATTEMPTS) throw err;
     }
   }
-  if (options.output && result) io.stdout.write(formatData(result, options.output));
-  else
-    io.stdout.write(
-      `rollout.sluice.dev/${name} ${PAST_TENSE[typeof op === 'object' ? op.op : op]}${detail}\n`,
-    );
+  const message = `rollout.sluice.dev/${name} ${PAST_TENSE[typeof op === 'object' ? op.op : op]}${detail}`;
+  return { rollout: result, message };
+}
+
+export async function runRolloutOp(
+  op: RolloutOp | 'undo' | RolloutEdit,
+  name: string,
+  session: Session,
+  options: Options,
+  io: Io,
+): Promise<number> {
+  const { rollout, message } = await applyRolloutOp(op, name, session, options.toRevision);
+  if (options.output && rollout) io.stdout.write(formatData(rollout, options.output));
+  else io.stdout.write(`${message}\n`);
   return EXIT_OK;
 }

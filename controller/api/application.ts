@@ -23,6 +23,8 @@ export const applicationResource = {
 
 /** Condition type, beside Ready / Reconciling / Stalled, reporting the health of applied objects. */
 export const CONDITION_HEALTHY = 'Healthy';
+/** True while a Rollout it applied has aborted its update: the applied revision is not serving. */
+export const CONDITION_ROLLED_BACK = 'RolledBack';
 
 export const SOURCE_KINDS = ['GitRepository'] as const;
 type SourceKind = (typeof SOURCE_KINDS)[number];
@@ -35,6 +37,10 @@ export const HEALTH_STATUSES = ['Healthy', 'Progressing', 'Degraded', 'Missing',
 export type HealthStatus = (typeof HEALTH_STATUSES)[number];
 
 export const SYNC_RESULTS = ['Succeeded', 'Failed'] as const;
+
+/** What deleting the Application does to what it applied (Flux's Kustomization deletionPolicy). */
+export const DELETION_POLICIES = ['MirrorPrune', 'Delete', 'WaitForTermination', 'Orphan'] as const;
+export type DeletionPolicy = (typeof DELETION_POLICIES)[number];
 type SyncResult = (typeof SYNC_RESULTS)[number];
 
 interface SourceReference {
@@ -42,6 +48,17 @@ interface SourceReference {
   name: string;
   /** Defaults to the Application's namespace. */
   namespace?: string;
+}
+
+export const CHART_SOURCE_KINDS = ['HelmRepository'] as const;
+type ChartSourceKind = (typeof CHART_SOURCE_KINDS)[number];
+
+/** A chart from a HelmRepository (Flux HelmRelease's spec.chart.spec), instead of a git source. */
+export interface HelmChartReference {
+  name: string;
+  /** A semver range; the highest matching version is rendered. Unset: the highest release. */
+  version?: string;
+  sourceRef: { kind: ChartSourceKind; name: string };
 }
 
 interface DependencyReference {
@@ -70,8 +87,13 @@ interface HelmValuesReference {
   optional?: boolean;
 }
 
-/** How a chart at `path` is rendered (`helm template`); names after Flux HelmRelease and Argo CD source.helm. */
+/**
+ * How a chart is rendered (`helm template`): the chart at `path`, or `chart` from a
+ * HelmRepository. Names after Flux HelmRelease and Argo CD source.helm.
+ */
 export interface HelmSpec {
+  /** A chart from a HelmRepository instead of a git source. */
+  chart?: HelmChartReference;
   /** Defaults to the Application's name. */
   releaseName?: string;
   /** `.Release.Namespace`; defaults to targetNamespace, else the Application's namespace. */
@@ -87,7 +109,8 @@ export interface HelmSpec {
 }
 
 interface ApplicationSpec {
-  sourceRef: SourceReference;
+  /** The git source; exactly one of sourceRef and helm.chart is set (the API server enforces it). */
+  sourceRef?: SourceReference;
   /** Relative to the source root, without `..` segments; defaults to the root. */
   path?: string;
   interval: Duration;
@@ -96,6 +119,8 @@ interface ApplicationSpec {
   /** Defaults to interval. */
   timeout?: Duration;
   prune: boolean;
+  /** Defaults to MirrorPrune: delete on deletion what prune would delete. */
+  deletionPolicy?: DeletionPolicy;
   targetNamespace?: string;
   /** Impersonated for apply and prune when set. */
   serviceAccountName?: string;
@@ -104,7 +129,7 @@ interface ApplicationSpec {
   suspend?: boolean;
   /** Health of the kinds named, by CEL expressions (Flux's healthCheckExprs). */
   healthCheckExprs?: HealthCheckExpr[];
-  /** Rendering of a chart at `path` (a Chart.yaml there makes it a chart). */
+  /** Rendering of a chart at `path` (a Chart.yaml there makes it a chart), or of helm.chart. */
   helm?: HelmSpec;
   syncPolicy?: SyncPolicy;
   /** Fields neither reported as drift nor taken over on apply (Argo CD's ignoreDifferences). */
@@ -212,7 +237,37 @@ export interface SyncOperation {
   hooks?: HookStatus[];
 }
 
+/**
+ * A workload that serves a revision of its own choosing (a Rollout keeps its stable version
+ * until analysis promotes the new one): which revisions it serves.
+ */
+export interface ServingEntry {
+  kind: 'Rollout';
+  namespace?: string;
+  name: string;
+  /** The source revision that last changed the Rollout (its sluice.dev/revision). */
+  revision?: string;
+  /** The revision its stable ReplicaSet runs (status.stableRevision). */
+  stableRevision?: string;
+  /** The revision of its canary or preview, or of the update an abort rolled back. */
+  canaryRevision?: string;
+  phase?: string;
+  aborted?: boolean;
+}
+
+/** The deletion under way: recomputed from the inventory and the live objects on every pass. */
+export interface DeletionStatus {
+  policy: DeletionPolicy;
+  /** `Kind namespace/name`, as in events; each list is capped. */
+  deleted?: string[];
+  kept?: string[];
+  terminating?: string[];
+  message?: string;
+}
+
 export interface ApplicationStatus extends CommonStatus, ReconcileRequestStatus {
+  /** Set while the Application is being deleted. */
+  deletion?: DeletionStatus;
   /** The current or last sync operation (hooks and waves). */
   operation?: SyncOperation;
   lastAppliedRevision?: string;
@@ -222,6 +277,8 @@ export interface ApplicationStatus extends CommonStatus, ReconcileRequestStatus 
   inventory?: ResourceInventory;
   /** Newest first; the controller trims it to the last few syncs. */
   history?: SyncRecord[];
+  /** The Rollouts it applied, and which revisions they serve. */
+  serving?: ServingEntry[];
 }
 
 export type Application = SluiceObject<'Application', ApplicationSpec, ApplicationStatus>;

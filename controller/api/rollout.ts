@@ -390,6 +390,10 @@ export interface RolloutStatus extends CommonStatus {
   currentPodHash?: string;
   /** pod-template-hash of the stable ReplicaSet. */
   stableRS?: string;
+  /** Source revision the stable ReplicaSet was created for (its sluice.dev/source-revision). */
+  stableRevision?: string;
+  /** Source revision of the newest ReplicaSet while it is not stable (canary, preview, or aborted). */
+  canaryRevision?: string;
   abort?: boolean;
   abortedAt?: Time;
   /** The spec.restartAt carried out. */

@@ -11,7 +11,7 @@ export interface AppMetrics {
 }
 
 export function createAppMetrics(registry: Registry): AppMetrics {
-  return {
+  const metrics: AppMetrics = {
     syncs: new Counter({
       name: 'sluice_sync_total',
       help: 'Application syncs (new revision, drift correction), by result.',
@@ -54,4 +54,8 @@ export function createAppMetrics(registry: Registry): AppMetrics {
       registers: [registry],
     }),
   };
+  // Both series exist from the start, at zero: a dashboard's rate shows 0 renders rather than
+  // no data on a controller whose Applications hold no chart.
+  for (const cached of ['true', 'false']) metrics.helmRenders.inc({ cached }, 0);
+  return metrics;
 }

@@ -9,6 +9,7 @@ import { without } from './ignore-differences.ts';
 import type { ManagedObjects } from './managed-objects.ts';
 import type { DesiredObject } from './manifest.ts';
 import type { RestMapper } from './rest-mapper.ts';
+import { type Stamp, stampRevisions } from './revision-stamp.ts';
 import { apply, type Syncer } from './sync.ts';
 
 export interface DriftReport {
@@ -38,7 +39,12 @@ interface Applied {
   inventory: InventoryEntry[];
   /** For a chart: the render key (chart, values, capabilities) those objects came from. */
   renderKey?: string | undefined;
+  /** The source revision stamped on each object, and the content it was stamped for. */
+  stamps: Map<string, Stamp>;
 }
+
+/** How long a first sync after a restart waits for a cache to list a kind before stamping. */
+const CACHE_WAIT_MS = 5_000;
 
 /**
  * What each Application last applied, kept in memory to answer "did anything drift?" from
@@ -94,6 +100,37 @@ export class AppState {
   /** The render key of the chart last applied, when the Application is a chart. */
   renderKey(key: string): string | undefined {
     return this.apps.get(key)?.renderKey;
+  }
+
+  /**
+   * Stamps each object with the source revision that last changed it (revision-stamp.ts):
+   * from memory, or after a restart from the live objects in the caches.
+   */
+  async stampRevisions(
+    key: string,
+    mapper: RestMapper,
+    objects: DesiredObject[],
+    revision: string,
+  ): Promise<Map<string, Stamp>> {
+    const remembered = this.apps.get(key)?.stamps;
+    const live = new Map<string, KubeObject | undefined>();
+    if (!remembered) {
+      const kinds = new Map<string, ResourceType>();
+      const found: [DesiredObject, ResourceType][] = [];
+      for (const o of objects) {
+        const rt = await mapper.map(o.apiVersion, o.kind).catch(() => undefined);
+        if (!rt) continue;
+        kinds.set(`${rt.group}/${rt.kind}`, rt);
+        found.push([o, rt]);
+      }
+      // Each kind's cache once, side by side: a kind that never lists costs one wait, not one per object.
+      await Promise.all([...kinds.values()].map((rt) => this.managed.waitSynced(rt, CACHE_WAIT_MS)));
+      for (const [o, rt] of found) live.set(o.id, this.managed.get(rt, o.namespace, o.name).object);
+    }
+    return stampRevisions(objects, revision, {
+      stamp: (id) => remembered?.get(id),
+      live: (o) => live.get(o.id),
+    });
   }
 
   /**

@@ -3,15 +3,15 @@
 // sync, health, and how failures read in status), not the stages themselves, which have their
 // own tests. The real thing is test/e2e/application.test.ts.
 
-import { Registry } from 'prom-client';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { appReconcilerDeps } from '../../test/support/app-reconciler-deps.ts';
 import { FakeCluster, quietContext, RecordedEvents } from '../../test/support/fake-cluster.ts';
 import { type Application, applicationResource, type SyncOperation } from '../api/application.ts';
 import { type GitRepository, gitRepositoryResource } from '../api/git-repository.ts';
+import { type HelmRepository, helmRepositoryResource } from '../api/helm-repository.ts';
 import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../api/meta.ts';
+import { StallingError } from '../runtime/reconcile-errors.ts';
 import type { GitSource } from '../sources/git-source.ts';
-import { PushTracker } from '../webhooks/push-tracker.ts';
-import { createAppMetrics } from './app-metrics.ts';
 import type { AppState, DriftReport } from './app-state.ts';
 import { ApplicationReconciler } from './application-reconciler.ts';
 import { SyncOperationFailed, SyncWaiting } from './hooks/operation.ts';
@@ -39,13 +39,33 @@ let operations: (SyncOperation | undefined)[];
 /** What the scripted sync does to the operation it is handed, as the pipeline would. */
 let onOperation: ((operation: SyncOperation) => void) | undefined;
 
+/** Where the last scripted sync was told to render from. */
+let rendered: { dir: string; path: string } | undefined;
+
+/** Charts from HelmRepositories, scripted: `chartFiles` is what pulling gives (or throws). */
+let chartFiles: string | Error;
+const charts = {
+  resolve: async (_repo: HelmRepository, chart: { name: string }) => ({
+    name: chart.name,
+    version: '1.1.0',
+    digest: `sha256:${'c'.repeat(64)}`,
+    revision: `1.1.0@sha256:${'c'.repeat(64)}`,
+  }),
+  files: async () => {
+    if (chartFiles instanceof Error) throw chartFiles;
+    return chartFiles;
+  },
+  withDependencies: async (root: string) => root,
+};
+
 /** The sync pipeline, scripted. */
 const scriptedSync = async (
   _state: AppState,
   key: string,
-  input: { revision: string; operation?: SyncOperation },
+  input: { revision: string; operation?: SyncOperation; dir: string; path: string },
 ) => {
   syncs++;
+  rendered = { dir: input.dir, path: input.path };
   operations.push(input.operation && structuredClone(input.operation));
   if (input.operation) onOperation?.(input.operation);
   if (nextSync instanceof Error) throw nextSync;
@@ -94,6 +114,8 @@ beforeEach(() => {
   cluster = new FakeCluster();
   events = new RecordedEvents();
   syncs = 0;
+  rendered = undefined;
+  chartFiles = '/cache/helm/charts/abc';
   operations = [];
   onOperation = undefined;
   applied = new Map();
@@ -106,22 +128,14 @@ beforeEach(() => {
     inventory: [{ id: 'shop_settings__ConfigMap', v: 'v1' }],
   };
   reconciler = new ApplicationReconciler({
-    api: cluster.api(),
+    ...appReconcilerDeps(cluster, events),
     mapper: {} as RestMapper,
     state: scriptedState(),
     sync: scriptedSync,
     source: { artifactFiles: async () => ({ revision: REVISION, dir: '/tmp/none' }) } as unknown as GitSource,
-    repositories: cluster.informer<GitRepository>(gitRepositoryResource),
-    applications: cluster.informer<Application>(applicationResource),
-    events,
-    metrics: createAppMetrics(new Registry()),
-    pushes: new PushTracker(),
-    kustomize: 'kustomize',
-    helm: 'helm',
-    capabilities: { get: async () => ({ apiVersions: [] }), invalidate: () => {} },
-    defaultServiceAccount: undefined,
+    charts,
+    helmRepositories: cluster.informer<HelmRepository>(helmRepositoryResource),
     pods: async () => pods,
-    now: () => new Date('2025-01-02T03:04:05Z'),
   });
 });
 
@@ -335,5 +349,80 @@ describe('ApplicationReconciler', () => {
     expect(syncs).toBe(2);
     expect(operations[0]?.replay).toBeUndefined();
     expect(operations[1]?.replay).toBe(true);
+  });
+});
+
+describe('an Application of a chart from a HelmRepository', () => {
+  function newChartApp(): void {
+    cluster.put(applicationResource, {
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'shop', namespace: 'apps' },
+      spec: {
+        helm: {
+          chart: { name: 'web', version: '1.x', sourceRef: { kind: 'HelmRepository', name: 'charts' } },
+        },
+        interval: '5m',
+        retryInterval: '30s',
+        prune: true,
+      },
+    });
+  }
+
+  function newHelmRepository(): void {
+    cluster.put(helmRepositoryResource, {
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'HelmRepository',
+      metadata: { name: 'charts', namespace: 'apps' },
+      spec: { url: 'https://charts.example', interval: '1m' },
+      status: {
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'True',
+            reason: 'Succeeded',
+            message: 'ok',
+            lastTransitionTime: '2025-01-01T00:00:00Z',
+          },
+        ],
+        artifact: { revision: `sha256:${'d'.repeat(64)}`, lastUpdateTime: '2025-01-01T00:00:00Z' },
+      },
+    });
+  }
+
+  it('waits for its HelmRepository, naming it', async () => {
+    newChartApp();
+    await expect(reconcile()).rejects.toMatchObject({
+      errorClass: 'waiting',
+      reason: 'SourceNotFound',
+      message: 'HelmRepository apps/charts not found',
+    });
+  });
+
+  it('applies the chosen version as its revision, rendering the pulled chart', async () => {
+    newHelmRepository();
+    newChartApp();
+    await reconcile();
+    expect(current().status?.lastAppliedRevision).toBe(`1.1.0@sha256:${'c'.repeat(64)}`);
+    expect(rendered).toEqual({ dir: '/cache/helm/charts/abc', path: 'web' });
+    expect(condition('Ready')?.status).toBe('True');
+  });
+
+  it('stalls naming the chart when pulling it needs a person', async () => {
+    newHelmRepository();
+    newChartApp();
+    chartFiles = new StallingError(
+      'DependencyNotResolved',
+      'dependency "lib" (repository "https://x.example"): no HelmRepository in namespace apps has this URL',
+    );
+    await expect(reconcile()).rejects.toMatchObject({
+      errorClass: 'stalling',
+      reason: 'DependencyNotResolved',
+    });
+    expect(condition('Stalled')?.status).toBe('True');
+    expect(condition('Ready')?.message).toBe(
+      'chart web 1.1.0: dependency "lib" (repository "https://x.example"): no HelmRepository in namespace apps has this URL',
+    );
+    expect(syncs).toBe(0);
   });
 });

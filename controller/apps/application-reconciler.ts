@@ -3,17 +3,28 @@ import {
   type ApplicationStatus,
   applicationResource,
   CONDITION_HEALTHY,
+  CONDITION_ROLLED_BACK,
+  type HelmChartReference,
   type SyncOperation,
   type SyncRecord,
 } from '../api/application.ts';
 import type { GitRepository } from '../api/git-repository.ts';
+import type { HelmRepository } from '../api/helm-repository.ts';
 import type { Informer } from '../kube/informer.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import type { Logger } from '../observability/logger.ts';
 import { apiTime } from '../runtime/api-time.ts';
-import { findCondition, markFailed, markReady, READY, setCondition } from '../runtime/conditions.ts';
+import {
+  findCondition,
+  markFailed,
+  markReady,
+  READY,
+  removeCondition,
+  setCondition,
+} from '../runtime/conditions.ts';
 import { jitter, parseDuration } from '../runtime/duration.ts';
 import { type EventRecorder, recordOnChange } from '../runtime/events.ts';
+import { FINALIZER } from '../runtime/finalizers.ts';
 import { ReconcilePass, SkeletonReconciler, type Step } from '../runtime/reconcile.ts';
 import {
   classify,
@@ -24,9 +35,12 @@ import {
   WaitingError,
 } from '../runtime/reconcile-errors.ts';
 import type { GitSource } from '../sources/git-source.ts';
+import type { HelmCharts, ResolvedChart } from '../sources/helm-repository/helm-charts.ts';
 import type { PushTracker } from '../webhooks/push-tracker.ts';
 import type { AppMetrics } from './app-metrics.ts';
 import type { AppState, DriftReport } from './app-state.ts';
+import { deleteApplication } from './deletion/delete-application.ts';
+import { keepOnDeleteReason } from './deletion/keep-reason.ts';
 import { CustomHealth, HealthCheckExprError } from './health/custom.ts';
 import { listPods, type PodLister } from './health/pod-reader.ts';
 import { type ChartContext, chartApp, chartContext, currentRenderKey } from './helm/app-chart.ts';
@@ -40,10 +54,16 @@ import { health as appHealth, appTarget, sync, syncTarget } from './pipeline.ts'
 import { RenderError } from './render.ts';
 import type { RestMapper } from './rest-mapper.ts';
 import { PathEscapeError } from './safe-path.ts';
+import { type RollbackReport, rollbackOf, servingOf } from './serving.ts';
 import { SyncError, type Syncer } from './sync.ts';
 
 const HISTORY_LIMIT = 10;
 const WAIT_POLL_MS = 5_000;
+/**
+ * How soon to look again while WaitForTermination waits: after a restart nothing watches
+ * the kinds being deleted until a sync would, so their going away wakes nobody.
+ */
+const DELETION_POLL_MS = 2_000;
 /**
  * How soon to look again while a workload is Progressing: a pod that starts crash-looping
  * changes nothing the managed-object watches see (see health/pod-reader.ts). Other kinds
@@ -57,6 +77,8 @@ export interface ApplicationDeps {
   state: AppState;
   source: GitSource;
   repositories: Informer<GitRepository>;
+  charts: Pick<HelmCharts, 'resolve' | 'files' | 'withDependencies'>;
+  helmRepositories: Informer<HelmRepository>;
   applications: Informer<Application>;
   events: Pick<EventRecorder, 'record'>;
   metrics: AppMetrics;
@@ -83,7 +105,9 @@ class ApplicationPass extends ReconcilePass<Application, ApplicationStatus> {
   readonly retryMs = this.object.spec.retryInterval
     ? parseDuration(this.object.spec.retryInterval)
     : this.intervalMs;
+  /** The source found: a git revision, or a chart version from a HelmRepository. */
   repo: GitRepository | undefined;
+  chart: { repo: HelmRepository; resolved: ResolvedChart } | undefined;
   revision = '';
   custom: CustomHealth | undefined;
 }
@@ -107,6 +131,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
       resource: applicationResource,
       recordReconcileRequests: true,
       failureReason: 'ReconciliationFailed',
+      finalizer: FINALIZER,
       now: deps.now,
     });
     this.deps = deps;
@@ -140,10 +165,24 @@ export class ApplicationReconciler extends SkeletonReconciler<
     return app.spec.suspend === true;
   }
 
+  /** spec.deletionPolicy on what the inventory lists (deletion/delete-application.ts). */
+  protected override async finalize(pass: ApplicationPass): Promise<boolean> {
+    const done = await deleteApplication({
+      app: pass.object,
+      status: pass.status,
+      syncer: this.syncer(pass.object),
+      events: this.deps.events,
+      keepReason: keepOnDeleteReason,
+      log: pass.log,
+      now: pass.now,
+    });
+    if (!done) pass.requeue(DELETION_POLL_MS);
+    return done;
+  }
+
   /** A full sync when something asks for one; otherwise only what drifted is applied again. */
   private async sync(pass: ApplicationPass): Promise<void> {
-    const { object: app, status, key, revision } = pass;
-    const repo = pass.repo as GitRepository;
+    const { object: app, status, key, revision, repo } = pass;
     const previousRevision = status.lastAppliedRevision;
     const newSpec = status.observedGeneration !== app.metadata.generation;
     const running = status.operation?.phase === 'Running';
@@ -159,10 +198,10 @@ export class ApplicationReconciler extends SkeletonReconciler<
       status.lastAttemptedRevision = revision;
       const operation = this.operation(pass);
       status.operation = operation;
-      const report = await this.fullSync(pass, repo, !pass.forced && !newSpec, operation);
+      const report = await this.fullSync(pass, !pass.forced && !newSpec, operation);
       operation.phase = 'Succeeded';
       this.recordHistory(status, { revision, started, result: 'Succeeded', report });
-      if (previousRevision !== revision) {
+      if (repo && previousRevision !== revision) {
         const latency = this.deps.pushes.applied(`${repo.metadata.namespace}/${repo.metadata.name}`);
         if (latency !== undefined) this.deps.metrics.pushToApplied.observe(latency);
       }
@@ -192,11 +231,11 @@ export class ApplicationReconciler extends SkeletonReconciler<
   private async chartInputsChanged(pass: ApplicationPass): Promise<boolean> {
     const last = this.deps.state.renderKey(pass.key);
     if (last === undefined) return false;
-    const files = await this.deps.source.artifactFiles(pass.repo as GitRepository);
+    const files = await this.files(pass).catch(() => undefined); // the full sync reports it
     if (!files) return false;
     const current = await currentRenderKey(
       files.dir,
-      pass.object.spec.path ?? '.',
+      files.path,
       chartApp(pass.object),
       this.chartContext(pass),
     ).catch(
@@ -295,23 +334,66 @@ export class ApplicationReconciler extends SkeletonReconciler<
       },
       pass.now,
     );
+    const rollback = this.reportServing(pass);
     if (app.spec.wait && health.status !== 'Healthy') {
       status.conditions = this.waitConditions(pass, health.message);
       pass.requeue(WAIT_POLL_MS);
     } else {
+      const serving = rollback
+        ? `; serving revision ${rollback.serving ?? 'unknown'} (${rollback.revision} was rolled back)`
+        : '';
       status.conditions = markReady(
         status.conditions,
         generation,
         'ReconciliationSucceeded',
-        `applied revision: ${revision}`,
+        `applied revision: ${revision}${serving}`,
         pass.now,
       );
     }
   }
 
+  /**
+   * status.serving from the live Rollouts, and RolledBack while one of them has aborted its
+   * update (with a Warning Event once per rollback); a later revision that promotes clears it.
+   */
+  private reportServing(pass: ApplicationPass): RollbackReport | undefined {
+    const { object: app, status } = pass;
+    const live = this.deps.state.live(pass.key).map((l) => l.object);
+    const serving = servingOf(live);
+    status.serving = serving.length > 0 ? serving : undefined;
+    const rollback = rollbackOf(live);
+    if (!rollback) {
+      status.conditions = removeCondition(status.conditions, CONDITION_ROLLED_BACK);
+      return undefined;
+    }
+    status.conditions = setCondition(
+      status.conditions,
+      {
+        type: CONDITION_ROLLED_BACK,
+        status: 'True',
+        reason: 'RolloutAborted',
+        message: rollback.message,
+        observedGeneration: app.metadata.generation,
+      },
+      pass.now,
+    );
+    const previous = findCondition(app.status?.conditions, CONDITION_ROLLED_BACK)?.message;
+    recordOnChange(
+      this.deps.events,
+      app,
+      { previous, current: rollback.message },
+      'Warning',
+      'RolledBack',
+      rollback.message,
+    );
+    pass.log.info({ rollout: rollback.rollout, rolledBack: rollback.revision }, 'rollout rolled back');
+    return rollback;
+  }
+
   protected failed(pass: ApplicationPass, failure: ReconcileError): ReconcileError {
     const { object: app, status } = pass;
-    if (failure.errorClass !== 'waiting') {
+    // A failed deletion says so in status.deletion and the conditions; it is no sync.
+    if (failure.errorClass !== 'waiting' && !app.metadata.deletionTimestamp) {
       status.syncStatus = 'OutOfSync';
       if (status.lastAttemptedRevision && status.lastAttemptedRevision !== status.lastAppliedRevision) {
         this.recordHistory(status, {
@@ -350,7 +432,6 @@ export class ApplicationReconciler extends SkeletonReconciler<
 
   private async fullSync(
     pass: ApplicationPass,
-    repo: GitRepository,
     skipUnchanged: boolean,
     operation: SyncOperation,
   ): Promise<DriftReport> {
@@ -360,14 +441,13 @@ export class ApplicationReconciler extends SkeletonReconciler<
       log.debug({ stage, revision, ...detail }, 'sync stage');
     try {
       onStage('artifact');
-      const files = await this.deps.source.artifactFiles(repo);
-      if (!files) throw new WaitingError('ArtifactNotReady', 'source has no artifact yet', 5_000);
+      const files = await this.files(pass);
       const report = await (this.deps.sync ?? sync)(
         this.deps.state,
         `${app.metadata.namespace}/${app.metadata.name}`,
         {
           dir: files.dir,
-          path: app.spec.path ?? '.',
+          path: files.path,
           revision,
           ...appTarget(app),
           prune: app.spec.prune,
@@ -446,25 +526,67 @@ export class ApplicationReconciler extends SkeletonReconciler<
     });
   }
 
-  private findSource(pass: ApplicationPass): void {
+  private async findSource(pass: ApplicationPass): Promise<void> {
     const app = pass.object;
-    const ns = app.spec.sourceRef.namespace ?? app.metadata.namespace;
-    const repo = this.deps.repositories.get(`${ns}/${app.spec.sourceRef.name}`);
+    const chart = app.spec.helm?.chart;
+    if (chart) return this.findChart(pass, chart);
+    const ref = app.spec.sourceRef;
+    if (!ref) throw new StallingError('InvalidSpec', 'spec.sourceRef or spec.helm.chart must be set');
+    const ns = ref.namespace ?? app.metadata.namespace;
+    const repo = this.deps.repositories.get(`${ns}/${ref.name}`);
     if (!repo)
-      throw new WaitingError(
-        'SourceNotFound',
-        `GitRepository ${ns}/${app.spec.sourceRef.name} not found`,
-        pass.retryMs,
-      );
+      throw new WaitingError('SourceNotFound', `GitRepository ${ns}/${ref.name} not found`, pass.retryMs);
     if (!repo.status?.artifact?.revision) {
       throw new WaitingError(
         'SourceNotReady',
-        `GitRepository ${ns}/${app.spec.sourceRef.name} has no artifact yet`,
+        `GitRepository ${ns}/${ref.name} has no artifact yet`,
         pass.retryMs,
       );
     }
     pass.repo = repo;
     pass.revision = repo.status.artifact.revision;
+  }
+
+  /** spec.helm.chart: the highest version in range is the revision, `<version>@sha256:<digest>`. */
+  private async findChart(pass: ApplicationPass, chart: HelmChartReference): Promise<void> {
+    const ns = pass.object.metadata.namespace as string;
+    const name = `HelmRepository ${ns}/${chart.sourceRef.name}`;
+    const repo = this.deps.helmRepositories.get(`${ns}/${chart.sourceRef.name}`);
+    if (!repo) throw new WaitingError('SourceNotFound', `${name} not found`, pass.retryMs);
+    const ready = findCondition(repo.status?.conditions, READY);
+    if (ready?.status !== 'True' && !repo.status?.artifact) {
+      const why = ready?.message ? `: ${ready.message}` : '';
+      throw new WaitingError('SourceNotReady', `${name} is not ready${why}`, pass.retryMs);
+    }
+    try {
+      const resolved = await this.deps.charts.resolve(repo, chart);
+      pass.chart = { repo, resolved };
+      pass.revision = resolved.revision;
+    } catch (err) {
+      throw chartError(err, `chart ${chart.name} from ${name}`);
+    }
+  }
+
+  /**
+   * The files to render: the pulled chart, or the git revision's tree (a copy with the
+   * dependencies built when a chart at path has some that are not vendored).
+   */
+  private async files(pass: ApplicationPass): Promise<{ dir: string; path: string }> {
+    const { object: app, chart, repo } = pass;
+    const ns = app.metadata.namespace as string;
+    const inNamespace = () => this.deps.helmRepositories.list().filter((r) => r.metadata.namespace === ns);
+    if (chart) {
+      try {
+        const dir = await this.deps.charts.files(chart.repo, chart.resolved, inNamespace());
+        return { dir, path: chart.resolved.name };
+      } catch (err) {
+        throw chartError(err, `chart ${chart.resolved.name} ${chart.resolved.version}`);
+      }
+    }
+    const files = repo ? await this.deps.source.artifactFiles(repo) : undefined;
+    if (!files) throw new WaitingError('ArtifactNotReady', 'source has no artifact yet', 5_000);
+    const path = app.spec.path ?? '.';
+    return { dir: await this.deps.charts.withDependencies(files.dir, path, ns, inNamespace()), path };
   }
 
   private checkDependencies(pass: ApplicationPass): void {
@@ -526,6 +648,20 @@ export class ApplicationReconciler extends SkeletonReconciler<
     if (prev && r.result === 'Failed' && prev.result === 'Failed' && prev.revision === r.revision) return;
     status.history = [record, ...(status.history ?? [])].slice(0, HISTORY_LIMIT);
   }
+}
+
+/** A chart failure says which chart; its class (auth, missing version, network) is kept. */
+function chartError(err: unknown, what: string): Error {
+  if (err instanceof WaitingError) return err;
+  const failure = classify(err, 'ChartPullFailed');
+  const options = {
+    cause: err,
+    ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
+  };
+  const message = `${what}: ${failure.message}`;
+  return failure.errorClass === 'stalling'
+    ? new StallingError(failure.reason, message, options)
+    : new TransientError(failure.reason, message, options);
 }
 
 function classifySyncError(err: unknown, revision: string): Error {

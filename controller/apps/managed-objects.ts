@@ -63,4 +63,16 @@ export class ManagedObjects {
     const inf = this.watch(rt);
     return { synced: inf.hasSynced, object: inf.get(namespace ? `${namespace}/${name}` : name) };
   }
+
+  /**
+   * Resolves once the cache has listed the kind, or after `waitMs` when the list is slow: for a
+   * first look after a restart, where absence from an unsynced cache says nothing.
+   */
+  async waitSynced(rt: ResourceType, waitMs: number): Promise<void> {
+    const inf = this.watch(rt);
+    if (inf.hasSynced) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([inf.synced, new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer);
+  }
 }

@@ -160,6 +160,8 @@ export async function sync(state: AppState, key: string, input: SyncInput, s: Sy
     op.phase = 'Succeeded';
     return state.correctDrift(key, s);
   }
+  // After the digest, which must not see the stamps: a new revision alone changes nothing.
+  const stamps = await state.stampRevisions(key, s.mapper, desired, input.revision);
   if (fresh && input.createNamespace && input.targetNamespace) {
     if (await createNamespace(s, input.targetNamespace, input.app)) {
       s.notify?.('NamespaceCreated', `created namespace ${input.targetNamespace} (CreateNamespace=true)`);
@@ -191,7 +193,14 @@ export async function sync(state: AppState, key: string, input: SyncInput, s: Sy
   if (input.prune) input.onStage?.('prune');
   const prunedIds = input.prune ? await pruneGone(s, state, input, owned, op, now) : [];
   const inventory = owned.map(inventoryEntry);
-  state.remember(key, { revision: input.revision, objects: applied.objects, digest, inventory });
+  state.remember(key, {
+    revision: input.revision,
+    objects: applied.objects,
+    digest,
+    inventory,
+    renderKey,
+    stamps,
+  });
   return { changed: applied.changedIds.length, changedIds: applied.changedIds, prunedIds, inventory };
 }
 

@@ -1,10 +1,12 @@
 import { type Application, applicationResource } from '../api/application.ts';
 import { type GitRepository, gitRepositoryResource } from '../api/git-repository.ts';
+import { type HelmRepository, helmRepositoryResource } from '../api/helm-repository.ts';
 import { ObjectApi } from '../kube/objects.ts';
 import { objectKey } from '../kube/resources.ts';
 import type { Controller } from '../runtime/controller.ts';
 import { type ControllerWiring, wireController } from '../runtime/wiring.ts';
 import type { GitSource } from '../sources/git-source.ts';
+import type { HelmCharts } from '../sources/helm-repository/helm-charts.ts';
 import type { PushTracker } from '../webhooks/push-tracker.ts';
 import { createAppMetrics } from './app-metrics.ts';
 import { AppState } from './app-state.ts';
@@ -15,6 +17,7 @@ import { RestMapper } from './rest-mapper.ts';
 
 export interface ApplicationControllerDeps extends ControllerWiring {
   source: GitSource;
+  charts: HelmCharts;
   pushes: PushTracker;
   kustomize: string;
   helm: string;
@@ -28,6 +31,7 @@ export interface ApplicationControllerDeps extends ControllerWiring {
 export function applicationController(deps: ApplicationControllerDeps): Controller<Application> {
   const applications = deps.informers.for<Application>(applicationResource);
   const repositories = deps.informers.for<GitRepository>(gitRepositoryResource);
+  const helmRepositories = deps.informers.for<HelmRepository>(helmRepositoryResource);
   let controller: Controller<Application> | undefined;
   const managed = new ManagedObjects(deps.informers, (key) => controller?.enqueue(key));
   const reconciler = new ApplicationReconciler({
@@ -36,6 +40,8 @@ export function applicationController(deps: ApplicationControllerDeps): Controll
     state: new AppState(managed),
     source: deps.source,
     repositories,
+    charts: deps.charts,
+    helmRepositories,
     applications,
     events: deps.events,
     metrics: createAppMetrics(deps.metrics.registry),
@@ -51,6 +57,7 @@ export function applicationController(deps: ApplicationControllerDeps): Controll
     for (const app of applications.list()) {
       const ref = app.spec.sourceRef;
       if (
+        ref &&
         ref.name === repo.metadata.name &&
         (ref.namespace ?? app.metadata.namespace) === repo.metadata.namespace
       ) {
@@ -60,6 +67,17 @@ export function applicationController(deps: ApplicationControllerDeps): Controll
   };
   repositories.on('add', onSource);
   repositories.on('update', onSource);
+  // A new index (or a repository becoming ready) may hold a new chart version in range.
+  const onChartSource = (repo: HelmRepository) => {
+    for (const app of applications.list()) {
+      const ref = app.spec.helm?.chart?.sourceRef;
+      if (ref?.name === repo.metadata.name && app.metadata.namespace === repo.metadata.namespace) {
+        c.enqueue(objectKey(app));
+      }
+    }
+  };
+  helmRepositories.on('add', onChartSource);
+  helmRepositories.on('update', onChartSource);
   const onDependency = (dep: Application) => {
     for (const app of applications.list()) {
       if (

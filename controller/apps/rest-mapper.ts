@@ -2,7 +2,7 @@ import { isNotFound } from '../kube/api-errors.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { type ResourceType, splitApiVersion } from '../kube/resources.ts';
 
-class UnknownKindError extends Error {
+export class UnknownKindError extends Error {
   override readonly name = 'UnknownKindError';
 }
 

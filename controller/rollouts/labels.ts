@@ -24,3 +24,11 @@ export const STEP_INDEX_LABEL = 'sluice.dev/step-index';
 
 /** On AnalysisRuns: the Rollout revision the run belongs to. */
 export const ROLLOUT_REVISION_ANNOTATION = 'sluice.dev/rollout-revision';
+
+/**
+ * On ReplicaSets and AnalysisRuns: the source revision (`main@sha1:…`) the Rollout carried
+ * in its own `sluice.dev/revision` (stamped by its Application) when the ReplicaSet of its
+ * template was created. A key of its own, since on a ReplicaSet `sluice.dev/revision` is the
+ * template's revision number.
+ */
+export const SOURCE_REVISION_RECORD_ANNOTATION = 'sluice.dev/source-revision';

@@ -2,12 +2,19 @@
 // the writes the controller makes to them (create, scale, deadline annotations, delete).
 
 import type { LabelSelector, PodTemplateSpec, Rollout } from '../api/rollout.ts';
+import { SOURCE_REVISION_ANNOTATION } from '../apps/revision-stamp.ts';
 import { isConflict, KubeApiError } from '../kube/api-errors.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import { core, type KubeObject } from '../kube/resources.ts';
+import { isSubset } from '../runtime/merge-patch.ts';
 import type { RsView } from './canary/scale-plan.ts';
 import { canonicalJson, podTemplateHash } from './hash.ts';
-import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION, SCALE_DOWN_DEADLINE_ANNOTATION } from './labels.ts';
+import {
+  POD_TEMPLATE_HASH_LABEL,
+  REVISION_ANNOTATION,
+  SCALE_DOWN_DEADLINE_ANNOTATION,
+  SOURCE_REVISION_RECORD_ANNOTATION,
+} from './labels.ts';
 import { controllerRef, isOwnedBy } from './owner.ts';
 import {
   applyExtras,
@@ -58,6 +65,16 @@ export function viewOf(rs: ReplicaSet): RsView {
   };
 }
 
+/** The source revision a ReplicaSet (or AnalysisRun) was created for, if its Rollout had one. */
+export function sourceRevisionRecordOf(o: KubeObject | undefined): string | undefined {
+  return o?.metadata.annotations?.[SOURCE_REVISION_RECORD_ANNOTATION];
+}
+
+/** The annotation that records a source revision, or none. */
+export function sourceRevisionRecord(revision: string | undefined): Record<string, string> {
+  return revision ? { [SOURCE_REVISION_RECORD_ANNOTATION]: revision } : {};
+}
+
 export function desiredHash(ro: Rollout): string {
   return podTemplateHash(ro.spec.template, ro.status?.collisionCount);
 }
@@ -98,6 +115,7 @@ export function buildReplicaSet(
       labels: { ...(base.metadata?.labels ?? {}) },
       annotations: {
         [REVISION_ANNOTATION]: String(revision),
+        ...sourceRevisionRecord(ro.metadata.annotations?.[SOURCE_REVISION_ANNOTATION]),
         ...(extras ? { [EPHEMERAL_METADATA_ANNOTATION]: recordOf(extras) } : {}),
       },
       ownerReferences: [controllerRef(ro)],
@@ -132,18 +150,6 @@ function runsTemplate(rs: ReplicaSet, ro: Rollout): boolean {
  */
 export function sameTemplate(rs: ReplicaSet, ro: Rollout): boolean {
   return withoutHash(ro.spec.template) === withoutHash(withoutExtras(rs));
-}
-
-/** Every field of `want` is in `have` (the API server adds defaults to pod templates). */
-function isSubset(want: unknown, have: unknown): boolean {
-  if (Array.isArray(want)) {
-    return Array.isArray(have) && want.length === have.length && want.every((w, i) => isSubset(w, have[i]));
-  }
-  if (want !== null && typeof want === 'object') {
-    if (have === null || typeof have !== 'object' || Array.isArray(have)) return false;
-    return Object.entries(want).every(([k, v]) => isSubset(v, (have as Record<string, unknown>)[k]));
-  }
-  return want === have;
 }
 
 /**

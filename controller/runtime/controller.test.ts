@@ -1,7 +1,7 @@
 // The controller loop: every failure of every kind is counted, logged and requeued the same
 // way, and status-only updates wake a reconcile only when the kind asks for them.
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Informer } from '../kube/informer.ts';
 import type { KubeObject } from '../kube/resources.ts';
 import { createLogger } from '../observability/logger.ts';
@@ -67,9 +67,9 @@ describe('Controller', () => {
       calls++;
       throw new StallingError('AuthenticationFailed', 'denied', { retryAfterMs: 10 });
     });
-    await settle();
+    // Wait for the retry itself: a fixed pause is too short on a busy machine.
+    await vi.waitFor(() => expect(calls).toBeGreaterThan(1), { timeout: 10_000, interval: 10 });
     await controller.shutdown();
-    expect(calls).toBeGreaterThan(1);
     expect(await metrics.registry.metrics()).toMatch(
       /sluice_reconcile_errors_total\{kind="Thing",class="stalling"\} [1-9]/,
     );
@@ -79,11 +79,14 @@ describe('Controller', () => {
     const { controller, metrics } = start(async () => {
       throw new WaitingError('SourceNotReady', 'no artifact yet', 60_000);
     });
-    await settle();
-    await controller.shutdown();
-    expect(await metrics.registry.metrics()).toContain(
-      'sluice_reconcile_errors_total{kind="Thing",class="waiting"} 1',
+    await vi.waitFor(
+      async () =>
+        expect(await metrics.registry.metrics()).toContain(
+          'sluice_reconcile_errors_total{kind="Thing",class="waiting"} 1',
+        ),
+      { timeout: 10_000, interval: 10 },
     );
+    await controller.shutdown();
   });
 
   it('skips status-only updates unless the kind asks for them', async () => {

@@ -39,3 +39,15 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   }
   return typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b);
 }
+
+/** Every field of `want` is in `have`, which may hold more (defaults the API server added). */
+export function isSubset(want: unknown, have: unknown): boolean {
+  if (Array.isArray(want)) {
+    return Array.isArray(have) && want.length === have.length && want.every((w, i) => isSubset(w, have[i]));
+  }
+  if (want !== null && typeof want === 'object') {
+    if (have === null || typeof have !== 'object' || Array.isArray(have)) return false;
+    return Object.entries(want).every(([k, v]) => isSubset(v, (have as Record<string, unknown>)[k]));
+  }
+  return want === have;
+}

@@ -31,14 +31,25 @@ class WidgetReconciler extends SkeletonReconciler<Widget, WidgetStatus, WidgetPa
   outcome: Error | undefined;
   readonly reported: (string | undefined)[] = [];
 
-  constructor(cluster: FakeCluster, guardResourceVersion = false) {
+  /** What finalize does: finish (true), ask to be looked at again (false), or throw this. */
+  cleanUp: boolean | Error = true;
+
+  constructor(cluster: FakeCluster, guardResourceVersion = false, finalizer?: string) {
     super({
       api: cluster.api(),
       resource: widgets,
       guardResourceVersion,
       recordReconcileRequests: true,
       failureReason: 'WidgetFailed',
+      ...(finalizer ? { finalizer } : {}),
     });
+  }
+
+  protected override async finalize(pass: WidgetPass): Promise<boolean> {
+    if (this.cleanUp instanceof Error) throw this.cleanUp;
+    pass.status.step = this.cleanUp ? 'cleaned' : 'cleaning';
+    if (!this.cleanUp) pass.requeue(2_000);
+    return this.cleanUp;
   }
 
   protected steps(): readonly Step<WidgetPass>[] {
@@ -149,5 +160,46 @@ describe('SkeletonReconciler', () => {
     const widget = put();
     await cluster.api().delete(widgets, 'ns', 'w');
     expect(await reconciler.reconcile(widget, quietContext())).toEqual({ requeueAfterMs: 30_000 });
+  });
+
+  describe('with a finalizer', () => {
+    const FIN = 'test.dev/finalizer';
+    const current = () => cluster.find<Widget>(widgets, 'ns', 'w');
+    const deleting = () => {
+      const live = cluster.stored<Widget>(widgets, 'ns', 'w') as Widget;
+      live.metadata.deletionTimestamp = '2025-01-02T03:04:05Z';
+      return current() as Widget;
+    };
+
+    it('adds it before the steps run, and keeps the finalizers others hold', async () => {
+      const reconciler = new WidgetReconciler(cluster, false, FIN);
+      await reconciler.reconcile(
+        put({ metadata: { name: 'w', namespace: 'ns', finalizers: ['other/x'] } }),
+        quietContext(),
+      );
+      expect(current()?.metadata.finalizers).toEqual(['other/x', FIN]);
+      expect(stored()).toEqual({ step: 'done' });
+    });
+
+    it('on deletion, writes status once per pass and removes it only when finalize is done', async () => {
+      const reconciler = new WidgetReconciler(cluster, false, FIN);
+      await reconciler.reconcile(put(), quietContext());
+      reconciler.cleanUp = false;
+      expect(await reconciler.reconcile(deleting(), quietContext())).toEqual({ requeueAfterMs: 2_000 });
+      expect(current()?.metadata.finalizers).toEqual([FIN]);
+      expect(stored()).toEqual({ step: 'cleaning' });
+      reconciler.cleanUp = true;
+      expect(await reconciler.reconcile(current() as Widget, quietContext())).toEqual({});
+      expect(current()).toBeUndefined();
+    });
+
+    it('a failed clean-up is classified, written and thrown, and the finalizer stays', async () => {
+      const reconciler = new WidgetReconciler(cluster, false, FIN);
+      await reconciler.reconcile(put(), quietContext());
+      reconciler.cleanUp = new Error('connection reset');
+      await expect(reconciler.reconcile(deleting(), quietContext())).rejects.toBeInstanceOf(TransientError);
+      expect(stored()).toMatchObject({ failed: 'WidgetFailed: connection reset' });
+      expect(current()?.metadata.finalizers).toEqual([FIN]);
+    });
   });
 });

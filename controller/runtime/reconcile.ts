@@ -7,6 +7,7 @@ import type { ObjectApi } from '../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../kube/resources.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ReconcileContext, ReconcileResult, Reconciler } from './controller.ts';
+import { addFinalizer, holdsFinalizer, removeFinalizer } from './finalizers.ts';
 import { classify, type ReconcileError } from './reconcile-errors.ts';
 import { patchStatus } from './status.ts';
 
@@ -62,6 +63,11 @@ interface SkeletonOptions {
   recordReconcileRequests?: boolean;
   /** The reason a failure without one of its own carries. */
   failureReason: string;
+  /**
+   * Held from the first reconcile on, so a deletion waits for `finalize` to report the
+   * clean-up done. Kinds without one are simply let go.
+   */
+  finalizer?: string;
   now?: (() => Date) | undefined;
 }
 
@@ -85,15 +91,69 @@ export abstract class SkeletonReconciler<
     this.clock = options.now ?? (() => new Date());
   }
 
-  async reconcile(obj: T, ctx: ReconcileContext): Promise<ReconcileResult> {
-    if (obj.metadata.deletionTimestamp) return this.finalize(obj, ctx);
-    if (this.settled(obj)) return {};
+  async reconcile(read: T, ctx: ReconcileContext): Promise<ReconcileResult> {
+    if (read.metadata.deletionTimestamp) return this.delete(read, ctx);
+    if (this.settled(read)) return {};
+    const obj = await this.holdFinalizer(read, ctx);
     const pass = this.begin(obj, ctx.log, this.clock());
-    let failure: ReconcileError | undefined;
-    try {
+    const failure = await this.run(pass, ctx, async () => {
       if (!this.suspended(obj)) {
         for (const step of this.steps()) await step(pass);
       }
+    });
+    if (failure) throw failure;
+    return pass.requeueAfterMs === undefined ? {} : { requeueAfterMs: pass.requeueAfterMs };
+  }
+
+  /**
+   * The object is being deleted: the same pass as any reconcile, with `finalize` as its one
+   * step. The finalizer goes only once `finalize` says the clean-up is done, so a controller
+   * killed half-way finds the deletion to finish where status left it.
+   */
+  private async delete(obj: T, ctx: ReconcileContext): Promise<ReconcileResult> {
+    const finalizer = this.options.finalizer;
+    if (!finalizer || !holdsFinalizer(obj, finalizer)) return {};
+    const pass = this.begin(obj, ctx.log, this.clock());
+    let done = false;
+    let written: T | undefined;
+    const failure = await this.run(
+      pass,
+      ctx,
+      async () => {
+        done = await this.finalize(pass);
+      },
+      (w) => {
+        written = w;
+      },
+    );
+    if (failure) throw failure;
+    if (done) {
+      await removeFinalizer(this.options.api, this.options.resource, written ?? obj, finalizer);
+      ctx.log.info('finalizer removed');
+      return {};
+    }
+    return pass.requeueAfterMs === undefined ? {} : { requeueAfterMs: pass.requeueAfterMs };
+  }
+
+  /** Adds the finalizer before anything is applied, so nothing is made that a deletion would miss. */
+  private async holdFinalizer(obj: T, ctx: ReconcileContext): Promise<T> {
+    const finalizer = this.options.finalizer;
+    if (!finalizer || holdsFinalizer(obj, finalizer)) return obj;
+    const written = await addFinalizer(this.options.api, this.options.resource, obj, finalizer);
+    ctx.observe(written);
+    return written;
+  }
+
+  /** Runs `work`, then summarises and patches status once whatever happened; returns the failure. */
+  private async run(
+    pass: R,
+    ctx: ReconcileContext,
+    work: () => Promise<void>,
+    onWritten?: (written: T) => void,
+  ): Promise<ReconcileError | undefined> {
+    let failure: ReconcileError | undefined;
+    try {
+      await work();
     } catch (thrown) {
       failure = this.failed(pass, this.classify(thrown));
     } finally {
@@ -101,15 +161,23 @@ export abstract class SkeletonReconciler<
       // replaces the failure above: nothing was recorded, so the reconcile must run again.
       this.recordReconcileRequest(pass);
       this.summarise(pass, failure);
-      const written = await patchStatus(this.options.api, this.options.resource, obj, pass.status, {
-        guardResourceVersion: this.options.guardResourceVersion ?? false,
-      });
-      if (written) ctx.log.debug('status patched');
+      const written = await patchStatus<T>(
+        this.options.api,
+        this.options.resource,
+        pass.object,
+        pass.status,
+        {
+          guardResourceVersion: this.options.guardResourceVersion ?? false,
+        },
+      );
+      if (written) {
+        ctx.log.debug('status patched');
+        onWritten?.(written);
+      }
       ctx.observe(written);
     }
     this.saved(pass, failure);
-    if (failure) throw failure;
-    return pass.requeueAfterMs === undefined ? {} : { requeueAfterMs: pass.requeueAfterMs };
+    return failure;
   }
 
   /** The ordered sub-steps, stopping at the first that throws. */
@@ -121,9 +189,13 @@ export abstract class SkeletonReconciler<
   /** Folds a failure into status; returns it as the controller should see it, or undefined when status says it all. */
   protected abstract failed(pass: R, failure: ReconcileError): ReconcileError | undefined;
 
-  /** The object is being deleted. No kind holds a finalizer yet: there is nothing to clean up. */
-  protected async finalize(_obj: T, _ctx: ReconcileContext): Promise<ReconcileResult> {
-    return {};
+  /**
+   * The object is being deleted and holds the kind's finalizer: clean up, and say whether
+   * that is done (the finalizer goes) or must be looked at again (`pass.requeue`). Throws
+   * like a step; status is written either way.
+   */
+  protected async finalize(_pass: R): Promise<boolean> {
+    return true;
   }
 
   /** A finished record nothing changes any more (an ended AnalysisRun). */

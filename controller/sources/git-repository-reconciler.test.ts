@@ -1,13 +1,19 @@
 // The GitRepository reconciler on the shared fake cluster (test/support/fake-cluster.ts), with a
 // scripted source and a clock the tests move. The real thing is test/e2e/git-repository.test.ts.
 
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeCluster, quietContext, RecordedEvents } from '../../test/support/fake-cluster.ts';
 import { type GitRepository, gitRepositoryResource } from '../api/git-repository.ts';
 import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../api/meta.ts';
 import { createSourceMetrics } from '../observability/source-metrics.ts';
+import { FINALIZER } from '../runtime/finalizers.ts';
 import { StallingError, TransientError } from '../runtime/reconcile-errors.ts';
+import { GitCache } from './git/git-cache.ts';
 import { GitRepositoryReconciler } from './git-repository-reconciler.ts';
 import type { FetchedSource, GitSource } from './git-source.ts';
 
@@ -20,7 +26,12 @@ let registry: Registry;
 let next: string | Error;
 let fetches: number;
 
+let cache: GitCache;
+
 const source = {
+  get cache() {
+    return cache;
+  },
   fetchLatest: async (): Promise<FetchedSource> => {
     fetches++;
     if (next instanceof Error) throw next;
@@ -61,6 +72,7 @@ beforeEach(() => {
     source,
     events,
     metrics: createSourceMetrics(registry),
+    repositories: cluster.informer<GitRepository>(gitRepositoryResource),
     now: () => new Date('2025-01-02T03:04:05Z'),
   });
 });
@@ -109,5 +121,47 @@ describe('GitRepositoryReconciler', () => {
     expect(await reconcile()).toBeUndefined();
     expect(fetches).toBe(0);
     expect(stored()).toEqual({ lastHandledReconcileAt: 'now-1' });
+  });
+
+  describe('deletion', () => {
+    let root: string;
+    beforeEach(async () => {
+      root = await mkdtemp(join(tmpdir(), 'sluice-cache-'));
+      cache = new GitCache(root);
+    });
+    afterEach(() => rm(root, { recursive: true, force: true }));
+
+    /** Deletes the GitRepository once its clone and artifact are cached: what of them is left. */
+    const cachedAfterDeletion = async () => {
+      const clone = cache.repoPath('https://git.example/shop.git');
+      await mkdir(clone, { recursive: true });
+      await mkdir(cache.artifactPath(SHA), { recursive: true });
+      const live = cluster.stored<GitRepository>(gitRepositoryResource, 'apps', 'shop') as GitRepository;
+      live.metadata.deletionTimestamp = '2025-01-02T03:04:05Z';
+      await reconcile();
+      expect(cluster.find(gitRepositoryResource, 'apps', 'shop')).toBeUndefined();
+      return { clone: existsSync(clone), artifact: existsSync(cache.artifactPath(SHA)) };
+    };
+
+    it('holds a finalizer and, when deleted, removes its clone and artifact, then lets go', async () => {
+      newRepo();
+      await reconcile();
+      expect(cluster.find<GitRepository>(gitRepositoryResource, 'apps', 'shop')?.metadata.finalizers).toEqual(
+        [FINALIZER],
+      );
+      expect(await cachedAfterDeletion()).toEqual({ clone: false, artifact: false });
+      expect(events.reasons).toContain('CacheRemoved');
+    });
+
+    it('keeps a clone and an artifact another GitRepository still reads', async () => {
+      newRepo();
+      await reconcile();
+      cluster.put(gitRepositoryResource, {
+        metadata: { name: 'twin', namespace: 'other' },
+        spec: { url: 'https://git.example/shop.git', interval: '1m' },
+        status: { artifact: { revision: `main@sha1:${SHA}`, lastUpdateTime: '2025-01-02T03:04:05Z' } },
+      } as GitRepository);
+      expect(await cachedAfterDeletion()).toEqual({ clone: true, artifact: true });
+    });
   });
 });

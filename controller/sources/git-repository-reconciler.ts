@@ -3,22 +3,27 @@ import {
   type GitRepositoryStatus,
   gitRepositoryResource,
 } from '../api/git-repository.ts';
+import type { Informer } from '../kube/informer.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { SourceMetrics } from '../observability/source-metrics.ts';
 import { apiTime } from '../runtime/api-time.ts';
-import { findCondition, markFailed, markReady, READY } from '../runtime/conditions.ts';
 import { jitter, parseDuration } from '../runtime/duration.ts';
-import { type EventRecorder, recordOnChange } from '../runtime/events.ts';
+import type { EventRecorder } from '../runtime/events.ts';
+import { FINALIZER } from '../runtime/finalizers.ts';
 import { ReconcilePass, SkeletonReconciler, type Step } from '../runtime/reconcile.ts';
-import { type ReconcileError, retryAfter } from '../runtime/reconcile-errors.ts';
+import type { ReconcileError } from '../runtime/reconcile-errors.ts';
+import { shaOfRevision } from './git/ref.ts';
 import type { GitSource } from './git-source.ts';
+import { sourceFailed, sourceReady } from './source-status.ts';
 
 export interface GitRepositoryReconcilerDeps {
   api: ObjectApi;
   source: GitSource;
   events: Pick<EventRecorder, 'record'>;
   metrics: SourceMetrics;
+  /** Every GitRepository: a deleted one's cache stays while another reads the same URL or commit. */
+  repositories: Pick<Informer<GitRepository>, 'list'>;
   /** The clock; tests move it. */
   now?: () => Date;
 }
@@ -39,6 +44,7 @@ export class GitRepositoryReconciler extends SkeletonReconciler<
   private readonly source: GitSource;
   private readonly events: Pick<EventRecorder, 'record'>;
   private readonly metrics: SourceMetrics;
+  private readonly repositories: Pick<Informer<GitRepository>, 'list'>;
 
   constructor(deps: GitRepositoryReconcilerDeps) {
     super({
@@ -46,8 +52,10 @@ export class GitRepositoryReconciler extends SkeletonReconciler<
       resource: gitRepositoryResource,
       recordReconcileRequests: true,
       failureReason: 'GitOperationFailed',
+      finalizer: FINALIZER,
       now: deps.now,
     });
+    this.repositories = deps.repositories;
     this.source = deps.source;
     this.events = deps.events;
     this.metrics = deps.metrics;
@@ -63,6 +71,27 @@ export class GitRepositoryReconciler extends SkeletonReconciler<
 
   protected override suspended(repo: GitRepository): boolean {
     return repo.spec.suspend === true;
+  }
+
+  /**
+   * A deleted GitRepository takes its cache with it: the bare repository of its URL and its
+   * artifact, unless another GitRepository not being deleted still reads that URL or commit.
+   */
+  protected override async finalize(pass: GitRepositoryPass): Promise<boolean> {
+    const repo = pass.object;
+    const others = this.repositories
+      .list()
+      .filter((r) => r.metadata.uid !== repo.metadata.uid && !r.metadata.deletionTimestamp);
+    const sha = shaOfRevision(repo.status?.artifact?.revision);
+    const shared = others.some((r) => r.spec.url === repo.spec.url);
+    const shas = sha && !others.some((r) => shaOfRevision(r.status?.artifact?.revision) === sha) ? [sha] : [];
+    await this.source.cache.remove(shared ? undefined : repo.spec.url, shas);
+    const what = shared
+      ? `kept the clone of ${repo.spec.url}: another GitRepository reads it`
+      : `removed the clone of ${repo.spec.url}`;
+    pass.log.info({ url: repo.spec.url, artifacts: shas }, 'cache removed');
+    this.events.record(repo, 'Normal', 'CacheRemoved', `${what}; ${shas.length} artifact(s) removed`);
+    return true;
   }
 
   private async fetchArtifact(pass: GitRepositoryPass): Promise<void> {
@@ -83,39 +112,12 @@ export class GitRepositoryReconciler extends SkeletonReconciler<
       pass.log.info({ revision, previous }, 'new artifact');
       this.events.record(repo, 'Normal', 'NewArtifact', `stored artifact for revision '${revision}'`);
     }
-    const generation = repo.metadata.generation;
-    status.conditions = markReady(
-      status.conditions,
-      generation,
-      'Succeeded',
-      `stored artifact for revision '${revision}'`,
-      pass.now,
-    );
-    status.observedGeneration = generation;
+    sourceReady(pass, `stored artifact for revision '${revision}'`);
     pass.requeue(jitter(parseDuration(repo.spec.interval)));
   }
 
   protected failed(pass: GitRepositoryPass, failure: ReconcileError): ReconcileError {
-    const { object: repo, status } = pass;
-    const generation = repo.metadata.generation;
     this.metrics.fetchFailures.inc({ reason: failure.reason });
-    // The last artifact stays in status: dependants keep the last good revision.
-    const kept = status.artifact ? ` (still serving '${status.artifact.revision}')` : '';
-    const message = `${failure.message}${kept}`;
-    status.conditions = markFailed(status.conditions, generation, failure, message, pass.now);
-    if (failure.errorClass === 'stalling') status.observedGeneration = generation;
-    recordOnChange(
-      this.events,
-      repo,
-      { previous: findCondition(repo.status?.conditions, READY)?.message, current: message },
-      'Warning',
-      failure.reason,
-      failure.message,
-    );
-    if (failure.errorClass !== 'stalling') return failure;
-    // A missing branch or a fixed Secret can come at any time: look again at the
-    // interval, as for a healthy source, not only when the object changes.
-    const intervalMs = parseDuration(repo.spec.interval);
-    return retryAfter(failure, Math.min(failure.retryAfterMs ?? intervalMs, intervalMs));
+    return sourceFailed(pass, failure, this.events);
   }
 }

@@ -1,13 +1,12 @@
 import type { GitRepository } from '../api/git-repository.ts';
 import { GIT_REPOSITORY_DEFAULTS } from '../api/git-repository.ts';
-import { isNotFound } from '../kube/api-errors.ts';
 import type { ObjectApi } from '../kube/objects.ts';
-import { core, type KubeObject } from '../kube/resources.ts';
 import { parseDuration } from '../runtime/duration.ts';
 import { StallingError, TransientError } from '../runtime/reconcile-errors.ts';
 import { credentialsFromSecretData, GitAuthError, type GitCredentials } from './git/auth.ts';
 import { ArtifactTooLargeError, type GitCache } from './git/git-cache.ts';
 import { formatRevision, RefError, type ResolvedRef, resolveRef, shaOfRevision } from './git/ref.ts';
+import { sourceSecretData } from './source-secret.ts';
 
 export interface FetchedSource {
   revision: string;
@@ -76,26 +75,7 @@ export class GitSource {
   private async credentials(repo: GitRepository): Promise<GitCredentials | undefined> {
     const name = repo.spec.secretRef?.name;
     if (!name) return undefined;
-    try {
-      const secret = await this.api.get<KubeObject & { data?: Record<string, string> }>(
-        core.secrets,
-        repo.metadata.namespace,
-        name,
-      );
-      return credentialsFromSecretData(secret.data);
-    } catch (err) {
-      if (isNotFound(err)) {
-        throw new StallingError(
-          'AuthenticationFailed',
-          `Secret ${repo.metadata.namespace}/${name} not found`,
-          {
-            cause: err,
-            retryAfterMs: 30_000,
-          },
-        );
-      }
-      throw err;
-    }
+    return credentialsFromSecretData(await sourceSecretData(this.api, repo.metadata.namespace, name));
   }
 }
 

@@ -10,11 +10,13 @@ import type { GitSource } from './git-source.ts';
 export function gitRepositoryController(
   deps: ControllerWiring & { source: GitSource },
 ): Controller<GitRepository> {
+  const repositories = deps.informers.for<GitRepository>(gitRepositoryResource);
   const reconciler = new GitRepositoryReconciler({
     api: new ObjectApi(deps.client),
     source: deps.source,
     events: deps.events,
     metrics: createSourceMetrics(deps.metrics.registry),
+    repositories,
   });
-  return wireController(deps, deps.informers.for<GitRepository>(gitRepositoryResource), reconciler);
+  return wireController(deps, repositories, reconciler);
 }

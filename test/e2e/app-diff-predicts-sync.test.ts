@@ -11,7 +11,7 @@ import { applicationResource } from '../../controller/api/application.ts';
 import { rolloutResource } from '../../controller/api/rollout.ts';
 import { APP_NAME_LABEL } from '../../controller/apps/manifest.ts';
 import { core, type KubeObject, type ResourceType } from '../../controller/kube/resources.ts';
-import { appSuite, configMapYaml as cm, configMaps } from '../support/apps.ts';
+import { appSuite, configMapYaml as cm, configMaps, webRolloutYaml } from '../support/apps.ts';
 import { eventually } from '../support/cluster.ts';
 import { applyObject, condition, configMapsOnlyAccount } from '../support/kinds.ts';
 import { sluice as run } from '../support/kubectl-sluice.ts';
@@ -26,22 +26,7 @@ ${labels}spec:
   ports: [{port: 80, targetPort: 8080}]
 `;
 
-const rollout = `apiVersion: sluice.dev/v1alpha1
-kind: Rollout
-metadata: {name: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: app, image: example.invalid/web:1}]
-  strategy:
-    canary:
-      stableService: web-stable
-      canaryService: web-canary
-      steps: [{setWeight: 50}, {pause: {}}]
-`;
+const rollout = webRolloutYaml('      stableService: web-stable\n      canaryService: web-canary\n');
 
 const OPT_OUT = '  annotations:\n    sluice.dev/prune: disabled\n';
 

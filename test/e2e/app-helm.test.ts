@@ -308,8 +308,9 @@ describe('Helm charts from git', () => {
     await eventually(async () => {
       const a = await getApp('nodeps');
       expect(condition(a, 'Stalled')?.status).toBe('True');
+      // Not vendored, and no HelmRepository in the namespace serves its URL.
       expect(condition(a, 'Ready')?.message).toContain(
-        'Helm chart charts/nodeps (nodeps 0.2.0): dependency "redis" 17.3.2 from https://charts.example.invalid not vendored under charts/',
+        `dependency "redis" (repository "https://charts.example.invalid"): no HelmRepository in namespace ${ns} has this URL`,
       );
     }, 45_000);
     await eventually(async () => {

@@ -63,6 +63,15 @@ describe('npm run demo', () => {
       expect(output).toMatch(/✔ v3-bad rolled back by its analysis .*RolloutAborted/);
       expect(output).toMatch(/measure demo-\w+-\d+ error-rate #\d = 0\.[23]\d\d .*→ Failed/);
       expect(output).toMatch(/Application demo\/demo health: Degraded — Rollout demo\/demo/);
+      // The Application's line names the revision serving, and the trail tells v3-bad's way.
+      expect(output).toMatch(
+        /Application demo\/demo: Ready True — applied revision: (main@sha1:\w+); serving revision (main@sha1:\w+) \(\1 was rolled back\)/,
+      );
+      expect(output).toMatch(/\$ kubectl sluice trail demo -n demo/);
+      expect(output).toMatch(/measurement +AnalysisRun\/demo-\w+-\d+ +error-rate = .*: Failed/);
+      expect(output).toMatch(
+        /Verdict: RolledBack: revision main@sha1:\w+ was rolled back by Rollout demo: .*serving revision main@sha1:\w+/,
+      );
       expect(output).toMatch(/Both outcomes as expected/);
       expect(output).toMatch(/stopped; every process and temporary directory is gone/);
 

@@ -101,7 +101,7 @@ describe('kubectl apply -k manifests/', () => {
       '-o',
       'name',
     ]);
-    expect(crds.trim().split('\n')).toHaveLength(6);
+    expect(crds.trim().split('\n')).toHaveLength(8);
   });
 
   it('runs two Ready replicas, spread over nodes, under the restricted Pod Security Standard', async () => {

@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { CanaryStep } from '../../controller/api/rollout.ts';
+import { eventually } from '../support/cluster.ts';
 import { errorsAnalysis, rolloutSuite, SLOW, template } from '../support/rollouts.ts';
 
 const { ro } = rolloutSuite('rollout-outcomes');
@@ -43,9 +44,12 @@ describe('analysis', () => {
         name: first.metadata.name,
         status: 'Failed',
       });
-      const warning = (await ro.events('fail')).find((e) => e.reason === 'AnalysisRunFailed');
-      expect(warning?.type).toBe('Warning');
-      expect(warning?.note).toContain('0.12');
+      // Events are recorded after the status is written: wait for this one rather than assume it.
+      await eventually(async () => {
+        const warning = (await ro.events('fail')).find((e) => e.reason === 'AnalysisRunFailed');
+        expect(warning?.type).toBe('Warning');
+        expect(warning?.note).toContain('0.12');
+      });
       await ro.waitFor('fail', async () => {
         expect(await ro.scale('fail')).toMatchObject({ [h1]: { spec: 2, available: 2 }, [h2]: { spec: 0 } });
       });

@@ -21,12 +21,14 @@ const cluster = testCluster();
  */
 const EVERYWHERE: Record<string, string> = {
   // The sluice.dev kinds: read; status always by merge patch; a standby annotates a
-  // GitRepository to hand a webhook push to the leader.
-  'applications.sluice.dev': 'get list watch',
+  // GitRepository to hand a webhook push to the leader; Applications and GitRepositories
+  // get and lose sluice.dev/finalizer by merge patch.
+  'applications.sluice.dev': 'get list watch patch',
   'rollouts.sluice.dev': 'get list watch',
   'analysistemplates.sluice.dev': 'get list watch',
   'clusteranalysistemplates.sluice.dev': 'get list watch',
   'gitrepositories.sluice.dev': 'get list watch patch',
+  'helmrepositories.sluice.dev': 'get list watch',
   'analysisruns.sluice.dev': 'get list watch create patch delete',
   'analysisruns.sluice.dev/status': 'patch',
   // Experiments: Rollouts' experiment steps create them; their status is the controller's.
@@ -36,6 +38,7 @@ const EVERYWHERE: Record<string, string> = {
   'analysisruns.sluice.dev/finalizers': 'update',
   'applications.sluice.dev/status': 'patch',
   'gitrepositories.sluice.dev/status': 'patch',
+  'helmrepositories.sluice.dev/status': 'patch',
   'rollouts.sluice.dev/status': 'patch',
   // OwnerReferencesPermissionEnforcement asks for this to set blockOwnerDeletion.
   'rollouts.sluice.dev/finalizers': 'update',
@@ -54,7 +57,7 @@ const EVERYWHERE: Record<string, string> = {
   'apisixroutes.apisix.apache.org': 'get patch',
   'mappings.getambassador.io': 'get create patch delete',
   'events.events.k8s.io': 'create patch',
-  // Credentials named by GitRepositories and analyses, and the webhook Secret: by name only.
+  // Credentials named by GitRepositories, HelmRepositories and analyses, and the webhook Secret: by name only.
   secrets: 'get',
   // Applications apply as a ServiceAccount; the read is the applied-objects cache.
   serviceaccounts: 'get impersonate list watch',
@@ -209,9 +212,9 @@ describe('the controller may not escalate', () => {
     { verb: 'create', group: 'apiregistration.k8s.io', resource: 'apiservices' },
     { verb: 'update', group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' },
     { verb: 'patch', resource: 'nodes' },
-    // Tenants' own objects: it never changes their specs or deletes them.
+    // Tenants' own objects: it never deletes them or writes them whole (a PUT).
     { verb: 'delete', group: 'sluice.dev', resource: 'applications', namespace: ns },
-    { verb: 'patch', group: 'sluice.dev', resource: 'applications', namespace: ns },
+    { verb: 'update', group: 'sluice.dev', resource: 'applications', namespace: ns },
     { verb: 'update', group: 'sluice.dev', resource: 'rollouts', namespace: ns },
     { verb: 'delete', group: 'sluice.dev', resource: 'gitrepositories', namespace: ns },
     { verb: 'patch', resource: 'configmaps', namespace: ns },

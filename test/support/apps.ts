@@ -24,6 +24,22 @@ export const configMapYaml = (name: string, data: Record<string, string>, extra 
     .map(([k, v]) => `  ${k}: "${v}"`)
     .join('\n')}\n`;
 
+/** A canary Rollout `web` of two pods that pauses at 50%; `canary` adds lines under strategy.canary. */
+export const webRolloutYaml = (canary = '') => `apiVersion: sluice.dev/v1alpha1
+kind: Rollout
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: app, image: example.invalid/web:1}]
+  strategy:
+    canary:
+${canary}      steps: [{setWeight: 50}, {pause: {}}]
+`;
+
 /** A Deployment manifest of `replicas` pods labelled `app: <name>` (kwok runs them). */
 export const deploymentYaml = (name: string, replicas: number) => `apiVersion: apps/v1
 kind: Deployment
@@ -54,6 +70,8 @@ export interface AppSuite {
   /** Waits until the Application has applied `sha` and is Ready. */
   waitApplied(name: string, sha: string): Promise<Application>;
   cmData(name: string, namespace?: string): Promise<Record<string, string> | undefined>;
+  /** Stops the controller with `signal` (SIGKILL: no clean-up at all) and starts a new one, as a restarted pod. */
+  restartController(signal: NodeJS.Signals): Promise<void>;
 }
 
 /**
@@ -71,6 +89,13 @@ export function appSuite(
   },
 ): AppSuite {
   const cluster = testCluster();
+  const start = () =>
+    startController({
+      kubeconfig: cluster.kubeconfig,
+      namespace: suite.ns,
+      args: [`--cache-dir=${suite.git.rootDir}/cache`, ...(opts.controllerArgs ?? [])],
+      env: { PATH: `${cluster.binDir}:${process.env.PATH}`, ...opts.controllerEnv?.(suite.ns) },
+    });
   const suite: AppSuite = {
     cluster,
     ns: '',
@@ -112,6 +137,10 @@ export function appSuite(
       );
       return obj?.data;
     },
+    restartController: async (signal) => {
+      await suite.ctl.stop(signal);
+      suite.ctl = await start();
+    },
   };
   beforeAll(async () => {
     suite.ns = await createNamespace(cluster.api, prefix);
@@ -119,12 +148,7 @@ export function appSuite(
     suite.repo = await suite.git.createRepo(`${prefix}.git`);
     suite.work = await suite.git.workTree(suite.repo);
     await suite.work.commitAndPush(opts.files, 'initial', suite.repo.remote('git'));
-    suite.ctl = await startController({
-      kubeconfig: cluster.kubeconfig,
-      namespace: suite.ns,
-      args: [`--cache-dir=${suite.git.rootDir}/cache`, ...(opts.controllerArgs ?? [])],
-      env: { PATH: `${cluster.binDir}:${process.env.PATH}`, ...opts.controllerEnv?.(suite.ns) },
-    });
+    suite.ctl = await start();
     await applyObject(
       cluster.api,
       gitRepositoryResource,

@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
+import { applicationResource } from '../../controller/api/application.ts';
+import { gitRepositoryResource } from '../../controller/api/git-repository.ts';
 import { isNotFound } from '../../controller/kube/api-errors.ts';
 import { KubeClient } from '../../controller/kube/client.ts';
 import { loadKubeConfig } from '../../controller/kube/config.ts';
@@ -65,11 +67,25 @@ export async function createNamespace(api: ObjectApi, prefix: string): Promise<s
   return name;
 }
 
+/**
+ * Deletes a test file's namespace. Its Applications and GitRepositories hold the
+ * controller's finalizer, and files stop their controller first: the finalizers are taken
+ * off, or the namespace would stay Terminating on the shared control plane for good.
+ */
 export async function deleteNamespace(api: ObjectApi, name: string): Promise<void> {
   try {
     await api.delete(core.namespaces, undefined, name);
   } catch (err) {
     if (!isNotFound(err)) throw err;
+  }
+  for (const rt of [applicationResource, gitRepositoryResource]) {
+    const { items } = await api.list(rt, name).catch(() => ({ items: [] }));
+    for (const obj of items) {
+      if (!obj.metadata.finalizers?.length) continue;
+      await api.mergePatch(rt, name, obj.metadata.name, { metadata: { finalizers: null } }).catch((err) => {
+        if (!isNotFound(err)) throw err;
+      });
+    }
   }
 }
 

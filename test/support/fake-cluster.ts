@@ -141,6 +141,12 @@ export class FakeCluster {
       delete: async (rt: ResourceType, ns: string | undefined, name: string) => {
         this.served(rt);
         this.writes.push({ verb: 'delete', resource: rt.plural, name });
+        const live = this.objects.get(this.key(rt, ns, name));
+        // An object with finalizers is only marked, as the API server does.
+        if (live?.metadata.finalizers?.length) {
+          live.metadata.deletionTimestamp ??= '2025-01-01T00:00:00Z';
+          return true;
+        }
         return this.objects.delete(this.key(rt, ns, name));
       },
     };
@@ -175,19 +181,24 @@ export class FakeCluster {
     const key = this.key(rt, ns, name);
     const live = this.objects.get(key);
     if (live === undefined) throw notFound(rt, name);
-    const meta = patch.metadata as { resourceVersion?: string } | undefined;
-    if (meta?.resourceVersion !== undefined && meta.resourceVersion !== live.metadata.resourceVersion) {
+    // metadata.resourceVersion is a precondition; other metadata (annotations, finalizers)
+    // merges as the API server does.
+    const { metadata: patchMeta, ...fields } = patch;
+    const { resourceVersion, ...metaFields } = (patchMeta ?? {}) as Record<string, unknown>;
+    if (resourceVersion !== undefined && resourceVersion !== live.metadata.resourceVersion) {
       throw new KubeApiError(409, 'Conflict', 'the object has been modified');
     }
     this.writes.push({ verb: 'patch', resource: rt.plural, name, body: patch });
-    // metadata.resourceVersion is a precondition; other metadata (annotations) merges as the API server does.
-    const { metadata: patchMeta, ...fields } = patch;
-    const { resourceVersion: _precondition, ...metaFields } = (patchMeta ?? {}) as Record<string, unknown>;
     const next = applyMergePatch(live, fields) as KubeObject;
     next.metadata = {
       ...(applyMergePatch(live.metadata, metaFields) as KubeObject['metadata']),
       resourceVersion: String(this.version++),
     };
+    // As the API server does: an object being deleted goes with its last finalizer.
+    if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length) {
+      this.objects.delete(key);
+      return structuredClone(next);
+    }
     this.objects.set(key, next);
     return structuredClone(next);
   }

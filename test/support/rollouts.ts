@@ -68,11 +68,12 @@ export class RolloutDriver {
 
   /**
    * A routed canary `name` (image `example.invalid/<name>:1`, app label `name`) with its
-   * `<name>-stable` and `<name>-canary` Services, created first.
+   * `<name>-stable` and `<name>-canary` Services, created first. Without `trafficRouting`, the
+   * weight is the share of pods.
    */
   async createRouted(
     name: string,
-    trafficRouting: object,
+    trafficRouting: object | undefined,
     steps: NonNullable<NonNullable<RolloutSpec['strategy']['canary']>['steps']>,
     replicas = 1,
   ): Promise<Rollout> {
@@ -84,7 +85,12 @@ export class RolloutDriver {
       selector: { matchLabels: { app: name } },
       template: template(name, `example.invalid/${name}:1`),
       strategy: {
-        canary: { stableService: `${name}-stable`, canaryService: `${name}-canary`, trafficRouting, steps },
+        canary: {
+          stableService: `${name}-stable`,
+          canaryService: `${name}-canary`,
+          ...(trafficRouting ? { trafficRouting } : {}),
+          steps,
+        },
       },
     });
   }
@@ -205,10 +211,20 @@ export class RolloutDriver {
   /**
    * Drives an AnalysisRun's outcome by writing its status, as the AnalysisRun controller would
    * after measuring: the metric, its value and the phase. (The Prometheus-driven path is tested
-   * with the analysis controller.)
+   * with the analysis controller.) Several values are successful measurements 10 s apart, the
+   * last one now.
    */
-  async driveRun(run: string, phase: AnalysisPhase, metric = 'error-rate', value = '0.01'): Promise<void> {
+  async driveRun(
+    run: string,
+    phase: AnalysisPhase,
+    metric = 'error-rate',
+    value: string | string[] = '0.01',
+  ): Promise<void> {
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const values = Array.isArray(value) ? value : [value];
+    const at = (i: number) =>
+      new Date(Date.parse(now) - (values.length - 1 - i) * 10_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const measured = Array.isArray(value) ? 'Successful' : phase;
     const done = phase !== 'Running' && phase !== 'Pending';
     await eventually(async () => {
       const current = await this.cluster.api.get<AnalysisRun>(analysisRunResource, this.ns, run);
@@ -227,9 +243,18 @@ export class RolloutDriver {
               {
                 name: metric,
                 phase,
-                count: 1,
-                ...(phase === 'Failed' ? { failed: 1 } : phase === 'Successful' ? { successful: 1 } : {}),
-                measurements: [{ phase, value, startedAt: now, finishedAt: now }],
+                count: values.length,
+                ...(measured === 'Failed'
+                  ? { failed: values.length }
+                  : measured === 'Successful'
+                    ? { successful: values.length }
+                    : {}),
+                measurements: values.map((v, i) => ({
+                  phase: measured,
+                  value: v,
+                  startedAt: at(i),
+                  finishedAt: at(i),
+                })),
               },
             ],
           },

@@ -11,6 +11,8 @@ import {
 } from '../../controller/api/analysis.ts';
 import {
   applicationResource,
+  CHART_SOURCE_KINDS,
+  DELETION_POLICIES,
   HEALTH_STATUSES,
   SOURCE_KINDS,
   SYNC_OPTIONS,
@@ -19,6 +21,7 @@ import {
 } from '../../controller/api/application.ts';
 import { experimentResource } from '../../controller/api/experiment.ts';
 import { gitRepositoryResource } from '../../controller/api/git-repository.ts';
+import { HELM_REPOSITORY_TYPES, helmRepositoryResource } from '../../controller/api/helm-repository.ts';
 import {
   CONDITION_STATUSES,
   DURATION_PATTERN,
@@ -78,6 +81,7 @@ const crds = new Map(files.map((f) => [f, parse(readFileSync(new URL(f, crdDir),
 const resources: SluiceResourceType[] = [
   experimentResource,
   gitRepositoryResource,
+  helmRepositoryResource,
   applicationResource,
   rolloutResource,
   analysisTemplateResource,
@@ -216,10 +220,13 @@ describe('controller/api constants', () => {
   it.each([
     [gitRepositoryResource, 'status.conditions[].status', CONDITION_STATUSES],
     [applicationResource, 'spec.sourceRef.kind', SOURCE_KINDS],
+    [applicationResource, 'spec.helm.chart.sourceRef.kind', CHART_SOURCE_KINDS],
+    [helmRepositoryResource, 'spec.type', HELM_REPOSITORY_TYPES],
     [applicationResource, 'spec.syncPolicy.syncOptions[]', SYNC_OPTIONS],
     [applicationResource, 'status.syncStatus', SYNC_STATUSES],
     [applicationResource, 'status.health', HEALTH_STATUSES],
     [applicationResource, 'status.history[].result', SYNC_RESULTS],
+    [applicationResource, 'spec.deletionPolicy', DELETION_POLICIES],
     [rolloutResource, 'status.phase', ROLLOUT_PHASES],
     [rolloutResource, 'status.pauseConditions[].reason', PAUSE_REASONS],
     [rolloutResource, 'status.canary.currentStepAnalysisRunStatus.status', ANALYSIS_PHASES],

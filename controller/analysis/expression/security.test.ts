@@ -151,7 +151,8 @@ describe('prototype access', () => {
   });
 });
 
-describe('limits', () => {
+// Each case runs an expression until its step budget stops it: seconds on a busy machine.
+describe('limits', { timeout: 60_000 }, () => {
   it('caps ranges', () => {
     const error = outcome('map(1..100000, # * 2)', {});
     expect(error).toEqual({

@@ -1,5 +1,6 @@
 // A chart's dependencies (Chart.yaml `dependencies`) must be vendored under charts/ for
-// `helm template` to use them; fetching them from repositories is another source's work.
+// `helm template` to use them; sources/helm-repository builds those that are not from
+// HelmRepositories before the chart gets here.
 
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';

@@ -16,7 +16,7 @@ import { KubeApiError } from '../../kube/api-errors.ts';
 import type { ResourceType } from '../../kube/resources.ts';
 import { StallingError } from '../../runtime/reconcile-errors.ts';
 import { isOwnedBy } from '../owner.ts';
-import { revisionOf } from '../replica-sets.ts';
+import { revisionOf, sourceRevisionRecordOf } from '../replica-sets.ts';
 import type { RolloutSync } from '../rollout-sync.ts';
 import { buildAnalysisRun } from './run-builder.ts';
 import { isCompleted, type RunSlot, runsToDelete } from './run-names.ts';
@@ -51,6 +51,7 @@ export async function ensureRun(sync: RolloutSync, intent: RunIntent): Promise<A
       newHash: sync.ctx.newHash,
       stableHash: sync.status.stableRS,
       revision: sync.ctx.newRS ? String(revisionOf(sync.ctx.newRS)) : undefined,
+      sourceRevision: sourceRevisionRecordOf(sync.ctx.newRS),
     });
   } catch (err) {
     if (err instanceof AnalysisTemplateError) {

@@ -12,6 +12,7 @@ import {
   STEP_INDEX_LABEL,
 } from '../labels.ts';
 import { controllerRef } from '../owner.ts';
+import { sourceRevisionRecord } from '../replica-sets.ts';
 import type { RunSlot } from './run-names.ts';
 
 interface RunBuildInput {
@@ -25,6 +26,8 @@ interface RunBuildInput {
   /** pod-template-hash of the stable ReplicaSet, if any. */
   stableHash: string | undefined;
   revision: string | undefined;
+  /** The source revision of the version judged (its ReplicaSet's record). */
+  sourceRevision?: string | undefined;
 }
 
 /** Labels that say which Rollout version and slot a run judges. */
@@ -42,6 +45,7 @@ function runLabels(input: Pick<RunBuildInput, 'analysis' | 'slot' | 'newHash'>):
 export function buildAnalysisRun(input: RunBuildInput): AnalysisRun {
   const annotations: Record<string, string> = { ...(input.analysis.analysisRunMetadata?.annotations ?? {}) };
   if (input.revision) annotations[ROLLOUT_REVISION_ANNOTATION] = input.revision;
+  Object.assign(annotations, sourceRevisionRecord(input.sourceRevision));
   return newAnalysisRun({
     namespace: input.rollout.metadata.namespace ?? 'default',
     name: input.name,

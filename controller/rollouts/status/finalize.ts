@@ -2,7 +2,7 @@
 // counts, selector, phase, message and conditions.
 
 import { ROLLOUT_DEFAULTS, type RolloutStatus } from '../../api/rollout.ts';
-import { hashOf } from '../replica-sets.ts';
+import { hashOf, sourceRevisionRecordOf } from '../replica-sets.ts';
 import type { RolloutSync } from '../rollout-sync.ts';
 import { formatSelector } from '../validate.ts';
 import { computeConditions, PROGRESSING, ProgressReason, progressDeadline } from './conditions.ts';
@@ -60,7 +60,7 @@ export function finalizeStatus(sync: RolloutSync, timedOut: string | undefined):
   const replicas = ro.spec.replicas ?? ROLLOUT_DEFAULTS.replicas;
   const bg = ro.spec.strategy.blueGreen;
   const { activeRS, ...counts } = replicaCounts(ro, ctx, st.blueGreen?.activeSelector);
-  Object.assign(st, counts);
+  Object.assign(st, counts, servingRevisions(ctx.allRSs, st));
   st.selector = activeRS ? formatSelector(activeRS.spec.selector) : formatSelector(ro.spec.selector);
   st.observedGeneration = ro.metadata.generation;
 
@@ -92,6 +92,22 @@ export function finalizeStatus(sync: RolloutSync, timedOut: string | undefined):
     available,
     newRSName: ctx.newRS?.metadata.name,
   });
+}
+
+/**
+ * Which source revisions are serving: the stable ReplicaSet's, and the newest one's while it
+ * is not stable. Read from the ReplicaSets, so a rollback names the revision really serving.
+ */
+export function servingRevisions(
+  allRSs: RolloutSync['ctx']['allRSs'],
+  st: Pick<RolloutStatus, 'stableRS' | 'currentPodHash'>,
+): Pick<RolloutStatus, 'stableRevision' | 'canaryRevision'> {
+  const find = (hash: string | undefined) => (hash ? allRSs.find((rs) => hashOf(rs) === hash) : undefined);
+  const canary = st.currentPodHash !== st.stableRS ? find(st.currentPodHash) : undefined;
+  return {
+    stableRevision: sourceRevisionRecordOf(find(st.stableRS)),
+    canaryRevision: sourceRevisionRecordOf(canary),
+  };
 }
 
 type Counts = Pick<RolloutStatus, 'replicas' | 'readyReplicas' | 'updatedReplicas' | 'availableReplicas'>;

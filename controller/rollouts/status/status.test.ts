@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Rollout, RolloutStatus } from '../../api/rollout.ts';
+import type { ReplicaSet } from '../replica-sets.ts';
+import { buildReplicaSet } from '../replica-sets.ts';
 import { type ConditionsInput, computeConditions, progressDeadline } from './conditions.ts';
-import { stalledStatus } from './finalize.ts';
+import { servingRevisions, stalledStatus } from './finalize.ts';
 import { computePhase } from './phase.ts';
 
 const now = new Date('2026-01-01T00:10:00Z');
@@ -204,5 +206,31 @@ describe('stalledStatus', () => {
   it('keeps the last counts when it stalls before reading the ReplicaSets', () => {
     const ro = { ...rollout(), status: healthy };
     expect(stalledStatus({ ro, now }, 'InvalidSpec', 'bad').availableReplicas).toBe(4);
+  });
+});
+
+describe('serving revisions', () => {
+  const stamped = (revision: string): Rollout => ({
+    ...rollout(),
+    metadata: { name: 'web', namespace: 'ns', annotations: { 'sluice.dev/revision': revision } },
+  });
+  const rs = (hash: string, revision: string): ReplicaSet => buildReplicaSet(stamped(revision), hash, 1, 1);
+  const all = [rs('h1', 'main@sha1:aaa'), rs('h2', 'main@sha1:bbb')];
+
+  it("records the Rollout's source revision on the ReplicaSet it creates, never in the pod template", () => {
+    const created = all[0] as ReplicaSet;
+    expect(created.metadata.annotations?.['sluice.dev/source-revision']).toBe('main@sha1:aaa');
+    expect(created.metadata.annotations?.['sluice.dev/revision']).toBe('1');
+    expect(JSON.stringify(created.spec.template)).not.toContain('main@sha1');
+  });
+  it('names the stable revision, and the canary while it is not stable', () => {
+    expect(servingRevisions(all, { stableRS: 'h1', currentPodHash: 'h2' })).toEqual({
+      stableRevision: 'main@sha1:aaa',
+      canaryRevision: 'main@sha1:bbb',
+    });
+    expect(servingRevisions(all, { stableRS: 'h2', currentPodHash: 'h2' })).toEqual({
+      stableRevision: 'main@sha1:bbb',
+      canaryRevision: undefined,
+    });
   });
 });

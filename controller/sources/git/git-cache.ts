@@ -136,57 +136,27 @@ export class GitCache {
     return removed;
   }
 
-  private async withRepo<T>(
-    url: string,
-    creds: GitCredentials | undefined,
-    timeoutMs: number,
-    fn: (git: SimpleGit, gitWith: (env: Record<string, string>) => SimpleGit) => Promise<T>,
-  ): Promise<T> {
-    const id = createHash('sha256').update(url).digest('hex').slice(0, 20);
+  /** The bare repository a URL is fetched into. */
+  repoPath(url: string): string {
+    return join(this.root, 'repos', repoId(url));
+  }
+
+  /**
+   * Removes what a deleted GitRepository alone used: the bare repository of `url` (when no
+   * other GitRepository reads that URL) and the artifacts of `shas`. Waits for an operation
+   * on the URL under way, so a fetch never writes into a removed directory.
+   */
+  async remove(url: string | undefined, shas: string[]): Promise<void> {
+    for (const sha of shas) await rm(this.artifactPath(sha), { recursive: true, force: true });
+    if (url === undefined) return;
+    const id = repoId(url);
+    await this.serialised(id, () => rm(this.repoPath(url), { recursive: true, force: true }));
+  }
+
+  /** Runs `fn` after every operation already queued on the repository `id`. */
+  private async serialised<T>(id: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.locks.get(id) ?? Promise.resolve();
-    const next = prev
-      .catch(() => undefined)
-      .then(async () => {
-        const repo = join(this.root, 'repos', id);
-        await mkdir(join(this.root, 'artifacts'), { recursive: true });
-        if (!existsSync(join(repo, 'HEAD'))) {
-          await mkdir(repo, { recursive: true });
-          await simpleGit({ baseDir: repo }).raw(['init', '--bare', '--quiet']);
-        }
-        const auth = await gitAuthEnv(url, creds);
-        const abort = new AbortController();
-        const timer = setTimeout(() => abort.abort(), timeoutMs);
-        try {
-          const gitWith = (extra: Record<string, string>) =>
-            simpleGit({
-              baseDir: repo,
-              abort: abort.signal,
-              allowEnvironment: ALLOWED_ENV,
-              // We set these two ourselves (credentials via env, ssh with host-key checks);
-              // nothing user-supplied reaches git's command line or config.
-              unsafe: {
-                allowUnsafeConfigEnvCount: true,
-                allowUnsafeSshCommand: true,
-                allowUnsafeProtocolOverride: true,
-              },
-            }).env({
-              PATH: process.env.PATH ?? '/usr/bin:/bin',
-              HOME: process.env.HOME ?? '/tmp',
-              ...auth.env,
-              ...extra,
-            });
-          return await fn(gitWith({}), gitWith);
-        } catch (err) {
-          if (err instanceof ArtifactTooLargeError) throw err;
-          const message = abort.signal.aborted
-            ? `timed out after ${timeoutMs}ms`
-            : summariseGitError((err as Error).message);
-          throw new GitOperationError(message, { cause: err });
-        } finally {
-          clearTimeout(timer);
-          await auth.cleanup();
-        }
-      });
+    const next = prev.catch(() => undefined).then(fn);
     this.locks.set(id, next);
     try {
       return await next;
@@ -194,6 +164,59 @@ export class GitCache {
       if (this.locks.get(id) === next) this.locks.delete(id);
     }
   }
+
+  private withRepo<T>(
+    url: string,
+    creds: GitCredentials | undefined,
+    timeoutMs: number,
+    fn: (git: SimpleGit, gitWith: (env: Record<string, string>) => SimpleGit) => Promise<T>,
+  ): Promise<T> {
+    return this.serialised(repoId(url), async () => {
+      const repo = this.repoPath(url);
+      await mkdir(join(this.root, 'artifacts'), { recursive: true });
+      if (!existsSync(join(repo, 'HEAD'))) {
+        await mkdir(repo, { recursive: true });
+        await simpleGit({ baseDir: repo }).raw(['init', '--bare', '--quiet']);
+      }
+      const auth = await gitAuthEnv(url, creds);
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), timeoutMs);
+      try {
+        const gitWith = (extra: Record<string, string>) =>
+          simpleGit({
+            baseDir: repo,
+            abort: abort.signal,
+            allowEnvironment: ALLOWED_ENV,
+            // We set these two ourselves (credentials via env, ssh with host-key checks);
+            // nothing user-supplied reaches git's command line or config.
+            unsafe: {
+              allowUnsafeConfigEnvCount: true,
+              allowUnsafeSshCommand: true,
+              allowUnsafeProtocolOverride: true,
+            },
+          }).env({
+            PATH: process.env.PATH ?? '/usr/bin:/bin',
+            HOME: process.env.HOME ?? '/tmp',
+            ...auth.env,
+            ...extra,
+          });
+        return await fn(gitWith({}), gitWith);
+      } catch (err) {
+        if (err instanceof ArtifactTooLargeError) throw err;
+        const message = abort.signal.aborted
+          ? `timed out after ${timeoutMs}ms`
+          : summariseGitError((err as Error).message);
+        throw new GitOperationError(message, { cause: err });
+      } finally {
+        clearTimeout(timer);
+        await auth.cleanup();
+      }
+    });
+  }
+}
+
+function repoId(url: string): string {
+  return createHash('sha256').update(url).digest('hex').slice(0, 20);
 }
 
 /** Sum of the blob sizes in a commit's tree (`git ls-tree -r -l`). */
