@@ -21,7 +21,7 @@ export interface ControllerConfig {
   /** Reconcile objects in this namespace only (empty: all namespaces). */
   watchNamespace: string | undefined;
   /**
-   * Reconcile only the Applications, GitRepositories and Rollouts with these labels (and
+   * Reconcile only the Applications, Git and Helm repositories and Rollouts with these labels (and
    * the AnalysisRuns and Experiments they own): a static shard, as Flux's flag of that name.
    */
   watchLabelSelector: string | undefined;
@@ -49,8 +49,8 @@ const USAGE = `Usage: sluice-controller [flags]
   --webhook-secret NS/NAME  Secret holding webhook secrets under keys github, gitlab,
                             generic (default $POD_NAMESPACE/sluice-webhook)
   --watch-namespace NS      reconcile objects in this namespace only (default: all)
-  --watch-label-selector S  reconcile only the Applications, GitRepositories, Rollouts
-                            and standalone AnalysisRuns and Experiments these labels
+  --watch-label-selector S  reconcile only the Applications, Git/HelmRepositories,
+                            Rollouts, standalone AnalysisRuns and Experiments these labels
                             select, e.g. sharding.fluxcd.io/key=shard1 (default: all)
   --kustomize PATH          kustomize binary (default: kustomize on PATH)
   --helm PATH               helm binary for charts (default: helm on PATH)

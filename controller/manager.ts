@@ -1,5 +1,6 @@
 import { applicationResource } from './api/application.ts';
 import { gitRepositoryResource } from './api/git-repository.ts';
+import { helmRepositoryResource } from './api/helm-repository.ts';
 import { rolloutResource } from './api/rollout.ts';
 import type { ControllerConfig } from './config.ts';
 import { registerControllers } from './controllers.ts';
@@ -33,7 +34,7 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
   const shard = config.watchLabelSelector
     ? {
         selector: config.watchLabelSelector,
-        resources: [applicationResource, gitRepositoryResource, rolloutResource],
+        resources: [applicationResource, gitRepositoryResource, helmRepositoryResource, rolloutResource],
       }
     : undefined;
   if (shard) log.info({ selector: shard.selector, lease: config.leaseName }, 'reconciling one shard');
