@@ -43,6 +43,7 @@ describe('loadConfig', () => {
       kustomize: 'kustomize',
       helm: 'helm',
       defaultServiceAccount: undefined,
+      watchLabelSelector: undefined,
       leaseNamespace: 'sluice-system',
       leaseName: 'sluice-controller-leader',
       identity: 'sluice-0',
@@ -186,6 +187,23 @@ describe('loadConfig', () => {
   it('turns leader election on only for SLUICE_LEADER_ELECT=true', () => {
     expect(loadConfig([], { SLUICE_LEADER_ELECT: 'false' }).leaderElect).toBe(false);
     expect(loadConfig([], { SLUICE_LEADER_ELECT: 'yes' }).leaderElect).toBe(false);
+  });
+
+  it('reads a shard selector from --watch-label-selector or the environment, with a Lease of its own', () => {
+    const flag = loadConfig(['--watch-label-selector=sharding.fluxcd.io/key=shard1']);
+    expect(flag.watchLabelSelector).toBe('sharding.fluxcd.io/key=shard1');
+    expect(flag.leaseName).toMatch(/^sluice-controller-leader-[0-9a-f]{10}$/);
+    const env = loadConfig([], { SLUICE_WATCH_LABEL_SELECTOR: '!sharding.fluxcd.io/key' });
+    expect(env.watchLabelSelector).toBe('!sharding.fluxcd.io/key');
+    expect(env.leaseName).not.toBe(flag.leaseName);
+    expect(loadConfig([]).watchLabelSelector).toBeUndefined();
+    expect(
+      loadConfig(['--watch-label-selector=a=b', '--lease-name=sluice-controller-leader-shard1']).leaseName,
+    ).toBe('sluice-controller-leader-shard1');
+    expect(loadConfig([], { SLUICE_LEASE_NAME: 'l' }).leaseName).toBe('l');
+    expect(() => loadConfig(['--watch-label-selector=key in (a'])).toThrow(
+      '--watch-label-selector: invalid label selector requirement "key in (a"',
+    );
   });
 
   it('falls back to host name and process id for the identity', () => {

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { LabelSelectorError, parseLabelSelector } from './kube/label-selector.ts';
 
 export interface ControllerConfig {
   kubeconfig: string | undefined;
@@ -18,6 +20,11 @@ export interface ControllerConfig {
   leaseName: string;
   /** Reconcile objects in this namespace only (empty: all namespaces). */
   watchNamespace: string | undefined;
+  /**
+   * Reconcile only the Applications, Git and Helm repositories and Rollouts with these labels (and
+   * the AnalysisRuns and Experiments they own): a static shard, as Flux's flag of that name.
+   */
+  watchLabelSelector: string | undefined;
   /** kustomize binary for overlays. */
   kustomize: string;
   /** helm binary for charts (`helm template`). */
@@ -42,6 +49,9 @@ const USAGE = `Usage: sluice-controller [flags]
   --webhook-secret NS/NAME  Secret holding webhook secrets under keys github, gitlab,
                             generic (default $POD_NAMESPACE/sluice-webhook)
   --watch-namespace NS      reconcile objects in this namespace only (default: all)
+  --watch-label-selector S  reconcile only the Applications, Git/HelmRepositories,
+                            Rollouts, standalone AnalysisRuns and Experiments these labels
+                            select, e.g. sharding.fluxcd.io/key=shard1 (default: all)
   --kustomize PATH          kustomize binary (default: kustomize on PATH)
   --helm PATH               helm binary for charts (default: helm on PATH)
   --default-service-account [NS/]NAME
@@ -53,6 +63,9 @@ const USAGE = `Usage: sluice-controller [flags]
   --max-artifact-bytes N    refuse commits whose files add up to more than N bytes
                             (suffix Ki, Mi, Gi allowed; default 128Mi)
   --leader-elect            take a Lease before reconciling (default off)
+  --lease-name NAME         the Lease, in $POD_NAMESPACE (default sluice-controller-leader;
+                            with --watch-label-selector, one per selector:
+                            sluice-controller-leader-<hash of the selector>)
   --log-level LEVEL         trace|debug|info|warn|error (default info)`;
 
 /** Flags win over SLUICE_* environment variables, which win over defaults. */
@@ -70,11 +83,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
         kustomize: { type: 'string' },
         helm: { type: 'string' },
         'watch-namespace': { type: 'string' },
+        'watch-label-selector': { type: 'string' },
         'default-service-account': { type: 'string' },
         concurrency: { type: 'string' },
         'cache-dir': { type: 'string' },
         'max-artifact-bytes': { type: 'string' },
         'leader-elect': { type: 'boolean' },
+        'lease-name': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -100,6 +115,16 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const [secretNs, secretName] = secret;
   if (secret.length !== 2 || !secretNs || !secretName)
     throw new ConfigError('--webhook-secret must be NAMESPACE/NAME');
+  const watchLabelSelector =
+    str('watch-label-selector', 'SLUICE_WATCH_LABEL_SELECTOR', '').trim() || undefined;
+  if (watchLabelSelector) {
+    try {
+      parseLabelSelector(watchLabelSelector);
+    } catch (err) {
+      if (!(err instanceof LabelSelectorError)) throw err;
+      throw new ConfigError(`--watch-label-selector: ${err.message}`, { cause: err });
+    }
+  }
   return {
     kubeconfig: typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined,
     context: typeof values.context === 'string' ? values.context : undefined,
@@ -114,9 +139,17 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     kustomize: str('kustomize', 'SLUICE_KUSTOMIZE', 'kustomize'),
     helm: str('helm', 'SLUICE_HELM', 'helm'),
     watchNamespace: str('watch-namespace', 'SLUICE_WATCH_NAMESPACE', '') || undefined,
+    watchLabelSelector,
     defaultServiceAccount: str('default-service-account', 'SLUICE_DEFAULT_SERVICE_ACCOUNT', '') || undefined,
     leaseNamespace: podNamespace,
-    leaseName: 'sluice-controller-leader',
+    // Each shard elects its own leader among its replicas.
+    leaseName: str(
+      'lease-name',
+      'SLUICE_LEASE_NAME',
+      watchLabelSelector
+        ? `sluice-controller-leader-${createHash('sha256').update(watchLabelSelector).digest('hex').slice(0, 10)}`
+        : 'sluice-controller-leader',
+    ),
     identity: env.POD_NAME ?? `${process.env.HOSTNAME ?? 'local'}-${process.pid}`,
   };
 }

@@ -1,4 +1,7 @@
+import { applicationResource } from './api/application.ts';
 import { gitRepositoryResource } from './api/git-repository.ts';
+import { helmRepositoryResource } from './api/helm-repository.ts';
+import { rolloutResource } from './api/rollout.ts';
 import type { ControllerConfig } from './config.ts';
 import { registerControllers } from './controllers.ts';
 import { KubeClient } from './kube/client.ts';
@@ -28,7 +31,14 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
   const metrics = new ControllerMetrics();
   client.observer = (method, code, seconds) =>
     metrics.kubeRequests.observe({ method, code: String(code) }, seconds);
-  const informers = new InformerFactory(client, log, metrics, config.watchNamespace);
+  const shard = config.watchLabelSelector
+    ? {
+        selector: config.watchLabelSelector,
+        resources: [applicationResource, gitRepositoryResource, helmRepositoryResource, rolloutResource],
+      }
+    : undefined;
+  if (shard) log.info({ selector: shard.selector, lease: config.leaseName }, 'reconciling one shard');
+  const informers = new InformerFactory(client, log, metrics, config.watchNamespace, shard);
   const events = new EventRecorder(client, log, config.identity);
   const pushes = new PushTracker();
   const {

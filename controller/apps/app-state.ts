@@ -77,10 +77,12 @@ export class AppState {
     return this.managed.get(core.services, o.namespace, o.name).object as Service | undefined;
   }
 
-  /** The live object from the cache once it is synced, else from the API server. */
-  async liveObject(api: ObjectApi, o: DesiredObject, rt: ResourceType): Promise<KubeObject | undefined> {
-    const cached = this.managed.get(rt, o.namespace, o.name);
-    return cached.synced ? cached.object : api.getOrUndefined<KubeObject>(rt, o.namespace, o.name);
+  /**
+   * The live object with its managedFields, which the caches do not keep: a GET, done only
+   * for objects spec.ignoreDifferences names.
+   */
+  liveObject(api: ObjectApi, o: DesiredObject, rt: ResourceType): Promise<KubeObject | undefined> {
+    return api.getOrUndefined<KubeObject>(rt, o.namespace, o.name);
   }
 
   /**
@@ -174,19 +176,32 @@ export class AppState {
     const state = this.apps.get(key);
     const report: DriftReport = { changed: 0, changedIds: [], prunedIds: [], inventory: [] };
     if (!state) return report;
-    const drifted = state.objects.filter((t) => {
+    const drifted: Tracked[] = [];
+    for (const t of state.objects) {
       const live = this.managed.get(t.rt, t.desired.namespace, t.desired.name);
-      if (!live.synced) return false;
-      if (!live.object) return true;
+      if (!live.synced) continue;
+      if (!live.object) {
+        drifted.push(t);
+        continue;
+      }
       const rv = live.object.metadata.resourceVersion;
-      if (rv !== undefined && rv === t.verified) return false;
-      // Ignored fields (spec.ignoreDifferences) are judged against the live object's owners now.
-      const ignored = s.ignored?.(t.desired, live.object) ?? [];
-      if (!deepEqual(without(project(live.object, t.shape), ignored), without(t.applied, ignored)))
-        return true;
-      t.verified = rv;
-      return false;
-    });
+      if (rv !== undefined && rv === t.verified) continue;
+      if (!this.differs(t, live.object, s)) {
+        t.verified = rv;
+        continue;
+      }
+      // The cached copy has no managedFields, so fields spec.ignoreDifferences leaves to other
+      // managers are not known from it: ignoring fewer fields can only find more drift, which
+      // the object with its field owners confirms.
+      const full = s.ignored
+        ? await s.api.getOrUndefined<KubeObject>(t.rt, t.desired.namespace, t.desired.name)
+        : undefined;
+      if (full && !this.differs(t, full, s)) {
+        t.verified = full.metadata.resourceVersion;
+        continue;
+      }
+      drifted.push(t);
+    }
     if (drifted.length > 0) {
       const responses = await apply(
         s,
@@ -204,6 +219,12 @@ export class AppState {
     }
     report.inventory = state.inventory;
     return report;
+  }
+
+  /** Whether the fields we manage differ from what we applied, but for ignored ones. */
+  private differs(t: Tracked, live: KubeObject, s: Syncer): boolean {
+    const ignored = s.ignored?.(t.desired, live) ?? [];
+    return !deepEqual(without(project(live, t.shape), ignored), without(t.applied, ignored));
   }
 
   /** The live state of what was last applied, from the caches, for health. */

@@ -48,3 +48,17 @@ describe('Informer owner index', () => {
     expect(inf.ownedBy('u2')).toEqual([]);
   });
 });
+
+describe('Informer transform', () => {
+  it('caches what the transform returns, for observed objects too', () => {
+    const inf = new Informer<KubeObject>({} as KubeClient, {
+      resource: core.replicaSets,
+      transform: (o) => ({ ...o, metadata: { ...o.metadata, labels: { cached: 'yes' } } }),
+    });
+    const written = rs('a', '1', 'u1');
+    inf.observe(written);
+    expect(inf.get('ns/a')?.metadata.labels).toEqual({ cached: 'yes' });
+    expect(inf.ownedBy('u1').map((o) => o.metadata.name)).toEqual(['a']);
+    expect(written.metadata.labels).toBeUndefined();
+  });
+});

@@ -11,6 +11,11 @@ interface InformerOptions {
   labelSelector?: string | undefined;
   /** Called when the list/watch loop fails and is about to retry (for logs and metrics). */
   onError?: (err: unknown, retryInMs: number) => void;
+  /**
+   * Applied to every object before it is cached (listed, watched or observed), like
+   * client-go's SetTransform: drops what no reader of this cache needs.
+   */
+  transform?: (obj: KubeObject) => KubeObject;
 }
 
 type InformerHandler<T> = (obj: T, old?: T) => void;
@@ -77,7 +82,7 @@ export class Informer<T extends KubeObject> {
     const key = objectKey(obj);
     const cached = this.store.get(key);
     if (cached && !isNewer(obj.metadata.resourceVersion, cached.metadata.resourceVersion)) return;
-    this.upsert(key, withTypeMeta(obj, this.resource));
+    this.upsert(key, this.prepare(obj));
   }
 
   start(): void {
@@ -124,7 +129,7 @@ export class Informer<T extends KubeObject> {
     });
     const seen = new Set<string>();
     for (const item of list.items) {
-      const obj = withTypeMeta(item, this.resource);
+      const obj = this.prepare(item);
       const key = objectKey(obj);
       seen.add(key);
       this.upsert(key, obj);
@@ -167,13 +172,18 @@ export class Informer<T extends KubeObject> {
     const rv = ev.object.metadata?.resourceVersion;
     if (rv) this.resourceVersion = rv;
     if (ev.type === 'BOOKMARK') return;
-    const obj = withTypeMeta(ev.object, this.resource);
+    const obj = this.prepare(ev.object);
     const key = objectKey(obj);
     if (ev.type === 'DELETED') {
       this.remove(key, obj);
     } else {
       this.upsert(key, obj);
     }
+  }
+
+  private prepare(obj: T): T {
+    const typed = withTypeMeta(obj, this.resource);
+    return this.opts.transform ? (this.opts.transform(typed) as T) : typed;
   }
 
   private remove(key: string, obj: T): void {

@@ -4,6 +4,12 @@
 /** On ReplicaSets, their pods and the Services a Rollout manages: which pod template they run. */
 export const POD_TEMPLATE_HASH_LABEL = 'rollouts-pod-template-hash';
 
+/**
+ * The ReplicaSets cache of Rollouts and Experiments: only those they made, which all carry the
+ * hash label, not every Deployment's ReplicaSets (ten revisions each) in the watched scope.
+ */
+export const OWN_REPLICA_SETS = { labelSelector: POD_TEMPLATE_HASH_LABEL };
+
 /** On ReplicaSets: the revision number of the template, as Deployments and Argo keep it. */
 export const REVISION_ANNOTATION = 'sluice.dev/revision';
 

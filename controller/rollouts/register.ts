@@ -9,6 +9,7 @@ import { ObjectApi } from '../kube/objects.ts';
 import { core, type KubeObject, objectKey } from '../kube/resources.ts';
 import type { Controller } from '../runtime/controller.ts';
 import { type ControllerWiring, wireController } from '../runtime/wiring.ts';
+import { OWN_REPLICA_SETS } from './labels.ts';
 import { RolloutMetrics } from './metrics.ts';
 import { controllingRollout } from './owner.ts';
 import type { ReplicaSet } from './replica-sets.ts';
@@ -18,7 +19,7 @@ import type { Deployment } from './workload-ref.ts';
 
 export function rolloutController(deps: ControllerWiring): Controller<Rollout> {
   const rollouts = deps.informers.for<Rollout>(rolloutResource);
-  const replicaSets = deps.informers.for<ReplicaSet>(core.replicaSets);
+  const replicaSets = deps.informers.for<ReplicaSet>(core.replicaSets, OWN_REPLICA_SETS);
   const analysisRuns = deps.informers.for<AnalysisRun>(analysisRunResource);
   const services = deps.informers.for<Service>(core.services);
   const deployments = deps.informers.for<Deployment>(core.deployments);

@@ -39,6 +39,11 @@ export interface ControllerOptions<T extends KubeObject> {
    * Rollout's promote, abort, retry) need to see those.
    */
   reconcileOnStatusChange?: boolean;
+  /**
+   * For kinds cached whole under --watch-label-selector: whether an object is this shard's.
+   * Others are left alone as if absent.
+   */
+  inShard?: ((obj: T) => boolean) | undefined;
 }
 
 /**
@@ -115,7 +120,8 @@ export class Controller<T extends KubeObject> {
 
   private async process(key: string): Promise<void> {
     const { reconciler, metrics } = this.opts;
-    const obj = this.opts.informer.get(key);
+    const cached = this.opts.informer.get(key);
+    const obj = cached && (this.opts.inShard?.(cached) ?? true) ? cached : undefined;
     if (!obj) {
       this.backoff.reset(key);
       reconciler.forget?.(key);
@@ -130,6 +136,7 @@ export class Controller<T extends KubeObject> {
       };
       const result = await reconciler.reconcile(obj, { log, observe });
       end({ result: 'success' });
+      log.debug({ requeueAfterMs: result.requeueAfterMs }, 'reconciled');
       this.backoff.reset(key);
       if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
     } catch (thrown) {

@@ -1,10 +1,15 @@
+import { withoutBookkeeping } from '../kube/cache-transform.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { Informer } from '../kube/informer.ts';
+import { type LabelSelector, parseLabelSelector } from '../kube/label-selector.ts';
 import type { KubeObject, ResourceType } from '../kube/resources.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ControllerMetrics } from '../observability/metrics.ts';
 
-/** One informer per resource type, shared by every controller that watches it. */
+/**
+ * One informer per resource type, shared by every controller that watches it. Every cache
+ * drops managedFields and kubectl's last-applied annotation (see withoutBookkeeping).
+ */
 export class InformerFactory {
   private readonly informers = new Map<string, Informer<KubeObject>>();
   private readonly client: KubeClient;
@@ -15,12 +20,26 @@ export class InformerFactory {
 
   /** When set, namespaced resources are watched in this namespace only. */
   readonly namespace: string | undefined;
+  /**
+   * --watch-label-selector: the kinds listed are watched with it, so this replica only sees
+   * its shard of them; the rest are cached whole and sorted by their owner (runtime/shard.ts).
+   */
+  private readonly shard: ShardScope | undefined;
+  readonly shardSelector: LabelSelector | undefined;
 
-  constructor(client: KubeClient, log: Logger, metrics: ControllerMetrics, namespace?: string) {
+  constructor(
+    client: KubeClient,
+    log: Logger,
+    metrics: ControllerMetrics,
+    namespace?: string,
+    shard?: ShardScope,
+  ) {
     this.client = client;
     this.log = log;
     this.metrics = metrics;
     this.namespace = namespace || undefined;
+    this.shard = shard;
+    this.shardSelector = shard ? parseLabelSelector(shard.selector) : undefined;
   }
 
   /**
@@ -32,13 +51,19 @@ export class InformerFactory {
     opts: { labelSelector?: string; clusterWide?: boolean } = {},
   ): Informer<T> {
     const namespace = resource.namespaced && !opts.clusterWide ? this.namespace : undefined;
-    const id = `${resource.group}/${resource.version}/${resource.plural}/${namespace ?? ''}?${opts.labelSelector ?? ''}`;
+    const sharded = this.shard?.resources.some(
+      (r) => r.group === resource.group && r.plural === resource.plural,
+    );
+    const labelSelector =
+      [opts.labelSelector, sharded ? this.shard?.selector : undefined].filter(Boolean).join(',') || undefined;
+    const id = `${resource.group}/${resource.version}/${resource.plural}/${namespace ?? ''}?${labelSelector ?? ''}`;
     let inf = this.informers.get(id);
     if (!inf) {
       inf = new Informer<KubeObject>(this.client, {
         resource,
         namespace,
-        labelSelector: opts.labelSelector,
+        labelSelector,
+        transform: withoutBookkeeping,
         onError: (err, retryInMs) => {
           this.metrics.informerRestarts.inc({ resource: resource.plural });
           this.log.warn({ err: errorText(err), resource: id, retryInMs }, 'list/watch failed, retrying');
@@ -67,6 +92,12 @@ export class InformerFactory {
   async waitForSync(): Promise<void> {
     await Promise.all([...this.gating].map((i) => i.synced));
   }
+}
+
+interface ShardScope {
+  selector: string;
+  /** The kinds a shard is made of, watched with the selector. */
+  resources: ResourceType[];
 }
 
 function errorText(err: unknown): string {

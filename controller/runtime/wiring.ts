@@ -22,7 +22,7 @@ export function wireController<T extends KubeObject>(
   wiring: ControllerWiring,
   informer: Informer<T>,
   reconciler: Reconciler<T>,
-  options: Pick<ControllerOptions<T>, 'reconcileOnStatusChange'> = {},
+  options: Pick<ControllerOptions<T>, 'reconcileOnStatusChange' | 'inShard'> = {},
 ): Controller<T> {
   return new Controller<T>({
     informer,

@@ -19,7 +19,7 @@ import { KubeClient } from '../../controller/kube/client.ts';
 import { loadKubeConfig } from '../../controller/kube/config.ts';
 import { Informer } from '../../controller/kube/informer.ts';
 import { core } from '../../controller/kube/resources.ts';
-import { cpuSeconds, percentile, residentMiB, startBench, table, until } from './harness.ts';
+import { cpuSeconds, percentile, residentMiB, sampleProcess, startBench, table, until } from './harness.ts';
 
 const N = Number(process.env.BENCH_ROLLOUTS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -98,6 +98,8 @@ try {
   };
 
   const cpu0 = await cpuSeconds(pid);
+  const sampler = sampleProcess(pid, 1000);
+  await sampler.ready;
   let t = performance.now();
   await applyAll('example.invalid/app:v1', timedSteps);
   await waitFor((s) => s.phase === 'Healthy');
@@ -189,6 +191,23 @@ try {
   ]);
   rows.push(['controller CPU, whole run', `${((await cpuSeconds(pid)) - cpu0).toFixed(1)} s`, '']);
   rows.push(['controller resident memory', `${(await residentMiB(pid)).toFixed(0)} MiB`, '< 300 MiB']);
+  const samples = await sampler.stop();
+  rows.push([
+    'controller peak resident memory (1 s samples)',
+    `${sampler.peakMiB.toFixed(0)} MiB`,
+    '≤ 150 MiB',
+  ]);
+  // What the controller caches in the namespace: the Rollouts and the kinds they own or route.
+  let watched = 0;
+  for (const rt of [rolloutResource, core.replicaSets, core.services, core.deployments]) {
+    watched += (await api.list(rt, NS)).items.length;
+  }
+  const idleMiB = samples[0]?.rssMiB ?? 0;
+  rows.push([
+    'resident memory per 1,000 watched objects (peak − before the Rollouts)',
+    `${(((sampler.peakMiB - idleMiB) * 1000) / Math.max(1, watched)).toFixed(1)} MiB (${watched} objects, idle ${idleMiB.toFixed(0)} MiB)`,
+    '',
+  ]);
   watcher.stop();
   process.stdout.write(`\n${table(rows)}\n`);
 } finally {

@@ -80,7 +80,13 @@ export interface AppSuite {
  */
 export function appSuite(
   prefix: string,
-  opts: { files: Record<string, string>; interval?: string; controllerArgs?: string[] },
+  opts: {
+    files: Record<string, string>;
+    interval?: string;
+    controllerArgs?: string[];
+    /** More controller environment, given the suite's namespace. */
+    controllerEnv?: (ns: string) => NodeJS.ProcessEnv;
+  },
 ): AppSuite {
   const cluster = testCluster();
   const start = () =>
@@ -88,7 +94,7 @@ export function appSuite(
       kubeconfig: cluster.kubeconfig,
       namespace: suite.ns,
       args: [`--cache-dir=${suite.git.rootDir}/cache`, ...(opts.controllerArgs ?? [])],
-      env: { PATH: `${cluster.binDir}:${process.env.PATH}` },
+      env: { PATH: `${cluster.binDir}:${process.env.PATH}`, ...opts.controllerEnv?.(suite.ns) },
     });
   const suite: AppSuite = {
     cluster,
