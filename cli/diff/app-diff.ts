@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Application } from '../../controller/api/application.ts';
 import { type GitRepository, gitRepositoryResource } from '../../controller/api/git-repository.ts';
+import { type HelmRepository, helmRepositoryResource } from '../../controller/api/helm-repository.ts';
 import { mapLimit } from '../../controller/apps/concurrency.ts';
 import { chartApp, chartContext } from '../../controller/apps/helm/app-chart.ts';
 import { ClusterCapabilities } from '../../controller/apps/helm/capabilities.ts';
@@ -27,6 +28,7 @@ import { isNotFound, KubeApiError } from '../../controller/kube/api-errors.ts';
 import type { KubeObject } from '../../controller/kube/resources.ts';
 import { GitCache } from '../../controller/sources/git/git-cache.ts';
 import { GitSource } from '../../controller/sources/git-source.ts';
+import { HelmCharts } from '../../controller/sources/helm-repository/helm-charts.ts';
 import { CliError } from '../cli-errors.ts';
 import type { Session } from '../session.ts';
 import { comparable, maskSecrets, toYaml } from './normalize.ts';
@@ -58,27 +60,48 @@ export interface AppDiff {
   errors: string[];
 }
 
-/** The files of the GitRepository's current artifact, fetched into a throw-away cache. */
-async function withSourceFiles<T>(
+/**
+ * The files a sync of `app` renders, fetched into a throw-away cache: the chart its
+ * HelmRepository serves at the version in range, or the GitRepository's current artifact
+ * (a chart there gets its dependencies built from the namespace's HelmRepositories, as the
+ * controller does).
+ */
+async function withAppFiles<T>(
   session: Session,
-  repo: GitRepository,
-  fn: (dir: string, revision: string) => Promise<T>,
+  app: Application,
+  helm: string,
+  fn: (dir: string, path: string, revision: string) => Promise<T>,
 ): Promise<T> {
   const root = await mkdtemp(join(tmpdir(), 'kubectl-sluice-diff-'));
+  const ns = app.metadata.namespace as string;
+  const fetchFailed = (what: string) => (err: unknown) => {
+    throw new CliError(`cannot fetch ${what}: ${(err as Error).message}`, 1, { cause: err });
+  };
   try {
-    const source = new GitSource(session.api, new GitCache(root));
-    const files = await source.artifactFiles(repo).catch((err: unknown) => {
-      throw new CliError(
-        `cannot fetch ${repo.status?.artifact?.revision} from ${repo.spec.url}: ${(err as Error).message}`,
-        1,
-        { cause: err },
-      );
-    });
+    const charts = new HelmCharts({ api: session.api, helm, cacheDir: join(root, 'helm') });
+    const repositories = async () =>
+      (await session.api.list<HelmRepository>(helmRepositoryResource, ns)).items;
+    const chart = app.spec.helm?.chart;
+    if (chart) {
+      const repo = await session.api.get<HelmRepository>(helmRepositoryResource, ns, chart.sourceRef.name);
+      const where = `chart ${chart.name} from HelmRepository ${ns}/${chart.sourceRef.name}`;
+      const resolved = await charts.resolve(repo, chart).catch(fetchFailed(where));
+      const dir = await charts.files(repo, resolved, await repositories()).catch(fetchFailed(where));
+      return await fn(dir, resolved.name, resolved.revision);
+    }
+    const ref = app.spec.sourceRef as NonNullable<Application['spec']['sourceRef']>;
+    const repo = await session.api.get<GitRepository>(gitRepositoryResource, ref.namespace ?? ns, ref.name);
+    const source = new GitSource(session.api, new GitCache(join(root, 'git')));
+    const files = await source
+      .artifactFiles(repo)
+      .catch(fetchFailed(`${repo.status?.artifact?.revision} from ${repo.spec.url}`));
     if (!files)
       throw new CliError(
         `GitRepository ${repo.metadata.namespace}/${repo.metadata.name} has no artifact yet`,
       );
-    return await fn(files.dir, files.revision);
+    const path = app.spec.path ?? '.';
+    const dir = await charts.withDependencies(files.dir, path, ns, await repositories());
+    return await fn(dir, path, files.revision);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
@@ -89,18 +112,7 @@ export async function diffApplication(
   app: Application,
   opts: { kustomize: string; helm: string; defaultServiceAccount: string | undefined },
 ): Promise<AppDiff> {
-  const ref = app.spec.sourceRef;
-  if (!ref) {
-    throw new Error(
-      `Application ${app.metadata.namespace}/${app.metadata.name} renders a chart from a HelmRepository (spec.helm.chart); diff reads git sources only`,
-    );
-  }
-  const repo = await session.api.get<GitRepository>(
-    gitRepositoryResource,
-    ref.namespace ?? app.metadata.namespace,
-    ref.name,
-  );
-  return withSourceFiles(session, repo, async (dir, revision) => {
+  return withAppFiles(session, app, opts.helm, async (dir, path, revision) => {
     const mapper = new RestMapper(session.client);
     // Read before the dry-run: its answers are compared with these, and a live Service gives
     // the Rollout hash a sync keeps in its selector.
@@ -114,7 +126,7 @@ export async function diffApplication(
       liveService: (o) => live.get(o.id),
       liveObject: async (o) => live.get(o.id),
     });
-    const { rendered } = await renderSource(dir, app.spec.path ?? '.', {
+    const { rendered } = await renderSource(dir, path, {
       kustomize: opts.kustomize,
       chart: {
         app: chartApp(app),

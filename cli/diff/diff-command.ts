@@ -58,7 +58,7 @@ function summary(d: AppDiff): string {
   ];
   const ignored = d.changes.length - changes.length;
   const extraneous = ignored > 0 ? `; ${ignored} extraneous to prune, ignored (IgnoreExtraneous)` : '';
-  return `${d.revision}: ${changes.length === 0 ? 'no differences' : parts.join(', ')}${changes.length === 0 ? ` (${d.unchanged} objects)` : ''}${extraneous}`;
+  return `${d.revision}: ${changes.length === 0 ? 'no differences' : parts.join(', ')}${changes.length === 0 ? ` (${d.unchanged} object${d.unchanged === 1 ? '' : 's'})` : ''}${extraneous}`;
 }
 
 export async function diff(

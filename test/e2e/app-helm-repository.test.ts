@@ -15,6 +15,7 @@ import { type ChartRepository, startChartRepository } from '../support/helm/char
 import { configMapTemplate } from '../support/helm/charts.ts';
 import { type ChartRegistry, startRegistry } from '../support/helm/registry.ts';
 import { applyObject, condition, createSecret, gitRepository } from '../support/kinds.ts';
+import { sluice } from '../support/kubectl-sluice.ts';
 import { RolloutDriver } from '../support/rollouts.ts';
 
 const cluster = testCluster();
@@ -167,6 +168,20 @@ describe('HelmRepository over HTTP with basic auth', () => {
     const moved = await waitApplied('web', '1.1.0');
     expect(await cmData('app')).toEqual({ chartVersion: '1.1.0', greeting: 'from web' });
     expect(moved.status?.history?.map((h) => h.revision.split('@')[0])).toEqual(['1.1.0', '1.0.0']);
+
+    // kubectl sluice diff pulls the same chart version through the same HelmRepository.
+    const synced = await sluice(cluster, ['diff', 'app', 'web', '-n', ns]);
+    expect(synced.code, synced.stdout + synced.stderr).toBe(0);
+    expect(synced.stderr).toMatch(/1\.1\.0@sha256:[0-9a-f]{64}: no differences \(1 object\)\n$/);
+    await cluster.api.mergePatch(applicationResource, ns, 'web', {
+      spec: { suspend: true, helm: { values: { greeting: 'from diff' } } },
+    });
+    const changed = await sluice(cluster, ['diff', 'app', 'web', '-n', ns]);
+    expect(changed.code, changed.stderr).toBe(1);
+    expect(changed.stdout).toContain('+  greeting: from diff\n');
+    await cluster.api.mergePatch(applicationResource, ns, 'web', {
+      spec: { suspend: false, helm: { values: { greeting: 'from web' } } },
+    });
   });
 
   it('builds a dependency from the HelmRepository whose URL it names', async () => {
