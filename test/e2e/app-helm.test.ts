@@ -130,14 +130,37 @@ describe('Helm charts from git', () => {
     // The pre-install hooks ran by weight (kwok completes their pods), the post-install one
     // after the objects, deleted once it succeeded (hook-succeeded); hooks are not part of the
     // inventory, and the test hook is never applied.
-    const hooks = app.status?.operation?.hooks ?? [];
-    expect(
-      hooks.map((h) => ({ key: h.key, step: h.step, state: h.state, deleted: h.deleted === true })),
-    ).toEqual([
-      { key: `PreSync/${ns}_shop-migrate_batch_Job`, step: 'PreSync/-5', state: 'Succeeded', deleted: false },
-      { key: `PreSync/${ns}_shop-seed_batch_Job`, step: 'PreSync/5', state: 'Succeeded', deleted: false },
-      { key: `PostSync/${ns}_shop-notify_batch_Job`, step: 'PostSync/0', state: 'Succeeded', deleted: true },
-    ]);
+    const op = app.status?.operation;
+    const records = (op?.hooks ?? []).map((h) => ({
+      key: h.key,
+      step: h.step,
+      state: h.state,
+      deleted: h.deleted === true,
+    }));
+    if (op?.replay) {
+      // The chart's CRD changed the cluster's capabilities, so the next reconcile rendered
+      // again and applied without hooks (a replay), carrying the records of hooks still there.
+      expect(records).toEqual([
+        { key: `PreSync/${ns}_shop-migrate_batch_Job`, step: '', state: 'Succeeded', deleted: false },
+        { key: `PreSync/${ns}_shop-seed_batch_Job`, step: '', state: 'Succeeded', deleted: false },
+      ]);
+    } else {
+      expect(records).toEqual([
+        {
+          key: `PreSync/${ns}_shop-migrate_batch_Job`,
+          step: 'PreSync/-5',
+          state: 'Succeeded',
+          deleted: false,
+        },
+        { key: `PreSync/${ns}_shop-seed_batch_Job`, step: 'PreSync/5', state: 'Succeeded', deleted: false },
+        {
+          key: `PostSync/${ns}_shop-notify_batch_Job`,
+          step: 'PostSync/0',
+          state: 'Succeeded',
+          deleted: true,
+        },
+      ]);
+    }
     const migrate = await cluster.api.get<KubeObject>(jobs, ns, 'shop-migrate');
     const seed = await cluster.api.get<KubeObject>(jobs, ns, 'shop-seed');
     // The weight -5 hook completed before the weight 5 hook was created.
