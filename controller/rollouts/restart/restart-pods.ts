@@ -3,8 +3,10 @@
 // Pods are listed from the API server's watch cache (resourceVersion "0") rather than kept
 // in an informer: a restart is rare, and a pod cache would hold every pod of every Rollout.
 
+import type { Condition } from '../../api/meta.ts';
 import type { ObjectApi } from '../../kube/objects.ts';
 import { core, type KubeObject } from '../../kube/resources.ts';
+import { isTrue } from '../../runtime/conditions.ts';
 import { hashOf, type ReplicaSet } from '../replica-sets.ts';
 import type { RolloutSync } from '../rollout-sync.ts';
 import { formatSelector } from '../validate.ts';
@@ -82,7 +84,6 @@ function replicaSetPods(rs: ReplicaSet, pods: KubeObject[]): RestartReplicaSet {
 }
 
 function podReady(pod: KubeObject): boolean {
-  const conditions = (pod as { status?: { conditions?: { type: string; status: string }[] } }).status
-    ?.conditions;
-  return conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+  const status = (pod as { status?: { conditions?: Condition[] } }).status;
+  return isTrue(status?.conditions, 'Ready');
 }
