@@ -296,15 +296,17 @@ export class ApplicationReconciler extends SkeletonReconciler<
         `revision ${revision}: ${last.message ?? 'sync failed'}`,
       );
     }
+    // Synced already, and only the memory of it is gone (a restart, or new cluster
+    // capabilities): apply, run no hook twice, and keep the record of the hooks that ran.
+    const replay = same && last.phase === 'Succeeded' && !pass.forced;
     return {
       revision,
       ...(app.metadata.generation !== undefined ? { generation: app.metadata.generation } : {}),
       startedAt: apiTime(this.clock()),
       phase: 'Running',
       step: 0,
-      // Synced already, and only the memory of it is gone (a restart): apply, run no hook twice.
-      ...(same && last.phase === 'Succeeded' && !pass.forced ? { replay: true } : {}),
-      hooks: carriedHooks(last),
+      ...(replay ? { replay: true } : {}),
+      hooks: replay ? (last.hooks ?? []).map((h) => ({ ...h })) : carriedHooks(last),
     };
   }
 
