@@ -141,6 +141,12 @@ export interface AppDetail extends AppRow {
   conditions: ConditionView[];
 }
 
+/** Sent once when a page's event stream opens: how this server serves the page. */
+export interface DashboardConfig {
+  /** Why no action can be taken here, when the dashboard is read-only. */
+  readOnly?: string | undefined;
+}
+
 /** One push on a page's event stream. */
 export interface PageState<T> {
   /** Kinds whose list is not in yet, with the API server's answer when it refused. */

@@ -1,6 +1,8 @@
-// The dashboard's HTTP server on loopback: the built page (dashboard/dist), one server-sent
-// event stream per open page, and the actions, each the same patch the commands send, made
-// with the user's own credentials (so RBAC answers for the dashboard as it does for kubectl).
+// The dashboard's HTTP server: the built page (dashboard/dist), one server-sent event stream
+// per open page, and the actions. `kubectl sluice dashboard` hands it the actions (each the
+// same patch the commands send, made with the user's own credentials, so RBAC answers for the
+// dashboard as it does for kubectl); the controller serves it without any (read-only), since
+// its own service account must not act for whoever reaches the port.
 
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -8,11 +10,8 @@ import { extname, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeApiError } from '../../controller/kube/api-errors.ts';
 import { CliError } from '../cli-errors.ts';
-import { requestReconcile } from '../ops/reconcile-command.ts';
-import { applyRolloutOp } from '../ops/rollout-command.ts';
-import type { Session } from '../session.ts';
 import type { LiveState } from './live-state.ts';
-import { ROLLOUT_ACTIONS, type RolloutAction } from './model.ts';
+import type { DashboardConfig } from './model.ts';
 
 const ASSETS_DIR = fileURLToPath(new URL('../../dashboard/dist/', import.meta.url));
 const HEARTBEAT_MS = 15_000;
@@ -27,14 +26,38 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
-interface Context {
+/** Takes `action` on `what` (rollouts, applications, sources) ns/name; undefined when there is no such action. */
+export type ActionHandler = (
+  what: string,
+  namespace: string,
+  name: string,
+  action: string,
+) => Promise<{ message: string } | undefined>;
+
+export interface DashboardOptions {
   state: LiveState;
-  session: Session;
-  assetsDir: string;
+  /** Absent: a read-only dashboard, every action refused. */
+  actions?: ActionHandler | undefined;
+  assetsDir?: string | undefined;
 }
 
-export function dashboardServer(state: LiveState, session: Session, assetsDir = ASSETS_DIR): Server {
-  const ctx: Context = { state, session, assetsDir };
+interface Context {
+  state: LiveState;
+  actions: ActionHandler | undefined;
+  assetsDir: string;
+  config: DashboardConfig;
+}
+
+export const READ_ONLY_REASON =
+  'read-only dashboard: the controller serves it with its own service account, so it takes no actions; use kubectl sluice (or kubectl sluice dashboard) with your own credentials';
+
+export function dashboardServer(opts: DashboardOptions): Server {
+  const ctx: Context = {
+    state: opts.state,
+    actions: opts.actions,
+    assetsDir: opts.assetsDir ?? ASSETS_DIR,
+    config: opts.actions ? {} : { readOnly: READ_ONLY_REASON },
+  };
   return createServer((req, res) => {
     handle(ctx, req, res).catch((err: unknown) => send(res, 500, { error: (err as Error).message }));
   });
@@ -60,20 +83,14 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
   const [, what, ns, name, action] = parts;
   if (req.method === 'GET' && what === 'events') return stream(ctx, url, req, res);
   if (req.method !== 'POST') return send(res, 405, { error: 'method not allowed' });
+  if (!ctx.actions) return send(res, 403, { error: READ_ONLY_REASON });
   if (req.headers[ACTION_HEADER] !== '1' || (req.headers.origin && !sameOrigin(req))) {
     return send(res, 403, { error: 'actions are taken from the dashboard page only' });
   }
   if (!ns || !name || !action) return send(res, 404, { error: 'not found' });
-  const session = { ...ctx.session, namespace: ns };
   try {
-    if (what === 'rollouts' && (ROLLOUT_ACTIONS as readonly string[]).includes(action)) {
-      const { message } = await applyRolloutOp(action as RolloutAction, name, session);
-      return send(res, 200, { message });
-    }
-    if ((what === 'applications' || what === 'sources') && action === 'reconcile') {
-      await requestReconcile(session, what === 'sources' ? 'source' : 'app', ns, name);
-      return send(res, 200, { message: `reconcile of ${name} requested` });
-    }
+    const done = await ctx.actions(what ?? '', ns, name, action);
+    if (done) return send(res, 200, done);
   } catch (err) {
     if (err instanceof KubeApiError) {
       return send(res, err.code >= 400 && err.code < 600 ? err.code : 502, {
@@ -114,6 +131,7 @@ function stream(ctx: Context, url: URL, req: IncomingMessage, res: ServerRespons
   });
   // The browser reconnects by itself after this long when the stream breaks.
   res.write('retry: 2000\n\n');
+  res.write(`event: config\ndata: ${JSON.stringify(ctx.config)}\n\n`);
   let last = '';
   const push = () => {
     const data = JSON.stringify(build());

@@ -83,6 +83,7 @@ export function ApplicationPage({ namespace, name }: { namespace: string; name: 
           </div>
           <Actions
             label="Application actions"
+            readOnly={live.readOnly}
             actions={[
               {
                 label: 'Reconcile now',

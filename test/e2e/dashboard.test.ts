@@ -25,6 +25,7 @@ import { analysisTemplate, errorsAnalysis, RolloutDriver, SLOW } from '../suppor
 const suite = appSuite('dashboard', {
   files: { 'app/settings.yaml': cm('settings', { color: 'blue' }) },
   interval: '1h',
+  controllerArgs: ['--dashboard-address=127.0.0.1:0'],
 });
 const { cluster } = suite;
 let ro: RolloutDriver;
@@ -269,6 +270,41 @@ describe('kubectl sluice dashboard', () => {
     await overview.getByLabel('Filter').fill(ro.ns);
     const row = overview.getByRole('region', { name: 'Rollouts' }).getByRole('row', { name: /web/ });
     await row.getByText(ro.ns).waitFor();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('is served read-only by the controller, which lists objects and refuses every action', async () => {
+    const line = await suite.ctl.waitForLog((l) => l.msg === 'dashboard listening (read-only)');
+    const url = String(line.url);
+    const overview = await openPage(browser, url, pageErrors);
+    await overview.getByRole('heading', { name: `Overview — namespace ${ro.ns}` }).waitFor();
+    await overview.getByRole('region', { name: 'Rollouts' }).getByRole('row', { name: /web/ }).waitFor();
+    await overview
+      .getByRole('region', { name: 'Applications' })
+      .getByRole('row', { name: /shop/ })
+      .getByText('Synced')
+      .waitFor();
+
+    await overview.goto(rolloutUrl(url));
+    await overview.locator('li.step-aborted').waitFor();
+    const note = overview.locator('#read-only-note');
+    await note.getByText('Read-only dashboard').waitFor();
+    // Every button says why it is off, to a screen reader too.
+    const buttons = overview.getByRole('group', { name: 'Rollout actions' }).getByRole('button');
+    expect(await buttons.count()).toBe(7);
+    for (const b of await buttons.all()) {
+      expect(await b.isDisabled()).toBe(true);
+      expect(await b.getAttribute('aria-describedby')).toBe('read-only-note');
+    }
+    await screenshot(overview, 'controller-read-only');
+    // A request made around the page is refused with the same reason, and changes nothing.
+    const answer = await overview.evaluate(async (path) => {
+      const res = await fetch(path, { method: 'POST', headers: { 'x-sluice-dashboard': '1' } });
+      return { status: res.status, body: (await res.json()) as { error: string } };
+    }, `api/rollouts/${ro.ns}/web/retry`);
+    expect(answer.status).toBe(403);
+    expect(answer.body.error).toMatch(/^read-only dashboard: /);
+    expect((await ro.get('web')).status?.abort).toBe(true);
     expect(pageErrors).toEqual([]);
   });
 });
