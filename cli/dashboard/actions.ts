@@ -11,7 +11,8 @@ export function sessionActions(session: Session): ActionHandler {
   return async (what, ns, name, action) => {
     const inNs = { ...session, namespace: ns };
     if (what === 'rollouts' && (ROLLOUT_ACTIONS as readonly string[]).includes(action)) {
-      return applyRolloutOp(action as RolloutAction, name, inNs);
+      const { message } = await applyRolloutOp(action as RolloutAction, name, inNs);
+      return { message };
     }
     if ((what === 'applications' || what === 'sources') && action === 'reconcile') {
       await requestReconcile(inNs, what === 'sources' ? 'source' : 'app', ns, name);

@@ -9,9 +9,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { extname, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeApiError } from '../../controller/kube/api-errors.ts';
+import { ObjectApi } from '../../controller/kube/objects.ts';
 import { CliError } from '../cli-errors.ts';
+import { collectTrail } from '../trail/trail-command.ts';
 import type { LiveState } from './live-state.ts';
-import type { DashboardConfig } from './model.ts';
+import type { DashboardConfig, TrailView } from './model.ts';
 
 const ASSETS_DIR = fileURLToPath(new URL('../../dashboard/dist/', import.meta.url));
 const HEARTBEAT_MS = 15_000;
@@ -43,17 +45,20 @@ export interface DashboardOptions {
 
 interface Context {
   state: LiveState;
+  api: ObjectApi;
   actions: ActionHandler | undefined;
   assetsDir: string;
   config: DashboardConfig;
 }
 
-export const READ_ONLY_REASON =
+const READ_ONLY_REASON =
   'read-only dashboard: the controller serves it with its own service account, so it takes no actions; use kubectl sluice (or kubectl sluice dashboard) with your own credentials';
 
 export function dashboardServer(opts: DashboardOptions): Server {
   const ctx: Context = {
     state: opts.state,
+    // What the live state does not hold (a trail's Events) is read with the same credentials.
+    api: new ObjectApi(opts.state.client),
     actions: opts.actions,
     assetsDir: opts.assetsDir ?? ASSETS_DIR,
     config: opts.actions ? {} : { readOnly: READ_ONLY_REASON },
@@ -82,14 +87,33 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
   }
   const [, what, ns, name, action] = parts;
   if (req.method === 'GET' && what === 'events') return stream(ctx, url, req, res);
+  if (req.method === 'GET' && what === 'trail' && ns && name && !action) {
+    return answer(res, () => trail(ctx, ns, name, url.searchParams.get('revision') || undefined));
+  }
   if (req.method !== 'POST') return send(res, 405, { error: 'method not allowed' });
   if (!ctx.actions) return send(res, 403, { error: READ_ONLY_REASON });
   if (req.headers[ACTION_HEADER] !== '1' || (req.headers.origin && !sameOrigin(req))) {
     return send(res, 403, { error: 'actions are taken from the dashboard page only' });
   }
   if (!ns || !name || !action) return send(res, 404, { error: 'not found' });
+  const act = ctx.actions;
+  return answer(res, () => act(what ?? '', ns, name, action));
+}
+
+/** `GET /api/trail/NS/NAME[?revision=]`: what `kubectl sluice trail` prints, as data. */
+async function trail(ctx: Context, ns: string, name: string, revision: string | undefined) {
+  const view: TrailView = await collectTrail(
+    { client: ctx.state.client, api: ctx.api, namespace: ns },
+    name,
+    revision,
+  );
+  return view;
+}
+
+/** Sends what `run` returns (404 when nothing), or the API server's refusal as its own status. */
+async function answer(res: ServerResponse, run: () => Promise<object | undefined>): Promise<void> {
   try {
-    const done = await ctx.actions(what ?? '', ns, name, action);
+    const done = await run();
     if (done) return send(res, 200, done);
   } catch (err) {
     if (err instanceof KubeApiError) {
@@ -112,11 +136,13 @@ function stream(ctx: Context, url: URL, req: IncomingMessage, res: ServerRespons
   const page = url.searchParams.get('page');
   const ns = url.searchParams.get('ns') ?? '';
   const name = url.searchParams.get('name') ?? '';
+  // An Application page holds the watches of what it applied until it closes.
+  const app = page === 'application' ? ctx.state.applicationPage(ns, name) : undefined;
   const build =
     page === 'rollout'
       ? () => ctx.state.rollout(ns, name)
-      : page === 'application'
-        ? () => ctx.state.application(ns, name)
+      : app
+        ? app.build
         : page === 'overview'
           ? () => ctx.state.overview()
           : undefined;
@@ -145,6 +171,7 @@ function stream(ctx: Context, url: URL, req: IncomingMessage, res: ServerRespons
   req.on('close', () => {
     clearInterval(heartbeat);
     unsubscribe();
+    app?.release();
   });
 }
 

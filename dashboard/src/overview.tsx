@@ -23,7 +23,7 @@ export function stepText(row: RolloutRow): string {
 }
 
 /** "Applications (1000)", or "(3 of 1000)" while a filter hides some. */
-export function countTitle(kind: string, shown: number, total: number): string {
+function countTitle(kind: string, shown: number, total: number): string {
   return `${kind} (${shown === total ? total : `${shown} of ${total}`})`;
 }
 

@@ -239,7 +239,34 @@ describe('kubectl sluice dashboard', () => {
       expect(app.status?.lastHandledReconcileAt).toBeDefined();
       expect(app.status?.lastHandledReconcileAt).not.toBe(before);
     }, 60_000);
+    // The trail of the commit it applied, as `kubectl sluice trail` tells it.
+    const trail = page.getByRole('region', { name: 'Trail' });
+    await trail.getByText('Applied', { exact: true }).waitFor();
+    await trail.locator('li.stage-fetched', { hasText: 'GitRepository/repo' }).waitFor();
+    await trail.locator('li.stage-sync').first().waitFor();
+    expect(await trail.getByRole('code').first().getAttribute('title')).toBe(`main@sha1:${sha}`);
     await screenshot(page, 'application');
+  });
+
+  it('shows a render error with the file and line it names', async () => {
+    await suite.push(
+      { 'broken/bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  name: y\n' },
+      'broken',
+    );
+    await applyObject(
+      cluster.api,
+      applicationResource,
+      suite.application('broken', { path: 'broken', interval: '1h' }),
+    );
+    await page.goto(`${dashboard.url}#/applications/${ro.ns}/broken`);
+    const error = page.getByRole('alert').filter({ hasText: 'Last error' });
+    await error.locator('code.error-at', { hasText: 'broken/bad.yaml' }).waitFor();
+    expect(await error.textContent()).toMatch(/in broken\/bad\.yaml, line 5: .*broken\/bad\.yaml:5/);
+    await summary(page, 'Sync', 'OutOfSync').waitFor();
+    await screenshot(page, 'render-error');
+    // Back where the next test expects the page.
+    await page.goto(`${dashboard.url}#/applications/${ro.ns}/shop`);
+    await page.getByRole('heading', { name: /Application shop/ }).waitFor();
   });
 
   it('reconnects by itself when the dashboard comes back, and catches up', async () => {
@@ -307,4 +334,51 @@ describe('kubectl sluice dashboard', () => {
     expect((await ro.get('web')).status?.abort).toBe(true);
     expect(pageErrors).toEqual([]);
   });
+
+  it(
+    'retries, pauses, resumes, promotes fully and undoes from the buttons',
+    async () => {
+      await page.goto(rolloutUrl(dashboard.url));
+      await page.locator('li.step-aborted').waitFor();
+      const dialog = page.getByRole('dialog');
+      const click = async (label: string, confirm: boolean) => {
+        await page.getByRole('button', { name: label, exact: true }).and(page.locator(':enabled')).click();
+        if (confirm) await dialog.getByRole('button', { name: label, exact: true }).click();
+      };
+
+      await click('Retry', true);
+      await page.getByText('rollout.sluice.dev/web retried').waitFor();
+      await summary(page, 'Step', '2/7').waitFor();
+      await summary(page, 'Phase', 'Paused').waitFor();
+
+      // Pause shifts no traffic: no question asked.
+      await click('Pause', false);
+      await page.getByText('rollout.sluice.dev/web paused').waitFor();
+      await ro.waitFor('web', (r) => expect(r.spec.paused).toBe(true));
+      await summary(page, 'Paused', 'spec.paused').waitFor();
+      await click('Resume', true);
+      await page.getByText('rollout.sluice.dev/web resumed').waitFor();
+      await ro.waitFor('web', (r) => expect(r.spec.paused).toBeFalsy());
+
+      await click('Promote full', true);
+      await page.getByText('rollout.sluice.dev/web fully promoted').waitFor();
+      await ro.waitFor('web', (r) => {
+        expect(r.status?.phase).toBe('Healthy');
+        expect(r.status?.stableRS).toBe(r.status?.currentPodHash);
+      });
+      await summary(page, 'Phase', 'Healthy').waitFor();
+      await versions(page, 'stable').getByText('example.invalid/web:2').waitFor();
+
+      await click('Undo', true);
+      await page.getByText(/rollout\.sluice\.dev\/web rolled back to revision 1/).waitFor();
+      await ro.waitFor('web', (r) =>
+        expect(JSON.stringify(r.spec.template)).toContain('example.invalid/web:1'),
+      );
+      await summary(page, 'Step', '2/7').waitFor();
+      await versions(page, 'canary').getByText('example.invalid/web:1').waitFor();
+      await screenshot(page, 'undo');
+      expect(pageErrors).toEqual([]);
+    },
+    SLOW,
+  );
 });
