@@ -2,7 +2,7 @@
 // the fetch to the verdict, as a timeline. Read again whenever the page's state changes (a
 // sync, a health change of what it applied), never on a timer.
 
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { TrailView } from '../../cli/dashboard/model.ts';
 import { Badge, Revision, Section, Time } from './components.tsx';
 
@@ -15,19 +15,35 @@ async function fetchTrail(namespace: string, name: string): Promise<TrailView> {
   return body;
 }
 
-/** `changed`: anything that differs each time the page's state does. */
+/**
+ * `changed`: anything that differs each time the page's state does. One read at a time: changes
+ * that arrive while one is under way ask for one more read after it, not one each.
+ */
 export function TrailTimeline(props: { namespace: string; name: string; changed: unknown }) {
   const { namespace, name, changed } = props;
   const [loaded, setLoaded] = useState<Loaded>();
+  const reader = useRef({ running: false, dirty: false, mounted: true, namespace, name });
+  useEffect(
+    () => () => {
+      reader.current.mounted = false;
+    },
+    [],
+  );
   useEffect(() => {
-    let current = true;
-    fetchTrail(namespace, name).then(
-      (trail) => current && setLoaded({ trail }),
-      (err: unknown) => current && setLoaded({ error: (err as Error).message }),
-    );
-    return () => {
-      current = false;
-    };
+    const r = Object.assign(reader.current, { dirty: true, namespace, name });
+    if (r.running) return;
+    r.running = true;
+    void (async () => {
+      while (r.dirty && r.mounted) {
+        r.dirty = false;
+        const result: Loaded = await fetchTrail(r.namespace, r.name).then(
+          (trail) => ({ trail }),
+          (err: unknown) => ({ error: (err as Error).message }),
+        );
+        if (r.mounted) setLoaded(result);
+      }
+      r.running = false;
+    })();
   }, [namespace, name, changed]);
   return (
     <Section title="Trail">

@@ -246,6 +246,9 @@ describe('kubectl sluice dashboard', () => {
     await trail.locator('li.stage-sync').first().waitFor();
     expect(await trail.getByRole('code').first().getAttribute('title')).toBe(`main@sha1:${sha}`);
     await screenshot(page, 'application');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'application-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   it('shows a render error with the file and line it names', async () => {
@@ -324,6 +327,8 @@ describe('kubectl sluice dashboard', () => {
       expect(await b.getAttribute('aria-describedby')).toBe('read-only-note');
     }
     await screenshot(overview, 'controller-read-only');
+    await overview.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(overview, 'controller-read-only-dark');
     // A request made around the page is refused with the same reason, and changes nothing.
     const answer = await overview.evaluate(async (path) => {
       const res = await fetch(path, { method: 'POST', headers: { 'x-sluice-dashboard': '1' } });
