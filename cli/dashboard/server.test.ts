@@ -22,7 +22,7 @@ beforeAll(async () => {
     join(dir, 'kubeconfig'),
     `apiVersion: v1
 kind: Config
-clusters: [{ name: c, cluster: { server: 'http://127.0.0.1:9' } }]
+clusters: [{ name: c, cluster: { server: 'http://127.0.0.1:9', insecure-skip-tls-verify: true } }]
 users: [{ name: u, user: { token: t } }]
 contexts: [{ name: c, context: { cluster: c, user: u } }]
 current-context: c
@@ -135,6 +135,12 @@ describe('dashboard server', () => {
     });
     expect((await send('/api/events?page=nothing')).status).toBe(400);
     expect(/event: config\ndata: (.*)\n\n/.exec(stream.body)?.[1]).toBe('{}');
+  });
+
+  it("answers a trail with the API server's answer, here that it cannot be reached", async () => {
+    const trail = await send('/api/trail/shop/app');
+    expect(trail.status).toBe(502);
+    expect(JSON.parse(trail.body).error).toMatch(/applications\/app: connect ECONNREFUSED/);
   });
 
   it('read-only, as the controller serves it: refuses every action and tells the page why', async () => {

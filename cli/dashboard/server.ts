@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KubeApiError } from '../../controller/kube/api-errors.ts';
+import { KubeApiError, KubeConnectionError } from '../../controller/kube/api-errors.ts';
 import { ObjectApi } from '../../controller/kube/objects.ts';
 import { CliError } from '../cli-errors.ts';
 import { collectTrail } from '../trail/trail-command.ts';
@@ -121,6 +121,8 @@ async function answer(res: ServerResponse, run: () => Promise<object | undefined
         error: `Error from server (${err.reason}): ${err.message}`,
       });
     }
+    // The API server did not answer: the dashboard is a gateway to it.
+    if (err instanceof KubeConnectionError) return send(res, 502, { error: err.message });
     if (err instanceof CliError) return send(res, 409, { error: err.message });
     throw err;
   }
