@@ -9,6 +9,8 @@ export interface ControllerConfig {
   httpAddress: { host: string; port: number };
   /** host:port for push webhooks; empty disables the receiver. */
   webhookAddress: { host: string; port: number } | undefined;
+  /** host:port for the read-only web dashboard; absent (the default) serves none. */
+  dashboardAddress: { host: string; port: number } | undefined;
   concurrency: number;
   logLevel: string;
   /** Where git clones are cached. */
@@ -46,6 +48,9 @@ const USAGE = `Usage: sluice-controller [flags]
   --context NAME            kubeconfig context
   --http-address HOST:PORT  /healthz, /readyz, /metrics (default 0.0.0.0:8080)
   --webhook-address H:P     push webhook receiver (default 0.0.0.0:9292; "" disables)
+  --dashboard-address H:P   serve the web dashboard read-only with the controller's own
+                            service account (default "": none); reach it with
+                            kubectl port-forward, it answers only to localhost
   --webhook-secret NS/NAME  Secret holding webhook secrets under keys github, gitlab,
                             generic (default $POD_NAMESPACE/sluice-webhook)
   --watch-namespace NS      reconcile objects in this namespace only (default: all)
@@ -79,6 +84,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
         context: { type: 'string' },
         'http-address': { type: 'string' },
         'webhook-address': { type: 'string' },
+        'dashboard-address': { type: 'string' },
         'webhook-secret': { type: 'string' },
         kustomize: { type: 'string' },
         helm: { type: 'string' },
@@ -110,6 +116,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (maxArtifactBytes === undefined)
     throw new ConfigError('--max-artifact-bytes must be a positive number of bytes, e.g. 134217728 or 128Mi');
   const webhook = str('webhook-address', 'SLUICE_WEBHOOK_ADDRESS', '0.0.0.0:9292');
+  const dashboard = str('dashboard-address', 'SLUICE_DASHBOARD_ADDRESS', '');
   const podNamespace = env.POD_NAMESPACE ?? 'sluice-system';
   const secret = str('webhook-secret', 'SLUICE_WEBHOOK_SECRET', `${podNamespace}/sluice-webhook`).split('/');
   const [secretNs, secretName] = secret;
@@ -130,6 +137,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     context: typeof values.context === 'string' ? values.context : undefined,
     httpAddress: parseAddress(str('http-address', 'SLUICE_HTTP_ADDRESS', '0.0.0.0:8080')),
     webhookAddress: webhook ? parseAddress(webhook) : undefined,
+    dashboardAddress: dashboard ? parseAddress(dashboard) : undefined,
     concurrency,
     logLevel: str('log-level', 'LOG_LEVEL', 'info'),
     cacheDir: str('cache-dir', 'SLUICE_CACHE_DIR', '/tmp/sluice-cache'),

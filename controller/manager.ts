@@ -7,6 +7,7 @@ import { registerControllers } from './controllers.ts';
 import { KubeClient } from './kube/client.ts';
 import { loadKubeConfig } from './kube/config.ts';
 import { ObjectApi } from './kube/objects.ts';
+import { startDashboard } from './observability/dashboard.ts';
 import { startProbeServer } from './observability/http-server.ts';
 import type { Logger } from './observability/logger.ts';
 import { ControllerMetrics } from './observability/metrics.ts';
@@ -19,6 +20,7 @@ import { startWebhookReceiver } from './webhooks/receiver.ts';
 export interface Manager {
   probeUrl: string;
   webhookUrl: string | undefined;
+  dashboardUrl: string | undefined;
   /** Settles when this replica lost the leader lease; the process must exit non-zero. */
   lost: Promise<Error>;
   stop(): Promise<void>;
@@ -86,6 +88,9 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
       })
     : undefined;
   if (webhook) log.info({ url: webhook.url }, 'webhook receiver listening');
+  const dashboard = config.dashboardAddress
+    ? await startDashboard({ ...config.dashboardAddress, client, namespace: config.watchNamespace, log })
+    : undefined;
 
   informers.start();
   const synced = informers.waitForSync().then(() => {
@@ -96,6 +101,7 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
   return {
     probeUrl: probe.url,
     webhookUrl: webhook?.url,
+    dashboardUrl: dashboard?.url,
     lost: leadership.lost,
     async stop() {
       informers.stop();
@@ -107,6 +113,7 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
       await leadership.release();
       await probe.close();
       await webhook?.close();
+      await dashboard?.close();
       void synced;
     },
   };
