@@ -20,4 +20,6 @@ export interface TracingOptions {
   /** The OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces. */
   url: string;
   serviceName: string;
+  /** How long spans wait to be sent in a batch (OTEL_BSP_SCHEDULE_DELAY); the SDK's default otherwise. */
+  scheduleDelayMs?: number | undefined;
 }

@@ -34,7 +34,12 @@ export function startTracer(options: TracingOptions, log: Logger): CommitTracer 
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName }),
     idGenerator: ids,
-    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: options.url }) })],
+    spanProcessors: [
+      new BatchSpanProcessor({
+        exporter: new OTLPTraceExporter({ url: options.url }),
+        ...(options.scheduleDelayMs !== undefined ? { scheduledDelayMillis: options.scheduleDelayMs } : {}),
+      }),
+    ],
   });
   const tracer = provider.getTracer('sluice');
   log.info({ url: options.url, service: options.serviceName }, 'sending traces over OTLP');

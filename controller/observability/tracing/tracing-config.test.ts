@@ -26,6 +26,14 @@ describe('tracingConfig', () => {
     expect(tracingConfig(undefined, { ...env, OTEL_TRACES_EXPORTER: 'none' })).toBeUndefined();
   });
 
+  it('reads the batch delay in milliseconds, and refuses one that is not', () => {
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://env:4318' };
+    expect(tracingConfig(undefined, { ...env, OTEL_BSP_SCHEDULE_DELAY: '200' })?.scheduleDelayMs).toBe(200);
+    expect(() => tracingConfig(undefined, { ...env, OTEL_BSP_SCHEDULE_DELAY: 'soon' })).toThrow(
+      /OTEL_BSP_SCHEDULE_DELAY/,
+    );
+  });
+
   it('names the setting of an endpoint that is not an http URL', () => {
     expect(() => tracingConfig('collector:4317', {})).toThrow(TracingConfigError);
     expect(() => tracingConfig(undefined, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'nope' })).toThrow(

@@ -2,6 +2,7 @@
 // them: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is the traces URL as is; OTEL_EXPORTER_OTLP_ENDPOINT
 // and --otlp-endpoint are the collector's base URL, to which /v1/traces is added. No endpoint
 // (or OTEL_SDK_DISABLED=true, or OTEL_TRACES_EXPORTER=none): tracing is off.
+// OTEL_BSP_SCHEDULE_DELAY (milliseconds) sets how long spans wait to be sent in a batch.
 
 import type { TracingOptions } from './commit-tracer.ts';
 
@@ -12,15 +13,28 @@ export class TracingConfigError extends Error {
 const DEFAULT_SERVICE = 'sluice-controller';
 
 export function tracingConfig(flag: string | undefined, env: NodeJS.ProcessEnv): TracingOptions | undefined {
-  const serviceName = env.OTEL_SERVICE_NAME?.trim() || DEFAULT_SERVICE;
+  const url = endpoint(flag, env);
+  if (url === undefined) return undefined;
+  const delay = env.OTEL_BSP_SCHEDULE_DELAY?.trim();
+  const scheduleDelayMs = delay ? Number(delay) : undefined;
+  if (scheduleDelayMs !== undefined && !(Number.isInteger(scheduleDelayMs) && scheduleDelayMs >= 0))
+    throw new TracingConfigError(`OTEL_BSP_SCHEDULE_DELAY: "${delay}" is not a number of milliseconds`);
+  return {
+    url,
+    serviceName: env.OTEL_SERVICE_NAME?.trim() || DEFAULT_SERVICE,
+    ...(scheduleDelayMs !== undefined ? { scheduleDelayMs } : {}),
+  };
+}
+
+function endpoint(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
   const base = flag?.trim();
-  if (base) return { url: checked(tracesUrl(base), '--otlp-endpoint'), serviceName };
+  if (base) return checked(tracesUrl(base), '--otlp-endpoint');
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return undefined;
   if (env.OTEL_TRACES_EXPORTER?.trim().toLowerCase() === 'none') return undefined;
   const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
-  if (traces) return { url: checked(traces, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'), serviceName };
+  if (traces) return checked(traces, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
   const any = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
-  if (any) return { url: checked(tracesUrl(any), 'OTEL_EXPORTER_OTLP_ENDPOINT'), serviceName };
+  if (any) return checked(tracesUrl(any), 'OTEL_EXPORTER_OTLP_ENDPOINT');
   return undefined;
 }
 
