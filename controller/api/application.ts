@@ -283,7 +283,7 @@ export interface ApplicationStatus extends CommonStatus, ReconcileRequestStatus 
   trace?: CommitTraceStatus;
 }
 
-export interface CommitTraceStatus {
+interface CommitTraceStatus {
   revision: string;
   /** W3C trace id: 32 hex digits. */
   traceID: string;

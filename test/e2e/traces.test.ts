@@ -7,7 +7,11 @@
 // next one sends joins the same trace.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analysisTemplateResource } from '../../controller/api/analysis.ts';
+import {
+  type AnalysisRun,
+  analysisRunResource,
+  analysisTemplateResource,
+} from '../../controller/api/analysis.ts';
 import { applicationResource } from '../../controller/api/application.ts';
 import { type Rollout, rolloutResource } from '../../controller/api/rollout.ts';
 import { commitTraceId } from '../../controller/observability/tracing/commit-trace.ts';
@@ -89,6 +93,8 @@ beforeAll(async () => {
         {
           name: 'error-rate',
           interval: '1s',
+          // Time to kill the controller between v3's run starting and its first measurement.
+          initialDelay: '10s',
           count: 2,
           failureLimit: 0,
           successCondition: 'result[0] < 0.05',
@@ -204,9 +210,20 @@ describe('a trace per commit in Jaeger', () => {
     'v3-bad is rolled back: its own trace, with the failed measurement, the run and the verdict in error, across a controller kill',
     async () => {
       v3 = await push('bad', '3');
-      // Killed once Jaeger has v3's first step: the next controller sends the rest of the trace
-      // (the run's measurements and the verdict, if the analysis had not ended by then).
+      // Killed once Jaeger has v3's first step and its run waits for its first measurement:
+      // spans still in a killed controller's batch are lost, so the kill comes when there
+      // are none; the next controller sends the rest of the trace.
       await traceWith(traceOf(v3), ['commit', 'apply', 'rollout step']);
+      const run = await eventually(async () => {
+        const runs = (await cluster.api.list<AnalysisRun>(analysisRunResource, suite.ns)).items.filter(
+          (r) => r.metadata.annotations?.['sluice.dev/source-revision'] === rev(v3),
+        );
+        expect(runs).toHaveLength(1);
+        return runs[0] as AnalysisRun;
+      });
+      expect(run.metadata.annotations?.['sluice.dev/traceparent']).toMatch(new RegExp(`^00-${traceOf(v3)}-`));
+      const measured = run.status?.metricResults?.flatMap((m) => m.measurements ?? []) ?? [];
+      expect(measured, 'measured before the kill: initialDelay is too short here').toEqual([]);
       await suite.restartController('SIGKILL');
       await eventually(
         async () => expect(condition(await suite.getApp('web'), 'RolledBack')?.status).toBe('True'),

@@ -43,7 +43,7 @@ export interface SyncTraceInput {
 const MAX_LISTED = 50;
 
 /** The root of a commit's trace, the span the others hang under. */
-export function commitParent(app: AppRef, revision: string): TraceParent {
+function commitParent(app: AppRef, revision: string): TraceParent {
   const traceId = commitTraceId(app, revision);
   return { traceId, spanId: spanIdOf(traceId, COMMIT_SUBJECT) };
 }

@@ -109,7 +109,11 @@ export async function startJaeger(binDir: string): Promise<Jaeger> {
     const res = await fetch(`${queryUrl}${path}`);
     if (res.status === 404) return undefined;
     if (!res.ok) throw new Error(`jaeger ${path} answered ${res.status}: ${await res.text()}`);
-    return ((await res.json()) as { data: JaegerTrace[] }).data;
+    // Jaeger prints a trace id as a number: without the leading zeros W3C keeps.
+    return ((await res.json()) as { data: JaegerTrace[] }).data.map((t) => ({
+      ...t,
+      traceID: t.traceID.padStart(32, '0'),
+    }));
   };
   return {
     otlpEndpoint: `http://127.0.0.1:${ports.otlp}`,
