@@ -443,7 +443,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
     const end = this.deps.metrics.syncDuration.startTimer();
     const traced = new SyncTrace(this.deps.tracer, () => this.clock());
     const target = {
-      app: { namespace: pass.key.split('/')[0] ?? '', name: app.metadata.name },
+      app: { namespace: app.metadata.namespace ?? '', name: app.metadata.name },
       revision,
       repo: pass.repo,
     };

@@ -17,6 +17,7 @@ import { type Rollout, rolloutResource } from '../../controller/api/rollout.ts';
 import { commitTraceId } from '../../controller/observability/tracing/commit-trace.ts';
 import { appSuite, configMapYaml } from '../support/apps.ts';
 import { eventually } from '../support/cluster.ts';
+import { canaryRolloutYaml, startErrorRateAnalysis } from '../support/error-rate-canary.ts';
 import {
   type Jaeger,
   type JaegerSpan,
@@ -26,8 +27,6 @@ import {
 } from '../support/jaeger/jaeger.ts';
 import { applyObject, condition } from '../support/kinds.ts';
 import { sluice } from '../support/kubectl-sluice.ts';
-import { type MetricsApp, startMetricsApp } from '../support/metrics-app/metrics-app.ts';
-import { type PrometheusServer, startPrometheus } from '../support/prometheus/prometheus-server.ts';
 
 const SLOW = 240_000;
 const SERVICE = 'sluice-traces-e2e';
@@ -47,83 +46,23 @@ const suite = appSuite('traces', {
       : {},
 });
 const { cluster } = suite;
-let prometheus: PrometheusServer;
-const metricsApps: MetricsApp[] = [];
-
-const errorRatio = (app: string) =>
-  `(sum(rate(http_requests_total{app="${app}",code=~"5.."}[5s])) or vector(0)) / sum(rate(http_requests_total{app="${app}"}[5s]))`;
-
-const rolloutYaml = (metricsApp: string, tag: string) => `apiVersion: sluice.dev/v1alpha1
-kind: Rollout
-metadata:
-  name: web
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web, metrics-app: ${metricsApp}}}
-    spec:
-      containers: [{name: app, image: "example.invalid/web:${tag}"}]
-  strategy:
-    canary:
-      steps:
-        - setWeight: 50
-        - analysis:
-            templates: [{templateName: error-rate}]
-            args:
-              - name: app
-                valueFrom: {fieldRef: {fieldPath: "spec.template.metadata.labels['metrics-app']"}}
-`;
-
+let stopAnalysis: (() => Promise<void>) | undefined;
 beforeAll(async () => {
   jaeger = await startJaeger(cluster.binDir);
   await suite.restartController('SIGTERM');
-  metricsApps.push(await startMetricsApp({ name: 'good', behaviour: { rps: 20 } }));
-  metricsApps.push(await startMetricsApp({ name: 'bad', behaviour: { rps: 20, errorRate: 0.5 } }));
-  prometheus = await startPrometheus({
-    jobs: metricsApps.map((app) => ({ job: app.name, targets: [app.target] })),
-  });
-  await cluster.api.create(analysisTemplateResource, {
-    apiVersion: 'sluice.dev/v1alpha1',
-    kind: 'AnalysisTemplate',
-    metadata: { name: 'error-rate', namespace: suite.ns },
-    spec: {
-      args: [{ name: 'app' }],
-      metrics: [
-        {
-          name: 'error-rate',
-          interval: '1s',
-          // Time to kill the controller between v3's run starting and its first measurement.
-          initialDelay: '10s',
-          count: 2,
-          failureLimit: 0,
-          successCondition: 'result[0] < 0.05',
-          provider: {
-            prometheus: { address: prometheus.url, query: errorRatio('{{args.app}}'), timeout: 5 },
-          },
-        },
-      ],
-    },
-  });
-  for (const app of metricsApps) {
-    await prometheus.waitForSeries(
-      `sum(rate(http_requests_total{app="${app.name}"}[5s])) > 0`,
-      undefined,
-      30_000,
-    );
-  }
+  // Time to kill the controller between v3's run starting and its first measurement.
+  stopAnalysis = await startErrorRateAnalysis(cluster, suite.ns, { initialDelay: '10s' });
 }, SLOW);
 
 afterAll(async () => {
-  await prometheus?.stop();
-  await Promise.all(metricsApps.map((app) => app.stop()));
+  await stopAnalysis?.();
   await jaeger?.stop();
 });
 
 const rev = (sha: string) => `main@sha1:${sha}`;
 const getRollout = () => cluster.api.get<Rollout>(rolloutResource, suite.ns, 'web');
-const push = (metricsApp: string, tag: string) =>
-  suite.push({ 'app/web.yaml': rolloutYaml(metricsApp, tag) }, `web ${tag}`);
+const push = (metricsApp: 'good' | 'bad', tag: string) =>
+  suite.push({ 'app/web.yaml': canaryRolloutYaml(metricsApp, tag) }, `web ${tag}`);
 const traceOf = (sha: string) => commitTraceId({ namespace: suite.ns, name: 'web' }, rev(sha));
 
 async function waitStable(sha: string): Promise<void> {
