@@ -24,7 +24,10 @@ function recording() {
 describe('SyncTrace', () => {
   it('names the trace in status; the revision opens it once, and each sync adds its render and apply', () => {
     let t = Date.parse('2026-01-01T10:00:01Z');
-    const clock = () => new Date((t += 1000));
+    const clock = () => {
+      t += 1000;
+      return new Date(t);
+    };
     const { sent, tracer } = recording();
     const status: ApplicationStatus = {};
     const outcome = { changed: 1, pruned: 0, changedIds: ['x'] };

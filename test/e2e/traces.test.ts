@@ -7,11 +7,7 @@
 // next one sends joins the same trace.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AnalysisRun,
-  analysisRunResource,
-  analysisTemplateResource,
-} from '../../controller/api/analysis.ts';
+import { type AnalysisRun, analysisRunResource } from '../../controller/api/analysis.ts';
 import { applicationResource } from '../../controller/api/application.ts';
 import { type Rollout, rolloutResource } from '../../controller/api/rollout.ts';
 import { commitTraceId } from '../../controller/observability/tracing/commit-trace.ts';
