@@ -7,6 +7,7 @@ import type { Rollout } from '../api/rollout.ts';
 import { APP_NAME_LABEL, APP_NAMESPACE_LABEL } from '../apps/manifest.ts';
 import { type RolloutTraceInput, rolloutParent } from '../observability/tracing/commit-spans.ts';
 import { formatTraceparent } from '../observability/tracing/commit-trace.ts';
+import { POD_TEMPLATE_HASH_LABEL, STEP_INDEX_LABEL } from './labels.ts';
 import type { ReplicaSet } from './replica-sets.ts';
 import { sourceRevisionRecordOf } from './replica-sets.ts';
 import type { RolloutSync } from './rollout-sync.ts';
@@ -28,6 +29,19 @@ export function runTraceparent(ro: Rollout, newRS: ReplicaSet | undefined): stri
   return parent ? formatTraceparent(parent.span) : undefined;
 }
 
+/** When the current step began: a pause's start, or its analysis run's; unknown otherwise. */
+function stepStart(ro: Rollout, sync: RolloutSync): Date | undefined {
+  const pause = ro.status?.pauseConditions?.find((p) => p.reason === 'CanaryPauseStep')?.startTime;
+  const index = String(ro.status?.currentStepIndex ?? 0);
+  const run = sync.ctx.runs.find(
+    (r) =>
+      r.metadata.labels?.[STEP_INDEX_LABEL] === index &&
+      r.metadata.labels?.[POD_TEMPLATE_HASH_LABEL] === sync.ctx.newHash,
+  );
+  const at = pause ?? run?.status?.startedAt ?? run?.metadata.creationTimestamp;
+  return at ? new Date(at) : undefined;
+}
+
 /** What one reconcile of `ro` did, for its spans. */
 export function rolloutTrace(ro: Rollout, sync: RolloutSync, now: Date): RolloutTraceInput {
   const rs = sync.ctx.newRS;
@@ -38,6 +52,7 @@ export function rolloutTrace(ro: Rollout, sync: RolloutSync, now: Date): Rollout
     now,
     events: sync.events,
     stepIndex: ro.status?.currentStepIndex,
+    stepStartedAt: stepStart(ro, sync),
     weight: sync.status.canary?.weights?.canary?.weight,
   };
 }

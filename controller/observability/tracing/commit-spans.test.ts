@@ -98,6 +98,22 @@ describe('rollout spans', () => {
     expect(spans[0]?.attributes).toMatchObject({ 'sluice.step.index': 0, 'sluice.canary.weight': 50 });
   });
 
+  it('a step lasts from when it began, as far as the Rollout kept it; the next one completed with it from then', () => {
+    const spans = rolloutSpans({
+      ...base,
+      stepIndex: 1,
+      stepStartedAt: at(20),
+      events: [
+        { reason: 'RolloutStepCompleted', message: 'Step 2/3 completed (pause: 20s)' },
+        { reason: 'RolloutStepCompleted', message: 'Step 3/3 completed (setWeight: 100)' },
+      ],
+    });
+    expect(spans.map((s) => [s.attributes['sluice.step.index'], s.start, s.end])).toEqual([
+      [1, at(20), at(40)],
+      [2, at(40), at(40)],
+    ]);
+  });
+
   it('an abort ends the update in error under the commit, with a verdict in error', () => {
     const spans = rolloutSpans({
       ...base,

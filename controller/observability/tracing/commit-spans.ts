@@ -132,6 +132,8 @@ export interface RolloutTraceInput {
   events: readonly { reason: string; message: string }[];
   /** The step the reconcile began at. */
   stepIndex: number | undefined;
+  /** When that step began, where the Rollout keeps it (a pause's start, its analysis run's). */
+  stepStartedAt?: Date | undefined;
   /** The canary's traffic weight after it. */
   weight: number | undefined;
 }
@@ -158,8 +160,11 @@ export function rolloutSpans(input: RolloutTraceInput): SpanRecord[] {
   let step = input.stepIndex ?? 0;
   for (const e of input.events) {
     if (e.reason !== 'RolloutStepCompleted') continue;
+    // A later step completed in the same reconcile began as the one before it ended.
+    const start = step === input.stepIndex ? earliest(input.stepStartedAt, input.now) : input.now;
     spans.push({
       ...under,
+      start,
       name: 'rollout step',
       attributes: {
         ...attributes,
