@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { LabelSelectorError, parseLabelSelector } from './kube/label-selector.ts';
+import type { TracingOptions } from './observability/tracing/commit-tracer.ts';
+import { TracingConfigError, tracingConfig } from './observability/tracing/tracing-config.ts';
 
 export interface ControllerConfig {
   kubeconfig: string | undefined;
@@ -37,6 +39,8 @@ export interface ControllerConfig {
   webhookSecret: { namespace: string; name: string };
   /** This replica's identity (pod name in a cluster). */
   identity: string;
+  /** Where the traces of commits go over OTLP/HTTP; undefined: tracing is off. */
+  tracing: TracingOptions | undefined;
 }
 
 export class ConfigError extends Error {
@@ -71,7 +75,10 @@ const USAGE = `Usage: sluice-controller [flags]
   --lease-name NAME         the Lease, in $POD_NAMESPACE (default sluice-controller-leader;
                             with --watch-label-selector, one per selector:
                             sluice-controller-leader-<hash of the selector>)
-  --log-level LEVEL         trace|debug|info|warn|error (default info)`;
+  --log-level LEVEL         trace|debug|info|warn|error (default info)
+  --otlp-endpoint URL       send a trace of each commit to this OTLP/HTTP collector,
+                            e.g. http://jaeger:4318 (default: $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+                            else $OTEL_EXPORTER_OTLP_ENDPOINT; none: no tracing)`;
 
 /** Flags win over SLUICE_* environment variables, which win over defaults. */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ControllerConfig {
@@ -97,6 +104,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
         'leader-elect': { type: 'boolean' },
         'lease-name': { type: 'string' },
         'log-level': { type: 'string' },
+        'otlp-endpoint': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -132,6 +140,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       throw new ConfigError(`--watch-label-selector: ${err.message}`, { cause: err });
     }
   }
+  let tracing: TracingOptions | undefined;
+  try {
+    const flag = values['otlp-endpoint'];
+    tracing = tracingConfig(typeof flag === 'string' ? flag : undefined, env);
+  } catch (err) {
+    if (!(err instanceof TracingConfigError)) throw err;
+    throw new ConfigError(err.message, { cause: err });
+  }
   return {
     kubeconfig: typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined,
     context: typeof values.context === 'string' ? values.context : undefined,
@@ -159,6 +175,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
         : 'sluice-controller-leader',
     ),
     identity: env.POD_NAME ?? `${process.env.HOSTNAME ?? 'local'}-${process.pid}`,
+    tracing,
   };
 }
 

@@ -11,6 +11,7 @@ import { startDashboard } from './observability/dashboard.ts';
 import { startProbeServer } from './observability/http-server.ts';
 import type { Logger } from './observability/logger.ts';
 import { ControllerMetrics } from './observability/metrics.ts';
+import { type CommitTracer, NO_TRACER } from './observability/tracing/commit-tracer.ts';
 import { EventRecorder } from './runtime/events.ts';
 import { InformerFactory } from './runtime/informers.ts';
 import { requestReconcile, startLeadership } from './runtime/leadership.ts';
@@ -43,6 +44,10 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
   const informers = new InformerFactory(client, log, metrics, config.watchNamespace, shard);
   const events = new EventRecorder(client, log, config.identity);
   const pushes = new PushTracker();
+  // The SDK is loaded only when traces have somewhere to go.
+  const tracer: CommitTracer = config.tracing
+    ? (await import('./observability/tracing/otlp-tracer.ts')).startTracer(config.tracing, log)
+    : NO_TRACER;
   const {
     all: controllers,
     gitRepositories,
@@ -55,6 +60,7 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
     metrics,
     config,
     pushes,
+    tracer,
   });
   const leadership = startLeadership({ config, client, controllers, informers, metrics, log });
 
@@ -109,6 +115,7 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
       stopNotifications();
       // Events of the last reconciles, written in the background; bounded by the request timeout.
       await events.flush();
+      await tracer.shutdown();
       // Only after in-flight reconciles finished, so the next leader never overlaps them.
       await leadership.release();
       await probe.close();
