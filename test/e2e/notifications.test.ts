@@ -8,7 +8,6 @@
 
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analysisTemplateResource } from '../../controller/api/analysis.ts';
 import { type Application, applicationResource } from '../../controller/api/application.ts';
 import { gitRepositoryResource } from '../../controller/api/git-repository.ts';
 import {
@@ -19,16 +18,15 @@ import {
 } from '../../controller/api/notification.ts';
 import { createNamespace, deleteNamespace, eventually, testCluster } from '../support/cluster.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
+import { canaryRolloutYaml, startErrorRateAnalysis } from '../support/error-rate-canary.ts';
 import { type GitServers, type ServedRepo, startGitServers, type WorkTree } from '../support/git/index.ts';
 import { applyObject, condition, createSecret, gitRepository } from '../support/kinds.ts';
-import { type MetricsApp, startMetricsApp } from '../support/metrics-app/metrics-app.ts';
 import { type Alertmanager, startAlertmanager } from '../support/notifications/alertmanager.ts';
 import {
   type CommitStatusServer,
   startCommitStatusServer,
 } from '../support/notifications/commit-status-server.ts';
 import { type HttpRecorder, type Received, startReceiver } from '../support/notifications/receiver.ts';
-import { type PrometheusServer, startPrometheus } from '../support/prometheus/prometheus-server.ts';
 import { RolloutDriver } from '../support/rollouts.ts';
 
 const cluster = testCluster();
@@ -40,37 +38,12 @@ let git: GitServers;
 let repo: ServedRepo;
 let work: WorkTree;
 let ctl: ControllerProcess;
-let prometheus: PrometheusServer;
+let stopAnalysis: (() => Promise<void>) | undefined;
 let hook: HttpRecorder & { answer: number };
 let slack: HttpRecorder & { answer: number };
 let commits: CommitStatusServer;
 let alertmanager: Alertmanager;
 let ro: RolloutDriver;
-const apps: MetricsApp[] = [];
-
-const errorRatio = (app: string) =>
-  `(sum(rate(http_requests_total{app="${app}",code=~"5.."}[5s])) or vector(0)) / sum(rate(http_requests_total{app="${app}"}[5s]))`;
-
-const rolloutYaml = (metricsApp: string, tag: string) => `apiVersion: sluice.dev/v1alpha1
-kind: Rollout
-metadata: {name: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web, metrics-app: ${metricsApp}}}
-    spec:
-      containers: [{name: app, image: "example.invalid/web:${tag}"}]
-  strategy:
-    canary:
-      steps:
-        - setWeight: 50
-        - analysis:
-            templates: [{templateName: error-rate}]
-            args:
-              - name: app
-                valueFrom: {fieldRef: {fieldPath: "spec.template.metadata.labels['metrics-app']"}}
-`;
 
 const startCtl = () =>
   startController({
@@ -119,50 +92,28 @@ const isAbort = (r: Received) => r.method === 'POST' && r.body.includes('Rollout
 beforeAll(async () => {
   ns = await createNamespace(cluster.api, 'notifications');
   ro = new RolloutDriver(cluster, ns);
-  apps.push(await startMetricsApp({ name: 'good', behaviour: { rps: 20 } }));
-  apps.push(await startMetricsApp({ name: 'bad', behaviour: { rps: 20, errorRate: 0.5 } }));
-  prometheus = await startPrometheus({ jobs: apps.map((app) => ({ job: app.name, targets: [app.target] })) });
   hook = await startReceiver();
   slack = await startReceiver();
   commits = await startCommitStatusServer(GITHUB_TOKEN);
   alertmanager = await startAlertmanager();
-  await cluster.api.create(analysisTemplateResource, {
-    apiVersion: 'sluice.dev/v1alpha1',
-    kind: 'AnalysisTemplate',
-    metadata: { name: 'error-rate', namespace: ns },
-    spec: {
-      args: [{ name: 'app' }],
-      metrics: [
-        {
-          name: 'error-rate',
-          interval: '1s',
-          count: 3,
-          failureLimit: 1,
-          consecutiveErrorLimit: 1,
-          successCondition: 'result[0] < 0.05',
-          provider: {
-            prometheus: { address: prometheus.url, query: errorRatio('{{args.app}}'), timeout: 5 },
-          },
-        },
-      ],
-    },
+  stopAnalysis = await startErrorRateAnalysis(cluster, ns, {
+    count: 3,
+    failureLimit: 1,
+    consecutiveErrorLimit: 1,
   });
   git = await startGitServers();
   repo = await git.createRepo('acme/shop.git');
   work = await git.workTree(repo);
-  await work.commitAndPush({ 'deploy/rollout.yaml': rolloutYaml('good', '1') }, 'v1', repo.remote('git'));
+  await work.commitAndPush(
+    { 'deploy/rollout.yaml': canaryRolloutYaml('good', '1') },
+    'v1',
+    repo.remote('git'),
+  );
   await createSecret(cluster.api, ns, 'hook', { token: HMAC_KEY });
   await createSecret(cluster.api, ns, 'github', { token: GITHUB_TOKEN });
   // A Slack webhook URL is itself a credential: it lives in the Secret, never in spec.
   await createSecret(cluster.api, ns, 'slack', { address: `${slack.url}/services/T0/B0/secret-path` });
   ctl = await startCtl();
-  for (const app of apps) {
-    await prometheus.waitForSeries(
-      `sum(rate(http_requests_total{app="${app.name}"}[5s])) > 0`,
-      undefined,
-      30_000,
-    );
-  }
   await applyObject(
     cluster.api,
     gitRepositoryResource,
@@ -179,8 +130,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ctl?.stop();
-  await Promise.all([hook?.stop(), slack?.stop(), commits?.stop(), alertmanager?.stop(), prometheus?.stop()]);
-  await Promise.all(apps.map((a) => a.stop()));
+  await Promise.all([hook?.stop(), slack?.stop(), commits?.stop(), alertmanager?.stop(), stopAnalysis?.()]);
   await git?.stop();
   if (ns) await deleteNamespace(cluster.api, ns);
 });
@@ -270,7 +220,7 @@ describe('Provider and Alert', () => {
       const v1 = await ro.waitFor('web', (r) => expect(r.status?.phase).toBe('Healthy'));
       hook.answer = 500;
       const badSha = await work.commitAndPush(
-        { 'deploy/rollout.yaml': rolloutYaml('bad', '2') },
+        { 'deploy/rollout.yaml': canaryRolloutYaml('bad', '2') },
         'v2: bad',
         repo.remote('git'),
       );

@@ -40,7 +40,13 @@ spec:
 export async function startErrorRateAnalysis(
   cluster: TestCluster,
   namespace: string,
-  opts: { initialDelay?: string } = {},
+  opts: {
+    initialDelay?: string;
+    /** Measurements, failures tolerated and errors in a row tolerated (default 2, 0, Argo's 4). */
+    count?: number;
+    failureLimit?: number;
+    consecutiveErrorLimit?: number;
+  } = {},
 ): Promise<() => Promise<void>> {
   const apps: MetricsApp[] = [
     await startMetricsApp({ name: 'good', behaviour: { rps: 20 } }),
@@ -65,8 +71,11 @@ export async function startErrorRateAnalysis(
             name: 'error-rate',
             interval: '1s',
             ...(opts.initialDelay ? { initialDelay: opts.initialDelay } : {}),
-            count: 2,
-            failureLimit: 0,
+            count: opts.count ?? 2,
+            failureLimit: opts.failureLimit ?? 0,
+            ...(opts.consecutiveErrorLimit !== undefined
+              ? { consecutiveErrorLimit: opts.consecutiveErrorLimit }
+              : {}),
             successCondition: 'result[0] < 0.05',
             provider: {
               prometheus: { address: prometheus.url, query: errorRatio('{{args.app}}'), timeout: 5 },
