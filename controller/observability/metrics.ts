@@ -58,6 +58,18 @@ export class ControllerMetrics {
     registers: [this.registry],
   });
 
+  readonly shardsHeld = new Gauge({
+    name: 'sluice_shards_held',
+    help: 'Shards whose Lease this replica holds and whose objects it reconciles (--sharding=auto).',
+    registers: [this.registry],
+  });
+
+  readonly shardMembers = new Gauge({
+    name: 'sluice_shard_members',
+    help: 'Live replicas sharing the shards, as this replica sees their membership Leases (--sharding=auto).',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'sluice_' });
   }
