@@ -55,9 +55,10 @@ export class AutoSharding implements ShardGate {
       shards: config.shards,
       prefix: config.shardLeasePrefix,
       log,
-      onAcquired: (shard) => {
-        for (const c of opts.controllers) c.enqueueWhere((obj) => this.shardOf(obj) === shard);
-      },
+      onAcquired: (shard) => this.enqueueShard(shard),
+      // Queued, each key finds its shard gone and makes its reconciler forget it (an Alert's
+      // delivery lane closes, an Application's applied state is dropped).
+      onReleased: (shard) => this.enqueueShard(shard),
       onChange: (held, members) => {
         metrics.shardsHeld.set(held);
         metrics.shardMembers.set(members);
@@ -108,6 +109,10 @@ export class AutoSharding implements ShardGate {
   /** Whether this replica reconciles `obj` now (a push for a GitRepository it does not hold is passed on). */
   accepts(obj: KubeObject | undefined): boolean {
     return obj !== undefined && this.claim(obj) !== undefined;
+  }
+
+  private enqueueShard(shard: number): void {
+    for (const c of this.opts.controllers) c.enqueueWhere((obj) => this.shardOf(obj) === shard);
   }
 
   private checkWrite(what: string): void {

@@ -35,6 +35,8 @@ interface ShardLeasesOptions {
   timings?: LeaseTimings;
   /** A shard was acquired: queue its objects. */
   onAcquired(shard: number, term: number): void;
+  /** A shard was handed over or lost: its objects' in-memory state is to be dropped. */
+  onReleased?(shard: number): void;
   /** The number of shards held or live members changed. */
   onChange(held: number, members: number): void;
 }
@@ -248,12 +250,14 @@ export class ShardLeases {
       this.warn(`releasing shard ${shard} failed; it is taken when its lease expires`, err);
     }
     this.report();
+    if (!this.stopped) this.opts.onReleased?.(shard);
   }
 
   private lose(shard: number, held: Held, reason: string): void {
     this.held.delete(shard);
     this.opts.log.error({ shard, term: held.term, lease: this.shardName(shard), reason }, 'lost shard');
     this.report();
+    this.opts.onReleased?.(shard);
   }
 
   private report(): void {
