@@ -16,8 +16,11 @@ import {
 import { assignShards, liveMembers } from './assignment.ts';
 import { acquiredSpec, fenceRefusal, type HeldShard, planShard, type ShardClaim } from './shard-term.ts';
 
-/** The label every membership Lease of one group of replicas carries, valued with the prefix. */
-const MEMBER_LABEL = 'sluice.dev/shard-members';
+/**
+ * The label every shard and membership Lease of one group of replicas carries, valued with the
+ * prefix: one list a tick reads them all.
+ */
+const GROUP_LABEL = 'sluice.dev/shard-group';
 /** A membership Lease unrenewed this long belongs to a replica that is gone: delete it. */
 const STALE_MEMBER_MS = 5 * 60_000;
 /** How long handing a shard over waits for its in-flight reconciles, which can no longer write. */
@@ -134,16 +137,25 @@ export class ShardLeases {
 
   private async tick(): Promise<void> {
     const { identity, shards } = this.opts;
-    const records = await this.renewMembership();
+    await this.renewMembership();
+    const listed = await this.list();
     const now = Date.now();
+    const records = listed.filter((l) => l.metadata.name.startsWith(`${this.opts.prefix}-member-`));
     const members = liveMembers(
       records.map((l) => l.spec ?? {}),
       identity,
       now,
     );
     this.members = members.length;
+    // Every shard Lease is observed every tick, wanted or not: when its holder dies, the lease
+    // duration is counted from its last renewal we saw, not from when we first wanted it.
+    const byName = new Map(listed.map((l) => [l.metadata.name, l]));
+    const shardLeases = Array.from({ length: shards }, (_, shard) => byName.get(this.shardName(shard)));
+    shardLeases.forEach((l, shard) => {
+      if (l) this.observed.set(shard, observe(this.observed.get(shard), l.spec ?? {}, now));
+    });
     const wanted = new Set(assignShards(members, shards).get(identity));
-    await Promise.all(Array.from({ length: shards }, (_, shard) => this.step(shard, wanted.has(shard))));
+    await Promise.all(shardLeases.map((l, shard) => this.step(shard, wanted.has(shard), l)));
     this.report();
     for (const l of records) {
       const renewed = Date.parse(l.spec?.renewTime ?? '');
@@ -151,8 +163,8 @@ export class ShardLeases {
     }
   }
 
-  /** Creates or renews our membership Lease; returns every member Lease of the group. */
-  private async renewMembership(): Promise<Lease[]> {
+  /** Creates or renews our membership Lease. */
+  private async renewMembership(): Promise<void> {
     const { identity, prefix, namespace } = this.opts;
     const name = this.memberName(identity);
     try {
@@ -160,7 +172,7 @@ export class ShardLeases {
       const body: Lease = this.member ?? {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
-        metadata: { name, namespace, labels: { [MEMBER_LABEL]: prefix } },
+        metadata: { name, namespace, labels: { [GROUP_LABEL]: prefix } },
       };
       const spec = nextSpec(this.member?.spec, identity, now, this.timings);
       this.member = await this.write(this.member ? 'PUT' : 'POST', name, { ...body, spec });
@@ -169,29 +181,35 @@ export class ShardLeases {
       this.member = isConflict(err) ? await this.read(name).catch(() => undefined) : undefined;
       if (!isConflict(err)) this.warn('shard membership not renewed', err);
     }
+  }
+
+  /** Every shard and membership Lease of the group. */
+  private async list(): Promise<Lease[]> {
     try {
       const list = await this.opts.client.request<ObjectList<Lease>>({
-        path: resourcePath(core.leases, namespace),
-        query: { labelSelector: `${MEMBER_LABEL}=${prefix}` },
+        path: resourcePath(core.leases, this.opts.namespace),
+        query: { labelSelector: `${GROUP_LABEL}=${this.opts.prefix}` },
         timeoutMs: this.timings.renewDeadlineMs / 2,
         signal: this.abort.signal,
       });
       return list.items;
     } catch (err) {
-      this.warn('listing shard members failed', err);
+      this.warn('listing shard Leases failed', err);
       return [];
     }
   }
 
-  private async step(shard: number, wanted: boolean): Promise<void> {
+  private async step(shard: number, wanted: boolean, listed: Lease | undefined): Promise<void> {
     const name = this.shardName(shard);
     const held = this.held.get(shard);
     const startedAt = Date.now();
     try {
       let lease: Lease | null | undefined;
       if (!held && wanted) {
-        lease = (await this.read(name)) ?? null;
-        if (lease) this.observed.set(shard, observe(this.observed.get(shard), lease.spec ?? {}, Date.now()));
+        // Not listed: missing, or made before it carried the group label.
+        lease = listed ?? (await this.read(name)) ?? null;
+        if (lease && !listed)
+          this.observed.set(shard, observe(this.observed.get(shard), lease.spec ?? {}, Date.now()));
       }
       const action = planShard({
         wanted,
@@ -214,6 +232,7 @@ export class ShardLeases {
           kind: 'Lease',
           metadata: { name, namespace: this.opts.namespace },
         };
+        body.metadata.labels = { ...body.metadata.labels, [GROUP_LABEL]: this.opts.prefix };
         const spec = acquiredSpec(lease?.spec, this.opts.identity, startedAt, this.timings);
         const written = await this.write(action === 'create' ? 'POST' : 'PUT', name, { ...body, spec });
         const term = written.spec?.leaseTransitions ?? 0;
