@@ -54,7 +54,7 @@ export class ControllerMetrics {
 
   readonly leader = new Gauge({
     name: 'sluice_leader',
-    help: '1 while this replica holds the leader lease and reconciles (always 1 without --leader-elect).',
+    help: '1 while this replica reconciles: it holds the leader lease, or with --sharding=auto at least one shard (always 1 with neither).',
     registers: [this.registry],
   });
 
