@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisTemplateResource } from '../../controller/api/analysis.ts';
 import { type Application, applicationResource } from '../../controller/api/application.ts';
 import { gitRepositoryResource } from '../../controller/api/git-repository.ts';
-import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../../controller/api/meta.ts';
 import { mapLimit } from '../../controller/apps/concurrency.ts';
 import { Informer } from '../../controller/kube/informer.ts';
 import type { KubeObject } from '../../controller/kube/resources.ts';
@@ -20,7 +19,7 @@ import { measurements } from '../support/analysis-runs.ts';
 import { configMaps, configMapYaml } from '../support/apps.ts';
 import { createNamespace, deleteNamespace, eventually, testCluster } from '../support/cluster.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
-import { seconds } from '../support/faults.ts';
+import { requestReconcile, seconds } from '../support/faults.ts';
 import {
   type AnalysisBackend,
   errorRateTemplate,
@@ -92,14 +91,7 @@ const readyAt = (a: Application, sha: string) =>
 
 async function push(commit: string): Promise<string> {
   const sha = await work.commitAndPush(appFiles(commit), commit, remote);
-  await cluster.kubectl([
-    'annotate',
-    '--overwrite',
-    '-n',
-    ns,
-    'gitrepository/repo',
-    `${RECONCILE_REQUESTED_AT_ANNOTATION}=${Date.now()}`,
-  ]);
+  await requestReconcile((args) => cluster.kubectl(args), ns, 'gitrepository/repo');
   return sha;
 }
 
