@@ -49,6 +49,10 @@ interface Replica {
   leases: ShardLeases;
   held: number;
   cut: boolean;
+  /** While set, requests wait for it to settle, then go through: a slow API server. */
+  stall: Promise<void> | undefined;
+  /** Shards queued for reconciling, in order. */
+  queued: number[];
 }
 
 const running: ShardLeases[] = [];
@@ -63,7 +67,7 @@ afterEach(async () => {
 });
 
 function start(store: LeaseStore, identity: string, all: Map<string, Replica>, overlaps: string[]): Replica {
-  const r: Replica = { held: 0, cut: false } as Replica;
+  const r: Replica = { held: 0, cut: false, stall: undefined, queued: [] } as unknown as Replica;
   r.leases = new ShardLeases({
     client: {
       request: async <T>(opts: RequestOptions) => {
@@ -71,6 +75,7 @@ function start(store: LeaseStore, identity: string, all: Map<string, Replica>, o
         if (r.cut && tearingDown) throw new KubeConnectionError('timed out');
         if (r.cut)
           await new Promise((_, reject) => hung.push(() => reject(new KubeConnectionError('timed out'))));
+        await r.stall;
         return store.handle(opts) as T;
       },
     },
@@ -81,6 +86,7 @@ function start(store: LeaseStore, identity: string, all: Map<string, Replica>, o
     log: createLogger('silent'),
     timings,
     onAcquired: (shard) => {
+      r.queued.push(shard);
       // Taking a shard while any other replica may still write under it would be a split brain.
       for (const [other, o] of all)
         if (other !== identity && o.leases.claim(shard))
@@ -168,5 +174,28 @@ describe('ShardLeases', () => {
     expect(a.held).toBe(0);
     for (let s = 0; s < S; s++) expect(store.leases.get(`sluice-shard-${s}`)?.spec?.holderIdentity).toBe('');
     expect(store.leases.has('sluice-member-a')).toBe(false);
+  });
+
+  it('stops writing while renewals are late, and queues the shard again when one lands in time', async () => {
+    const store = new LeaseStore();
+    const all = new Map<string, Replica>();
+    const a = start(store, 'a', all, []);
+    await vi.waitFor(() => expect(a.held).toBe(S), { timeout: 10_000, interval: 20 });
+    const term = a.leases.claim(0)?.term;
+    a.queued.length = 0;
+    let resume = () => {};
+    a.stall = new Promise<void>((resolve) => {
+      resume = resolve;
+    });
+    // Past the renew deadline: no claim, so nothing is reconciled or written.
+    await vi.waitFor(() => expect(a.leases.claim(0)).toBeUndefined(), { timeout: 10_000, interval: 20 });
+    a.stall = undefined;
+    resume();
+    // The late renewals succeed (nobody took the shards): same term, every shard queued again.
+    await vi.waitFor(() => expect(a.leases.claim(0)).toEqual({ shard: 0, term }), {
+      timeout: 10_000,
+      interval: 20,
+    });
+    await vi.waitFor(() => expect(new Set(a.queued).size).toBe(S), { timeout: 10_000, interval: 20 });
   });
 });

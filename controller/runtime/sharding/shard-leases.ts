@@ -221,9 +221,16 @@ export class ShardLeases {
         timings: this.timings,
       });
       if (action === 'renew' && held) {
+        const lapsed = startedAt - held.renewedAt >= this.timings.renewDeadlineMs;
         const spec = nextSpec(held.lease.spec, this.opts.identity, startedAt, this.timings);
         held.lease = await this.write('PUT', name, { ...held.lease, spec });
         held.renewedAt = startedAt;
+        if (lapsed) {
+          // Nobody took it meanwhile (the write would have been refused), so the term goes on;
+          // but keys that came up while it was fenced were dropped: queue them again.
+          this.opts.log.info({ shard, term: held.term, lease: name }, 'renewed shard after its deadline');
+          this.opts.onAcquired(shard, held.term);
+        }
       } else if (action === 'release') {
         await this.hand(shard);
       } else if (action === 'create' || action === 'acquire') {
