@@ -30,6 +30,15 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund
 
+# The dashboard's page for --dashboard-address, built with the dev dependencies (vite, preact).
+FROM node:${NODE_VERSION}-bookworm-slim AS page
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm install --ignore-scripts --no-audit --no-fund
+COPY dashboard ./dashboard
+COPY cli ./cli
+RUN npx vite build --config dashboard/vite.config.ts
+
 FROM node:${NODE_VERSION}-bookworm-slim
 # ssh refuses to run for a uid without a passwd entry ("No user exists for uid 65532"), so
 # the runtime user is a real one: home /tmp (the writable emptyDir), no login shell.
@@ -44,6 +53,9 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY controller ./controller
+# The read-only dashboard (--dashboard-address) is the server of `kubectl sluice dashboard`.
+COPY cli ./cli
+COPY --from=page /app/dashboard/dist ./dashboard/dist
 # The root filesystem is read-only in the Deployment; git and ssh write under $HOME.
 ENV NODE_ENV=production \
   HOME=/tmp

@@ -166,6 +166,19 @@ describe('loadConfig', () => {
     expect(loadConfig([], { SLUICE_WEBHOOK_ADDRESS: '' }).webhookAddress).toBeUndefined();
   });
 
+  it('serves the read-only dashboard only when given an address', () => {
+    expect(loadConfig([], {}).dashboardAddress).toBeUndefined();
+    expect(loadConfig(['--dashboard-address=127.0.0.1:3100'], {}).dashboardAddress).toEqual({
+      host: '127.0.0.1',
+      port: 3100,
+    });
+    expect(loadConfig([], { SLUICE_DASHBOARD_ADDRESS: ':3100' }).dashboardAddress).toEqual({
+      host: '0.0.0.0',
+      port: 3100,
+    });
+    expect(() => loadConfig(['--dashboard-address=here'], {})).toThrow(/invalid address here/);
+  });
+
   it('refuses unknown flags and missing values, with the usage', () => {
     expect(() => loadConfig(['--nope'], {})).toThrow(ConfigError);
     expect(() => loadConfig(['--nope'], {})).toThrow(/Usage: sluice-controller/);

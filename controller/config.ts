@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { LabelSelectorError, parseLabelSelector } from './kube/label-selector.ts';
+import type { TracingOptions } from './observability/tracing/commit-tracer.ts';
+import { TracingConfigError, tracingConfig } from './observability/tracing/tracing-config.ts';
 
 export interface ControllerConfig {
   kubeconfig: string | undefined;
@@ -9,6 +11,8 @@ export interface ControllerConfig {
   httpAddress: { host: string; port: number };
   /** host:port for push webhooks; empty disables the receiver. */
   webhookAddress: { host: string; port: number } | undefined;
+  /** host:port for the read-only web dashboard; absent (the default) serves none. */
+  dashboardAddress: { host: string; port: number } | undefined;
   concurrency: number;
   logLevel: string;
   /** Where git clones are cached. */
@@ -44,6 +48,8 @@ export interface ControllerConfig {
   webhookSecret: { namespace: string; name: string };
   /** This replica's identity (pod name in a cluster). */
   identity: string;
+  /** Where the traces of commits go over OTLP/HTTP; undefined: tracing is off. */
+  tracing: TracingOptions | undefined;
 }
 
 export class ConfigError extends Error {
@@ -55,6 +61,9 @@ const USAGE = `Usage: sluice-controller [flags]
   --context NAME            kubeconfig context
   --http-address HOST:PORT  /healthz, /readyz, /metrics (default 0.0.0.0:8080)
   --webhook-address H:P     push webhook receiver (default 0.0.0.0:9292; "" disables)
+  --dashboard-address H:P   serve the web dashboard read-only with the controller's own
+                            service account (default "": none); reach it with
+                            kubectl port-forward, it answers only to localhost
   --webhook-secret NS/NAME  Secret holding webhook secrets under keys github, gitlab,
                             generic (default $POD_NAMESPACE/sluice-webhook)
   --watch-namespace NS      reconcile objects in this namespace only (default: all)
@@ -80,7 +89,10 @@ const USAGE = `Usage: sluice-controller [flags]
   --lease-name NAME         the Lease, in $POD_NAMESPACE (default sluice-controller-leader;
                             with --watch-label-selector, one per selector:
                             sluice-controller-leader-<hash of the selector>)
-  --log-level LEVEL         trace|debug|info|warn|error (default info)`;
+  --log-level LEVEL         trace|debug|info|warn|error (default info)
+  --otlp-endpoint URL       send a trace of each commit to this OTLP/HTTP collector,
+                            e.g. http://jaeger:4318 (default: $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+                            else $OTEL_EXPORTER_OTLP_ENDPOINT; none: no tracing)`;
 
 /** Flags win over SLUICE_* environment variables, which win over defaults. */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ControllerConfig {
@@ -93,6 +105,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
         context: { type: 'string' },
         'http-address': { type: 'string' },
         'webhook-address': { type: 'string' },
+        'dashboard-address': { type: 'string' },
         'webhook-secret': { type: 'string' },
         kustomize: { type: 'string' },
         helm: { type: 'string' },
@@ -107,6 +120,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
         sharding: { type: 'string' },
         shards: { type: 'string' },
         'log-level': { type: 'string' },
+        'otlp-endpoint': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -126,6 +140,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (maxArtifactBytes === undefined)
     throw new ConfigError('--max-artifact-bytes must be a positive number of bytes, e.g. 134217728 or 128Mi');
   const webhook = str('webhook-address', 'SLUICE_WEBHOOK_ADDRESS', '0.0.0.0:9292');
+  const dashboard = str('dashboard-address', 'SLUICE_DASHBOARD_ADDRESS', '');
   const podNamespace = env.POD_NAMESPACE ?? 'sluice-system';
   const secret = str('webhook-secret', 'SLUICE_WEBHOOK_SECRET', `${podNamespace}/sluice-webhook`).split('/');
   const [secretNs, secretName] = secret;
@@ -154,11 +169,20 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const selectorHash = watchLabelSelector
     ? createHash('sha256').update(watchLabelSelector).digest('hex').slice(0, 10)
     : undefined;
+  let tracing: TracingOptions | undefined;
+  try {
+    const flag = values['otlp-endpoint'];
+    tracing = tracingConfig(typeof flag === 'string' ? flag : undefined, env);
+  } catch (err) {
+    if (!(err instanceof TracingConfigError)) throw err;
+    throw new ConfigError(err.message, { cause: err });
+  }
   return {
     kubeconfig: typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined,
     context: typeof values.context === 'string' ? values.context : undefined,
     httpAddress: parseAddress(str('http-address', 'SLUICE_HTTP_ADDRESS', '0.0.0.0:8080')),
     webhookAddress: webhook ? parseAddress(webhook) : undefined,
+    dashboardAddress: dashboard ? parseAddress(dashboard) : undefined,
     concurrency,
     logLevel: str('log-level', 'LOG_LEVEL', 'info'),
     cacheDir: str('cache-dir', 'SLUICE_CACHE_DIR', '/tmp/sluice-cache'),
@@ -182,6 +206,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       selectorHash ? `sluice-controller-leader-${selectorHash}` : 'sluice-controller-leader',
     ),
     identity: env.POD_NAME ?? `${process.env.HOSTNAME ?? 'local'}-${process.pid}`,
+    tracing,
   };
 }
 

@@ -9,6 +9,7 @@ import type { KubeObject } from './kube/resources.ts';
 import { notificationControllers } from './notifications/register.ts';
 import type { Logger } from './observability/logger.ts';
 import type { ControllerMetrics } from './observability/metrics.ts';
+import type { CommitTracer } from './observability/tracing/commit-tracer.ts';
 import { rolloutController } from './rollouts/register.ts';
 import type { Controller } from './runtime/controller.ts';
 import type { EventRecorder } from './runtime/events.ts';
@@ -28,6 +29,7 @@ export interface ControllerDeps {
   metrics: ControllerMetrics;
   config: ControllerConfig;
   pushes: PushTracker;
+  tracer?: CommitTracer;
 }
 
 interface Controllers {
@@ -52,6 +54,7 @@ export function registerControllers(deps: ControllerDeps): Controllers {
     log: deps.log,
     metrics: deps.metrics,
     concurrency: deps.config.concurrency,
+    tracer: deps.tracer,
   };
   const charts = new HelmCharts({
     api: new ObjectApi(deps.client),

@@ -7,9 +7,11 @@ import { registerControllers } from './controllers.ts';
 import { KubeClient } from './kube/client.ts';
 import { loadKubeConfig } from './kube/config.ts';
 import { ObjectApi } from './kube/objects.ts';
+import { startDashboard } from './observability/dashboard.ts';
 import { startProbeServer } from './observability/http-server.ts';
 import type { Logger } from './observability/logger.ts';
 import { ControllerMetrics } from './observability/metrics.ts';
+import { type CommitTracer, NO_TRACER } from './observability/tracing/commit-tracer.ts';
 import { EventRecorder } from './runtime/events.ts';
 import { InformerFactory } from './runtime/informers.ts';
 import { type Leadership, requestReconcile, startLeadership } from './runtime/leadership.ts';
@@ -20,6 +22,7 @@ import { startWebhookReceiver } from './webhooks/receiver.ts';
 export interface Manager {
   probeUrl: string;
   webhookUrl: string | undefined;
+  dashboardUrl: string | undefined;
   /** Settles when this replica lost the leader lease; the process must exit non-zero. */
   lost: Promise<Error>;
   stop(): Promise<void>;
@@ -42,6 +45,10 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
   const informers = new InformerFactory(client, log, metrics, config.watchNamespace, shard);
   const events = new EventRecorder(client, log, config.identity);
   const pushes = new PushTracker();
+  // The SDK is loaded only when traces have somewhere to go.
+  const tracer: CommitTracer = config.tracing
+    ? (await import('./observability/tracing/otlp-tracer.ts')).startTracer(config.tracing, log)
+    : NO_TRACER;
   const {
     all: controllers,
     gitRepositories,
@@ -54,6 +61,7 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
     metrics,
     config,
     pushes,
+    tracer,
   });
   const leadership =
     config.sharding === 'auto'
@@ -90,6 +98,9 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
       })
     : undefined;
   if (webhook) log.info({ url: webhook.url }, 'webhook receiver listening');
+  const dashboard = config.dashboardAddress
+    ? await startDashboard({ ...config.dashboardAddress, client, namespace: config.watchNamespace, log })
+    : undefined;
 
   informers.start();
   const synced = informers.waitForSync().then(() => {
@@ -100,6 +111,7 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
   return {
     probeUrl: probe.url,
     webhookUrl: webhook?.url,
+    dashboardUrl: dashboard?.url,
     lost: leadership.lost,
     async stop() {
       informers.stop();
@@ -107,10 +119,12 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
       stopNotifications();
       // Events of the last reconciles, written in the background; bounded by the request timeout.
       await events.flush();
+      await tracer.shutdown();
       // Only after in-flight reconciles finished, so the next leader never overlaps them.
       await leadership.release();
       await probe.close();
       await webhook?.close();
+      await dashboard?.close();
       void synced;
     },
   };

@@ -13,12 +13,13 @@ import { collectTrail } from '../cli/trail/trail-command.ts';
 import { renderTrail } from '../cli/trail/trail-view.ts';
 import { applicationResource } from '../controller/api/application.ts';
 import { gitRepositoryResource } from '../controller/api/git-repository.ts';
+import { alertResource, providerResource } from '../controller/api/notification.ts';
 import { Display } from './display.ts';
 import { REPO_PATH } from './example-repo.ts';
 import { nextSteps } from './next-steps.ts';
 import { Observer } from './observe.ts';
 import { type Outcome, waitForOutcome } from './outcomes.ts';
-import { NAMESPACE, type Stack, startStack } from './stack.ts';
+import { GITHUB_SECRET_NAME, NAMESPACE, type Stack, startStack } from './stack.ts';
 import { StandIns } from './stand-ins.ts';
 import { newLines, statusBlock, statusLine } from './status-view.ts';
 import { StoppingError, Teardown } from './teardown.ts';
@@ -119,6 +120,36 @@ async function bootstrap(stack: Stack): Promise<void> {
     },
     owner,
   );
+  // Flux's notification model: every Rollout and Application event of the demo becomes a
+  // commit status on the commit it is about, as a pull request would show it.
+  await stack.api.apply(
+    providerResource,
+    {
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'Provider',
+      metadata: { name: 'github', namespace: NAMESPACE },
+      spec: {
+        type: 'github',
+        address: `${stack.commits.url}/acme/demo`,
+        secretRef: { name: GITHUB_SECRET_NAME },
+      },
+    },
+    owner,
+  );
+  await stack.api.apply(
+    alertResource,
+    {
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'Alert',
+      metadata: { name: 'commit-status', namespace: NAMESPACE },
+      spec: {
+        providerRef: { name: 'github' },
+        eventSeverity: 'error',
+        eventSources: [{ kind: 'Rollout', name: NAMES.rollout }],
+      },
+    },
+    owner,
+  );
 }
 
 async function run(): Promise<number> {
@@ -163,9 +194,11 @@ async function run(): Promise<number> {
 
 /** Pushes v1, v2 and v3-bad in turn and waits for each outcome; returns the exit code. */
 async function pushVersions(stack: Stack, observer: Observer): Promise<number> {
+  const shas = new Map<string, string>();
   const push = async (version: string, what: string): Promise<number> => {
     const at = Date.now();
     const sha = await stack.repo.pushVersion(version, `${version}: ${what}`);
+    shas.set(version, sha);
     display.line(`git push: ${version} (${what}) as ${sha.slice(0, 7)} to ${stack.repo.url}`, 'bold');
     return at;
   };
@@ -213,6 +246,7 @@ async function pushVersions(stack: Stack, observer: Observer): Promise<number> {
       health.startsWith('not reported') ? 'bad' : 'good',
     );
     v3.serving = await showServing(stack, observer);
+    v3.commitStatus = await showCommitStatus(stack, shas.get('v3-bad') ?? '');
   }
   return report([v2, v3]);
 }
@@ -246,6 +280,24 @@ async function showServing(stack: Stack, observer: Observer): Promise<string> {
   return serving;
 }
 
+/** The verdict as the commit carries it: the status the `github` Provider set on v3-bad. */
+async function showCommitStatus(stack: Stack, sha: string): Promise<string> {
+  const deadline = Date.now() + 60_000;
+  let status = stack.commits.statuses.find((s) => s.sha === sha && s.state === 'failure');
+  while (!status && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    status = stack.commits.statuses.find((s) => s.sha === sha && s.state === 'failure');
+  }
+  const line = status
+    ? `${status.state} ${status.context}: ${status.description}`
+    : 'not reported: no failure status reached the receiver in 60s';
+  display.line(
+    `  commit status on ${status?.repo ?? 'acme/demo'}@${sha.slice(0, 7)} (GitHub's API on loopback): ${line}`,
+    status ? 'good' : 'bad',
+  );
+  return line;
+}
+
 function report(outcomes: Outcome[]): number {
   const expected: Record<string, string> = { v1: 'promoted', v2: 'promoted', 'v3-bad': 'aborted' };
   let ok = outcomes.length === 2;
@@ -253,7 +305,9 @@ function report(outcomes: Outcome[]): number {
     const right =
       expected[o.version] === o.result &&
       (o.version !== 'v3-bad' ||
-        (!o.application?.startsWith('not reported') && !o.serving?.startsWith('not reported')));
+        (!o.application?.startsWith('not reported') &&
+          !o.serving?.startsWith('not reported') &&
+          !o.commitStatus?.startsWith('not reported')));
     ok &&= right;
     if (!right)
       display.line(`✗ ${o.version}: expected ${expected[o.version]}, got ${o.result}: ${o.message}`, 'bad');

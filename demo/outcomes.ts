@@ -16,6 +16,8 @@ export interface Outcome {
   application?: string;
   /** For an aborted version: the Application's Ready message, naming the revision serving. */
   serving?: string;
+  /** For an aborted version: the commit status the `github` Provider set on its commit. */
+  commitStatus?: string;
 }
 
 /** Long enough for a loaded machine; the whole flow normally takes about a minute per version. */

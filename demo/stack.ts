@@ -14,12 +14,18 @@ import { core } from '../controller/kube/resources.ts';
 import { type ControlPlane, repoRoot, startControlPlane } from '../test/control-plane/control-plane.ts';
 import { type ControllerProcess, startController } from '../test/support/controller-process.ts';
 import { createSecret } from '../test/support/kinds.ts';
+import {
+  type CommitStatusServer,
+  startCommitStatusServer,
+} from '../test/support/notifications/commit-status-server.ts';
 import { type PrometheusServer, startPrometheus } from '../test/support/prometheus/prometheus-server.ts';
 import { type DemoRepo, startDemoRepo } from './example-repo.ts';
 import type { Teardown } from './teardown.ts';
 
 export const NAMESPACE = 'demo';
 const WEBHOOK_SECRET_NAME = 'sluice-webhook';
+/** The Secret holding the token the `github` notification Provider sends. */
+export const GITHUB_SECRET_NAME = 'github-token';
 
 export interface Stack {
   dir: string;
@@ -31,6 +37,11 @@ export interface Stack {
   repo: DemoRepo;
   controller: ControllerProcess;
   controllerLog: string;
+  /**
+   * GitHub's commit status API on loopback (github.com cannot be reached from here): the
+   * demo's `github` Provider sets the verdict on the commit there.
+   */
+  commits: CommitStatusServer;
   /** Holds `kubectl-sluice` when the plugin is in the checkout. */
   binDir: string | undefined;
 }
@@ -79,6 +90,13 @@ export async function startStack(teardown: Teardown, log: Log, detail: Log): Pro
   await api.create(core.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
   const webhookSecret = randomBytes(16).toString('hex');
   await createSecret(api, NAMESPACE, WEBHOOK_SECRET_NAME, { generic: webhookSecret });
+  const githubToken = randomBytes(16).toString('hex');
+  const commits = await teardown.track(
+    'commit status receiver',
+    () => startCommitStatusServer(githubToken),
+    (c) => c.stop(),
+  );
+  await createSecret(api, NAMESPACE, GITHUB_SECRET_NAME, { token: githubToken });
 
   began = Date.now();
   const controllerLog = join(dir, 'controller.log');
@@ -111,6 +129,7 @@ export async function startStack(teardown: Teardown, log: Log, detail: Log): Pro
     repo,
     controller,
     controllerLog,
+    commits,
     binDir: await pluginDir(dir),
   };
 }

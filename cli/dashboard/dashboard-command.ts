@@ -6,12 +6,13 @@ import { EXIT_OK } from '../cli-errors.ts';
 import type { Io } from '../io.ts';
 import type { Options } from '../options.ts';
 import type { Session } from '../session.ts';
+import { sessionActions } from './actions.ts';
 import { LiveState } from './live-state.ts';
 import { dashboardServer } from './server.ts';
 
 export async function dashboard(session: Session, options: Options, io: Io): Promise<number> {
   const state = new LiveState(session.client, options.allNamespaces ? undefined : session.namespace);
-  const server = dashboardServer(state, session);
+  const server = dashboardServer({ state, actions: sessionActions(session) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => resolve());

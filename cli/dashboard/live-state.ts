@@ -13,7 +13,7 @@ import { core, type KubeObject, type ResourceType } from '../../controller/kube/
 import { POD_TEMPLATE_HASH_LABEL } from '../../controller/rollouts/labels.ts';
 import { isOwnedBy } from '../../controller/rollouts/owner.ts';
 import type { ReplicaSet } from '../../controller/rollouts/replica-sets.ts';
-import { describe, InventoryWatch } from './inventory-watch.ts';
+import { describe, type InventoryHold, InventoryWatch } from './inventory-watch.ts';
 import type { AppDetail, Overview, PageState, RolloutDetail } from './model.ts';
 import { appDetail, appRows, rolloutDetail, rolloutRows, sourceRows } from './view-model.ts';
 
@@ -31,6 +31,7 @@ type Name = keyof typeof RESOURCES;
 export class LiveState {
   /** undefined: every namespace. */
   readonly namespace: string | undefined;
+  readonly client: KubeClient;
   private readonly informers: Record<Name, Informer<KubeObject>>;
   private readonly errors = new Map<Name, string>();
   private readonly events = new EventEmitter();
@@ -39,6 +40,7 @@ export class LiveState {
 
   constructor(client: KubeClient, namespace: string | undefined) {
     this.namespace = namespace;
+    this.client = client;
     this.events.setMaxListeners(0);
     this.inventory = new InventoryWatch(client, () => this.changed());
     const make = (name: Name) => {
@@ -102,13 +104,25 @@ export class LiveState {
     });
   }
 
-  application(namespace: string, name: string): PageState<AppDetail> {
+  /**
+   * An Application page: its state, built with the watches of what the Application applied,
+   * which the page holds until `release` (when it leaves).
+   */
+  applicationPage(
+    namespace: string,
+    name: string,
+  ): { build: () => PageState<AppDetail>; release: () => void } {
+    const hold = this.inventory.hold();
+    return { build: () => this.application(namespace, name, hold), release: hold.release };
+  }
+
+  private application(namespace: string, name: string, hold: InventoryHold): PageState<AppDetail> {
     return this.page(['applications', 'sources'], () => {
       const app = this.informers.applications.get(`${namespace}/${name}`) as Application | undefined;
       if (!app) return undefined;
       const ref = app.spec.sourceRef;
       const source = ref && this.informers.sources.get(`${ref.namespace ?? namespace}/${ref.name}`);
-      return appDetail(app, source as GitRepository | undefined, this.inventory.lookup);
+      return appDetail(app, source as GitRepository | undefined, hold.lookup);
     });
   }
 

@@ -137,8 +137,26 @@ export interface AppDetail extends AppRow {
   objects: AppObject[];
   /** The message of Ready when it is False, else of the last failed sync. */
   lastError?: string | undefined;
+  /** Where the last error points, when it names a file and line of the source. */
+  errorAt?: { file: string; line: number } | undefined;
   history: { revision: string; result: string; time: string; message?: string | undefined }[];
   conditions: ConditionView[];
+}
+
+/**
+ * The trail of one revision through an Application (cli/trail/trail-model.ts builds it; the
+ * server checks that what it sends has this shape), drawn on the Application's page.
+ */
+export interface TrailView {
+  revision: string;
+  entries: { time?: string | undefined; stage: string; subject: string; message: string }[];
+  verdict: { outcome: string; message: string };
+}
+
+/** Sent once when a page's event stream opens: how this server serves the page. */
+export interface DashboardConfig {
+  /** Why no action can be taken here, when the dashboard is read-only. */
+  readOnly?: string | undefined;
 }
 
 /** One push on a page's event stream. */

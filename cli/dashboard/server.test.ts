@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../controller/kube/client.ts';
 import { loadKubeConfig } from '../../controller/kube/config.ts';
 import { ObjectApi } from '../../controller/kube/objects.ts';
+import { sessionActions } from './actions.ts';
 import { LiveState } from './live-state.ts';
 import { dashboardServer } from './server.ts';
 
@@ -21,7 +22,7 @@ beforeAll(async () => {
     join(dir, 'kubeconfig'),
     `apiVersion: v1
 kind: Config
-clusters: [{ name: c, cluster: { server: 'http://127.0.0.1:9' } }]
+clusters: [{ name: c, cluster: { server: 'http://127.0.0.1:9', insecure-skip-tls-verify: true } }]
 users: [{ name: u, user: { token: t } }]
 contexts: [{ name: c, context: { cluster: c, user: u } }]
 current-context: c
@@ -34,7 +35,11 @@ current-context: c
   writeFileSync(join(dir, 'secret.txt'), 'not for the page');
   const client = new KubeClient(loadKubeConfig({ kubeconfig: join(dir, 'kubeconfig') }));
   const state = new LiveState(client, 'shop');
-  server = dashboardServer(state, { client, api: new ObjectApi(client), namespace: 'shop' }, `${assets}/`);
+  server = dashboardServer({
+    state,
+    actions: sessionActions({ client, api: new ObjectApi(client), namespace: 'shop' }),
+    assetsDir: `${assets}/`,
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
 });
@@ -129,5 +134,35 @@ describe('dashboard server', () => {
       view: { scope: 'namespace shop', sources: [], applications: [], rollouts: [] },
     });
     expect((await send('/api/events?page=nothing')).status).toBe(400);
+    expect(/event: config\ndata: (.*)\n\n/.exec(stream.body)?.[1]).toBe('{}');
+  });
+
+  it("answers a trail with the API server's answer, here that it cannot be reached", async () => {
+    const trail = await send('/api/trail/shop/app');
+    expect(trail.status).toBe(502);
+    expect(JSON.parse(trail.body).error).toMatch(/applications\/app: connect ECONNREFUSED/);
+  });
+
+  it('read-only, as the controller serves it: refuses every action and tells the page why', async () => {
+    const client = new KubeClient(loadKubeConfig({ kubeconfig: join(dir, 'kubeconfig') }));
+    const readOnly = dashboardServer({ state: new LiveState(client, 'shop'), assetsDir: `${dir}/dist/` });
+    await new Promise<void>((resolve) => readOnly.listen(0, '127.0.0.1', resolve));
+    const saved = port;
+    port = (readOnly.address() as AddressInfo).port;
+    try {
+      for (const path of ['/api/rollouts/shop/web/promote', '/api/applications/shop/app/reconcile']) {
+        const refused = await send(path, { method: 'POST', headers: { 'x-sluice-dashboard': '1' } });
+        expect(refused.status).toBe(403);
+        expect(JSON.parse(refused.body).error).toMatch(/^read-only dashboard: /);
+      }
+      const stream = await send('/api/events?page=overview');
+      const config = JSON.parse(/event: config\ndata: (.*)\n\n/.exec(stream.body)?.[1] ?? '{}');
+      expect(config.readOnly).toMatch(/^read-only dashboard: /);
+      expect((await send('/')).status).toBe(200);
+    } finally {
+      port = saved;
+      readOnly.closeAllConnections();
+      readOnly.close();
+    }
   });
 });

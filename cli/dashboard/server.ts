@@ -1,18 +1,19 @@
-// The dashboard's HTTP server on loopback: the built page (dashboard/dist), one server-sent
-// event stream per open page, and the actions, each the same patch the commands send, made
-// with the user's own credentials (so RBAC answers for the dashboard as it does for kubectl).
+// The dashboard's HTTP server: the built page (dashboard/dist), one server-sent event stream
+// per open page, and the actions. `kubectl sluice dashboard` hands it the actions (each the
+// same patch the commands send, made with the user's own credentials, so RBAC answers for the
+// dashboard as it does for kubectl); the controller serves it without any (read-only), since
+// its own service account must not act for whoever reaches the port.
 
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KubeApiError } from '../../controller/kube/api-errors.ts';
+import { KubeApiError, KubeConnectionError } from '../../controller/kube/api-errors.ts';
+import { ObjectApi } from '../../controller/kube/objects.ts';
 import { CliError } from '../cli-errors.ts';
-import { requestReconcile } from '../ops/reconcile-command.ts';
-import { applyRolloutOp } from '../ops/rollout-command.ts';
-import type { Session } from '../session.ts';
+import { collectTrail } from '../trail/trail-command.ts';
 import type { LiveState } from './live-state.ts';
-import { ROLLOUT_ACTIONS, type RolloutAction } from './model.ts';
+import type { DashboardConfig, TrailView } from './model.ts';
 
 const ASSETS_DIR = fileURLToPath(new URL('../../dashboard/dist/', import.meta.url));
 const HEARTBEAT_MS = 15_000;
@@ -27,14 +28,41 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
-interface Context {
+/** Takes `action` on `what` (rollouts, applications, sources) ns/name; undefined when there is no such action. */
+export type ActionHandler = (
+  what: string,
+  namespace: string,
+  name: string,
+  action: string,
+) => Promise<{ message: string } | undefined>;
+
+export interface DashboardOptions {
   state: LiveState;
-  session: Session;
-  assetsDir: string;
+  /** Absent: a read-only dashboard, every action refused. */
+  actions?: ActionHandler | undefined;
+  assetsDir?: string | undefined;
 }
 
-export function dashboardServer(state: LiveState, session: Session, assetsDir = ASSETS_DIR): Server {
-  const ctx: Context = { state, session, assetsDir };
+interface Context {
+  state: LiveState;
+  api: ObjectApi;
+  actions: ActionHandler | undefined;
+  assetsDir: string;
+  config: DashboardConfig;
+}
+
+const READ_ONLY_REASON =
+  'read-only dashboard: the controller serves it with its own service account, so it takes no actions; use kubectl sluice (or kubectl sluice dashboard) with your own credentials';
+
+export function dashboardServer(opts: DashboardOptions): Server {
+  const ctx: Context = {
+    state: opts.state,
+    // What the live state does not hold (a trail's Events) is read with the same credentials.
+    api: new ObjectApi(opts.state.client),
+    actions: opts.actions,
+    assetsDir: opts.assetsDir ?? ASSETS_DIR,
+    config: opts.actions ? {} : { readOnly: READ_ONLY_REASON },
+  };
   return createServer((req, res) => {
     handle(ctx, req, res).catch((err: unknown) => send(res, 500, { error: (err as Error).message }));
   });
@@ -59,27 +87,42 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
   }
   const [, what, ns, name, action] = parts;
   if (req.method === 'GET' && what === 'events') return stream(ctx, url, req, res);
+  if (req.method === 'GET' && what === 'trail' && ns && name && !action) {
+    return answer(res, () => trail(ctx, ns, name, url.searchParams.get('revision') || undefined));
+  }
   if (req.method !== 'POST') return send(res, 405, { error: 'method not allowed' });
+  if (!ctx.actions) return send(res, 403, { error: READ_ONLY_REASON });
   if (req.headers[ACTION_HEADER] !== '1' || (req.headers.origin && !sameOrigin(req))) {
     return send(res, 403, { error: 'actions are taken from the dashboard page only' });
   }
   if (!ns || !name || !action) return send(res, 404, { error: 'not found' });
-  const session = { ...ctx.session, namespace: ns };
+  const act = ctx.actions;
+  return answer(res, () => act(what ?? '', ns, name, action));
+}
+
+/** `GET /api/trail/NS/NAME[?revision=]`: what `kubectl sluice trail` prints, as data. */
+async function trail(ctx: Context, ns: string, name: string, revision: string | undefined) {
+  const view: TrailView = await collectTrail(
+    { client: ctx.state.client, api: ctx.api, namespace: ns },
+    name,
+    revision,
+  );
+  return view;
+}
+
+/** Sends what `run` returns (404 when nothing), or the API server's refusal as its own status. */
+async function answer(res: ServerResponse, run: () => Promise<object | undefined>): Promise<void> {
   try {
-    if (what === 'rollouts' && (ROLLOUT_ACTIONS as readonly string[]).includes(action)) {
-      const { message } = await applyRolloutOp(action as RolloutAction, name, session);
-      return send(res, 200, { message });
-    }
-    if ((what === 'applications' || what === 'sources') && action === 'reconcile') {
-      await requestReconcile(session, what === 'sources' ? 'source' : 'app', ns, name);
-      return send(res, 200, { message: `reconcile of ${name} requested` });
-    }
+    const done = await run();
+    if (done) return send(res, 200, done);
   } catch (err) {
     if (err instanceof KubeApiError) {
       return send(res, err.code >= 400 && err.code < 600 ? err.code : 502, {
         error: `Error from server (${err.reason}): ${err.message}`,
       });
     }
+    // The API server did not answer: the dashboard is a gateway to it.
+    if (err instanceof KubeConnectionError) return send(res, 502, { error: err.message });
     if (err instanceof CliError) return send(res, 409, { error: err.message });
     throw err;
   }
@@ -95,11 +138,13 @@ function stream(ctx: Context, url: URL, req: IncomingMessage, res: ServerRespons
   const page = url.searchParams.get('page');
   const ns = url.searchParams.get('ns') ?? '';
   const name = url.searchParams.get('name') ?? '';
+  // An Application page holds the watches of what it applied until it closes.
+  const app = page === 'application' ? ctx.state.applicationPage(ns, name) : undefined;
   const build =
     page === 'rollout'
       ? () => ctx.state.rollout(ns, name)
-      : page === 'application'
-        ? () => ctx.state.application(ns, name)
+      : app
+        ? app.build
         : page === 'overview'
           ? () => ctx.state.overview()
           : undefined;
@@ -114,6 +159,7 @@ function stream(ctx: Context, url: URL, req: IncomingMessage, res: ServerRespons
   });
   // The browser reconnects by itself after this long when the stream breaks.
   res.write('retry: 2000\n\n');
+  res.write(`event: config\ndata: ${JSON.stringify(ctx.config)}\n\n`);
   let last = '';
   const push = () => {
     const data = JSON.stringify(build());
@@ -127,6 +173,7 @@ function stream(ctx: Context, url: URL, req: IncomingMessage, res: ServerRespons
   req.on('close', () => {
     clearInterval(heartbeat);
     unsubscribe();
+    app?.release();
   });
 }
 

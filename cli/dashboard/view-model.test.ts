@@ -4,7 +4,7 @@ import type { Application } from '../../controller/api/application.ts';
 import type { GitRepository } from '../../controller/api/git-repository.ts';
 import type { Rollout, RolloutStatus } from '../../controller/api/rollout.ts';
 import type { ReplicaSet } from '../../controller/rollouts/replica-sets.ts';
-import { appDetail, appRows, rolloutDetail, rolloutRows, sourceRows } from './view-model.ts';
+import { appDetail, appRows, errorLocation, rolloutDetail, rolloutRows, sourceRows } from './view-model.ts';
 
 function rollout(status: RolloutStatus, paused = false): Rollout {
   return {
@@ -305,5 +305,17 @@ describe('applications and sources', () => {
     const ready = structuredClone(app);
     ready.status = { ...ready.status, conditions: [], history: [] };
     expect(appDetail(ready, undefined).lastError).toBeUndefined();
+  });
+
+  it('finds the file and line a render error names', () => {
+    expect(errorLocation('base/broken.yaml:5: Map keys must be unique')).toEqual({
+      file: 'base/broken.yaml',
+      line: 5,
+    });
+    expect(
+      errorLocation('Helm chart charts/web (web 0.1.0): web/templates/settings.yaml:9:12: bad indentation'),
+    ).toEqual({ file: 'web/templates/settings.yaml', line: 9 });
+    expect(errorLocation('deploy/web.yaml: bad manifest')).toBeUndefined();
+    expect(errorLocation(undefined)).toBeUndefined();
   });
 });

@@ -237,6 +237,15 @@ export function rolloutDetail({ rollout: ro, replicaSets, runs }: RolloutObjects
   };
 }
 
+/**
+ * The file and line a render error names (`base/broken.yaml:5: …`, or inside a chart
+ * `web/templates/settings.yaml:9:12: …`), so the page can point at them.
+ */
+export function errorLocation(message: string | undefined): { file: string; line: number } | undefined {
+  const m = /(?:^|\s)([\w.@/-]+\.(?:ya?ml|json|tpl)):(\d+)(?::\d+)?:/.exec(message ?? '');
+  return m?.[1] && m[2] ? { file: m[1], line: Number(m[2]) } : undefined;
+}
+
 /** An applied object, as its inventory entry names it. */
 export interface ObjectRef {
   apiVersion: string;
@@ -292,6 +301,7 @@ export function appDetail(
   const st = app.status ?? {};
   const ready = readyOf(st.conditions);
   const failed = st.history?.find((h) => h.result !== 'Succeeded');
+  const lastError = ready.status === 'False' ? ready.message : failed?.message;
   return {
     ...appRow(app),
     path: app.spec.path ?? '.',
@@ -300,7 +310,8 @@ export function appDetail(
     sourceRevision: app.spec.sourceRef ? (source?.status?.artifact?.revision ?? '') : undefined,
     attemptedRevision: st.lastAttemptedRevision,
     objects: inventoryObjects(app, lookup),
-    lastError: ready.status === 'False' ? ready.message : failed?.message,
+    lastError,
+    errorAt: errorLocation(lastError),
     history: (st.history ?? []).map((h) => ({
       revision: h.revision,
       result: h.result,

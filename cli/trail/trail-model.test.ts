@@ -3,6 +3,7 @@ import type { AnalysisRun } from '../../controller/api/analysis.ts';
 import type { Application } from '../../controller/api/application.ts';
 import type { GitRepository } from '../../controller/api/git-repository.ts';
 import type { KubeObject } from '../../controller/kube/resources.ts';
+import { commitTraceId } from '../../controller/observability/tracing/commit-trace.ts';
 import type { ReplicaSet } from '../../controller/rollouts/replica-sets.ts';
 import { buildTrail, type KubeEvent, matchesRevision, type TrailInput } from './trail-model.ts';
 import { renderTrail } from './trail-view.ts';
@@ -215,5 +216,22 @@ describe('trail', () => {
     expect(matchesRevision(V3, '3333')).toBe(true);
     expect(matchesRevision(V3, '333')).toBe(false);
     expect(matchesRevision(undefined, '3333')).toBe(false);
+  });
+});
+
+describe('the trace of a trail', () => {
+  const input: TrailInput = { app, repo, objects: [], replicaSets: [], runs: [], events: [] };
+
+  it('names the commit trace the controller sends, for any revision, once the Application has one', () => {
+    const traced = { ...app, status: { ...app.status, trace: { revision: V3, traceID: 'x'.repeat(32) } } };
+    const trail = buildTrail({ ...input, app: traced as Application, revision: V2.slice(-40, -30) });
+    expect(trail.traceID).toBe(commitTraceId({ namespace: 'ns', name: 'demo' }, V2));
+    expect(renderTrail(trail)).toContain(`Trace: ${trail.traceID}`);
+  });
+
+  it('has none when the controller sends no traces', () => {
+    const trail = buildTrail(input);
+    expect(trail.traceID).toBeUndefined();
+    expect(renderTrail(trail)).not.toContain('Trace:');
   });
 });

@@ -12,6 +12,7 @@ import type { Obj } from '../../controller/apps/health/object.ts';
 import { sourceRevisionOf } from '../../controller/apps/revision-stamp.ts';
 import { rollbackOf } from '../../controller/apps/serving.ts';
 import type { KubeObject } from '../../controller/kube/resources.ts';
+import { commitTraceId } from '../../controller/observability/tracing/commit-trace.ts';
 import { isOwnedBy } from '../../controller/rollouts/owner.ts';
 import { type ReplicaSet, sourceRevisionRecordOf } from '../../controller/rollouts/replica-sets.ts';
 
@@ -63,6 +64,11 @@ export interface Trail {
   changed: string[];
   entries: TrailEntry[];
   verdict: Verdict;
+  /**
+   * The revision's OpenTelemetry trace id, when the controller sends traces (the Application
+   * has status.trace): derived, as the controller does, from the Application and revision.
+   */
+  traceID?: string;
 }
 
 export interface TrailInput {
@@ -151,12 +157,14 @@ export function buildTrail(input: TrailInput): Trail {
   // were added in (fetch, sync, rollout, analysis) stands.
   entries.sort((a, b) => sortKey(a) - sortKey(b));
   entries.push({ stage: 'verdict', subject: appName, message: `${verdict.outcome}: ${verdict.message}` });
+  const application = { namespace: app.metadata.namespace ?? '', name: app.metadata.name };
   return {
-    application: { namespace: app.metadata.namespace ?? '', name: app.metadata.name },
+    application,
     revision,
     changed,
     entries,
     verdict,
+    ...(app.status?.trace && revision ? { traceID: commitTraceId(application, revision) } : {}),
   };
 }
 

@@ -23,6 +23,7 @@ export function renderTrail(trail: Trail): string {
       .trimEnd();
   return [
     `Trail of ${trail.revision || '(no revision)'} in Application ${namespace}/${name}`,
+    ...(trail.traceID ? [`Trace: ${trail.traceID}`] : []),
     '',
     line(header),
     ...rows.map(line),

@@ -7,6 +7,9 @@ import {
 import type { ObjectApi } from '../kube/objects.ts';
 import type { AnalysisMetrics } from '../observability/analysis-metrics.ts';
 import type { Logger } from '../observability/logger.ts';
+import { runSpans } from '../observability/tracing/commit-spans.ts';
+import { parseTraceparent, TRACEPARENT_ANNOTATION } from '../observability/tracing/commit-trace.ts';
+import { type CommitTracer, NO_TRACER } from '../observability/tracing/commit-tracer.ts';
 import { apiTimeMillis } from '../runtime/api-time.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import { ReconcilePass, SkeletonReconciler, type Step } from '../runtime/reconcile.ts';
@@ -25,6 +28,8 @@ export interface AnalysisRunReconcilerDeps {
   events: Pick<EventRecorder, 'record'>;
   providers: ProviderRegistry;
   metrics: AnalysisMetrics;
+  /** The traces of commits: each measurement and the run's end, under the Rollout's update. */
+  tracer?: CommitTracer | undefined;
   /** The clock; tests move it. */
   now?: () => Date;
 }
@@ -60,6 +65,7 @@ export class AnalysisRunReconciler extends SkeletonReconciler<
   private readonly events: Pick<EventRecorder, 'record'>;
   private readonly providers: ProviderRegistry;
   private readonly metrics: AnalysisMetrics;
+  private readonly tracer: CommitTracer;
 
   constructor(deps: AnalysisRunReconcilerDeps) {
     super({
@@ -76,6 +82,7 @@ export class AnalysisRunReconciler extends SkeletonReconciler<
     this.events = deps.events;
     this.providers = deps.providers;
     this.metrics = deps.metrics;
+    this.tracer = deps.tracer ?? NO_TRACER;
   }
 
   protected steps(): readonly Step<AnalysisRunPass>[] {
@@ -233,7 +240,13 @@ export class AnalysisRunReconciler extends SkeletonReconciler<
   protected override saved(pass: AnalysisRunPass, failure: ReconcileError | undefined): void {
     if (failure) return;
     this.report(pass.object, pass.status, pass.taken, pass.log);
+    this.trace(pass);
     if (pass.wake) pass.requeue(pass.wake.getTime() - this.clock().getTime());
+  }
+
+  private trace(pass: AnalysisRunPass): void {
+    if (this.tracer === NO_TRACER) return;
+    this.tracer.emit(runSpans(runTrace(pass, this.clock())));
   }
 
   /** Events, metrics and logs, once the status that they describe has been written. */
@@ -276,6 +289,22 @@ export class AnalysisRunReconciler extends SkeletonReconciler<
       void this.events.record(run, type, `AnalysisRun${after}`, status.message ?? after);
     }
   }
+}
+
+/** Spans for what was just recorded; the run's traceparent annotation says which commit. */
+function runTrace(pass: AnalysisRunPass, now: Date): Parameters<typeof runSpans>[0] {
+  const { object: run, status } = pass;
+  return {
+    run: { namespace: run.metadata.namespace ?? '', name: run.metadata.name },
+    parent: parseTraceparent(run.metadata.annotations?.[TRACEPARENT_ANNOTATION]),
+    taken: pass.taken,
+    phaseBefore: run.status?.phase,
+    phase: status.phase,
+    startedAt: status.startedAt ? new Date(status.startedAt) : undefined,
+    completedAt: status.completedAt ? new Date(status.completedAt) : undefined,
+    message: status.message,
+    now,
+  };
 }
 
 function runRef(run: AnalysisRun): RunRef {

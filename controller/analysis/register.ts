@@ -19,6 +19,7 @@ export function analysisRunController(deps: ControllerWiring): Controller<Analys
     events: deps.events,
     providers: createProviderRegistry({ api }),
     metrics: createAnalysisMetrics(deps.metrics.registry),
+    tracer: deps.tracer,
   });
   const runs = deps.informers.for<AnalysisRun>(analysisRunResource);
   let wake: Controller<AnalysisRun> | undefined;

@@ -279,6 +279,14 @@ export interface ApplicationStatus extends CommonStatus, ReconcileRequestStatus 
   history?: SyncRecord[];
   /** The Rollouts it applied, and which revisions they serve. */
   serving?: ServingEntry[];
+  /** The trace of the last attempted revision, when the controller sends traces. */
+  trace?: CommitTraceStatus;
+}
+
+interface CommitTraceStatus {
+  revision: string;
+  /** W3C trace id: 32 hex digits. */
+  traceID: string;
 }
 
 export type Application = SluiceObject<'Application', ApplicationSpec, ApplicationStatus>;

@@ -6,7 +6,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { appReconcilerDeps } from '../../test/support/app-reconciler-deps.ts';
 import { FakeCluster, quietContext, RecordedEvents } from '../../test/support/fake-cluster.ts';
-import { type Application, applicationResource, type SyncOperation } from '../api/application.ts';
+import {
+  type Application,
+  applicationResource,
+  type HookStatus,
+  type SyncOperation,
+} from '../api/application.ts';
 import { type GitRepository, gitRepositoryResource } from '../api/git-repository.ts';
 import { type HelmRepository, helmRepositoryResource } from '../api/helm-repository.ts';
 import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../api/meta.ts';
@@ -340,15 +345,31 @@ describe('ApplicationReconciler', () => {
     expect(operations[1]).toMatchObject({ phase: 'Running', step: 0 });
   });
 
-  it('after a restart applies a synced revision again without its hooks', async () => {
+  it('after a restart applies a synced revision again without its hooks, keeping their record', async () => {
     newSource();
     newApp();
+    const ran: HookStatus = {
+      key: 'PreSync/apps_migrate_batch_Job',
+      step: 'PreSync/0',
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      namespace: 'apps',
+      name: 'migrate',
+      state: 'Succeeded',
+      deletePolicies: ['HookSucceeded'],
+      deleted: true,
+    };
+    onOperation = (operation) => {
+      if (!operation.replay) operation.hooks = [...(operation.hooks ?? []), ran];
+    };
     await reconcile();
     applied.clear(); // what a restart forgets
     await reconcile();
     expect(syncs).toBe(2);
     expect(operations[0]?.replay).toBeUndefined();
     expect(operations[1]?.replay).toBe(true);
+    // What ran for this revision still shows, step and all, after the replay.
+    expect(current().status?.operation?.hooks).toEqual([ran]);
   });
 });
 

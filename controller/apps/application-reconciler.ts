@@ -13,6 +13,7 @@ import type { HelmRepository } from '../api/helm-repository.ts';
 import type { Informer } from '../kube/informer.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { CommitTracer } from '../observability/tracing/commit-tracer.ts';
 import { apiTime } from '../runtime/api-time.ts';
 import {
   findCondition,
@@ -56,6 +57,7 @@ import type { RestMapper } from './rest-mapper.ts';
 import { PathEscapeError } from './safe-path.ts';
 import { type RollbackReport, rollbackOf, servingOf } from './serving.ts';
 import { SyncError, type Syncer } from './sync.ts';
+import { SyncTrace } from './sync-trace.ts';
 
 const HISTORY_LIMIT = 10;
 const WAIT_POLL_MS = 5_000;
@@ -91,6 +93,8 @@ export interface ApplicationDeps {
   defaultServiceAccount: string | undefined;
   /** A workload's pods, for health; defaults to listing them through `api`. */
   pods?: PodLister;
+  /** The traces of commits: fetch, render and apply of each revision. */
+  tracer?: CommitTracer | undefined;
   /** The sync pipeline (`pipeline.ts`); the reconciler's unit tests script it. */
   sync?: typeof sync;
   /** The clock; tests move it. */
@@ -296,15 +300,17 @@ export class ApplicationReconciler extends SkeletonReconciler<
         `revision ${revision}: ${last.message ?? 'sync failed'}`,
       );
     }
+    // Synced already, and only the memory of it is gone (a restart, or new cluster
+    // capabilities): apply, run no hook twice, and keep the record of the hooks that ran.
+    const replay = same && last.phase === 'Succeeded' && !pass.forced;
     return {
       revision,
       ...(app.metadata.generation !== undefined ? { generation: app.metadata.generation } : {}),
       startedAt: apiTime(this.clock()),
       phase: 'Running',
       step: 0,
-      // Synced already, and only the memory of it is gone (a restart): apply, run no hook twice.
-      ...(same && last.phase === 'Succeeded' && !pass.forced ? { replay: true } : {}),
-      hooks: carriedHooks(last),
+      ...(replay ? { replay: true } : {}),
+      hooks: replay ? (last.hooks ?? []).map((h) => ({ ...h })) : carriedHooks(last),
     };
   }
 
@@ -437,8 +443,16 @@ export class ApplicationReconciler extends SkeletonReconciler<
   ): Promise<DriftReport> {
     const { object: app, status, revision, log } = pass;
     const end = this.deps.metrics.syncDuration.startTimer();
-    const onStage = (stage: string, detail?: Record<string, unknown>) =>
+    const traced = new SyncTrace(this.deps.tracer, () => this.clock());
+    const target = {
+      app: { namespace: app.metadata.namespace ?? '', name: app.metadata.name },
+      revision,
+      repo: pass.repo,
+    };
+    const onStage = (stage: string, detail?: Record<string, unknown>) => {
+      traced.mark(stage);
       log.debug({ stage, revision, ...detail }, 'sync stage');
+    };
     try {
       onStage('artifact');
       const files = await this.files(pass);
@@ -482,10 +496,16 @@ export class ApplicationReconciler extends SkeletonReconciler<
           `applied revision ${revision}: ${report.changed} changed, ${report.prunedIds.length} pruned, ${report.inventory.length} total`,
         );
       }
+      traced.end(target, status, {
+        changed: report.changed,
+        pruned: report.prunedIds.length,
+        changedIds: report.changedIds,
+      });
       return report;
     } catch (err) {
       // A sync waiting for a hook or a wave has not failed: it goes on at the next reconcile.
       if (err instanceof SyncWaiting) {
+        traced.end(target, status, { waiting: err.message });
         log.debug({ revision, waiting: err.message }, 'sync waiting');
         throw new WaitingError('SyncProgressing', `revision ${revision}: ${err.message}`, WAIT_POLL_MS, {
           cause: err,
@@ -493,7 +513,9 @@ export class ApplicationReconciler extends SkeletonReconciler<
       }
       end({ result: 'failure' });
       this.deps.metrics.syncs.inc({ result: 'failure' });
-      throw classifySyncError(err, revision);
+      const failure = classifySyncError(err, revision);
+      traced.end(target, status, { error: failure.message });
+      throw failure;
     }
   }
 

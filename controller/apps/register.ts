@@ -46,6 +46,7 @@ export function applicationController(deps: ApplicationControllerDeps): Controll
     events: deps.events,
     metrics: createAppMetrics(deps.metrics.registry),
     pushes: deps.pushes,
+    tracer: deps.tracer,
     kustomize: deps.kustomize,
     helm: deps.helm,
     capabilities: new ClusterCapabilities(deps.client),

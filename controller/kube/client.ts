@@ -171,7 +171,13 @@ export class KubeClient {
     return new Promise((resolve, reject) => {
       const req = transport.request(
         url,
-        { ...options, agent, method: opts.method ?? 'GET', headers },
+        // Plain http (kubectl proxy, a loopback stand-in in tests) takes Node's own agent.
+        {
+          ...options,
+          agent: url.protocol === 'http:' ? undefined : agent,
+          method: opts.method ?? 'GET',
+          headers,
+        },
         resolve,
       );
       const fail = (err: Error) =>

@@ -34,6 +34,7 @@ export function rolloutController(deps: ControllerWiring): Controller<Rollout> {
     deployments,
     experiments,
     metrics: new RolloutMetrics(deps.metrics.registry),
+    tracer: deps.tracer,
   });
   // Operations (promote, abort, retry) are status patches: every change is a reason to look again.
   const controller = wireController(deps, rollouts, reconciler, { reconcileOnStatusChange: true });

@@ -29,6 +29,8 @@ import type { Informer } from '../kube/informer.ts';
 import type { ObjectApi } from '../kube/objects.ts';
 import { parseKey } from '../kube/resources.ts';
 import type { Logger } from '../observability/logger.ts';
+import { rolloutSpans } from '../observability/tracing/commit-spans.ts';
+import { type CommitTracer, NO_TRACER } from '../observability/tracing/commit-tracer.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import { ReconcilePass, SkeletonReconciler, type Step } from '../runtime/reconcile.ts';
 import { classify, type ReconcileError, StallingError, WaitingError } from '../runtime/reconcile-errors.ts';
@@ -40,6 +42,7 @@ import { syncPodExtras } from './pod-extras/sync-pod-extras.ts';
 import type { ReplicaSet } from './replica-sets.ts';
 import { restartPods } from './restart/restart-pods.ts';
 import { RolloutSync } from './rollout-sync.ts';
+import { rolloutTrace } from './rollout-trace.ts';
 import type { Service } from './services.ts';
 import { checkProgressDeadline, finalizeStatus, stalledStatus } from './status/finalize.ts';
 import { TrafficRouterError } from './traffic/router.ts';
@@ -58,6 +61,8 @@ export interface RolloutReconcilerDeps {
   /** Deployments, for spec.workloadRef. */
   deployments?: Informer<Deployment>;
   metrics?: RolloutMetrics;
+  /** The traces of commits: each step completed, and the update's verdict. */
+  tracer?: CommitTracer | undefined;
   /** For tests of timing; defaults to the clock. */
   now?: () => Date;
 }
@@ -204,6 +209,9 @@ export class RolloutReconciler extends SkeletonReconciler<Rollout, RolloutStatus
       this.deps.metrics?.aborts.inc({ namespace: ro.metadata.namespace ?? '', name: ro.metadata.name });
     }
     for (const e of sync.events) this.deps.events.record(ro, e.type, e.reason, e.message);
+    const tracer = this.deps.tracer;
+    if (tracer && tracer !== NO_TRACER && sync.events.length > 0)
+      tracer.emit(rolloutSpans(rolloutTrace(ro, sync, this.clock())));
     if (sync.events.length > 0)
       pass.log.info({ events: sync.events.map((e) => `${e.reason}: ${e.message}`) }, 'rollout changed');
   }

@@ -3,6 +3,7 @@ import type { Informer } from '../kube/informer.ts';
 import type { KubeObject } from '../kube/resources.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ControllerMetrics } from '../observability/metrics.ts';
+import type { CommitTracer } from '../observability/tracing/commit-tracer.ts';
 import { Controller, type ControllerOptions, type Reconciler } from './controller.ts';
 import type { EventRecorder } from './events.ts';
 import type { InformerFactory } from './informers.ts';
@@ -15,6 +16,8 @@ export interface ControllerWiring {
   log: Logger;
   metrics: ControllerMetrics;
   concurrency?: number | undefined;
+  /** The traces of commits; absent: tracing is off. */
+  tracer?: CommitTracer | undefined;
 }
 
 /** A controller driving `reconciler` from `informer`, with the shared log, metrics and concurrency. */

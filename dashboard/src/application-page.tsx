@@ -14,6 +14,7 @@ import {
 } from './components.tsx';
 import { useLive } from './live.ts';
 import { streamQuery } from './route.ts';
+import { TrailTimeline } from './trail-timeline.tsx';
 
 export function ApplicationPage({ namespace, name }: { namespace: string; name: string }) {
   const live = useLive<AppDetail>(streamQuery({ page: 'application', namespace, name }));
@@ -76,13 +77,21 @@ export function ApplicationPage({ namespace, name }: { namespace: string; name: 
               </div>
             </dl>
             {app.lastError && (
-              <div class="alert">
-                <strong>Last error:</strong> {app.lastError}
+              <div class="alert" role="alert">
+                <strong>Last error</strong>
+                {app.errorAt && (
+                  <>
+                    {' '}
+                    in <code class="error-at">{app.errorAt.file}</code>, line {app.errorAt.line}
+                  </>
+                )}
+                : {app.lastError}
               </div>
             )}
           </div>
           <Actions
             label="Application actions"
+            readOnly={live.readOnly}
             actions={[
               {
                 label: 'Reconcile now',
@@ -143,6 +152,7 @@ export function ApplicationPage({ namespace, name }: { namespace: string; name: 
               </tbody>
             </table>
           </Section>
+          <TrailTimeline namespace={namespace} name={name} changed={live.state} />
           <ConditionsTable conditions={app.conditions} />
         </>
       )}

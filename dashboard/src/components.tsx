@@ -12,6 +12,10 @@ const TONES: Record<string, string> = {
   Successful: 'ok',
   True: 'ok',
   Succeeded: 'ok',
+  Promoted: 'ok',
+  Applied: 'ok',
+  RolledBack: 'bad',
+  NotApplied: 'warn',
   Progressing: 'info',
   Running: 'info',
   Paused: 'warn',
@@ -84,8 +88,20 @@ export interface ActionSpec {
 
 type Outcome = { ok: boolean; text: string } | undefined;
 
-/** A row of action buttons, one confirmation dialog, and the result of the last action. */
-export function Actions({ actions, label }: { actions: ActionSpec[]; label: string }) {
+/**
+ * A row of action buttons, one confirmation dialog, and the result of the last action. On a
+ * read-only dashboard the buttons stay in view (so the page reads the same) but are disabled,
+ * with the reason beside them.
+ */
+export function Actions({
+  actions,
+  label,
+  readOnly,
+}: {
+  actions: ActionSpec[];
+  label: string;
+  readOnly?: string | undefined;
+}) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [asking, setAsking] = useState<ActionSpec | undefined>();
   const [busy, setBusy] = useState(false);
@@ -114,14 +130,21 @@ export function Actions({ actions, label }: { actions: ActionSpec[]; label: stri
           <button
             key={a.label}
             type="button"
-            disabled={busy || a.unavailable !== undefined}
-            title={a.unavailable}
+            disabled={busy || readOnly !== undefined || a.unavailable !== undefined}
+            title={readOnly ? 'read-only dashboard' : a.unavailable}
+            aria-describedby={readOnly ? 'read-only-note' : undefined}
             onClick={() => click(a)}
           >
             {a.label}
           </button>
         ))}
       </fieldset>
+      {readOnly && (
+        <p id="read-only-note" class="read-only-note">
+          {readOnly[0]?.toUpperCase()}
+          {readOnly.slice(1)}.
+        </p>
+      )}
       <p class={`outcome ${outcome?.ok === false ? 'refused' : ''}`} role="status" aria-live="polite">
         {outcome?.text}
       </p>

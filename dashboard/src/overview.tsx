@@ -22,11 +22,20 @@ export function stepText(row: RolloutRow): string {
     : `${row.step.index + 1}/${row.step.count}`;
 }
 
+/** "Applications (1000)", or "(3 of 1000)" while a filter hides some. */
+function countTitle(kind: string, shown: number, total: number): string {
+  return `${kind} (${shown === total ? total : `${shown} of ${total}`})`;
+}
+
 export function Overview() {
   const live = useLive<OverviewModel>('page=overview');
   const [filter, setFilter] = useState('');
   const view = live.state?.view;
   const f = (...fields: (string | undefined)[]) => matches(filter, ...fields);
+  const rollouts = view?.rollouts.filter((r) => f(r.name, r.namespace, r.phase, r.strategy, r.message)) ?? [];
+  const applications =
+    view?.applications.filter((a) => f(a.name, a.namespace, a.sync, a.health, a.source, a.revision)) ?? [];
+  const sources = view?.sources.filter((s) => f(s.name, s.namespace, s.url, s.revision)) ?? [];
   return (
     <>
       <div class="page-head">
@@ -46,7 +55,7 @@ export function Overview() {
       </div>
       {view && (
         <>
-          <Section title="Rollouts">
+          <Section title={countTitle('Rollouts', rollouts.length, view.rollouts.length)}>
             <table>
               <thead>
                 <tr>
@@ -60,31 +69,29 @@ export function Overview() {
                 </tr>
               </thead>
               <tbody>
-                {view.rollouts
-                  .filter((r) => f(r.name, r.namespace, r.phase, r.strategy, r.message))
-                  .map((r) => (
-                    <tr key={`${r.namespace}/${r.name}`}>
-                      <th scope="row">
-                        <a href={routeHref('rollout', r.namespace, r.name)}>{r.name}</a>
-                      </th>
-                      <td>{r.namespace}</td>
-                      <td>{r.strategy}</td>
-                      <td>
-                        <Badge value={r.phase} />
-                        {r.aborted && <Badge value="Failed" label="aborted" />}
-                      </td>
-                      <td>{stepText(r)}</td>
-                      <td>{r.weights ? `canary ${r.weights.canary}% · stable ${r.weights.stable}%` : ''}</td>
-                      <td>
-                        {r.replicas.ready}/{r.replicas.desired}
-                      </td>
-                    </tr>
-                  ))}
+                {rollouts.map((r) => (
+                  <tr key={`${r.namespace}/${r.name}`}>
+                    <th scope="row">
+                      <a href={routeHref('rollout', r.namespace, r.name)}>{r.name}</a>
+                    </th>
+                    <td>{r.namespace}</td>
+                    <td>{r.strategy}</td>
+                    <td>
+                      <Badge value={r.phase} />
+                      {r.aborted && <Badge value="Failed" label="aborted" />}
+                    </td>
+                    <td>{stepText(r)}</td>
+                    <td>{r.weights ? `canary ${r.weights.canary}% · stable ${r.weights.stable}%` : ''}</td>
+                    <td>
+                      {r.replicas.ready}/{r.replicas.desired}
+                    </td>
+                  </tr>
+                ))}
               </tbody>
             </table>
             {view.rollouts.length === 0 && <p class="muted">No Rollouts.</p>}
           </Section>
-          <Section title="Applications">
+          <Section title={countTitle('Applications', applications.length, view.applications.length)}>
             <table>
               <thead>
                 <tr>
@@ -97,34 +104,32 @@ export function Overview() {
                 </tr>
               </thead>
               <tbody>
-                {view.applications
-                  .filter((a) => f(a.name, a.namespace, a.sync, a.health, a.source, a.revision))
-                  .map((a) => (
-                    <tr key={`${a.namespace}/${a.name}`}>
-                      <th scope="row">
-                        <a href={routeHref('application', a.namespace, a.name)}>{a.name}</a>
-                      </th>
-                      <td>{a.namespace}</td>
-                      <td>
-                        <Revision value={a.revision} />
-                      </td>
-                      <td>
-                        <Badge value={a.sync} />
-                      </td>
-                      <td>
-                        <Badge value={a.health} />
-                      </td>
-                      <td>
-                        <ReadyBadge ready={a.ready} />
-                        {a.suspended && <Badge value="Suspended" />}
-                      </td>
-                    </tr>
-                  ))}
+                {applications.map((a) => (
+                  <tr key={`${a.namespace}/${a.name}`}>
+                    <th scope="row">
+                      <a href={routeHref('application', a.namespace, a.name)}>{a.name}</a>
+                    </th>
+                    <td>{a.namespace}</td>
+                    <td>
+                      <Revision value={a.revision} />
+                    </td>
+                    <td>
+                      <Badge value={a.sync} />
+                    </td>
+                    <td>
+                      <Badge value={a.health} />
+                    </td>
+                    <td>
+                      <ReadyBadge ready={a.ready} />
+                      {a.suspended && <Badge value="Suspended" />}
+                    </td>
+                  </tr>
+                ))}
               </tbody>
             </table>
             {view.applications.length === 0 && <p class="muted">No Applications.</p>}
           </Section>
-          <Section title="Sources">
+          <Section title={countTitle('Sources', sources.length, view.sources.length)}>
             <table>
               <thead>
                 <tr>
@@ -136,24 +141,22 @@ export function Overview() {
                 </tr>
               </thead>
               <tbody>
-                {view.sources
-                  .filter((s) => f(s.name, s.namespace, s.url, s.revision))
-                  .map((s) => (
-                    <tr key={`${s.namespace}/${s.name}`}>
-                      <th scope="row">{s.name}</th>
-                      <td>{s.namespace}</td>
-                      <td>
-                        <code>{s.url}</code>
-                      </td>
-                      <td>
-                        <Revision value={s.revision} />
-                      </td>
-                      <td>
-                        <ReadyBadge ready={s.ready} />
-                        {s.suspended && <Badge value="Suspended" />}
-                      </td>
-                    </tr>
-                  ))}
+                {sources.map((s) => (
+                  <tr key={`${s.namespace}/${s.name}`}>
+                    <th scope="row">{s.name}</th>
+                    <td>{s.namespace}</td>
+                    <td>
+                      <code>{s.url}</code>
+                    </td>
+                    <td>
+                      <Revision value={s.revision} />
+                    </td>
+                    <td>
+                      <ReadyBadge ready={s.ready} />
+                      {s.suspended && <Badge value="Suspended" />}
+                    </td>
+                  </tr>
+                ))}
               </tbody>
             </table>
             {view.sources.length === 0 && <p class="muted">No GitRepositories.</p>}

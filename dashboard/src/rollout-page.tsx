@@ -54,6 +54,7 @@ export function RolloutPage({ namespace, name }: { namespace: string; name: stri
           <Summary ro={ro} />
           <Actions
             label="Rollout actions"
+            readOnly={live.readOnly}
             actions={ACTIONS.map(
               (a): ActionSpec => ({
                 label: a.label,

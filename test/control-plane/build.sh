@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the test control plane's binaries (kube-apiserver, kube-controller-manager,
-# kube-scheduler, kubectl from k8s.io/kubernetes; kwok) and the renderers (kustomize, helm)
-# into a cache keyed by version.
+# kube-scheduler, kubectl from k8s.io/kubernetes; kwok), the renderers (kustomize, helm) and
+# the trace store the tracing tests send to (Jaeger's all-in-one `jaeger`) into a cache keyed
+# by version.
 # Builds only what is missing; prints the bin directory on stdout.
 set -euo pipefail
 
@@ -9,6 +10,7 @@ K8S_VERSION="${SLUICE_K8S_VERSION:-1.37.2}"
 KWOK_VERSION="${SLUICE_KWOK_VERSION:-0.8.0}"
 KUSTOMIZE_VERSION="${SLUICE_KUSTOMIZE_VERSION:-5.8.1}"
 HELM_VERSION="${SLUICE_HELM_VERSION:-4.3.2}"
+JAEGER_VERSION="${SLUICE_JAEGER_VERSION:-1.75.0}"
 CACHE="${SLUICE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sluice}"
 BIN="$CACHE/control-plane/k8s-v$K8S_VERSION-kwok-v$KWOK_VERSION/bin"
 K8S_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
@@ -16,7 +18,7 @@ K8S_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
 log() { echo "[control-plane build] $*" >&2; }
 
 missing=0
-for b in "${K8S_BINS[@]}" kwok "kustomize-v$KUSTOMIZE_VERSION" "helm-v$HELM_VERSION"; do [[ -x "$BIN/$b" ]] || missing=1; done
+for b in "${K8S_BINS[@]}" kwok "kustomize-v$KUSTOMIZE_VERSION" "helm-v$HELM_VERSION" "jaeger-v$JAEGER_VERSION"; do [[ -x "$BIN/$b" ]] || missing=1; done
 [[ -s "$BIN/kwok-stages.yaml" ]] || missing=1
 if [[ $missing == 0 ]]; then echo "$BIN"; exit 0; fi
 
@@ -106,6 +108,19 @@ if [[ ! -x "$BIN/helm-v$HELM_VERSION" ]]; then
     "helm.sh/helm/v4/cmd/helm@v$HELM_VERSION"
   mv "$work/gobin/helm" "$BIN/helm-v$HELM_VERSION"
   ln -sf "helm-v$HELM_VERSION" "$BIN/helm"
+fi
+
+if [[ ! -x "$BIN/jaeger-v$JAEGER_VERSION" ]]; then
+  # The module's tag v1.X is the release whose binary is the v2 all-in-one (an OpenTelemetry
+  # Collector with Jaeger's storage and query extensions); `go get -tool` pins its whole
+  # dependency graph as the release's go.mod says.
+  log "building jaeger v$JAEGER_VERSION (the largest build here: minutes on a cold cache)"
+  mkdir -p "$work/jaeger" && cd "$work/jaeger"
+  go mod init sluice.dev/jaeger-build >/dev/null 2>&1
+  go get -tool "github.com/jaegertracing/jaeger/cmd/jaeger@v$JAEGER_VERSION" >&2
+  CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$BIN/jaeger.tmp" github.com/jaegertracing/jaeger/cmd/jaeger
+  mv "$BIN/jaeger.tmp" "$BIN/jaeger-v$JAEGER_VERSION"
+  ln -sf "jaeger-v$JAEGER_VERSION" "$BIN/jaeger"
 fi
 
 log "built in $(( $(date +%s) - start ))s into $BIN"

@@ -25,6 +25,7 @@ import { analysisTemplate, errorsAnalysis, RolloutDriver, SLOW } from '../suppor
 const suite = appSuite('dashboard', {
   files: { 'app/settings.yaml': cm('settings', { color: 'blue' }) },
   interval: '1h',
+  controllerArgs: ['--dashboard-address=127.0.0.1:0'],
 });
 const { cluster } = suite;
 let ro: RolloutDriver;
@@ -238,7 +239,37 @@ describe('kubectl sluice dashboard', () => {
       expect(app.status?.lastHandledReconcileAt).toBeDefined();
       expect(app.status?.lastHandledReconcileAt).not.toBe(before);
     }, 60_000);
+    // The trail of the commit it applied, as `kubectl sluice trail` tells it.
+    const trail = page.getByRole('region', { name: 'Trail' });
+    await trail.getByText('Applied', { exact: true }).waitFor();
+    await trail.locator('li.stage-fetched', { hasText: 'GitRepository/repo' }).waitFor();
+    await trail.locator('li.stage-sync').first().waitFor();
+    expect(await trail.getByRole('code').first().getAttribute('title')).toBe(`main@sha1:${sha}`);
     await screenshot(page, 'application');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'application-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('shows a render error with the file and line it names', async () => {
+    await suite.push(
+      { 'broken/bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  name: y\n' },
+      'broken',
+    );
+    await applyObject(
+      cluster.api,
+      applicationResource,
+      suite.application('broken', { path: 'broken', interval: '1h' }),
+    );
+    await page.goto(`${dashboard.url}#/applications/${ro.ns}/broken`);
+    const error = page.getByRole('alert').filter({ hasText: 'Last error' });
+    await error.locator('code.error-at', { hasText: 'broken/bad.yaml' }).waitFor();
+    expect(await error.textContent()).toMatch(/in broken\/bad\.yaml, line 5: .*broken\/bad\.yaml:5/);
+    await summary(page, 'Sync', 'OutOfSync').waitFor();
+    await screenshot(page, 'render-error');
+    // Back where the next test expects the page.
+    await page.goto(`${dashboard.url}#/applications/${ro.ns}/shop`);
+    await page.getByRole('heading', { name: /Application shop/ }).waitFor();
   });
 
   it('reconnects by itself when the dashboard comes back, and catches up', async () => {
@@ -271,4 +302,88 @@ describe('kubectl sluice dashboard', () => {
     await row.getByText(ro.ns).waitFor();
     expect(pageErrors).toEqual([]);
   });
+
+  it('is served read-only by the controller, which lists objects and refuses every action', async () => {
+    const line = await suite.ctl.waitForLog((l) => l.msg === 'dashboard listening (read-only)');
+    const url = String(line.url);
+    const overview = await openPage(browser, url, pageErrors);
+    await overview.getByRole('heading', { name: `Overview — namespace ${ro.ns}` }).waitFor();
+    await overview.getByRole('region', { name: 'Rollouts' }).getByRole('row', { name: /web/ }).waitFor();
+    await overview
+      .getByRole('region', { name: 'Applications' })
+      .getByRole('row', { name: /shop/ })
+      .getByText('Synced')
+      .waitFor();
+
+    await overview.goto(rolloutUrl(url));
+    await overview.locator('li.step-aborted').waitFor();
+    const note = overview.locator('#read-only-note');
+    await note.getByText('Read-only dashboard').waitFor();
+    // Every button says why it is off, to a screen reader too.
+    const buttons = overview.getByRole('group', { name: 'Rollout actions' }).getByRole('button');
+    expect(await buttons.count()).toBe(7);
+    for (const b of await buttons.all()) {
+      expect(await b.isDisabled()).toBe(true);
+      expect(await b.getAttribute('aria-describedby')).toBe('read-only-note');
+    }
+    await screenshot(overview, 'controller-read-only');
+    await overview.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(overview, 'controller-read-only-dark');
+    // A request made around the page is refused with the same reason, and changes nothing.
+    const answer = await overview.evaluate(async (path) => {
+      const res = await fetch(path, { method: 'POST', headers: { 'x-sluice-dashboard': '1' } });
+      return { status: res.status, body: (await res.json()) as { error: string } };
+    }, `api/rollouts/${ro.ns}/web/retry`);
+    expect(answer.status).toBe(403);
+    expect(answer.body.error).toMatch(/^read-only dashboard: /);
+    expect((await ro.get('web')).status?.abort).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it(
+    'retries, pauses, resumes, promotes fully and undoes from the buttons',
+    async () => {
+      await page.goto(rolloutUrl(dashboard.url));
+      await page.locator('li.step-aborted').waitFor();
+      const dialog = page.getByRole('dialog');
+      const click = async (label: string, confirm: boolean) => {
+        await page.getByRole('button', { name: label, exact: true }).and(page.locator(':enabled')).click();
+        if (confirm) await dialog.getByRole('button', { name: label, exact: true }).click();
+      };
+
+      await click('Retry', true);
+      await page.getByText('rollout.sluice.dev/web retried').waitFor();
+      await summary(page, 'Step', '2/7').waitFor();
+      await summary(page, 'Phase', 'Paused').waitFor();
+
+      // Pause shifts no traffic: no question asked.
+      await click('Pause', false);
+      await page.getByText('rollout.sluice.dev/web paused').waitFor();
+      await ro.waitFor('web', (r) => expect(r.spec.paused).toBe(true));
+      await summary(page, 'Paused', 'spec.paused').waitFor();
+      await click('Resume', true);
+      await page.getByText('rollout.sluice.dev/web resumed').waitFor();
+      await ro.waitFor('web', (r) => expect(r.spec.paused).toBeFalsy());
+
+      await click('Promote full', true);
+      await page.getByText('rollout.sluice.dev/web fully promoted').waitFor();
+      await ro.waitFor('web', (r) => {
+        expect(r.status?.phase).toBe('Healthy');
+        expect(r.status?.stableRS).toBe(r.status?.currentPodHash);
+      });
+      await summary(page, 'Phase', 'Healthy').waitFor();
+      await versions(page, 'stable').getByText('example.invalid/web:2').waitFor();
+
+      await click('Undo', true);
+      await page.getByText(/rollout\.sluice\.dev\/web rolled back to revision 1/).waitFor();
+      await ro.waitFor('web', (r) =>
+        expect(JSON.stringify(r.spec.template)).toContain('example.invalid/web:1'),
+      );
+      await summary(page, 'Step', '2/7').waitFor();
+      await versions(page, 'canary').getByText('example.invalid/web:1').waitFor();
+      await screenshot(page, 'undo');
+      expect(pageErrors).toEqual([]);
+    },
+    SLOW,
+  );
 });

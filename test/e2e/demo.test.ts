@@ -72,6 +72,10 @@ describe('npm run demo', () => {
       expect(output).toMatch(
         /Verdict: RolledBack: revision main@sha1:\w+ was rolled back by Rollout demo: .*serving revision main@sha1:\w+/,
       );
+      // The verdict reached the commit itself through the `github` Provider.
+      expect(output).toMatch(
+        /commit status on acme\/demo@\w{7} \(GitHub's API on loopback\): failure sluice\/demo: canary failed, error-rate = 0\.[23]/,
+      );
       expect(output).toMatch(/Both outcomes as expected/);
       expect(output).toMatch(/stopped; every process and temporary directory is gone/);
 

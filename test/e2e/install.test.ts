@@ -144,6 +144,8 @@ describe('the controller running as its ServiceAccount', () => {
         '--leader-elect',
         `--cache-dir=${join(workDir, 'cache')}`,
         `--default-service-account=${NS}/sluice-applier`,
+        // The read-only dashboard, reading with this ServiceAccount too.
+        '--dashboard-address=127.0.0.1:0',
       ],
       env: { POD_NAMESPACE: NS, POD_NAME: 'install-test', PATH: `${cluster.binDir}:${process.env.PATH}` },
     });
@@ -204,6 +206,26 @@ subjects: [{ kind: ServiceAccount, name: sluice-applier, namespace: ${NS} }]
     expect(forbidden()).toEqual([]);
   });
 
+  it('serves the read-only dashboard with what this ServiceAccount may read', async () => {
+    const url = String((await ctl.waitForLog((l) => l.msg === 'dashboard listening (read-only)')).url);
+    // Every list the pages read is in, none refused; the Application and what it applied show.
+    const overview = await dashboardState(url, 'page=overview', (s) => s.pending.length === 0);
+    expect(JSON.stringify(overview)).toContain('"name":"by-default"');
+    const app = await dashboardState(
+      url,
+      `page=application&ns=${tenantNs}&name=by-default`,
+      (s) => s.pending.length === 0 && JSON.stringify(s.view).includes('"health":"Healthy"'),
+    );
+    expect(JSON.stringify(app.view)).toContain('"kind":"ConfigMap"');
+    const rollout = await dashboardState(url, `page=rollout&ns=${tenantNs}&name=none`, (s) => !s.found);
+    expect(rollout.pending).toEqual([]);
+    // The trail reads Events, which the controller may list.
+    const trail = await fetch(`${url}api/trail/${tenantNs}/by-default`);
+    expect(trail.status).toBe(200);
+    expect(((await trail.json()) as { entries: unknown[] }).entries.length).toBeGreaterThan(0);
+    expect(forbidden()).toEqual([]);
+  });
+
   it("applies as the Application's own ServiceAccount, and no further than it may", async () => {
     await cluster.kubectl(
       ['apply', '-f', '-'],
@@ -239,3 +261,40 @@ subjects: [{ kind: ServiceAccount, name: deployer, namespace: ${tenantNs} }]
     expect(await cluster.api.getOrUndefined(configMaps, tenantNs, 'nobody')).toBeUndefined();
   });
 });
+
+interface StreamedState {
+  pending: { resource: string; error?: string }[];
+  view?: unknown;
+  found: boolean;
+}
+
+/** Reads a dashboard page's event stream until a state satisfies `done`. */
+async function dashboardState(
+  url: string,
+  query: string,
+  done: (s: StreamedState) => boolean,
+): Promise<StreamedState> {
+  const res = await fetch(`${url}api/events?${query}`, { signal: AbortSignal.timeout(60_000) });
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  let text = '';
+  try {
+    for (;;) {
+      const { value, done: ended } = await reader.read();
+      if (ended) throw new Error(`the stream ${query} ended`);
+      text += Buffer.from(value).toString();
+      for (
+        let m = /event: state\ndata: (.*)\n\n/.exec(text);
+        m;
+        m = /event: state\ndata: (.*)\n\n/.exec(text)
+      ) {
+        text = text.slice(m.index + m[0].length);
+        const state = JSON.parse(m[1] as string) as StreamedState;
+        const refused = state.pending.filter((p) => p.error);
+        if (refused.length > 0) throw new Error(`the dashboard cannot list: ${JSON.stringify(refused)}`);
+        if (done(state)) return state;
+      }
+    }
+  } finally {
+    await reader.cancel();
+  }
+}

@@ -5,7 +5,7 @@
 // fails. Which of the two a version gets is its pod template label `smoke`, passed to the
 // template through a fieldRef argument.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type AnalysisRun,
   analysisRunResource,
@@ -13,72 +13,61 @@ import {
 } from '../../controller/api/analysis.ts';
 import { core, type KubeObject } from '../../controller/kube/resources.ts';
 import { measurements } from '../support/analysis-runs.ts';
-import { createNamespace, deleteNamespace, eventually, testCluster } from '../support/cluster.ts';
-import { type ControllerProcess, startController } from '../support/controller-process.ts';
-import { RolloutDriver, SLOW, smokeJob, smokeVersion } from '../support/rollouts.ts';
+import { eventually } from '../support/cluster.ts';
+import { rolloutSuite, SLOW, smokeJob, smokeVersion } from '../support/rollouts.ts';
 
-const cluster = testCluster();
-let ns: string;
-let ro: RolloutDriver;
-let ctl: ControllerProcess;
+const { cluster, ro } = rolloutSuite('rollout-analysis-job', {
+  setup: async ({ cluster, ro }) => {
+    await cluster.api.create(analysisTemplateResource, {
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'AnalysisTemplate',
+      metadata: { name: 'smoke-test', namespace: ro.ns },
+      spec: {
+        args: [{ name: 'fault' }],
+        metrics: [
+          {
+            name: 'smoke',
+            provider: smokeJob({ labels: { purpose: 'smoke' } }),
+          },
+        ],
+      },
+    });
+    await ro.create('web', {
+      replicas: 2,
+      selector: { matchLabels: { app: 'web' } },
+      template: smokeVersion('pass', '1'),
+      strategy: {
+        canary: {
+          steps: [
+            { setWeight: 50 },
+            {
+              analysis: {
+                templates: [{ templateName: 'smoke-test' }],
+                args: [
+                  {
+                    name: 'fault',
+                    valueFrom: { fieldRef: { fieldPath: "spec.template.metadata.labels['smoke']" } },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      },
+    });
+  },
+});
+
+beforeAll(() => ro.waitFor('web', (r) => expect(r.status?.phase).toBe('Healthy')), SLOW);
 
 async function deploy(smoke: 'pass' | 'Error', tag: string): Promise<void> {
   await ro.setTemplate('web', smokeVersion(smoke, tag));
 }
 
 const jobsOf = async (run: AnalysisRun) =>
-  (await cluster.api.list<KubeObject>(core.jobs, ns)).items.filter((job) =>
+  (await cluster.api.list<KubeObject>(core.jobs, ro.ns)).items.filter((job) =>
     job.metadata.ownerReferences?.some((ref) => ref.kind === 'AnalysisRun' && ref.uid === run.metadata.uid),
   );
-
-beforeAll(async () => {
-  ns = await createNamespace(cluster.api, 'rollout-analysis-job');
-  ro = new RolloutDriver(cluster, ns);
-  await cluster.api.create(analysisTemplateResource, {
-    apiVersion: 'sluice.dev/v1alpha1',
-    kind: 'AnalysisTemplate',
-    metadata: { name: 'smoke-test', namespace: ns },
-    spec: {
-      args: [{ name: 'fault' }],
-      metrics: [
-        {
-          name: 'smoke',
-          provider: smokeJob({ labels: { purpose: 'smoke' } }),
-        },
-      ],
-    },
-  });
-  await ro.create('web', {
-    replicas: 2,
-    selector: { matchLabels: { app: 'web' } },
-    template: smokeVersion('pass', '1'),
-    strategy: {
-      canary: {
-        steps: [
-          { setWeight: 50 },
-          {
-            analysis: {
-              templates: [{ templateName: 'smoke-test' }],
-              args: [
-                {
-                  name: 'fault',
-                  valueFrom: { fieldRef: { fieldPath: "spec.template.metadata.labels['smoke']" } },
-                },
-              ],
-            },
-          },
-        ],
-      },
-    },
-  });
-  ctl = await startController({ kubeconfig: cluster.kubeconfig, namespace: ns });
-  await ro.waitFor('web', (r) => expect(r.status?.phase).toBe('Healthy'));
-}, SLOW);
-
-afterAll(async () => {
-  await ctl?.stop();
-  await deleteNamespace(cluster.api, ns);
-});
 
 describe('Rollout with a job analysis', () => {
   it(
@@ -113,7 +102,7 @@ describe('Rollout with a job analysis', () => {
       expect(failedJob?.status).toMatchObject({ failed: 1 });
 
       // Deleting a run deletes its Jobs (they are owned by it).
-      await cluster.api.delete(analysisRunResource, ns, passed.metadata.name);
+      await cluster.api.delete(analysisRunResource, ro.ns, passed.metadata.name);
       await eventually(async () => expect(await jobsOf(passed)).toEqual([]), 60_000);
     },
     SLOW,
@@ -125,7 +114,7 @@ describe('Rollout with a job analysis', () => {
       await cluster.api.create(analysisRunResource, {
         apiVersion: 'sluice.dev/v1alpha1',
         kind: 'AnalysisRun',
-        metadata: { name: 'long', namespace: ns },
+        metadata: { name: 'long', namespace: ro.ns },
         spec: {
           metrics: [
             {
@@ -149,16 +138,16 @@ describe('Rollout with a job analysis', () => {
         },
       });
       await eventually(async () =>
-        expect(await cluster.api.getOrUndefined(core.jobs, ns, 'long-wait-1')).toBeDefined(),
+        expect(await cluster.api.getOrUndefined(core.jobs, ro.ns, 'long-wait-1')).toBeDefined(),
       );
       await ro.kubectl(['patch', 'analysisrun', 'long', '--type=merge', '-p', '{"spec":{"terminate":true}}']);
       await eventually(async () => {
-        const run = await cluster.api.get<AnalysisRun>(analysisRunResource, ns, 'long');
+        const run = await cluster.api.get<AnalysisRun>(analysisRunResource, ro.ns, 'long');
         expect(run.status?.phase).toBe('Successful');
         expect(measurements(run)[0]?.message).toBe('metric terminated');
       });
       await eventually(async () => {
-        const job = await cluster.api.getOrUndefined<KubeObject>(core.jobs, ns, 'long-wait-1');
+        const job = await cluster.api.getOrUndefined<KubeObject>(core.jobs, ro.ns, 'long-wait-1');
         expect(job === undefined || job.metadata.deletionTimestamp !== undefined).toBe(true);
       });
     },

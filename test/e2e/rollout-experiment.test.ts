@@ -5,7 +5,7 @@
 // to the analysis, which could query each one's pods (here the Job carries them, and the test
 // finds each version's pods by them); the Experiment's outcome promotes or aborts the update.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type AnalysisRun,
   analysisRunResource,
@@ -14,64 +14,55 @@ import {
 import { type Experiment, experimentResource } from '../../controller/api/experiment.ts';
 import { core, type KubeObject } from '../../controller/kube/resources.ts';
 import type { ReplicaSet } from '../../controller/rollouts/replica-sets.ts';
-import { createNamespace, deleteNamespace, eventually, testCluster } from '../support/cluster.ts';
-import { type ControllerProcess, startController } from '../support/controller-process.ts';
+import { eventually } from '../support/cluster.ts';
 import { sluice } from '../support/kubectl-sluice.ts';
-import { POD_TEMPLATE_HASH_LABEL, RolloutDriver, SLOW, smokeJob, smokeVersion } from '../support/rollouts.ts';
+import { POD_TEMPLATE_HASH_LABEL, rolloutSuite, SLOW, smokeJob, smokeVersion } from '../support/rollouts.ts';
 
-const cluster = testCluster();
-let ns: string;
-let ro: RolloutDriver;
-let ctl: ControllerProcess;
+const { cluster, ro } = rolloutSuite('rollout-experiment', {
+  // The comparison: a Job handed the baseline's and the canary's pod-template-hashes.
+  setup: async ({ cluster, ro: { ns } }) => {
+    await cluster.api.create(analysisTemplateResource, {
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'AnalysisTemplate',
+      metadata: { name: 'compare', namespace: ns },
+      spec: {
+        args: [
+          { name: 'baseline-hash' },
+          { name: 'canary-hash' },
+          { name: 'stable-hash' },
+          { name: 'fault', value: 'pass' },
+        ],
+        metrics: [
+          {
+            name: 'compare',
+            provider: smokeJob({
+              labels: { 'baseline-hash': '{{args.baseline-hash}}', 'canary-hash': '{{args.canary-hash}}' },
+              annotations: { 'stable-hash': '{{args.stable-hash}}' },
+            }),
+          },
+        ],
+      },
+    });
+  },
+});
 
-const experiment = (name: string) => cluster.api.get<Experiment>(experimentResource, ns, name);
+const experiment = (name: string) => cluster.api.get<Experiment>(experimentResource, ro.ns, name);
 const waitForExperiment = (name: string, check: (e: Experiment) => void) =>
   eventually(async () => {
     const e = await experiment(name);
     check(e);
     return e;
   }, 120_000);
-const replicaSet = (name: string) => cluster.api.get<ReplicaSet>(core.replicaSets, ns, name);
+const replicaSet = (name: string) => cluster.api.get<ReplicaSet>(core.replicaSets, ro.ns, name);
 const podsWithHash = async (hash: string) =>
-  (await cluster.api.list<KubeObject>(core.pods, ns, { labelSelector: `${POD_TEMPLATE_HASH_LABEL}=${hash}` }))
-    .items;
+  (
+    await cluster.api.list<KubeObject>(core.pods, ro.ns, {
+      labelSelector: `${POD_TEMPLATE_HASH_LABEL}=${hash}`,
+    })
+  ).items;
 
 const imageIn = (rs: ReplicaSet) =>
   (rs.spec.template.spec as { containers: { image: string }[] }).containers[0]?.image;
-
-beforeAll(async () => {
-  ns = await createNamespace(cluster.api, 'rollout-experiment');
-  ro = new RolloutDriver(cluster, ns);
-  // The comparison: a Job handed the baseline's and the canary's pod-template-hashes.
-  await cluster.api.create(analysisTemplateResource, {
-    apiVersion: 'sluice.dev/v1alpha1',
-    kind: 'AnalysisTemplate',
-    metadata: { name: 'compare', namespace: ns },
-    spec: {
-      args: [
-        { name: 'baseline-hash' },
-        { name: 'canary-hash' },
-        { name: 'stable-hash' },
-        { name: 'fault', value: 'pass' },
-      ],
-      metrics: [
-        {
-          name: 'compare',
-          provider: smokeJob({
-            labels: { 'baseline-hash': '{{args.baseline-hash}}', 'canary-hash': '{{args.canary-hash}}' },
-            annotations: { 'stable-hash': '{{args.stable-hash}}' },
-          }),
-        },
-      ],
-    },
-  });
-  ctl = await startController({ kubeconfig: cluster.kubeconfig, namespace: ns });
-}, SLOW);
-
-afterAll(async () => {
-  await ctl?.stop();
-  await deleteNamespace(cluster.api, ns);
-});
 
 describe('Experiment', () => {
   it(
@@ -80,7 +71,7 @@ describe('Experiment', () => {
       await cluster.api.create(experimentResource, {
         apiVersion: 'sluice.dev/v1alpha1',
         kind: 'Experiment',
-        metadata: { name: 'timed', namespace: ns },
+        metadata: { name: 'timed', namespace: ro.ns },
         spec: {
           duration: '3s',
           templates: [
@@ -177,7 +168,7 @@ describe('Rollout with an experiment step', () => {
         }),
       ]);
       // The analysis was handed the Experiment's own hashes, and the Rollout's stable one.
-      const run = await cluster.api.get<AnalysisRun>(analysisRunResource, ns, `web-${h2}-1-exp-compare`);
+      const run = await cluster.api.get<AnalysisRun>(analysisRunResource, ro.ns, `web-${h2}-1-exp-compare`);
       const args = Object.fromEntries((run.spec.args ?? []).map((a) => [a.name, a.value]));
       const byName = Object.fromEntries(
         (passed.status?.templateStatuses ?? []).map((t) => [t.name, t.podTemplateHash]),
@@ -193,7 +184,9 @@ describe('Rollout with an experiment step', () => {
       expect([byName.baseline, byName.canary]).not.toContain(h2);
       // By those hashes, a query finds the baseline's pods (the old version) and the canary's (the new one).
       const [job] = (
-        await cluster.api.list<KubeObject>(core.jobs, ns, { labelSelector: `canary-hash=${byName.canary}` })
+        await cluster.api.list<KubeObject>(core.jobs, ro.ns, {
+          labelSelector: `canary-hash=${byName.canary}`,
+        })
       ).items;
       expect(job?.metadata.labels?.['baseline-hash']).toBe(byName.baseline);
       expect(job?.metadata.annotations?.['stable-hash']).toBe(h1);
@@ -227,7 +220,7 @@ describe('Rollout with an experiment step', () => {
         expect(canaryPods.filter((p) => !p.metadata.deletionTimestamp)).toEqual([]);
       });
       // kubectl sluice get rollout shows both Experiments, with their templates and runs.
-      const got = await sluice(cluster, ['get', 'rollout', 'web', '-n', ns]);
+      const got = await sluice(cluster, ['get', 'rollout', 'web', '-n', ro.ns]);
       expect(got.code).toBe(0);
       expect(got.stdout).toMatch(new RegExp(`web-${h3}-1-exp\\s+Experiment\\s+Failed`));
       expect(got.stdout).toMatch(new RegExp(`web-${h2}-1-exp\\s+Experiment\\s+Successful`));

@@ -6,11 +6,7 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TRAIL_STAGES } from '../../cli/trail/trail-model.ts';
-import {
-  type AnalysisRun,
-  analysisRunResource,
-  analysisTemplateResource,
-} from '../../controller/api/analysis.ts';
+import { type AnalysisRun, analysisRunResource } from '../../controller/api/analysis.ts';
 import type { Application } from '../../controller/api/application.ts';
 import { applicationResource } from '../../controller/api/application.ts';
 import { type Rollout, rolloutResource } from '../../controller/api/rollout.ts';
@@ -18,90 +14,24 @@ import { core, type KubeObject } from '../../controller/kube/resources.ts';
 import { appSuite, configMaps, configMapYaml } from '../support/apps.ts';
 import { eventually } from '../support/cluster.ts';
 import { startController } from '../support/controller-process.ts';
+import { canaryRolloutYaml, startErrorRateAnalysis } from '../support/error-rate-canary.ts';
 import { applyObject, condition } from '../support/kinds.ts';
 import { sluice } from '../support/kubectl-sluice.ts';
-import { type MetricsApp, startMetricsApp } from '../support/metrics-app/metrics-app.ts';
-import { type PrometheusServer, startPrometheus } from '../support/prometheus/prometheus-server.ts';
 
 /** Pods of the test control plane and the measurements take tens of seconds. */
 const SLOW = 240_000;
 
 const suite = appSuite('trail', { files: { 'app/settings.yaml': configMapYaml('settings', { a: '1' }) } });
 const { cluster } = suite;
-let prometheus: PrometheusServer;
-const metricsApps: MetricsApp[] = [];
 
-const errorRatio = (app: string) =>
-  `(sum(rate(http_requests_total{app="${app}",code=~"5.."}[5s])) or vector(0)) / sum(rate(http_requests_total{app="${app}"}[5s]))`;
-
-/** The Rollout as git holds it: version `tag`, made of the metrics app `metricsApp`. */
-const rolloutYaml = (metricsApp: string, tag: string) => `apiVersion: sluice.dev/v1alpha1
-kind: Rollout
-metadata:
-  name: web
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web, metrics-app: ${metricsApp}}}
-    spec:
-      containers: [{name: app, image: "example.invalid/web:${tag}"}]
-  strategy:
-    canary:
-      steps:
-        - setWeight: 50
-        - analysis:
-            templates: [{templateName: error-rate}]
-            args:
-              - name: app
-                valueFrom: {fieldRef: {fieldPath: "spec.template.metadata.labels['metrics-app']"}}
-`;
-
-beforeAll(async () => {
-  metricsApps.push(await startMetricsApp({ name: 'good', behaviour: { rps: 20 } }));
-  metricsApps.push(await startMetricsApp({ name: 'bad', behaviour: { rps: 20, errorRate: 0.5 } }));
-  prometheus = await startPrometheus({
-    jobs: metricsApps.map((app) => ({ job: app.name, targets: [app.target] })),
-  });
-  await cluster.api.create(analysisTemplateResource, {
-    apiVersion: 'sluice.dev/v1alpha1',
-    kind: 'AnalysisTemplate',
-    metadata: { name: 'error-rate', namespace: suite.ns },
-    spec: {
-      args: [{ name: 'app' }],
-      metrics: [
-        {
-          name: 'error-rate',
-          interval: '1s',
-          count: 2,
-          failureLimit: 0,
-          successCondition: 'result[0] < 0.05',
-          provider: {
-            prometheus: { address: prometheus.url, query: errorRatio('{{args.app}}'), timeout: 5 },
-          },
-        },
-      ],
-    },
-  });
-  for (const app of metricsApps) {
-    await prometheus.waitForSeries(
-      `sum(rate(http_requests_total{app="${app.name}"}[5s])) > 0`,
-      undefined,
-      30_000,
-    );
-  }
-  return async () => {
-    await prometheus?.stop();
-    await Promise.all(metricsApps.map((app) => app.stop()));
-  };
-}, SLOW);
+beforeAll(async () => startErrorRateAnalysis(cluster, suite.ns), SLOW);
 
 const rev = (sha: string) => `main@sha1:${sha}`;
 const getRollout = () => cluster.api.get<Rollout>(rolloutResource, suite.ns, 'web');
 const annotation = (o: KubeObject | undefined, key: string) => o?.metadata.annotations?.[key];
 
-async function push(metricsApp: string, tag: string): Promise<string> {
-  return suite.push({ 'app/web.yaml': rolloutYaml(metricsApp, tag) }, `web ${tag}`);
+async function push(metricsApp: 'good' | 'bad', tag: string): Promise<string> {
+  return suite.push({ 'app/web.yaml': canaryRolloutYaml(metricsApp, tag) }, `web ${tag}`);
 }
 
 async function waitStable(sha: string): Promise<Application> {

@@ -48,6 +48,7 @@ export async function openPage(browser: Browser, url: string, errors: string[]):
   return page;
 }
 
-export function screenshot(page: Page, name: string): Promise<Buffer> {
-  return page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+/** `fullPage: false` for a long list, where the window is what a person sees. */
+export function screenshot(page: Page, name: string, fullPage = true): Promise<Buffer> {
+  return page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage });
 }

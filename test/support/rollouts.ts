@@ -312,7 +312,13 @@ interface RolloutSuite {
  * Registers the hooks of a suite: a fresh namespace with the `errors` AnalysisTemplate, and a
  * controller confined to that namespace (files run in parallel against one control plane).
  */
-export function rolloutSuite(prefix: string): RolloutSuite {
+export function rolloutSuite(
+  prefix: string,
+  opts: {
+    /** Creates what must exist before the controller starts (templates, a first Rollout). */
+    setup?: (suite: RolloutSuite) => Promise<void>;
+  } = {},
+): RolloutSuite {
   const cluster = testCluster();
   const suite: RolloutSuite = {
     cluster,
@@ -328,6 +334,7 @@ export function rolloutSuite(prefix: string): RolloutSuite {
     const ns = await createNamespace(cluster.api, prefix);
     suite.ro.ns = ns;
     await cluster.api.create(analysisTemplateResource, analysisTemplate(ns, 'errors'));
+    await opts.setup?.(suite);
     suite.ctl = await startController({ kubeconfig: cluster.kubeconfig, namespace: ns });
   });
   afterAll(async () => {

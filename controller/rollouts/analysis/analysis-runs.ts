@@ -18,6 +18,7 @@ import { StallingError } from '../../runtime/reconcile-errors.ts';
 import { isOwnedBy } from '../owner.ts';
 import { revisionOf, sourceRevisionRecordOf } from '../replica-sets.ts';
 import type { RolloutSync } from '../rollout-sync.ts';
+import { runTraceparent } from '../rollout-trace.ts';
 import { buildAnalysisRun } from './run-builder.ts';
 import { isCompleted, type RunSlot, runsToDelete } from './run-names.ts';
 import { describeRun, effectOf, runStatus } from './verdict.ts';
@@ -52,6 +53,7 @@ export async function ensureRun(sync: RolloutSync, intent: RunIntent): Promise<A
       stableHash: sync.status.stableRS,
       revision: sync.ctx.newRS ? String(revisionOf(sync.ctx.newRS)) : undefined,
       sourceRevision: sourceRevisionRecordOf(sync.ctx.newRS),
+      traceparent: runTraceparent(sync.ro, sync.ctx.newRS),
     });
   } catch (err) {
     if (err instanceof AnalysisTemplateError) {

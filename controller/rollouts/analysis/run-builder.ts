@@ -5,6 +5,7 @@
 import { type LoadedTemplate, newAnalysisRun } from '../../analysis/create-run.ts';
 import type { AnalysisRun } from '../../api/analysis.ts';
 import type { Rollout, RolloutAnalysis } from '../../api/rollout.ts';
+import { TRACEPARENT_ANNOTATION } from '../../observability/tracing/commit-trace.ts';
 import {
   ANALYSIS_TYPE_LABEL,
   POD_TEMPLATE_HASH_LABEL,
@@ -28,6 +29,8 @@ interface RunBuildInput {
   revision: string | undefined;
   /** The source revision of the version judged (its ReplicaSet's record). */
   sourceRevision?: string | undefined;
+  /** The Rollout update's span in its commit's trace (W3C traceparent), when it has one. */
+  traceparent?: string | undefined;
 }
 
 /** Labels that say which Rollout version and slot a run judges. */
@@ -46,6 +49,7 @@ export function buildAnalysisRun(input: RunBuildInput): AnalysisRun {
   const annotations: Record<string, string> = { ...(input.analysis.analysisRunMetadata?.annotations ?? {}) };
   if (input.revision) annotations[ROLLOUT_REVISION_ANNOTATION] = input.revision;
   Object.assign(annotations, sourceRevisionRecord(input.sourceRevision));
+  if (input.traceparent) annotations[TRACEPARENT_ANNOTATION] = input.traceparent;
   return newAnalysisRun({
     namespace: input.rollout.metadata.namespace ?? 'default',
     name: input.name,

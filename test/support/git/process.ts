@@ -142,7 +142,7 @@ function describeExit(info: ExitInfo): string {
  * Asks the kernel for a free loopback port. Another process can take it before the server
  * binds it; callers retry on GitServerStartError.addressInUse.
  */
-async function findFreePort(host = '127.0.0.1'): Promise<number> {
+export async function findFreePort(host = '127.0.0.1'): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
