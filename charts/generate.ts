@@ -30,6 +30,7 @@ const TOKENS: Record<string, string> = {
   __SLUICE_NAMESPACE__: '{{ .Release.Namespace }}',
   __SLUICE_IMAGE__: '"{{ .Values.image.repository }}:{{ .Values.image.tag }}"',
   __SLUICE_REPLICAS__: '{{ .Values.replicas }}',
+  __SLUICE_COORDINATION__: '{{ if eq .Values.sharding "auto" }}--sharding=auto{{ else }}--leader-elect{{ end }}',
 };
 
 /** Every file of the chart, by path relative to charts/sluice. */
@@ -74,6 +75,9 @@ image:
   tag: ${JSON.stringify(tag)}
 # Two replicas with Lease-based leader election: one reconciles, the other stands by.
 replicas: 2
+# "auto": every replica reconciles its share of the objects instead (--sharding=auto), each
+# shard held through its own Lease; scale with \`replicas\`.
+sharding: "off"
 # The release namespace as an object of the chart, as manifests/ has it. Off by default:
 # \`helm install --create-namespace\` makes it instead.
 createNamespace: false
@@ -84,7 +88,8 @@ createNamespace: false
 
 /**
  * Puts placeholders where values go: every namespace the manifests fix becomes the release's,
- * and the Deployment's image and replicas come from values. Returns the image tag.
+ * and the Deployment's image, replicas and leader election or sharding come from values.
+ * Returns the image tag.
  */
 function templated(obj: Obj): string | undefined {
   if (obj.metadata.namespace === NAMESPACE) obj.metadata.namespace = '__SLUICE_NAMESPACE__';
@@ -93,13 +98,17 @@ function templated(obj: Obj): string | undefined {
     if (s.namespace === NAMESPACE) s.namespace = '__SLUICE_NAMESPACE__';
   }
   if (obj.kind !== 'Deployment') return undefined;
-  const spec = obj.spec as { replicas?: number; template: { spec: { containers: { image: string }[] } } };
+  const spec = obj.spec as {
+    replicas?: number;
+    template: { spec: { containers: { image: string; args?: string[] }[] } };
+  };
   if (spec.replicas !== undefined) (spec as { replicas: unknown }).replicas = '__SLUICE_REPLICAS__';
   let tag: string | undefined;
   for (const c of spec.template.spec.containers) {
     if (c.image.startsWith(`${IMAGE_NAME}:`)) {
       tag = c.image.slice(IMAGE_NAME.length + 1);
       c.image = '__SLUICE_IMAGE__';
+      c.args = c.args?.map((a) => (a === '--leader-elect' ? '__SLUICE_COORDINATION__' : a));
     }
   }
   return tag;

@@ -39,6 +39,9 @@ describe('loadConfig', () => {
       cacheDir: '/tmp/sluice-cache',
       maxArtifactBytes: 128 * 1024 * 1024,
       leaderElect: false,
+      sharding: 'off',
+      shards: 16,
+      shardLeasePrefix: 'sluice',
       webhookSecret: { namespace: 'sluice-system', name: 'sluice-webhook' },
       kustomize: 'kustomize',
       helm: 'helm',
@@ -48,6 +51,19 @@ describe('loadConfig', () => {
       leaseName: 'sluice-controller-leader',
       identity: 'sluice-0',
     });
+  });
+
+  it('reads --sharding and --shards, and refuses sharding beside leader election', () => {
+    const c = loadConfig(['--sharding=auto', '--shards=8']);
+    expect([c.sharding, c.shards, c.shardLeasePrefix]).toEqual(['auto', 8, 'sluice']);
+    expect(loadConfig([], { SLUICE_SHARDING: 'auto' }).sharding).toBe('auto');
+    expect(loadConfig(['--sharding=auto', '--watch-label-selector=a=b']).shardLeasePrefix).toMatch(
+      /^sluice-[0-9a-f]{10}$/,
+    );
+    expect(() => loadConfig(['--sharding=on'])).toThrow(/--sharding must be off or auto/);
+    for (const bad of ['0', '1.5', 'many', '2000'])
+      expect(() => loadConfig(['--sharding=auto', `--shards=${bad}`])).toThrow(/--shards/);
+    expect(() => loadConfig(['--sharding=auto', '--leader-elect'])).toThrow(/exclude each other/);
   });
 
   it('reads --max-artifact-bytes as bytes or with a Ki/Mi/Gi suffix, and refuses anything else', () => {

@@ -22,6 +22,15 @@ export interface ControllerConfig {
   leaderElect: boolean;
   leaseNamespace: string;
   leaseName: string;
+  /**
+   * auto: every replica reconciles its share of the shards, each shard held through its own
+   * Lease (runtime/sharding/); off: one leader (--leader-elect) or a single replica.
+   */
+  sharding: 'off' | 'auto';
+  /** How many shards objects are split into under --sharding=auto. */
+  shards: number;
+  /** Shard and membership Leases are named `<prefix>-shard-<i>` and `<prefix>-member-<identity>`. */
+  shardLeasePrefix: string;
   /** Reconcile objects in this namespace only (empty: all namespaces). */
   watchNamespace: string | undefined;
   /**
@@ -72,6 +81,11 @@ const USAGE = `Usage: sluice-controller [flags]
   --max-artifact-bytes N    refuse commits whose files add up to more than N bytes
                             (suffix Ki, Mi, Gi allowed; default 128Mi)
   --leader-elect            take a Lease before reconciling (default off)
+  --sharding off|auto       auto: replicas split the objects between them by consistent
+                            hashing, each shard owned through its own Lease (default off;
+                            excludes --leader-elect)
+  --shards N                number of shards under --sharding=auto (default 16); every
+                            replica must use the same
   --lease-name NAME         the Lease, in $POD_NAMESPACE (default sluice-controller-leader;
                             with --watch-label-selector, one per selector:
                             sluice-controller-leader-<hash of the selector>)
@@ -103,6 +117,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
         'max-artifact-bytes': { type: 'string' },
         'leader-elect': { type: 'boolean' },
         'lease-name': { type: 'string' },
+        sharding: { type: 'string' },
+        shards: { type: 'string' },
         'log-level': { type: 'string' },
         'otlp-endpoint': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -140,6 +156,19 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       throw new ConfigError(`--watch-label-selector: ${err.message}`, { cause: err });
     }
   }
+  const leaderElect = values['leader-elect'] === true || env.SLUICE_LEADER_ELECT === 'true';
+  const sharding = str('sharding', 'SLUICE_SHARDING', 'off');
+  if (sharding !== 'off' && sharding !== 'auto') throw new ConfigError('--sharding must be off or auto');
+  if (sharding === 'auto' && leaderElect)
+    throw new ConfigError(
+      '--sharding=auto and --leader-elect exclude each other: with shards every replica reconciles its share, each shard under its own Lease',
+    );
+  const shards = Number(str('shards', 'SLUICE_SHARDS', '16'));
+  if (!Number.isInteger(shards) || shards < 1 || shards > 1024)
+    throw new ConfigError('--shards must be an integer from 1 to 1024');
+  const selectorHash = watchLabelSelector
+    ? createHash('sha256').update(watchLabelSelector).digest('hex').slice(0, 10)
+    : undefined;
   let tracing: TracingOptions | undefined;
   try {
     const flag = values['otlp-endpoint'];
@@ -158,7 +187,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     logLevel: str('log-level', 'LOG_LEVEL', 'info'),
     cacheDir: str('cache-dir', 'SLUICE_CACHE_DIR', '/tmp/sluice-cache'),
     maxArtifactBytes,
-    leaderElect: values['leader-elect'] === true || env.SLUICE_LEADER_ELECT === 'true',
+    leaderElect,
+    sharding,
+    shards,
+    // Each --watch-label-selector group shares out its own shards.
+    shardLeasePrefix: selectorHash ? `sluice-${selectorHash}` : 'sluice',
     webhookSecret: { namespace: secretNs, name: secretName },
     kustomize: str('kustomize', 'SLUICE_KUSTOMIZE', 'kustomize'),
     helm: str('helm', 'SLUICE_HELM', 'helm'),
@@ -170,9 +203,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     leaseName: str(
       'lease-name',
       'SLUICE_LEASE_NAME',
-      watchLabelSelector
-        ? `sluice-controller-leader-${createHash('sha256').update(watchLabelSelector).digest('hex').slice(0, 10)}`
-        : 'sluice-controller-leader',
+      selectorHash ? `sluice-controller-leader-${selectorHash}` : 'sluice-controller-leader',
     ),
     identity: env.POD_NAME ?? `${process.env.HOSTNAME ?? 'local'}-${process.pid}`,
     tracing,

@@ -14,7 +14,8 @@ import { ControllerMetrics } from './observability/metrics.ts';
 import { type CommitTracer, NO_TRACER } from './observability/tracing/commit-tracer.ts';
 import { EventRecorder } from './runtime/events.ts';
 import { InformerFactory } from './runtime/informers.ts';
-import { requestReconcile, startLeadership } from './runtime/leadership.ts';
+import { type Leadership, requestReconcile, startLeadership } from './runtime/leadership.ts';
+import { AutoSharding } from './runtime/sharding/auto-sharding.ts';
 import { PushTracker } from './webhooks/push-tracker.ts';
 import { startWebhookReceiver } from './webhooks/receiver.ts';
 
@@ -62,7 +63,10 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
     pushes,
     tracer,
   });
-  const leadership = startLeadership({ config, client, controllers, informers, metrics, log });
+  const leadership =
+    config.sharding === 'auto'
+      ? startSharding({ config, client, controllers, informers, metrics, log })
+      : startLeadership({ config, client, controllers, informers, metrics, log });
 
   // Ready once the caches the controllers start with have synced. Not the ones opened later
   // for the kinds Applications apply: one the RBAC does not let us list would otherwise make
@@ -84,9 +88,9 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
         repositories: gitRepositories.informer,
         trigger: (key) => {
           pushes.pushed(key);
-          if (leadership.isLeader) return gitRepositories.enqueue(key);
+          if (leadership.accepts(gitRepositories.informer.get(key))) return gitRepositories.enqueue(key);
           requestReconcile(new ObjectApi(client), gitRepositoryResource, key).catch((err: unknown) =>
-            log.warn({ err: (err as Error).message, key }, 'handing the push to the leader failed'),
+            log.warn({ err: (err as Error).message, key }, 'handing the push to its reconciler failed'),
           );
         },
         log,
@@ -123,5 +127,20 @@ export async function startManager(config: ControllerConfig, log: Logger): Promi
       await dashboard?.close();
       void synced;
     },
+  };
+}
+
+/** Every replica reconciles the shards it holds; none is lost for good, so `lost` never settles. */
+function startSharding(opts: ConstructorParameters<typeof AutoSharding>[0]): Leadership {
+  const sharding = new AutoSharding(opts);
+  opts.log.info(
+    { shards: opts.config.shards, prefix: opts.config.shardLeasePrefix },
+    'sharding automatically',
+  );
+  sharding.start();
+  return {
+    accepts: (obj) => sharding.accepts(obj),
+    lost: new Promise(() => {}),
+    release: () => sharding.release(),
   };
 }

@@ -52,6 +52,11 @@ export class KubeClient {
 
   /** Set once at start-up by whoever exports metrics. */
   observer: RequestObserver | undefined;
+  /**
+   * Called before every request that is not a GET, with its method and path; throwing
+   * refuses it. Automatic sharding fences writes on the shard Lease this way.
+   */
+  writeGuard: ((what: string) => void) | undefined;
   private authOptions: { at: number; connection: Promise<Connection> } | undefined;
 
   constructor(config: KubeConfig) {
@@ -62,6 +67,7 @@ export class KubeClient {
   }
 
   async request<T = unknown>(opts: RequestOptions): Promise<T> {
+    if (opts.method && opts.method !== 'GET') this.writeGuard?.(`${opts.method} ${opts.path}`);
     const started = performance.now();
     let res: http.IncomingMessage;
     try {

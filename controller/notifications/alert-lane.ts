@@ -3,6 +3,7 @@
 // Alert's status after each. A restarted controller sends what that record lacks
 // (dispatcher.ts replays).
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DeliveryCursor } from '../api/notification.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { NotificationMetrics } from '../observability/notification-metrics.ts';
@@ -64,11 +65,22 @@ export class AlertLane {
   /** Held until replay has added what it found, so events go out in order. */
   private ready = false;
   stopped = false;
+  /**
+   * The async context of the Alert's latest reconcile, which deliveries run in whatever
+   * event woke them: under --sharding=auto its writes are fenced on the Alert's own shard,
+   * not on that of the object whose Event happened to start the drain.
+   */
+  private inAlertContext = AsyncLocalStorage.snapshot();
 
   constructor(settings: LaneSettings, delivered: readonly DeliveryCursor[], deps: LaneDeps) {
     this.settings = settings;
     this.delivered = [...delivered].sort((a, b) => compareEvents(cursorEvent(a), cursorEvent(b)));
     this.deps = deps;
+  }
+
+  /** Called from the Alert's reconcile each time it finds the Alert valid. */
+  adoptContext(): void {
+    this.inAlertContext = AsyncLocalStorage.snapshot();
   }
 
   /** Already sent (or given up on), per the record this lane started from or has made. */
@@ -121,7 +133,7 @@ export class AlertLane {
   private kick(): void {
     if (this.running || !this.ready || this.stopped) return;
     this.running = true;
-    void this.drain().finally(() => {
+    void this.inAlertContext(() => this.drain()).finally(() => {
       this.running = false;
       if (this.pending.length > 0 && !this.stopped) this.kick();
     });

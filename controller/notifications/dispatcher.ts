@@ -81,6 +81,7 @@ export class Dispatcher {
     const existing = this.lanes.get(key);
     if (existing && existing.uid === alert.metadata.uid) {
       existing.settings = settings;
+      existing.adoptContext();
       return;
     }
     if (existing) this.deactivate(key);

@@ -54,7 +54,19 @@ export class ControllerMetrics {
 
   readonly leader = new Gauge({
     name: 'sluice_leader',
-    help: '1 while this replica holds the leader lease and reconciles (always 1 without --leader-elect).',
+    help: '1 while this replica reconciles: it holds the leader lease, or with --sharding=auto at least one shard (always 1 with neither).',
+    registers: [this.registry],
+  });
+
+  readonly shardsHeld = new Gauge({
+    name: 'sluice_shards_held',
+    help: 'Shards whose Lease this replica holds and whose objects it reconciles (--sharding=auto).',
+    registers: [this.registry],
+  });
+
+  readonly shardMembers = new Gauge({
+    name: 'sluice_shard_members',
+    help: 'Live replicas sharing the shards, as this replica sees their membership Leases (--sharding=auto).',
     registers: [this.registry],
   });
 

@@ -6,8 +6,9 @@ import type { Informer } from '../kube/informer.ts';
 import type { KubeObject } from '../kube/resources.ts';
 import { createLogger } from '../observability/logger.ts';
 import { ControllerMetrics } from '../observability/metrics.ts';
-import { Controller, type ControllerOptions, type Reconciler } from './controller.ts';
-import { StallingError, WaitingError } from './reconcile-errors.ts';
+import { Controller, type ControllerOptions, type Reconciler, type ShardGate } from './controller.ts';
+import { StallingError, TransientError, WaitingError } from './reconcile-errors.ts';
+import type { ShardClaim } from './sharding/shard-term.ts';
 
 type Handler = (obj: KubeObject, old?: KubeObject) => void;
 
@@ -108,5 +109,57 @@ describe('Controller', () => {
       await controller.shutdown();
       expect(calls).toBe(expected);
     }
+  });
+
+  it('reconciles only what its shards hold, under their claim, and drops a failure once the shard is lost', async () => {
+    let held = false;
+    const ran: (ShardClaim | undefined)[] = [];
+    let current: ShardClaim | undefined;
+    const gate: ShardGate = {
+      claim: () => (held ? { shard: 1, term: 3 } : undefined),
+      run: async (claim, fn) => {
+        current = claim;
+        try {
+          return await fn();
+        } finally {
+          current = undefined;
+        }
+      },
+      holds: () => held,
+    };
+    let fail = false;
+    const { informer } = oneObjectInformer(object('1'));
+    const metrics = new ControllerMetrics();
+    const controller = new Controller<KubeObject>({
+      informer,
+      reconciler: {
+        kind: 'Thing',
+        reconcile: async () => {
+          ran.push(current);
+          if (fail) {
+            held = false; // the shard went while this reconcile ran
+            throw new TransientError('ShardLost', 'write refused');
+          }
+          return {};
+        },
+      },
+      log: createLogger('silent'),
+      metrics,
+    });
+    controller.useShards(gate);
+    controller.start();
+    await settle();
+    expect(ran).toEqual([]);
+
+    held = true;
+    controller.enqueueWhere(() => true);
+    await vi.waitFor(() => expect(ran).toEqual([{ shard: 1, term: 3 }]), { timeout: 10_000, interval: 10 });
+
+    fail = true;
+    controller.enqueue('ns/a');
+    await vi.waitFor(() => expect(ran).toHaveLength(2), { timeout: 10_000, interval: 10 });
+    await controller.shutdown();
+    // Left to the new holder: neither counted as this replica's failure nor retried here.
+    expect(await metrics.registry.metrics()).not.toContain('sluice_reconcile_errors_total{kind="Thing"');
   });
 });

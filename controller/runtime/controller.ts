@@ -3,6 +3,7 @@ import { type KubeObject, objectKey } from '../kube/resources.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ControllerMetrics } from '../observability/metrics.ts';
 import { classify } from './reconcile-errors.ts';
+import type { ShardClaim } from './sharding/shard-term.ts';
 import { KeyBackoff, WorkQueue } from './work-queue.ts';
 
 export interface ReconcileResult {
@@ -46,6 +47,16 @@ export interface ControllerOptions<T extends KubeObject> {
   inShard?: ((obj: T) => boolean) | undefined;
 }
 
+/** Automatic sharding, as a controller sees it (sharding/auto-sharding.ts). */
+export interface ShardGate {
+  /** The shard and term this replica may reconcile `obj` under now; undefined if not its own. */
+  claim(obj: KubeObject): ShardClaim | undefined;
+  /** Runs a reconcile under its claim: every write it sends is checked against the claim. */
+  run<T>(claim: ShardClaim, fn: () => Promise<T>): Promise<T>;
+  /** Whether the claim still holds (a failure under a lost claim is left to the new holder). */
+  holds(claim: ShardClaim): boolean;
+}
+
 /**
  * Drives one reconciler from its informer: every add/update/delete enqueues the key;
  * workers take the latest cached object and reconcile it. Every failure of every kind is
@@ -57,6 +68,7 @@ export class Controller<T extends KubeObject> {
   readonly queue: WorkQueue;
   private readonly opts: ControllerOptions<T>;
   private readonly backoff = new KeyBackoff();
+  private shards: ShardGate | undefined;
 
   constructor(opts: ControllerOptions<T>) {
     this.opts = opts;
@@ -89,7 +101,17 @@ export class Controller<T extends KubeObject> {
 
   /** Enqueues every object in the cache (e.g. on becoming leader). */
   enqueueAll(): void {
-    for (const obj of this.opts.informer.list()) this.queue.add(objectKey(obj));
+    this.enqueueWhere(() => true);
+  }
+
+  /** Enqueues the cached objects `pred` selects (e.g. those of a shard just acquired). */
+  enqueueWhere(pred: (obj: T) => boolean): void {
+    for (const obj of this.opts.informer.list()) if (pred(obj)) this.queue.add(objectKey(obj));
+  }
+
+  /** Reconciles only the objects of the shards this replica holds, each under its claim. */
+  useShards(gate: ShardGate): void {
+    this.shards = gate;
   }
 
   /** Queues keys but reconciles nothing until start(): a standby waiting for the lease. */
@@ -122,19 +144,22 @@ export class Controller<T extends KubeObject> {
     const { reconciler, metrics } = this.opts;
     const cached = this.opts.informer.get(key);
     const obj = cached && (this.opts.inShard?.(cached) ?? true) ? cached : undefined;
-    if (!obj) {
+    const claim = obj && this.shards?.claim(obj);
+    if (!obj || (this.shards && !claim)) {
       this.backoff.reset(key);
       reconciler.forget?.(key);
       return;
     }
     const [namespace, name] = key.includes('/') ? key.split('/') : [undefined, key];
-    const log = this.opts.log.child({ kind: reconciler.kind, namespace, name });
+    // The shard and term go on every line, so logs show which replica's claim did what.
+    const log = this.opts.log.child({ kind: reconciler.kind, namespace, name, ...claim });
     const end = metrics.reconcileDuration.startTimer({ kind: reconciler.kind });
     try {
       const observe = (written: KubeObject | undefined) => {
         if (written) this.opts.informer.observe(written as T);
       };
-      const result = await reconciler.reconcile(obj, { log, observe });
+      const reconcile = () => reconciler.reconcile(obj, { log, observe });
+      const result = claim && this.shards ? await this.shards.run(claim, reconcile) : await reconcile();
       end({ result: 'success' });
       log.debug({ requeueAfterMs: result.requeueAfterMs }, 'reconciled');
       this.backoff.reset(key);
@@ -142,6 +167,12 @@ export class Controller<T extends KubeObject> {
     } catch (thrown) {
       const err = classify(thrown);
       end({ result: 'error' });
+      if (claim && this.shards && !this.shards.holds(claim)) {
+        // Its writes were refused from the moment the shard went; the new holder carries on.
+        this.backoff.reset(key);
+        log.info({ err: err.message }, 'shard lost during reconcile; left to its new holder');
+        return;
+      }
       metrics.reconcileErrors.inc({ kind: reconciler.kind, class: err.errorClass });
       // Backoff is for failures in a row that may pass by themselves; the others say when.
       if (err.errorClass !== 'transient') this.backoff.reset(key);

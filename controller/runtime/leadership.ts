@@ -9,9 +9,9 @@ import type { Controller } from './controller.ts';
 import type { InformerFactory } from './informers.ts';
 import { LeaderElector, type LeadershipLostError } from './leader-election.ts';
 
-interface Leadership {
-  /** True while this replica may reconcile (always, without --leader-elect). */
-  readonly isLeader: boolean;
+export interface Leadership {
+  /** Whether this replica reconciles `obj` itself now (the leader, or the holder of its shard). */
+  accepts(obj: KubeObject | undefined): boolean;
   /** Settles when leadership is lost; the process must then exit non-zero. */
   readonly lost: Promise<LeadershipLostError>;
   /** After the controllers have drained: hands the lease to a standby. */
@@ -37,7 +37,7 @@ export function startLeadership(opts: LeadershipOptions): Leadership {
   const { config, controllers, metrics, log } = opts;
   if (!config.leaderElect) {
     metrics.leader.set(1);
-    return { isLeader: true, lost: new Promise(() => {}), release: async () => {} };
+    return { accepts: () => true, lost: new Promise(() => {}), release: async () => {} };
   }
   for (const c of controllers) c.pause();
   metrics.leader.set(0);
@@ -67,9 +67,7 @@ export function startLeadership(opts: LeadershipOptions): Leadership {
   });
   elector.run();
   return {
-    get isLeader() {
-      return elector.isLeader;
-    },
+    accepts: () => elector.isLeader,
     lost,
     release: async () => {
       await elector.release();

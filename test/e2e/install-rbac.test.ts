@@ -60,6 +60,10 @@ describe('the controller RBAC', () => {
     { verb: 'create', group: 'events.k8s.io', resource: 'events', namespace: 'default' },
     { verb: 'create', group: leases, resource: 'leases', namespace: NS },
     { verb: 'update', group: leases, resource: 'leases', namespace: NS, name: 'sluice-controller-leader' },
+    // --sharding=auto: shard Leases, and membership Leases named after the pods.
+    { verb: 'list', group: leases, resource: 'leases', namespace: NS },
+    { verb: 'update', group: leases, resource: 'leases', namespace: NS, name: 'sluice-shard-3' },
+    { verb: 'delete', group: leases, resource: 'leases', namespace: NS, name: 'sluice-member-gone' },
   ])('may %j', async (attrs) => {
     expect(await allowed(attrs)).toBe(true);
   });
@@ -91,7 +95,8 @@ describe('the controller RBAC', () => {
     { verb: 'create', group: 'apps', resource: 'deployments', namespace: 'default' },
     { verb: 'delete', group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' },
     { verb: 'create', group: leases, resource: 'leases', namespace: 'default' },
-    { verb: 'update', group: leases, resource: 'leases', namespace: NS, name: 'other-lease' },
+    { verb: 'update', group: leases, resource: 'leases', namespace: 'default', name: 'sluice-shard-0' },
+    { verb: 'list', group: leases, resource: 'leases', namespace: 'default' },
     { verb: 'create', group: 'sluice.dev', resource: 'gitrepositories', namespace: 'default' },
   ])('may not %j', async (attrs) => {
     expect(await allowed(attrs)).toBe(false);

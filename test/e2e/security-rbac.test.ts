@@ -85,10 +85,9 @@ const EVERYWHERE: Record<string, string> = {
   'roles.rbac.authorization.k8s.io': 'get list watch',
 };
 
-/** Only in the controller's own namespace: leader election on its one Lease. */
+/** Only in the controller's own namespace: Leases for leader election or shards and membership. */
 const OWN_NAMESPACE: Record<string, string> = {
-  'leases.coordination.k8s.io': 'create',
-  'leases.coordination.k8s.io [sluice-controller-leader]': 'get update',
+  'leases.coordination.k8s.io': 'create delete get list update',
 };
 
 /** `kubectl auth can-i --list` as a map "resource [names]" → sorted verbs, and the URL rows. */

@@ -18,7 +18,7 @@ let home: string;
 interface Obj {
   kind: string;
   metadata: { name: string; namespace?: string };
-  spec?: { replicas?: number; template?: { spec: { containers: { image: string }[] } } };
+  spec?: { replicas?: number; template?: { spec: { containers: { image: string; args?: string[] }[] } } };
 }
 
 const objects = (text: string): Obj[] =>
@@ -110,5 +110,14 @@ describe('charts/sluice', () => {
     expect(deployment?.spec?.template?.spec.containers[0]?.image).toBe('registry.example.com/sluice:9.9.9');
     expect(rendered.some((o) => o.kind === 'Namespace')).toBe(false);
     expect(rendered.filter((o) => o.metadata.namespace && o.metadata.namespace !== 'gitops')).toEqual([]);
+  });
+
+  it('runs every replica on its share of the shards with sharding=auto', async () => {
+    const rendered = await helmTemplate(['--set', 'sharding=auto', '--set', 'replicas=3']);
+    const deployment = rendered.find((o) => o.kind === 'Deployment');
+    const args = deployment?.spec?.template?.spec.containers[0]?.args ?? [];
+    expect(deployment?.spec?.replicas).toBe(3);
+    expect(args).toContain('--sharding=auto');
+    expect(args).not.toContain('--leader-elect');
   });
 });
