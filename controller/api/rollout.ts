@@ -27,6 +27,7 @@ export const ROLLOUT_DEFAULTS = {
   blueGreenMaxUnavailable: 0,
   scaleDownDelaySeconds: 30,
   abortScaleDownDelaySeconds: 30,
+  maxTrafficWeight: 100,
   autoPromotionEnabled: true,
   successfulRunHistoryLimit: 5,
   unsuccessfulRunHistoryLimit: 5,
@@ -272,6 +273,8 @@ interface TrafficRouting {
   ambassador?: AmbassadorTrafficRouting;
   traefik?: TraefikTrafficRouting;
   apisix?: ApisixTrafficRouting;
+  /** The total the weights are out of: setWeight steps and each router's weights. Defaults to 100. */
+  maxTrafficWeight?: number;
 }
 
 export interface CanaryStrategy {

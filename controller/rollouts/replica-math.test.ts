@@ -354,6 +354,13 @@ describe('trafficRoutedCounts', () => {
       stableRS: 10,
     });
   });
+  it('reads the weight out of maxTrafficWeight', () => {
+    const at = (weight: number, dynamicStableScale: boolean) =>
+      trafficRoutedCounts({ replicas: 10, weight, maxWeight: 1000, dynamicStableScale, aborted: false });
+    expect(at(5, false)).toEqual({ newRS: 1, stableRS: 10 });
+    expect(at(250, true)).toEqual({ newRS: 3, stableRS: 8 });
+    expect(at(1000, true)).toEqual({ newRS: 10, stableRS: 0 });
+  });
   it('uses setCanaryScale replicas when given', () => {
     expect(
       trafficRoutedCounts({

@@ -141,6 +141,9 @@ describe('Istio, SMI and NGINX routers', () => {
     return {
       canary: ing.metadata.annotations?.['nginx.ingress.kubernetes.io/canary'],
       weight: ing.metadata.annotations?.['nginx.ingress.kubernetes.io/canary-weight'],
+      ...(ing.metadata.annotations?.['nginx.ingress.kubernetes.io/canary-weight-total']
+        ? { total: ing.metadata.annotations['nginx.ingress.kubernetes.io/canary-weight-total'] }
+        : {}),
       backend: ing.spec.rules[0]?.http.paths[0]?.backend.service.name,
     };
   }
@@ -150,8 +153,9 @@ describe('Istio, SMI and NGINX routers', () => {
     name: string,
     trafficRouting: object,
     read: () => Promise<unknown>,
+    setWeight = 40,
   ): Promise<unknown[]> {
-    await ro.createRouted(name, trafficRouting, [{ setWeight: 40 }, { pause: {} }]);
+    await ro.createRouted(name, trafficRouting, [{ setWeight }, { pause: {} }]);
     await ro.waitFor(name, (r) => expect(r.status?.phase).toBe('Healthy'));
     await ro.setImage(name, `example.invalid/${name}:2`);
     await ro.waitFor(name, (r) => expect(r.status?.phase).toBe('Paused'));
@@ -246,6 +250,48 @@ describe('Istio, SMI and NGINX routers', () => {
       });
       expect(during).toEqual(both(40));
       expect(after).toEqual(both(0));
+    },
+    SLOW,
+  );
+
+  it(
+    'with maxTrafficWeight, write weights out of it, and the API server refuses a setWeight above it',
+    async () => {
+      await stableIngress('max');
+      const routing = { nginx: { stableIngress: 'max' }, smi: {}, maxTrafficWeight: 1000 };
+      const [during, after] = await routed(
+        'max',
+        routing,
+        async () => ({
+          ingress: await canaryIngress('max'),
+          split: ((await cluster.api.get(tsType, ro.ns, 'max')).spec as { backends?: unknown }).backends,
+          weights: (await ro.get('max')).status?.canary?.weights,
+        }),
+        5,
+      );
+      const at = (canary: number) => ({
+        ingress: { canary: 'true', weight: String(canary), total: '1000', backend: 'max-canary' },
+        split: [
+          { service: 'max-canary', weight: canary },
+          { service: 'max-stable', weight: 1000 - canary },
+        ],
+        weights: expect.objectContaining({
+          canary: expect.objectContaining({ weight: canary }),
+          stable: expect.objectContaining({ weight: 1000 - canary }),
+          verified: true,
+        }),
+      });
+      expect(during).toEqual(at(5));
+      expect(after).toEqual(at(0));
+
+      await expect(ro.createRouted('over', routing, [{ setWeight: 1001 }])).rejects.toThrow(
+        'setWeight must be at most trafficRouting.maxTrafficWeight (100 unless set)',
+      );
+      await expect(
+        ro.createRouted('ist-max', { istio: { virtualService: { name: 'x' } }, maxTrafficWeight: 1000 }, [
+          { setWeight: 5 },
+        ]),
+      ).rejects.toThrow('maxTrafficWeight other than 100 cannot be used with istio or ambassador');
     },
     SLOW,
   );

@@ -17,7 +17,7 @@ import {
   withoutManagedItems,
 } from '../managed-routes.ts';
 import type { RouterTarget, TrafficRouter } from '../router.ts';
-import { getRouted, TrafficRouterError } from '../router.ts';
+import { getRouted, TrafficRouterError, totalWeight } from '../router.ts';
 import { type BackendSlot, weightPatch, weightsInEffect } from '../weighted-backends.ts';
 import {
   type DestinationRule,
@@ -70,7 +70,11 @@ export class IstioRouter implements TrafficRouter {
       if (ops.length > 0) await this.api.jsonPatch(destinationRules, this.target.namespace, rule.name, ops);
     }
     for (const ref of this.routing.virtualServices) {
-      const ops = weightPatch(this.slots(ref, await this.virtualService(ref)), weight);
+      const ops = weightPatch(
+        this.slots(ref, await this.virtualService(ref)),
+        weight,
+        totalWeight(this.target),
+      );
       const { namespace, name } = this.located(ref);
       if (ops.length > 0) await this.api.jsonPatch(virtualServices, namespace, name, ops);
     }
@@ -80,7 +84,8 @@ export class IstioRouter implements TrafficRouter {
     const rule = this.routing.destinationRule;
     if (rule && !subsetsInStep(await this.destinationRule(rule), rule, this.hashes())) return false;
     for (const ref of this.routing.virtualServices) {
-      if (!weightsInEffect(this.slots(ref, await this.virtualService(ref)), weight)) return false;
+      if (!weightsInEffect(this.slots(ref, await this.virtualService(ref)), weight, totalWeight(this.target)))
+        return false;
     }
     return true;
   }

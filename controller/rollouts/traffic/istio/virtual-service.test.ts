@@ -67,7 +67,7 @@ describe('VirtualService route weights', () => {
   });
 
   it('guards each weight with a test of the destination host', () => {
-    expect(weightPatch(virtualServiceSlots(vs, hosts, {}), 10)[0]).toEqual({
+    expect(weightPatch(virtualServiceSlots(vs, hosts, {}), 10, 100)[0]).toEqual({
       op: 'test',
       path: '/spec/http/1/route/0/destination/host',
       value: 'web-stable.shop.svc.cluster.local',

@@ -59,6 +59,14 @@ describe('NGINX canary Ingress', () => {
     expect(ing.metadata.ownerReferences?.[0]?.kind).toBe('Rollout');
   });
 
+  it('tells NGINX the total when maxTrafficWeight is not 100', () => {
+    const ing = canaryIngress(stable, { ...target, maxWeight: 1000 }, opts, 5);
+    expect(ing.metadata.annotations).toMatchObject({
+      'nginx.ingress.kubernetes.io/canary-weight': '5',
+      'nginx.ingress.kubernetes.io/canary-weight-total': '1000',
+    });
+  });
+
   it('routes one header: an exact value, or a prefix or regex as a pattern, replacing additionalIngressAnnotations', () => {
     const p = opts.annotationPrefix;
     const exact = headerRouteAnnotations(

@@ -10,7 +10,7 @@ import type { KubeObject, ResourceType } from '../../../kube/resources.ts';
 import { rolloutOwnerRef } from '../../owner.ts';
 import { prefixRegex, ROUTE_STEP_SUPPORT, routeStepNotSupported } from '../managed-routes.ts';
 import type { RouterTarget, TrafficRouter } from '../router.ts';
-import { applyRouted, getRouted, TrafficRouterError } from '../router.ts';
+import { applyRouted, getRouted, TrafficRouterError, totalWeight } from '../router.ts';
 
 export const ingresses: ResourceType = {
   group: 'networking.k8s.io',
@@ -108,6 +108,9 @@ export function canaryIngress(
     [`${prefix}/canary`]: 'true',
     [`${prefix}/canary-weight`]: String(weight),
   };
+  // NGINX reads canary-weight out of 100 unless told another total (maxTrafficWeight).
+  const total = totalWeight(target);
+  if (total !== 100) annotations[`${prefix}/canary-weight-total`] = String(total);
   for (const [k, v] of Object.entries(opts.additionalAnnotations)) annotations[`${prefix}/${k}`] = v;
   // A header route step replaces a canary-by-header the user set in additionalIngressAnnotations.
   if (Object.keys(headerRoute).length > 0) {
