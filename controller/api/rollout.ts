@@ -197,6 +197,8 @@ export interface IstioVirtualService {
   /** HTTP route names; may be omitted when the VirtualService has one HTTP route. */
   routes?: string[];
   tlsRoutes?: IstioTlsRoute[];
+  /** TCP routes, each found by the one port its matches name. */
+  tcpRoutes?: { port: number }[];
 }
 
 /** Subset-level splitting: the two subsets follow the canary and stable pod hashes. */

@@ -33,6 +33,7 @@ import {
 } from './managed-http-routes.ts';
 import {
   type DestinationRoles,
+  missingTcpRoutes,
   missingTlsRoutes,
   type VirtualService,
   type VirtualServiceHttpRoute,
@@ -162,14 +163,17 @@ export class IstioRouter implements TrafficRouter {
     const names = ref.routes ?? [];
     const missingHttp = names.filter((n) => !(vs.spec?.http ?? []).some((r) => r.name === n));
     const missingTls = missingTlsRoutes(vs, ref.tlsRoutes ?? []);
-    if (missingHttp.length > 0 || missingTls.length > 0) {
+    const missingTcp = missingTcpRoutes(vs, ref.tcpRoutes ?? []);
+    if (missingHttp.length > 0 || missingTls.length > 0 || missingTcp.length > 0) {
       const tls = missingTls.map(
         (t) => `port ${t.port ?? 'any'} sniHosts [${(t.sniHosts ?? []).join(', ')}]`,
       );
-      throw new TrafficRouterError(
-        'VirtualServiceRouteNotFound',
-        `${where} has no ${[...missingHttp.map((n) => `HTTP route ${n}`), ...tls.map((t) => `TLS route with ${t}`)].join(', ')}`,
-      );
+      const missing = [
+        ...missingHttp.map((n) => `HTTP route ${n}`),
+        ...tls.map((t) => `TLS route with ${t}`),
+        ...missingTcp.map((p) => `TCP route on port ${p} alone`),
+      ];
+      throw new TrafficRouterError('VirtualServiceRouteNotFound', `${where} has no ${missing.join(', ')}`);
     }
     // Mirror routes carry the weighted route's destinations, so they take the weights too.
     const withMirrors = names.length > 0 ? [...names, ...mirrorRouteNames(vs, this.managed())] : names;
