@@ -50,7 +50,7 @@ const BAD: Record<string, string[]> = {
   'rollout-traffic-routing.yaml': [
     'rollout-traffic-routing.yaml:15:7: spec.strategy.canary.trafficRouting: trafficRouting requires canaryService and stableService, unless it is Istio alone with a destinationRule',
     'rollout-traffic-routing.yaml:18:9: spec.strategy.canary.trafficRouting.istio: istio must set exactly one of virtualService, virtualServices',
-    'rollout-traffic-routing.yaml:22:15: spec.strategy.canary.trafficRouting.istio.virtualServices[0].tcpRoutes: unknown field "tcpRoutes"',
+    'rollout-traffic-routing.yaml:22:35: spec.strategy.canary.trafficRouting.istio.virtualServices[0].tcpRoutes[0].port: must be at least 1 (is 0)',
     'rollout-traffic-routing.yaml:23:11: spec.strategy.canary.trafficRouting.istio.destinationRule: canarySubsetName and stableSubsetName must be different subsets',
     'rollout-traffic-routing.yaml:27:33: spec.strategy.canary.trafficRouting.managedRoutes[0].name: "Header_1" does not match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
     'rollout-traffic-routing.yaml:45:7: spec.strategy.canary.trafficRouting: trafficRouting must set at least one of nginx, istio, smi, gatewayAPI, alb, ambassador, traefik, apisix',

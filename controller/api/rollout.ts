@@ -170,7 +170,7 @@ export interface RolloutExperimentStep {
 
 /** Exactly one field is set. */
 export interface CanaryStep {
-  /** 0-100. */
+  /** 0 to trafficRouting.maxTrafficWeight (100 unless set). */
   setWeight?: number;
   pause?: RolloutPause;
   analysis?: RolloutAnalysis;
@@ -180,10 +180,13 @@ export interface CanaryStep {
   experiment?: RolloutExperimentStep;
 }
 
+/** Exactly one of stableIngress and stableIngresses. */
 interface NginxTrafficRouting {
-  stableIngress: string;
+  stableIngress?: string;
+  stableIngresses?: string[];
   annotationPrefix?: string;
   additionalIngressAnnotations?: Record<string, string>;
+  canaryIngressAnnotations?: Record<string, string>;
 }
 
 /** A TLS route of a VirtualService, matched by its port and exactly these SNI hosts. */

@@ -121,13 +121,13 @@ describe('Istio, SMI and NGINX routers', () => {
     spec: { rules: { http: { paths: { backend: { service: { name: string } } }[] } }[] };
   }
 
-  /** The user's Ingress `name`, routing to `<name>-stable`. */
-  async function stableIngress(name: string): Promise<void> {
+  /** The user's Ingress `name` (or `ingress`), routing to `<name>-stable`. */
+  async function stableIngress(name: string, ingress = name): Promise<void> {
     const backend = { service: { name: `${name}-stable`, port: { number: 80 } } };
     await cluster.api.create(ingType, {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
-      metadata: { name, namespace: ro.ns },
+      metadata: { name: ingress, namespace: ro.ns },
       spec: {
         ingressClassName: 'nginx',
         rules: [{ host: `${name}.example`, http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } }],
@@ -136,8 +136,8 @@ describe('Istio, SMI and NGINX routers', () => {
   }
 
   /** What the canary Ingress NGINX reads says. */
-  async function canaryIngress(name: string) {
-    const ing = await cluster.api.get<Ingress>(ingType, ro.ns, `${name}-${name}-canary`);
+  async function canaryIngress(name: string, ingress = name) {
+    const ing = await cluster.api.get<Ingress>(ingType, ro.ns, `${name}-${ingress}-canary`);
     return {
       canary: ing.metadata.annotations?.['nginx.ingress.kubernetes.io/canary'],
       weight: ing.metadata.annotations?.['nginx.ingress.kubernetes.io/canary-weight'],
@@ -292,6 +292,49 @@ describe('Istio, SMI and NGINX routers', () => {
           { setWeight: 5 },
         ]),
       ).rejects.toThrow('maxTrafficWeight other than 100 cannot be used with istio or ambassador');
+    },
+    SLOW,
+  );
+
+  it(
+    'gives each of stableIngresses a canary Ingress with canaryIngressAnnotations, and refuses both forms at once',
+    async () => {
+      await stableIngress('many');
+      await stableIngress('many', 'many-admin');
+      const read = async () => {
+        const team = async (ingress: string) =>
+          (await cluster.api.get<Ingress>(ingType, ro.ns, `many-${ingress}-canary`)).metadata.annotations?.[
+            'example.com/team'
+          ];
+        return {
+          main: await canaryIngress('many'),
+          admin: await canaryIngress('many', 'many-admin'),
+          teams: [await team('many'), await team('many-admin')],
+        };
+      };
+      const [during, after] = await routed(
+        'many',
+        {
+          nginx: {
+            stableIngresses: ['many', 'many-admin'],
+            canaryIngressAnnotations: { 'example.com/team': 'shop' },
+          },
+        },
+        read,
+      );
+      const at = (weight: string) => ({
+        main: { canary: 'true', weight, backend: 'many-canary' },
+        admin: { canary: 'true', weight, backend: 'many-canary' },
+        teams: ['shop', 'shop'],
+      });
+      expect(during).toEqual(at('40'));
+      expect(after).toEqual(at('0'));
+
+      await expect(
+        ro.createRouted('both-forms', { nginx: { stableIngress: 'a', stableIngresses: ['b'] } }, [
+          { setWeight: 5 },
+        ]),
+      ).rejects.toThrow('nginx must set exactly one of stableIngress and stableIngresses');
     },
     SLOW,
   );

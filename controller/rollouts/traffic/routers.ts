@@ -53,9 +53,12 @@ export function routerFor(ro: Rollout, api: ObjectApi, hashes: PodHashes = {}): 
   if (routing.nginx) {
     routers.push(
       new NginxRouter(api, target, {
-        stableIngress: routing.nginx.stableIngress,
+        stableIngresses: routing.nginx.stableIngress
+          ? [routing.nginx.stableIngress]
+          : (routing.nginx.stableIngresses ?? []),
         annotationPrefix: routing.nginx.annotationPrefix ?? ROLLOUT_DEFAULTS.nginxAnnotationPrefix,
         additionalAnnotations: routing.nginx.additionalIngressAnnotations ?? {},
+        canaryAnnotations: routing.nginx.canaryIngressAnnotations ?? {},
       }),
     );
   }
