@@ -2,7 +2,7 @@
 // Mirrors crds/experiments.sluice.dev.yaml, whose field names follow Argo Rollouts
 // argoproj.io/v1alpha1 Experiment. A Rollout's canary `experiment` step creates one.
 
-import type { AnalysisPhase, Argument } from './analysis.ts';
+import type { AnalysisPhase, Argument, DryRun, MeasurementRetention } from './analysis.ts';
 import type { CommonStatus, Duration, SluiceObject, SluiceResourceType, Time } from './meta.ts';
 import { GROUP, VERSION } from './meta.ts';
 import type { LabelSelector, PodTemplateSpec } from './rollout.ts';
@@ -45,6 +45,9 @@ export interface ExperimentSpec {
   /** Seconds a template may take to become available. Defaults to 600. */
   progressDeadlineSeconds?: number;
   terminate?: boolean;
+  /** Handed to every AnalysisRun of the Experiment, after its templates' own. */
+  dryRun?: DryRun[];
+  measurementRetention?: MeasurementRetention[];
 }
 
 /** As Argo's TemplateStatusCode. */

@@ -217,6 +217,8 @@ export class ExperimentReconciler extends SkeletonReconciler<Experiment, Experim
         templates,
         args: resolveTemplateRefs(exp, analysis.args ?? [], pass.status.templateStatuses ?? []),
         fieldSource: exp,
+        ...(exp.spec.dryRun ? { dryRun: exp.spec.dryRun } : {}),
+        ...(exp.spec.measurementRetention ? { measurementRetention: exp.spec.measurementRetention } : {}),
         labels: { [EXPERIMENT_ANALYSIS_LABEL]: analysis.name },
         ownerReferences: [experimentOwnerRef(exp)],
       });

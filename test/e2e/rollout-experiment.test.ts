@@ -116,6 +116,55 @@ describe('Experiment', () => {
     },
     SLOW,
   );
+
+  it(
+    'with dryRun, a failing metric is recorded in its AnalysisRun but the Experiment succeeds',
+    async () => {
+      await cluster.api.create(experimentResource, {
+        apiVersion: 'sluice.dev/v1alpha1',
+        kind: 'Experiment',
+        metadata: { name: 'dry', namespace: ns },
+        spec: {
+          templates: [
+            {
+              name: 'a',
+              selector: { matchLabels: { app: 'dry' } },
+              template: {
+                metadata: { labels: { app: 'dry' } },
+                spec: { containers: [{ name: 'app', image: 'example.invalid/dry:1' }] },
+              },
+            },
+          ],
+          analyses: [
+            {
+              name: 'check',
+              templateName: 'compare',
+              requiredForCompletion: true,
+              args: [
+                { name: 'baseline-hash', value: '{{templates.a.podTemplateHash}}' },
+                { name: 'canary-hash', value: '{{templates.a.podTemplateHash}}' },
+                { name: 'stable-hash', value: 'none' },
+                { name: 'fault', value: 'Error' },
+              ],
+            },
+          ],
+          dryRun: [{ metricName: 'compare' }],
+          measurementRetention: [{ metricName: 'compare', limit: 1 }],
+        },
+      });
+      const done = await waitForExperiment('dry', (e) => expect(e.status?.phase).toBe('Successful'));
+      expect(done.status?.message).toBe('every analysis required for completion succeeded');
+      const run = await cluster.api.get<AnalysisRun>(analysisRunResource, ns, 'dry-check');
+      expect(run.spec.measurementRetention).toEqual([{ metricName: 'compare', limit: 1 }]);
+      expect(run.status?.phase).toBe('Successful');
+      expect(run.status?.metricResults?.[0]).toMatchObject({
+        name: 'compare',
+        phase: 'Failed',
+        dryRun: true,
+      });
+    },
+    SLOW,
+  );
 });
 
 describe('Rollout with an experiment step', () => {
