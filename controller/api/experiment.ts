@@ -45,6 +45,8 @@ export interface ExperimentSpec {
   /** Seconds a template may take to become available. Defaults to 600. */
   progressDeadlineSeconds?: number;
   terminate?: boolean;
+  /** Seconds the templates keep running once the Experiment has finished. Sluice's default is 0. */
+  scaleDownDelaySeconds?: number;
   /** Handed to every AnalysisRun of the Experiment, after its templates' own. */
   dryRun?: DryRun[];
   measurementRetention?: MeasurementRetention[];
@@ -79,6 +81,8 @@ export interface ExperimentStatus extends CommonStatus {
   analysisRuns?: ExperimentAnalysisRunStatus[];
   /** When every template first had all its replicas available: the duration counts from here. */
   availableAt?: Time;
+  /** When the Experiment finished: scaleDownDelaySeconds counts from here. */
+  finishedAt?: Time;
 }
 
 export type Experiment = SluiceObject<'Experiment', ExperimentSpec, ExperimentStatus>;

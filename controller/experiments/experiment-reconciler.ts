@@ -166,6 +166,7 @@ export class ExperimentReconciler extends SkeletonReconciler<Experiment, Experim
     status.message = decision.message;
     status.templateStatuses = decision.templateStatuses;
     if (decision.availableAt !== undefined) status.availableAt = decision.availableAt;
+    if (decision.finishedAt !== undefined) status.finishedAt = decision.finishedAt;
     status.analysisRuns = analyses.map((a) => ({
       name: a.name,
       analysisRun: a.analysisRun,

@@ -118,6 +118,42 @@ describe('Experiment', () => {
   );
 
   it(
+    'with scaleDownDelaySeconds, keeps its templates running that long after it finished',
+    async () => {
+      await cluster.api.create(experimentResource, {
+        apiVersion: 'sluice.dev/v1alpha1',
+        kind: 'Experiment',
+        metadata: { name: 'linger', namespace: ns },
+        spec: {
+          duration: '1s',
+          scaleDownDelaySeconds: 20,
+          templates: [
+            {
+              name: 'a',
+              selector: { matchLabels: { app: 'linger' } },
+              template: {
+                metadata: { labels: { app: 'linger' } },
+                spec: { containers: [{ name: 'app', image: 'example.invalid/linger:1' }] },
+              },
+            },
+          ],
+        },
+      });
+      const done = await waitForExperiment('linger', (e) => expect(e.status?.phase).toBe('Successful'));
+      const finishedAt = Date.parse(done.status?.finishedAt ?? '');
+      expect(finishedAt).toBeGreaterThan(0);
+      // Seen at zero no earlier than the delay after the verdict (a lower bound, so load cannot fail it).
+      const down = await eventually(async () => {
+        const now = await replicaSet('linger-a');
+        expect(now.spec.replicas).toBe(0);
+        return Date.now();
+      }, 120_000);
+      expect(down).toBeGreaterThanOrEqual(finishedAt + 20_000 - 2_000);
+    },
+    SLOW,
+  );
+
+  it(
     'with dryRun, a failing metric is recorded in its AnalysisRun but the Experiment succeeds',
     async () => {
       await cluster.api.create(experimentResource, {
