@@ -24,6 +24,8 @@ export interface ExperimentTemplate {
   minReadySeconds?: number;
   selector: LabelSelector;
   template: PodTemplateSpec;
+  /** A Service selecting this template's pods, named `name` or like its ReplicaSet. */
+  service?: { name?: string };
 }
 
 export interface ExperimentAnalysis {
@@ -65,6 +67,8 @@ export interface TemplateStatus {
   message?: string;
   lastTransitionTime?: Time;
   podTemplateHash?: string;
+  /** The template's Service, while it exists. */
+  serviceName?: string;
 }
 
 interface ExperimentAnalysisRunStatus {

@@ -38,6 +38,7 @@ import {
   TemplateReferenceError,
   templateReplicaSetName,
 } from './template-replica-sets.ts';
+import { buildTemplateService, type TemplateService, templateServiceName } from './template-services.ts';
 
 export interface ExperimentReconcilerDeps {
   api: ObjectApi;
@@ -82,6 +83,7 @@ export class ExperimentReconciler extends SkeletonReconciler<Experiment, Experim
       (pass) => this.ensureReplicaSets(pass),
       (pass) => this.decide(pass),
       (pass) => this.scaleReplicaSets(pass),
+      (pass) => this.reconcileServices(pass),
       (pass) => this.startAnalyses(pass),
       (pass) => this.stopAnalyses(pass),
     ];
@@ -195,6 +197,37 @@ export class ExperimentReconciler extends SkeletonReconciler<Experiment, Experim
     }
   }
 
+  /**
+   * A template with `service` has its Service while its ReplicaSet runs; once the ReplicaSet is
+   * scaled to zero the Service goes.
+   */
+  private async reconcileServices(pass: ExperimentPass): Promise<void> {
+    const exp = pass.object;
+    const decision = pass.decision as ExperimentDecision;
+    for (const template of exp.spec.templates) {
+      const name = templateServiceName(exp, template);
+      if (name === undefined) continue;
+      const status = pass.status.templateStatuses?.find((t) => t.name === template.name);
+      const rs = pass.replicaSets.find((r) => r.metadata.name === templateReplicaSetName(exp, template.name));
+      const hash = rs && hashOf(rs);
+      // Status says whether it was made; only a change costs a request.
+      const had = exp.status?.templateStatuses?.find((t) => t.name === template.name)?.serviceName === name;
+      if ((decision.replicas.get(template.name) ?? 0) > 0 && hash) {
+        if (!had) {
+          await this.createOrAdopt(core.services, buildTemplateService(exp, template, hash), exp);
+          pass.events.push({
+            type: 'Normal',
+            reason: 'ServiceCreated',
+            message: `Created Service ${name} for template "${template.name}"`,
+          });
+        }
+        if (status) status.serviceName = name;
+      } else if (had) {
+        await this.deps.api.delete(core.services, exp.metadata.namespace, name);
+      }
+    }
+  }
+
   /** Once every template is available, each analysis gets its AnalysisRun. */
   private async startAnalyses(pass: ExperimentPass): Promise<void> {
     const exp = pass.object;
@@ -250,8 +283,8 @@ export class ExperimentReconciler extends SkeletonReconciler<Experiment, Experim
   }
 
   /** Creates the object, or adopts the one this Experiment already owns under that name. */
-  private async createOrAdopt<T extends ReplicaSet | AnalysisRun>(
-    resource: typeof core.replicaSets | typeof analysisRunResource,
+  private async createOrAdopt<T extends ReplicaSet | AnalysisRun | TemplateService>(
+    resource: typeof core.replicaSets | typeof core.services | typeof analysisRunResource,
     obj: T,
     exp: Experiment,
   ): Promise<T> {

@@ -118,6 +118,57 @@ describe('Experiment', () => {
   );
 
   it(
+    'gives a template with service a Service selecting its pods while it runs, and deletes it after',
+    async () => {
+      await cluster.api.create(experimentResource, {
+        apiVersion: 'sluice.dev/v1alpha1',
+        kind: 'Experiment',
+        metadata: { name: 'svc', namespace: ns },
+        spec: {
+          templates: [
+            {
+              name: 'a',
+              service: {},
+              selector: { matchLabels: { app: 'svc' } },
+              template: {
+                metadata: { labels: { app: 'svc' } },
+                spec: {
+                  containers: [
+                    { name: 'app', image: 'example.invalid/svc:1', ports: [{ containerPort: 8080 }] },
+                  ],
+                },
+              },
+            },
+          ],
+        },
+      });
+      const running = await waitForExperiment('svc', (e) => {
+        expect(e.status?.phase).toBe('Running');
+        expect(e.status?.templateStatuses?.[0]?.serviceName).toBe('svc-a');
+      });
+      const hash = running.status?.templateStatuses?.[0]?.podTemplateHash;
+      const svc = await cluster.api.get<KubeObject & { spec: Record<string, unknown> }>(
+        core.services,
+        ns,
+        'svc-a',
+      );
+      expect(svc.spec).toMatchObject({
+        selector: { app: 'svc', [POD_TEMPLATE_HASH_LABEL]: hash },
+        ports: [{ port: 8080, targetPort: 8080, protocol: 'TCP' }],
+      });
+      expect(svc.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Experiment', name: 'svc' });
+
+      await cluster.api.mergePatch(experimentResource, ns, 'svc', { spec: { terminate: true } });
+      await waitForExperiment('svc', (e) => {
+        expect(e.status?.phase).toBe('Successful');
+        expect(e.status?.templateStatuses?.[0]?.serviceName).toBeUndefined();
+      });
+      expect(await cluster.api.getOrUndefined(core.services, ns, 'svc-a')).toBeUndefined();
+    },
+    SLOW,
+  );
+
+  it(
     'with scaleDownDelaySeconds, keeps its templates running that long after it finished',
     async () => {
       await cluster.api.create(experimentResource, {
