@@ -296,6 +296,8 @@ export interface CanaryStrategy {
   dynamicStableScale?: boolean;
   /** With trafficRouting: at least this many pods in the canary and stable ReplicaSets while they take traffic. */
   minPodsPerReplicaSet?: number;
+  /** With trafficRouting: the canary pods that must be available for a step to go on (all of them unless set). */
+  replicaProgressThreshold?: { type: 'Percent' | 'Pod'; value: number };
   /** With trafficRouting: how many older ReplicaSets may wait for their scale-down delay at once. */
   scaleDownDelayRevisionLimit?: number;
   antiAffinity?: AntiAffinity;

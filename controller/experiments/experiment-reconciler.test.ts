@@ -163,4 +163,16 @@ describe('ExperimentReconciler', () => {
     expect(run?.spec.dryRun).toEqual([{ metricName: 'm' }]);
     expect(run?.spec.measurementRetention).toEqual([{ metricName: '.*', limit: 3 }]);
   });
+
+  it('ends in Error naming the template when its service has no container port to expose', async () => {
+    const exp = cluster.stored<Experiment>(experimentResource, 'shop', 'exp') as Experiment;
+    const [template] = exp.spec.templates;
+    if (template) template.service = {};
+    await reconcile();
+    expect(stored().status?.phase).toBe('Error');
+    expect(stored().status?.message).toContain(
+      'spec.templates: template "canary": service needs at least one container port',
+    );
+    expect(cluster.list(core.services)).toEqual([]);
+  });
 });

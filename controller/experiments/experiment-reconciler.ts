@@ -38,7 +38,12 @@ import {
   TemplateReferenceError,
   templateReplicaSetName,
 } from './template-replica-sets.ts';
-import { buildTemplateService, type TemplateService, templateServiceName } from './template-services.ts';
+import {
+  buildTemplateService,
+  type TemplateService,
+  TemplateServiceError,
+  templateServiceName,
+} from './template-services.ts';
 
 export interface ExperimentReconcilerDeps {
   api: ObjectApi;
@@ -311,6 +316,9 @@ export class ExperimentReconciler extends SkeletonReconciler<Experiment, Experim
         cause: thrown,
         retryAfterMs: MISSING_TEMPLATE_RETRY_MS,
       });
+    }
+    if (thrown instanceof TemplateServiceError) {
+      return new StallingError('InvalidSpec', `spec.templates: ${thrown.message}`, { cause: thrown });
     }
     if (thrown instanceof AnalysisTemplateError || thrown instanceof TemplateReferenceError) {
       return new StallingError('InvalidSpec', `analysis: ${thrown.message}`, { cause: thrown });

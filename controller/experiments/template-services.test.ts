@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Experiment, ExperimentTemplate } from '../api/experiment.ts';
-import { TemplateReferenceError } from './template-replica-sets.ts';
-import { buildTemplateService, templateServiceName } from './template-services.ts';
+import { buildTemplateService, TemplateServiceError, templateServiceName } from './template-services.ts';
 
 const exp: Experiment = {
   apiVersion: 'sluice.dev/v1alpha1',
@@ -39,7 +38,7 @@ describe('template Service', () => {
   });
 
   it('is refused, naming the template, when the template exposes no port', () => {
-    expect(() => buildTemplateService(exp, template({}, []), 'abc')).toThrow(TemplateReferenceError);
+    expect(() => buildTemplateService(exp, template({}, []), 'abc')).toThrow(TemplateServiceError);
     expect(() => buildTemplateService(exp, template({}, []), 'abc')).toThrow(
       'template "canary": service needs at least one container port',
     );

@@ -12,6 +12,11 @@ import {
   templateReplicaSetName,
 } from './template-replica-sets.ts';
 
+/** A template's `service` cannot be made; it ends the Experiment in Error like a bad analysis. */
+export class TemplateServiceError extends TemplateReferenceError {
+  override readonly name = 'TemplateServiceError';
+}
+
 interface ContainerPort {
   name?: string;
   containerPort: number;
@@ -44,7 +49,7 @@ export function buildTemplateService(
   const containers = (template.template.spec?.containers ?? []) as { ports?: ContainerPort[] }[];
   const ports = containers.flatMap((c) => c.ports ?? []);
   if (ports.length === 0) {
-    throw new TemplateReferenceError(
+    throw new TemplateServiceError(
       `template "${template.name}": service needs at least one container port in the template to expose`,
     );
   }

@@ -240,8 +240,30 @@ export function trafficRoutedCounts(input: TrafficRoutedInput): { newRS: number;
 }
 
 /** All `desired` pods are asked for and available. */
-export function allAvailable(rs: RsCounts | undefined, desired: number): boolean {
+function allAvailable(rs: RsCounts | undefined, desired: number): boolean {
   return rs !== undefined && rs.specReplicas === desired && rs.availableReplicas === desired;
+}
+
+/** canary.replicaProgressThreshold: how much of a step's canary must be available to go on. */
+export interface ProgressThreshold {
+  type: 'Percent' | 'Pod';
+  value: number;
+}
+
+/**
+ * All `desired` pods are asked for and, without a threshold, all available; with one, at least
+ * that many pods or that percentage of `desired` (Argo Rollouts' checkReplicasAvailable).
+ */
+export function availableEnough(
+  rs: RsCounts | undefined,
+  desired: number,
+  threshold: ProgressThreshold | undefined,
+): boolean {
+  if (!threshold) return allAvailable(rs, desired);
+  if (rs === undefined || rs.specReplicas !== desired) return false;
+  const available = Math.min(rs.availableReplicas, desired);
+  if (threshold.type === 'Pod') return available >= Math.min(threshold.value, desired);
+  return desired === 0 || (available * 100) / desired >= threshold.value;
 }
 
 /** All `desired` pods are asked for and exist. */

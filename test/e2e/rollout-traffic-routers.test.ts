@@ -3,7 +3,7 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { core, type KubeObject } from '../../controller/kube/resources.ts';
-import { rolloutSuite, SLOW, service, template } from '../support/rollouts.ts';
+import { POD_TEMPLATE_HASH_LABEL, rolloutSuite, SLOW, service, template } from '../support/rollouts.ts';
 import {
   installHttpRouteCrd,
   installTrafficSplitCrd,
@@ -335,6 +335,57 @@ describe('Istio, SMI and NGINX routers', () => {
           { setWeight: 5 },
         ]),
       ).rejects.toThrow('nginx must set exactly one of stableIngress and stableIngresses');
+    },
+    SLOW,
+  );
+
+  it(
+    'with replicaProgressThreshold, goes on to the next step once that share of the canary is available',
+    async () => {
+      for (const svc of ['thr-stable', 'thr-canary'])
+        await cluster.api.create(core.services, service(ro.ns, svc, 'thr'));
+      await ro.create('thr', {
+        replicas: 4,
+        selector: { matchLabels: { app: 'thr' } },
+        template: template('thr', 'example.invalid/thr:1'),
+        strategy: {
+          canary: {
+            stableService: 'thr-stable',
+            canaryService: 'thr-canary',
+            trafficRouting: { smi: {} },
+            replicaProgressThreshold: { type: 'Percent', value: 75 },
+            steps: [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }, { pause: {} }],
+          },
+        },
+      });
+      await ro.waitFor('thr', (r) => expect(r.status?.phase).toBe('Healthy'));
+      await ro.setImage('thr', 'example.invalid/thr:2');
+      const paused = await ro.waitFor('thr', (r) => {
+        expect(r.status?.phase).toBe('Paused');
+        expect(r.status?.currentStepIndex).toBe(1);
+      });
+      // One of the two canary pods stops being ready: at the next step 3 of 4 are available.
+      const hash = paused.status?.currentPodHash as string;
+      const pods = await cluster.api.list<KubeObject>(core.pods, ro.ns, {
+        labelSelector: `${POD_TEMPLATE_HASH_LABEL}=${hash}`,
+      });
+      const [sick] = pods.items;
+      await cluster.api.mergePatch(core.pods, ro.ns, sick?.metadata.name ?? '', {
+        metadata: { annotations: { 'sluice.dev/test-fault': 'CrashLoopBackOff' } },
+      });
+      await ro.promote('thr');
+      const next = await ro.waitFor('thr', (r) => {
+        expect(r.status?.phase).toBe('Paused');
+        expect(r.status?.currentStepIndex).toBe(3);
+      });
+      expect(next.status?.canary?.weights?.canary?.weight).toBe(100);
+      const canaryPods = await cluster.api.list<
+        KubeObject & { status?: { conditions?: { type: string; status: string }[] } }
+      >(core.pods, ro.ns, { labelSelector: `${POD_TEMPLATE_HASH_LABEL}=${hash}` });
+      const ready = canaryPods.items.filter((p) =>
+        p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
+      expect([canaryPods.items.length, ready.length]).toEqual([4, 3]);
     },
     SLOW,
   );

@@ -5,7 +5,7 @@
 import type { CanaryStrategy } from '../../api/rollout.ts';
 import { ROLLOUT_DEFAULTS } from '../../api/rollout.ts';
 import { apiTime } from '../../runtime/api-time.ts';
-import { allAvailable, allCreated, sumAvailable } from '../replica-math.ts';
+import { allCreated, availableEnough, type ProgressThreshold, sumAvailable } from '../replica-math.ts';
 import { viewOf } from '../replica-sets.ts';
 import type { RolloutSync } from '../rollout-sync.ts';
 import { maxTrafficWeight, routerFor } from '../traffic/routers.ts';
@@ -82,7 +82,8 @@ export async function syncCanary(sync: RolloutSync): Promise<void> {
     minPods: canary.minPodsPerReplicaSet,
     now,
   });
-  const atDesired = atDesiredCounts(plan, newView, stableView, olderViews, trafficRouted, dynamic);
+  const threshold = trafficRouted ? canary.replicaProgressThreshold : undefined;
+  const atDesired = atDesiredCounts(plan, newView, stableView, olderViews, trafficRouted, dynamic, threshold);
 
   // Services: stable → the stable version; canary → the new one once it has a pod to serve.
   if (canary.stableService && prev.stableRS && (stableRS || fullyPromoted)) {
@@ -296,9 +297,10 @@ function atDesiredCounts(
   olderRSs: readonly RsView[],
   trafficRouted: boolean,
   dynamic: boolean,
+  threshold: ProgressThreshold | undefined,
 ): boolean {
   if (plan.actions.some((a) => a.replicas !== undefined)) return false;
-  if (!allAvailable(newRS, plan.desired.newRS)) return false;
+  if (!availableEnough(newRS, plan.desired.newRS, threshold)) return false;
   if (stableRS && !(trafficRouted && dynamic) && !allCreated(stableRS, plan.desired.stableRS)) return false;
   return trafficRouted || sumAvailable(olderRSs) === 0;
 }
