@@ -50,17 +50,29 @@ async function applyAndWait(cluster: TestCluster, manifest: string, crd: string)
   await waitForCondition(cluster.kubectl, [`crd/${crd}`], 'Established');
 }
 
-export async function installHttpRouteCrd(cluster: TestCluster): Promise<void> {
-  const file = await moduleFile(
-    'sigs.k8s.io/gateway-api',
-    GATEWAY_API_VERSION,
-    'config/crd/standard/gateway.networking.k8s.io_httproutes.yaml',
+export function installHttpRouteCrd(cluster: TestCluster): Promise<void> {
+  return installFromModule(
+    cluster,
+    [
+      'sigs.k8s.io/gateway-api',
+      GATEWAY_API_VERSION,
+      'config/crd/standard/gateway.networking.k8s.io_httproutes.yaml',
+    ],
+    'httproutes.gateway.networking.k8s.io',
   );
-  await applyAndWait(cluster, await readFile(file, 'utf8'), 'httproutes.gateway.networking.k8s.io');
 }
 
-/** The CRD named `name` out of a published file that holds several documents. */
-async function installOneOf(cluster: TestCluster, file: string, name: string, edit?: (crd: Crd) => void) {
+/**
+ * The CRD named `name` out of a file of a Go module (module, version, path), which may hold
+ * several documents; `edit` may change it before it is applied.
+ */
+async function installFromModule(
+  cluster: TestCluster,
+  [module, version, path]: [string, string, string],
+  name: string,
+  edit?: (crd: Crd) => void,
+): Promise<void> {
+  const file = await moduleFile(module, version, path);
   const docs = parseAllDocuments(await readFile(file, 'utf8'));
   const doc = docs.find((d) => (d.toJS() as Crd | null)?.metadata?.name === name);
   if (!doc) throw new Error(`${file} has no CustomResourceDefinition ${name}`);
@@ -75,13 +87,12 @@ interface Crd {
 }
 
 /** One CRD of Istio's published set (istio.io/api), e.g. `virtualservices`. */
-async function installIstioCrd(cluster: TestCluster, plural: string): Promise<void> {
-  const file = await moduleFile(
-    'istio.io/api',
-    ISTIO_API_VERSION,
-    'kubernetes/customresourcedefinitions.gen.yaml',
+function installIstioCrd(cluster: TestCluster, plural: string): Promise<void> {
+  return installFromModule(
+    cluster,
+    ['istio.io/api', ISTIO_API_VERSION, 'kubernetes/customresourcedefinitions.gen.yaml'],
+    `${plural}.networking.istio.io`,
   );
-  await installOneOf(cluster, file, `${plural}.networking.istio.io`);
 }
 
 export function installVirtualServiceCrd(cluster: TestCluster): Promise<void> {
@@ -144,25 +155,31 @@ export async function installTrafficSplitCrd(cluster: TestCluster): Promise<void
 const TRAEFIK_VERSION = process.env.SLUICE_TRAEFIK_VERSION ?? 'v3.7.13';
 
 /** Traefik's published TraefikService CRD, from its Go module (the docs carry the generated CRDs). */
-export async function installTraefikServiceCrd(cluster: TestCluster): Promise<void> {
-  const file = await moduleFile(
-    'github.com/traefik/traefik/v3',
-    TRAEFIK_VERSION,
-    'docs/content/reference/dynamic-configuration/traefik.io_traefikservices.yaml',
+export function installTraefikServiceCrd(cluster: TestCluster): Promise<void> {
+  return installFromModule(
+    cluster,
+    [
+      'github.com/traefik/traefik/v3',
+      TRAEFIK_VERSION,
+      'docs/content/reference/dynamic-configuration/traefik.io_traefikservices.yaml',
+    ],
+    'traefikservices.traefik.io',
   );
-  await applyAndWait(cluster, await readFile(file, 'utf8'), 'traefikservices.traefik.io');
 }
 
 const APISIX_INGRESS_VERSION = process.env.SLUICE_APISIX_INGRESS_VERSION ?? 'v1.8.4';
 
 /** APISIX's published ApisixRoute CRD (apisix.apache.org/v2), from its ingress controller's module. */
-export async function installApisixRouteCrd(cluster: TestCluster): Promise<void> {
-  const file = await moduleFile(
-    'github.com/apache/apisix-ingress-controller',
-    APISIX_INGRESS_VERSION,
-    'samples/deploy/crd/v1/ApisixRoute.yaml',
+export function installApisixRouteCrd(cluster: TestCluster): Promise<void> {
+  return installFromModule(
+    cluster,
+    [
+      'github.com/apache/apisix-ingress-controller',
+      APISIX_INGRESS_VERSION,
+      'samples/deploy/crd/v1/ApisixRoute.yaml',
+    ],
+    'apisixroutes.apisix.apache.org',
   );
-  await applyAndWait(cluster, await readFile(file, 'utf8'), 'apisixroutes.apisix.apache.org');
 }
 
 const EMISSARY_VERSION = process.env.SLUICE_EMISSARY_VERSION ?? 'v3.10.0';
@@ -176,13 +193,13 @@ const EMISSARY_VERSION = process.env.SLUICE_EMISSARY_VERSION ?? 'v3.10.0';
  * spec's unknown fields, so a v3alpha1 Mapping (`hostname`) round-trips whole, and what the
  * router writes is still checked against the schema of the version it writes.
  */
-export async function installMappingCrd(cluster: TestCluster): Promise<void> {
-  const file = await moduleFile(
-    'github.com/emissary-ingress/emissary/v3',
-    EMISSARY_VERSION,
-    'manifests/emissary/emissary-crds.yaml.in',
+export function installMappingCrd(cluster: TestCluster): Promise<void> {
+  return installFromModule(
+    cluster,
+    ['github.com/emissary-ingress/emissary/v3', EMISSARY_VERSION, 'manifests/emissary/emissary-crds.yaml.in'],
+    'mappings.getambassador.io',
+    (crd) => {
+      if (crd.spec) crd.spec.conversion = { strategy: 'None' };
+    },
   );
-  await installOneOf(cluster, file, 'mappings.getambassador.io', (crd) => {
-    if (crd.spec) crd.spec.conversion = { strategy: 'None' };
-  });
 }
