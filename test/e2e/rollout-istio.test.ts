@@ -229,13 +229,15 @@ describe('Istio', () => {
           strategy: { canary },
         },
       });
-    const tcp = manifest('tcp', {
+    const sticky = manifest('sticky', {
       stableService: 'a',
       canaryService: 'b',
-      trafficRouting: { istio: { virtualServices: [{ name: 'vs', tcpRoutes: [{ port: 5432 }] }] } },
+      trafficRouting: {
+        alb: { ingress: 'web', servicePort: 80, stickinessConfig: { enabled: true, durationSeconds: 60 } },
+      },
     });
-    await expect(ro.kubectl(['apply', '-f', '-'], tcp)).rejects.toThrow(
-      /unknown field "spec\.strategy\.canary\.trafficRouting\.istio\.virtualServices\[0\]\.tcpRoutes"/,
+    await expect(ro.kubectl(['apply', '-f', '-'], sticky)).rejects.toThrow(
+      /unknown field "spec\.strategy\.canary\.trafficRouting\.alb\.stickinessConfig"/,
     );
     const noServices = manifest('bare', { trafficRouting: { nginx: { stableIngress: 'web' }, smi: {} } });
     await expect(ro.kubectl(['apply', '-f', '-'], noServices)).rejects.toThrow(
