@@ -66,7 +66,7 @@ describe('lint command', () => {
     expect(good.err()).toMatch(/11 objects in 5 files: no problems/);
     const bad = io();
     expect(await run(['lint', `${fixtures}bad/rollout-steps.yaml`], bad)).toBe(1);
-    expect(bad.out().split('\n')[0]).toBe(
+    expect(bad.out().split('\n')[1]).toBe(
       `${fixtures}bad/rollout-steps.yaml:17:11: spec.strategy.canary.steps[0]: a canary step must set exactly one of setWeight, pause, analysis, setCanaryScale, setHeaderRoute, setMirrorRoute, experiment`,
     );
   });

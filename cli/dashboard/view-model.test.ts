@@ -4,7 +4,15 @@ import type { Application } from '../../controller/api/application.ts';
 import type { GitRepository } from '../../controller/api/git-repository.ts';
 import type { Rollout, RolloutStatus } from '../../controller/api/rollout.ts';
 import type { ReplicaSet } from '../../controller/rollouts/replica-sets.ts';
-import { appDetail, appRows, errorLocation, rolloutDetail, rolloutRows, sourceRows } from './view-model.ts';
+import {
+  appDetail,
+  appRows,
+  errorLocation,
+  percentages,
+  rolloutDetail,
+  rolloutRows,
+  sourceRows,
+} from './view-model.ts';
 
 function rollout(status: RolloutStatus, paused = false): Rollout {
   return {
@@ -65,6 +73,10 @@ const canaryPaused: RolloutStatus = {
 };
 
 describe('rollout rows and detail', () => {
+  it('shows weights out of maxTrafficWeight as percentages', () => {
+    expect(percentages(5, 995, true)).toEqual({ canary: 0.5, stable: 99.5, verified: true });
+    expect(percentages(30, undefined, undefined)).toEqual({ canary: 30, stable: 70, verified: undefined });
+  });
   it('shows the step being run, the weights and the replicas', () => {
     expect(rolloutRows([rollout(canaryPaused)])).toEqual([
       {

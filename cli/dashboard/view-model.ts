@@ -88,6 +88,20 @@ export function appRows(apps: Application[]): AppRow[] {
   return [...apps].sort(byName).map(appRow);
 }
 
+/**
+ * Weights as percentages: with trafficRouting.maxTrafficWeight they are out of that total (the
+ * canary's and the stable's add up to it), to one decimal place.
+ */
+export function percentages(
+  canary: number,
+  stable: number | undefined,
+  verified: boolean | undefined,
+): { canary: number; stable: number; verified: boolean | undefined } {
+  const total = stable === undefined ? 100 : canary + stable;
+  const pct = (n: number) => (total > 0 ? Math.round((n * 1000) / total) / 10 : 0);
+  return { canary: pct(canary), stable: stable === undefined ? 100 - canary : pct(stable), verified };
+}
+
 function rolloutRow(ro: Rollout): RolloutRow {
   const st = ro.status ?? {};
   const steps = ro.spec.strategy.canary?.steps;
@@ -102,9 +116,7 @@ function rolloutRow(ro: Rollout): RolloutRow {
       steps && steps.length > 0
         ? { index: Math.min((st.currentStepIndex ?? 0) + 1, steps.length + 1) - 1, count: steps.length }
         : undefined,
-    weights: w?.canary
-      ? { canary: w.canary.weight, stable: w.stable?.weight ?? 100 - w.canary.weight, verified: w.verified }
-      : undefined,
+    weights: w?.canary ? percentages(w.canary.weight, w.stable?.weight, w.verified) : undefined,
     aborted: st.abort === true,
     paused: ro.spec.paused === true || (st.pauseConditions?.length ?? 0) > 0,
     replicas: {

@@ -54,7 +54,7 @@ describe('lintChart', () => {
     expect(result.checked).toBe(1);
     expect(result.diagnostics.map(formatDiagnostic)).toEqual([
       `${dir}/templates/rollout.yaml (rendered):6:3: spec.replica: unknown field "replica"`,
-      `${dir}/templates/rollout.yaml (rendered):14:22: spec.strategy.canary.steps[0].setWeight: must be at most 100 (is 120)`,
+      `${dir}/templates/rollout.yaml (rendered):13:7: spec.strategy.canary.steps: setWeight must be at most trafficRouting.maxTrafficWeight (100 unless set)`,
     ]);
   });
 

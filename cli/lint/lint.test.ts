@@ -33,8 +33,8 @@ describe('lint: good files have no problems', () => {
 // Each bad file with every problem it must report, at the line and column of the culprit.
 const BAD: Record<string, string[]> = {
   'rollout-steps.yaml': [
+    'rollout-steps.yaml:16:7: spec.strategy.canary.steps: setWeight must be at most trafficRouting.maxTrafficWeight (100 unless set)',
     'rollout-steps.yaml:17:11: spec.strategy.canary.steps[0]: a canary step must set exactly one of setWeight, pause, analysis, setCanaryScale, setHeaderRoute, setMirrorRoute, experiment',
-    'rollout-steps.yaml:19:22: spec.strategy.canary.steps[1].setWeight: must be at most 100 (is 120)',
     'rollout-steps.yaml:20:11: spec.strategy.canary.steps[2]: a canary step must set exactly one of setWeight, pause, analysis, setCanaryScale, setHeaderRoute, setMirrorRoute, experiment',
     'rollout-steps.yaml:21:22: spec.strategy.canary.steps[3].setWeight: must be of type integer, not string',
     'rollout-steps.yaml:22:30: spec.strategy.canary.steps[4].pause.duration: "5 minutes" does not match ^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$',
@@ -50,7 +50,7 @@ const BAD: Record<string, string[]> = {
   'rollout-traffic-routing.yaml': [
     'rollout-traffic-routing.yaml:15:7: spec.strategy.canary.trafficRouting: trafficRouting requires canaryService and stableService, unless it is Istio alone with a destinationRule',
     'rollout-traffic-routing.yaml:18:9: spec.strategy.canary.trafficRouting.istio: istio must set exactly one of virtualService, virtualServices',
-    'rollout-traffic-routing.yaml:22:15: spec.strategy.canary.trafficRouting.istio.virtualServices[0].tcpRoutes: unknown field "tcpRoutes"',
+    'rollout-traffic-routing.yaml:22:35: spec.strategy.canary.trafficRouting.istio.virtualServices[0].tcpRoutes[0].port: must be at least 1 (is 0)',
     'rollout-traffic-routing.yaml:23:11: spec.strategy.canary.trafficRouting.istio.destinationRule: canarySubsetName and stableSubsetName must be different subsets',
     'rollout-traffic-routing.yaml:27:33: spec.strategy.canary.trafficRouting.managedRoutes[0].name: "Header_1" does not match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
     'rollout-traffic-routing.yaml:45:7: spec.strategy.canary.trafficRouting: trafficRouting must set at least one of nginx, istio, smi, gatewayAPI, alb, ambassador, traefik, apisix',

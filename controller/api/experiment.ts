@@ -2,7 +2,7 @@
 // Mirrors crds/experiments.sluice.dev.yaml, whose field names follow Argo Rollouts
 // argoproj.io/v1alpha1 Experiment. A Rollout's canary `experiment` step creates one.
 
-import type { AnalysisPhase, Argument } from './analysis.ts';
+import type { AnalysisPhase, Argument, DryRun, MeasurementRetention } from './analysis.ts';
 import type { CommonStatus, Duration, SluiceObject, SluiceResourceType, Time } from './meta.ts';
 import { GROUP, VERSION } from './meta.ts';
 import type { LabelSelector, PodTemplateSpec } from './rollout.ts';
@@ -24,6 +24,8 @@ export interface ExperimentTemplate {
   minReadySeconds?: number;
   selector: LabelSelector;
   template: PodTemplateSpec;
+  /** A Service selecting this template's pods, named `name` or like its ReplicaSet. */
+  service?: { name?: string };
 }
 
 export interface ExperimentAnalysis {
@@ -45,6 +47,11 @@ export interface ExperimentSpec {
   /** Seconds a template may take to become available. Defaults to 600. */
   progressDeadlineSeconds?: number;
   terminate?: boolean;
+  /** Seconds the templates keep running once the Experiment has finished. Sluice's default is 0. */
+  scaleDownDelaySeconds?: number;
+  /** Handed to every AnalysisRun of the Experiment, after its templates' own. */
+  dryRun?: DryRun[];
+  measurementRetention?: MeasurementRetention[];
 }
 
 /** As Argo's TemplateStatusCode. */
@@ -60,6 +67,8 @@ export interface TemplateStatus {
   message?: string;
   lastTransitionTime?: Time;
   podTemplateHash?: string;
+  /** The template's Service, while it exists. */
+  serviceName?: string;
 }
 
 interface ExperimentAnalysisRunStatus {
@@ -76,6 +85,8 @@ export interface ExperimentStatus extends CommonStatus {
   analysisRuns?: ExperimentAnalysisRunStatus[];
   /** When every template first had all its replicas available: the duration counts from here. */
   availableAt?: Time;
+  /** When the Experiment finished: scaleDownDelaySeconds counts from here. */
+  finishedAt?: Time;
 }
 
 export type Experiment = SluiceObject<'Experiment', ExperimentSpec, ExperimentStatus>;

@@ -27,6 +27,7 @@ export const ROLLOUT_DEFAULTS = {
   blueGreenMaxUnavailable: 0,
   scaleDownDelaySeconds: 30,
   abortScaleDownDelaySeconds: 30,
+  maxTrafficWeight: 100,
   autoPromotionEnabled: true,
   successfulRunHistoryLimit: 5,
   unsuccessfulRunHistoryLimit: 5,
@@ -169,7 +170,7 @@ export interface RolloutExperimentStep {
 
 /** Exactly one field is set. */
 export interface CanaryStep {
-  /** 0-100. */
+  /** 0 to trafficRouting.maxTrafficWeight (100 unless set). */
   setWeight?: number;
   pause?: RolloutPause;
   analysis?: RolloutAnalysis;
@@ -179,10 +180,13 @@ export interface CanaryStep {
   experiment?: RolloutExperimentStep;
 }
 
+/** Exactly one of stableIngress and stableIngresses. */
 interface NginxTrafficRouting {
-  stableIngress: string;
+  stableIngress?: string;
+  stableIngresses?: string[];
   annotationPrefix?: string;
   additionalIngressAnnotations?: Record<string, string>;
+  canaryIngressAnnotations?: Record<string, string>;
 }
 
 /** A TLS route of a VirtualService, matched by its port and exactly these SNI hosts. */
@@ -196,6 +200,8 @@ export interface IstioVirtualService {
   /** HTTP route names; may be omitted when the VirtualService has one HTTP route. */
   routes?: string[];
   tlsRoutes?: IstioTlsRoute[];
+  /** TCP routes, each found by the one port its matches name. */
+  tcpRoutes?: { port: number }[];
 }
 
 /** Subset-level splitting: the two subsets follow the canary and stable pod hashes. */
@@ -272,6 +278,8 @@ interface TrafficRouting {
   ambassador?: AmbassadorTrafficRouting;
   traefik?: TraefikTrafficRouting;
   apisix?: ApisixTrafficRouting;
+  /** The total the weights are out of: setWeight steps and each router's weights. Defaults to 100. */
+  maxTrafficWeight?: number;
 }
 
 export interface CanaryStrategy {
@@ -288,6 +296,8 @@ export interface CanaryStrategy {
   dynamicStableScale?: boolean;
   /** With trafficRouting: at least this many pods in the canary and stable ReplicaSets while they take traffic. */
   minPodsPerReplicaSet?: number;
+  /** With trafficRouting: the canary pods that must be available for a step to go on (all of them unless set). */
+  replicaProgressThreshold?: { type: 'Percent' | 'Pod'; value: number };
   /** With trafficRouting: how many older ReplicaSets may wait for their scale-down delay at once. */
   scaleDownDelayRevisionLimit?: number;
   antiAffinity?: AntiAffinity;

@@ -41,6 +41,21 @@ const decide = (
   });
 
 describe('decideExperiment', () => {
+  it('keeps the templates up for scaleDownDelaySeconds after it finished, then scales them to zero', () => {
+    const s = spec({ terminate: true, scaleDownDelaySeconds: 30 });
+    const templates = [up('baseline'), up('canary')];
+    const ended = decide(s, { now: 10, templates });
+    expect(ended).toMatchObject({ phase: 'Successful', finished: true, requeueAfterMs: 30_000 });
+    expect(ended.finishedAt).toBe(at(10).toISOString());
+    expect([...ended.replicas.values()]).toEqual([1, 1]);
+    const status = { phase: ended.phase, message: ended.message, finishedAt: ended.finishedAt };
+    expect([...decide(s, { now: 39, templates, status }).replicas.values()]).toEqual([1, 1]);
+    const after = decide(s, { now: 40, templates, status });
+    expect([...after.replicas.values()]).toEqual([0, 0]);
+    expect(after.requeueAfterMs).toBeUndefined();
+    expect([...decide(spec({ terminate: true }), { now: 10, templates }).replicas.values()]).toEqual([0, 0]);
+  });
+
   it('is Pending until every template is available, then Running for its duration, then Successful', () => {
     const pending = decide(spec({ duration: '60s' }), { templates: [up('baseline'), up('canary', 0)] });
     expect(pending).toMatchObject({ phase: 'Pending', startAnalyses: false, availableAt: undefined });

@@ -4,7 +4,8 @@
 // duration counts. The Experiment fails when a template misses its progress deadline or an
 // analysis fails, errs or is inconclusive; it succeeds when its duration has passed, when every
 // `requiredForCompletion` analysis succeeded (without a duration), or when it is terminated.
-// Once finished, its ReplicaSets are scaled to zero and its AnalysisRuns terminated.
+// Once finished, its AnalysisRuns are terminated and, after scaleDownDelaySeconds, its
+// ReplicaSets scaled to zero.
 
 import type { AnalysisPhase } from '../api/analysis.ts';
 import type { ExperimentSpec, ExperimentStatus, TemplateStatus } from '../api/experiment.ts';
@@ -45,6 +46,8 @@ export interface ExperimentDecision {
   message: string;
   templateStatuses: TemplateStatus[];
   availableAt: string | undefined;
+  /** When it finished (this pass, or as status already says). */
+  finishedAt: string | undefined;
   /** Replicas each template's ReplicaSet should have, by template name. */
   replicas: Map<string, number>;
   /** The analyses may start (every template is available and the Experiment goes on). */
@@ -113,7 +116,13 @@ export function decideExperiment(input: ProgressInput): ExperimentDecision {
     ? { phase: status?.phase as AnalysisPhase, message: status?.message ?? '' }
     : judge(input, templateStatuses, availableAt, later);
   const finished = isFinished(verdict.phase);
-  const replicas = new Map(spec.templates.map((t) => [t.name, finished ? 0 : (t.replicas ?? 1)]));
+  const finishedAt = finished ? (status?.finishedAt ?? apiTimeMillis(now)) : undefined;
+  // The templates outlive the verdict by scaleDownDelaySeconds (for example while routes drain).
+  const scaleDownAt =
+    finishedAt === undefined ? 0 : Date.parse(finishedAt) + (spec.scaleDownDelaySeconds ?? 0) * 1000;
+  const holding = finished && now.getTime() < scaleDownAt;
+  if (holding) later(scaleDownAt);
+  const replicas = new Map(spec.templates.map((t) => [t.name, finished && !holding ? 0 : (t.replicas ?? 1)]));
   // A template that ran until the end did its part, whatever the analyses found.
   if (finished) {
     for (const t of templateStatuses) if (t.status === 'Running') t.status = 'Successful';
@@ -122,10 +131,11 @@ export function decideExperiment(input: ProgressInput): ExperimentDecision {
     ...verdict,
     templateStatuses,
     availableAt,
+    finishedAt,
     replicas,
     startAnalyses: !finished && availableAt !== undefined,
     finished,
-    requeueAfterMs: finished ? undefined : wake,
+    requeueAfterMs: finished && !holding ? undefined : wake,
   };
 }
 

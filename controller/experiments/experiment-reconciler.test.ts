@@ -151,4 +151,28 @@ describe('ExperimentReconciler', () => {
     expect(stored().status?.message).toContain('in an Experiment use {{templates.<name>.podTemplateHash}}');
     expect(cluster.list(analysisRunResource)).toEqual([]);
   });
+
+  it('hands its dryRun and measurementRetention to each AnalysisRun', async () => {
+    const exp = cluster.stored<Experiment>(experimentResource, 'shop', 'exp') as Experiment;
+    exp.spec.dryRun = [{ metricName: 'm' }];
+    exp.spec.measurementRetention = [{ metricName: '.*', limit: 3 }];
+    await reconcile();
+    rs().status = { replicas: 1, readyReplicas: 1, availableReplicas: 1 };
+    await reconcile();
+    const run = cluster.find<AnalysisRun>(analysisRunResource, 'shop', 'exp-compare');
+    expect(run?.spec.dryRun).toEqual([{ metricName: 'm' }]);
+    expect(run?.spec.measurementRetention).toEqual([{ metricName: '.*', limit: 3 }]);
+  });
+
+  it('ends in Error naming the template when its service has no container port to expose', async () => {
+    const exp = cluster.stored<Experiment>(experimentResource, 'shop', 'exp') as Experiment;
+    const [template] = exp.spec.templates;
+    if (template) template.service = {};
+    await reconcile();
+    expect(stored().status?.phase).toBe('Error');
+    expect(stored().status?.message).toContain(
+      'spec.templates: template "canary": service needs at least one container port',
+    );
+    expect(cluster.list(core.services)).toEqual([]);
+  });
 });

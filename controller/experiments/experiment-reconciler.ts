@@ -38,6 +38,12 @@ import {
   TemplateReferenceError,
   templateReplicaSetName,
 } from './template-replica-sets.ts';
+import {
+  buildTemplateService,
+  type TemplateService,
+  TemplateServiceError,
+  templateServiceName,
+} from './template-services.ts';
 
 export interface ExperimentReconcilerDeps {
   api: ObjectApi;
@@ -82,6 +88,7 @@ export class ExperimentReconciler extends SkeletonReconciler<Experiment, Experim
       (pass) => this.ensureReplicaSets(pass),
       (pass) => this.decide(pass),
       (pass) => this.scaleReplicaSets(pass),
+      (pass) => this.reconcileServices(pass),
       (pass) => this.startAnalyses(pass),
       (pass) => this.stopAnalyses(pass),
     ];
@@ -166,6 +173,7 @@ export class ExperimentReconciler extends SkeletonReconciler<Experiment, Experim
     status.message = decision.message;
     status.templateStatuses = decision.templateStatuses;
     if (decision.availableAt !== undefined) status.availableAt = decision.availableAt;
+    if (decision.finishedAt !== undefined) status.finishedAt = decision.finishedAt;
     status.analysisRuns = analyses.map((a) => ({
       name: a.name,
       analysisRun: a.analysisRun,
@@ -194,6 +202,37 @@ export class ExperimentReconciler extends SkeletonReconciler<Experiment, Experim
     }
   }
 
+  /**
+   * A template with `service` has its Service while its ReplicaSet runs; once the ReplicaSet is
+   * scaled to zero the Service goes.
+   */
+  private async reconcileServices(pass: ExperimentPass): Promise<void> {
+    const exp = pass.object;
+    const decision = pass.decision as ExperimentDecision;
+    for (const template of exp.spec.templates) {
+      const name = templateServiceName(exp, template);
+      if (name === undefined) continue;
+      const status = pass.status.templateStatuses?.find((t) => t.name === template.name);
+      const rs = pass.replicaSets.find((r) => r.metadata.name === templateReplicaSetName(exp, template.name));
+      const hash = rs && hashOf(rs);
+      // Status says whether it was made; only a change costs a request.
+      const had = exp.status?.templateStatuses?.find((t) => t.name === template.name)?.serviceName === name;
+      if ((decision.replicas.get(template.name) ?? 0) > 0 && hash) {
+        if (!had) {
+          await this.createOrAdopt(core.services, buildTemplateService(exp, template, hash), exp);
+          pass.events.push({
+            type: 'Normal',
+            reason: 'ServiceCreated',
+            message: `Created Service ${name} for template "${template.name}"`,
+          });
+        }
+        if (status) status.serviceName = name;
+      } else if (had) {
+        await this.deps.api.delete(core.services, exp.metadata.namespace, name);
+      }
+    }
+  }
+
   /** Once every template is available, each analysis gets its AnalysisRun. */
   private async startAnalyses(pass: ExperimentPass): Promise<void> {
     const exp = pass.object;
@@ -217,6 +256,8 @@ export class ExperimentReconciler extends SkeletonReconciler<Experiment, Experim
         templates,
         args: resolveTemplateRefs(exp, analysis.args ?? [], pass.status.templateStatuses ?? []),
         fieldSource: exp,
+        ...(exp.spec.dryRun ? { dryRun: exp.spec.dryRun } : {}),
+        ...(exp.spec.measurementRetention ? { measurementRetention: exp.spec.measurementRetention } : {}),
         labels: { [EXPERIMENT_ANALYSIS_LABEL]: analysis.name },
         ownerReferences: [experimentOwnerRef(exp)],
       });
@@ -247,8 +288,8 @@ export class ExperimentReconciler extends SkeletonReconciler<Experiment, Experim
   }
 
   /** Creates the object, or adopts the one this Experiment already owns under that name. */
-  private async createOrAdopt<T extends ReplicaSet | AnalysisRun>(
-    resource: typeof core.replicaSets | typeof analysisRunResource,
+  private async createOrAdopt<T extends ReplicaSet | AnalysisRun | TemplateService>(
+    resource: typeof core.replicaSets | typeof core.services | typeof analysisRunResource,
     obj: T,
     exp: Experiment,
   ): Promise<T> {
@@ -275,6 +316,9 @@ export class ExperimentReconciler extends SkeletonReconciler<Experiment, Experim
         cause: thrown,
         retryAfterMs: MISSING_TEMPLATE_RETRY_MS,
       });
+    }
+    if (thrown instanceof TemplateServiceError) {
+      return new StallingError('InvalidSpec', `spec.templates: ${thrown.message}`, { cause: thrown });
     }
     if (thrown instanceof AnalysisTemplateError || thrown instanceof TemplateReferenceError) {
       return new StallingError('InvalidSpec', `analysis: ${thrown.message}`, { cause: thrown });

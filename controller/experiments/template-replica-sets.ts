@@ -81,7 +81,7 @@ export function buildTemplateReplicaSet(exp: Experiment, template: ExperimentTem
 
 /** A template reference in an argument cannot be resolved. */
 export class TemplateReferenceError extends Error {
-  override readonly name = 'TemplateReferenceError';
+  override readonly name: string = 'TemplateReferenceError';
 }
 
 const TEMPLATE_REF = /\{\{\s*templates\.([^.}\s]+)\.(podTemplateHash|replicaset\.name)\s*\}\}/g;

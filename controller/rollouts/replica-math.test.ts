@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   approximateWeightedCounts,
+  availableEnough,
   basicCanaryCounts,
   resolveFenceposts,
   scaledValue,
@@ -354,6 +355,13 @@ describe('trafficRoutedCounts', () => {
       stableRS: 10,
     });
   });
+  it('reads the weight out of maxTrafficWeight', () => {
+    const at = (weight: number, dynamicStableScale: boolean) =>
+      trafficRoutedCounts({ replicas: 10, weight, maxWeight: 1000, dynamicStableScale, aborted: false });
+    expect(at(5, false)).toEqual({ newRS: 1, stableRS: 10 });
+    expect(at(250, true)).toEqual({ newRS: 3, stableRS: 8 });
+    expect(at(1000, true)).toEqual({ newRS: 10, stableRS: 0 });
+  });
   it('uses setCanaryScale replicas when given', () => {
     expect(
       trafficRoutedCounts({
@@ -394,5 +402,20 @@ describe('minPodsPerReplicaSet', () => {
     expect(trafficRoutedCounts({ ...base, weight: 5 })).toEqual({ newRS: 1, stableRS: 10 });
     expect(trafficRoutedCounts({ ...base, weight: 100, minPods: 2 })).toEqual({ newRS: 10, stableRS: 0 });
     expect(trafficRoutedCounts({ ...base, weight: 0, minPods: 2 })).toEqual({ newRS: 0, stableRS: 10 });
+  });
+});
+
+describe('availableEnough (replicaProgressThreshold)', () => {
+  const canary = (spec: number, available: number) => rs('canary', spec, available);
+  it('asks for every pod without a threshold', () => {
+    expect(availableEnough(canary(4, 3), 4, undefined)).toBe(false);
+    expect(availableEnough(canary(4, 4), 4, undefined)).toBe(true);
+  });
+  it('goes on at the percentage or number of pods given, once all are asked for', () => {
+    expect(availableEnough(canary(4, 3), 4, { type: 'Percent', value: 75 })).toBe(true);
+    expect(availableEnough(canary(4, 2), 4, { type: 'Percent', value: 75 })).toBe(false);
+    expect(availableEnough(canary(5, 1), 5, { type: 'Pod', value: 1 })).toBe(true);
+    expect(availableEnough(canary(2, 0), 2, { type: 'Pod', value: 1 })).toBe(false);
+    expect(availableEnough(canary(3, 3), 4, { type: 'Percent', value: 50 })).toBe(false);
   });
 });

@@ -196,14 +196,17 @@ function withinLimits(
   return [drainCount - over, adjusted];
 }
 
-/** ceil(replicas * weight / 100): the pods that can carry `weight` percent of traffic. */
-function trafficWeightToReplicas(replicas: number, weight: number): number {
-  return Math.ceil((weight * replicas) / 100);
+/** ceil(replicas * weight / total): the pods that can carry `weight` of `total` traffic. */
+function trafficWeightToReplicas(replicas: number, weight: number, total: number): number {
+  return Math.ceil((weight * replicas) / total);
 }
 
 interface TrafficRoutedInput {
   replicas: number;
+  /** Out of maxWeight, like the setWeight and setCanaryScale weight it comes from. */
   weight: number;
+  /** trafficRouting.maxTrafficWeight (100 unless set). */
+  maxWeight?: number | undefined;
   /** From a setCanaryScale step with `replicas`. */
   canaryReplicas?: number | undefined;
   dynamicStableScale: boolean;
@@ -222,21 +225,45 @@ interface TrafficRoutedInput {
  */
 export function trafficRoutedCounts(input: TrafficRoutedInput): { newRS: number; stableRS: number } {
   const { replicas, weight } = input;
+  const total = input.maxWeight ?? 100;
+  const toReplicas = (w: number) => trafficWeightToReplicas(replicas, w, total);
   // Argo's CheckMinPodsPerReplicaSet: a weight above zero never rests on fewer pods than that.
   const atLeast = (n: number) => (n > 0 ? Math.max(n, input.minPods ?? 0) : 0);
-  let canary = input.canaryReplicas ?? atLeast(trafficWeightToReplicas(replicas, weight));
+  let canary = input.canaryReplicas ?? atLeast(toReplicas(weight));
   if (!input.dynamicStableScale) return { newRS: canary, stableRS: replicas };
-  let stable = atLeast(trafficWeightToReplicas(replicas, 100 - weight));
+  let stable = atLeast(toReplicas(total - weight));
   if (input.actual) {
-    stable = Math.max(stable, trafficWeightToReplicas(replicas, input.actual.stable));
-    if (input.aborted) canary = Math.max(canary, trafficWeightToReplicas(replicas, input.actual.canary));
+    stable = Math.max(stable, toReplicas(input.actual.stable));
+    if (input.aborted) canary = Math.max(canary, toReplicas(input.actual.canary));
   }
   return { newRS: canary, stableRS: stable };
 }
 
 /** All `desired` pods are asked for and available. */
-export function allAvailable(rs: RsCounts | undefined, desired: number): boolean {
+function allAvailable(rs: RsCounts | undefined, desired: number): boolean {
   return rs !== undefined && rs.specReplicas === desired && rs.availableReplicas === desired;
+}
+
+/** canary.replicaProgressThreshold: how much of a step's canary must be available to go on. */
+export interface ProgressThreshold {
+  type: 'Percent' | 'Pod';
+  value: number;
+}
+
+/**
+ * All `desired` pods are asked for and, without a threshold, all available; with one, at least
+ * that many pods or that percentage of `desired` (Argo Rollouts' checkReplicasAvailable).
+ */
+export function availableEnough(
+  rs: RsCounts | undefined,
+  desired: number,
+  threshold: ProgressThreshold | undefined,
+): boolean {
+  if (!threshold) return allAvailable(rs, desired);
+  if (rs === undefined || rs.specReplicas !== desired) return false;
+  const available = Math.min(rs.availableReplicas, desired);
+  if (threshold.type === 'Pod') return available >= Math.min(threshold.value, desired);
+  return desired === 0 || (available * 100) / desired >= threshold.value;
 }
 
 /** All `desired` pods are asked for and exist. */

@@ -107,6 +107,142 @@ describe('Experiment', () => {
     },
     SLOW,
   );
+
+  it(
+    'gives a template with service a Service selecting its pods while it runs, and deletes it after',
+    async () => {
+      await cluster.api.create(experimentResource, {
+        apiVersion: 'sluice.dev/v1alpha1',
+        kind: 'Experiment',
+        metadata: { name: 'svc', namespace: ns },
+        spec: {
+          templates: [
+            {
+              name: 'a',
+              service: {},
+              selector: { matchLabels: { app: 'svc' } },
+              template: {
+                metadata: { labels: { app: 'svc' } },
+                spec: {
+                  containers: [
+                    { name: 'app', image: 'example.invalid/svc:1', ports: [{ containerPort: 8080 }] },
+                  ],
+                },
+              },
+            },
+          ],
+        },
+      });
+      const running = await waitForExperiment('svc', (e) => {
+        expect(e.status?.phase).toBe('Running');
+        expect(e.status?.templateStatuses?.[0]?.serviceName).toBe('svc-a');
+      });
+      const hash = running.status?.templateStatuses?.[0]?.podTemplateHash;
+      const svc = await cluster.api.get<KubeObject & { spec: Record<string, unknown> }>(
+        core.services,
+        ns,
+        'svc-a',
+      );
+      expect(svc.spec).toMatchObject({
+        selector: { app: 'svc', [POD_TEMPLATE_HASH_LABEL]: hash },
+        ports: [{ port: 8080, targetPort: 8080, protocol: 'TCP' }],
+      });
+      expect(svc.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Experiment', name: 'svc' });
+
+      await cluster.api.mergePatch(experimentResource, ns, 'svc', { spec: { terminate: true } });
+      await waitForExperiment('svc', (e) => {
+        expect(e.status?.phase).toBe('Successful');
+        expect(e.status?.templateStatuses?.[0]?.serviceName).toBeUndefined();
+      });
+      expect(await cluster.api.getOrUndefined(core.services, ns, 'svc-a')).toBeUndefined();
+    },
+    SLOW,
+  );
+
+  it(
+    'with scaleDownDelaySeconds, keeps its templates running that long after it finished',
+    async () => {
+      await cluster.api.create(experimentResource, {
+        apiVersion: 'sluice.dev/v1alpha1',
+        kind: 'Experiment',
+        metadata: { name: 'linger', namespace: ns },
+        spec: {
+          duration: '1s',
+          scaleDownDelaySeconds: 20,
+          templates: [
+            {
+              name: 'a',
+              selector: { matchLabels: { app: 'linger' } },
+              template: {
+                metadata: { labels: { app: 'linger' } },
+                spec: { containers: [{ name: 'app', image: 'example.invalid/linger:1' }] },
+              },
+            },
+          ],
+        },
+      });
+      const done = await waitForExperiment('linger', (e) => expect(e.status?.phase).toBe('Successful'));
+      const finishedAt = Date.parse(done.status?.finishedAt ?? '');
+      expect(finishedAt).toBeGreaterThan(0);
+      // Seen at zero no earlier than the delay after the verdict (a lower bound, so load cannot fail it).
+      const down = await eventually(async () => {
+        const now = await replicaSet('linger-a');
+        expect(now.spec.replicas).toBe(0);
+        return Date.now();
+      }, 120_000);
+      expect(down).toBeGreaterThanOrEqual(finishedAt + 20_000 - 2_000);
+    },
+    SLOW,
+  );
+
+  it(
+    'with dryRun, a failing metric is recorded in its AnalysisRun but the Experiment succeeds',
+    async () => {
+      await cluster.api.create(experimentResource, {
+        apiVersion: 'sluice.dev/v1alpha1',
+        kind: 'Experiment',
+        metadata: { name: 'dry', namespace: ns },
+        spec: {
+          templates: [
+            {
+              name: 'a',
+              selector: { matchLabels: { app: 'dry' } },
+              template: {
+                metadata: { labels: { app: 'dry' } },
+                spec: { containers: [{ name: 'app', image: 'example.invalid/dry:1' }] },
+              },
+            },
+          ],
+          analyses: [
+            {
+              name: 'check',
+              templateName: 'compare',
+              requiredForCompletion: true,
+              args: [
+                { name: 'baseline-hash', value: '{{templates.a.podTemplateHash}}' },
+                { name: 'canary-hash', value: '{{templates.a.podTemplateHash}}' },
+                { name: 'stable-hash', value: 'none' },
+                { name: 'fault', value: 'Error' },
+              ],
+            },
+          ],
+          dryRun: [{ metricName: 'compare' }],
+          measurementRetention: [{ metricName: 'compare', limit: 1 }],
+        },
+      });
+      const done = await waitForExperiment('dry', (e) => expect(e.status?.phase).toBe('Successful'));
+      expect(done.status?.message).toBe('every analysis required for completion succeeded');
+      const run = await cluster.api.get<AnalysisRun>(analysisRunResource, ns, 'dry-check');
+      expect(run.spec.measurementRetention).toEqual([{ metricName: 'compare', limit: 1 }]);
+      expect(run.status?.phase).toBe('Successful');
+      expect(run.status?.metricResults?.[0]).toMatchObject({
+        name: 'compare',
+        phase: 'Failed',
+        dryRun: true,
+      });
+    },
+    SLOW,
+  );
 });
 
 describe('Rollout with an experiment step', () => {

@@ -1,5 +1,5 @@
 // Istio end to end against Istio's published CRDs: the objects written at each step for the
-// plural virtualServices form (HTTP and TLS routes in two VirtualServices), and for
+// plural virtualServices form (HTTP, TLS and TCP routes in two VirtualServices), and for
 // subset-level splitting, where a DestinationRule's subsets follow the canary and stable pods.
 
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -35,7 +35,11 @@ interface Destination {
   weight?: number;
 }
 interface VirtualService extends KubeObject {
-  spec: { http?: { name?: string; route: Destination[] }[]; tls?: { route: Destination[] }[] };
+  spec: {
+    http?: { name?: string; route: Destination[] }[];
+    tls?: { route: Destination[] }[];
+    tcp?: { route: Destination[] }[];
+  };
 }
 interface DestinationRule extends KubeObject {
   spec: { subsets: { name: string; labels?: Record<string, string> }[] };
@@ -69,7 +73,7 @@ describe('Istio', () => {
   }, SLOW);
 
   it(
-    'sets the weights of HTTP and TLS routes in two VirtualServices at each step',
+    'sets the weights of HTTP, TLS and TCP routes in two VirtualServices at each step',
     async () => {
       for (const svc of ['pl-stable', 'pl-canary'])
         await cluster.api.create(core.services, service(ro.ns, svc, 'pl'));
@@ -90,6 +94,10 @@ describe('Istio', () => {
           { match: [{ port: 443, sniHosts: ['pl.example'] }], route: pair(100) },
           { match: [{ port: 8443, sniHosts: ['pl.example'] }], route: pair(100) },
         ],
+        tcp: [
+          { match: [{ port: 5432 }], route: pair(100) },
+          { match: [{ port: 6432 }], route: pair(100) },
+        ],
       });
       const read = async () => {
         const web = await cluster.api.get<VirtualService>(vsType, ro.ns, 'pl-web');
@@ -99,6 +107,8 @@ describe('Istio', () => {
           primary: weights(web.spec.http?.[1]?.route),
           tls443: weights(edge.spec.tls?.[0]?.route),
           tls8443: weights(edge.spec.tls?.[1]?.route),
+          tcp5432: weights(edge.spec.tcp?.[0]?.route),
+          tcp6432: weights(edge.spec.tcp?.[1]?.route),
         };
       };
       const expected = (canary: number) => ({
@@ -107,6 +117,9 @@ describe('Istio', () => {
         tls443: { 'pl-stable': 100 - canary, 'pl-canary': canary },
         // Not named in tlsRoutes: left as the user wrote it.
         tls8443: { 'pl-stable': 100, 'pl-canary': 0 },
+        tcp5432: { 'pl-stable': 100 - canary, 'pl-canary': canary },
+        // Not named in tcpRoutes either.
+        tcp6432: { 'pl-stable': 100, 'pl-canary': 0 },
       });
       await updateToFirstPause('pl', {
         stableService: 'pl-stable',
@@ -115,7 +128,11 @@ describe('Istio', () => {
           istio: {
             virtualServices: [
               { name: 'pl-web', routes: ['primary'] },
-              { name: 'pl-edge', tlsRoutes: [{ port: 443, sniHosts: ['pl.example'] }] },
+              {
+                name: 'pl-edge',
+                tlsRoutes: [{ port: 443, sniHosts: ['pl.example'] }],
+                tcpRoutes: [{ port: 5432 }],
+              },
             ],
           },
         },
@@ -212,13 +229,15 @@ describe('Istio', () => {
           strategy: { canary },
         },
       });
-    const tcp = manifest('tcp', {
+    const sticky = manifest('sticky', {
       stableService: 'a',
       canaryService: 'b',
-      trafficRouting: { istio: { virtualServices: [{ name: 'vs', tcpRoutes: [{ port: 5432 }] }] } },
+      trafficRouting: {
+        alb: { ingress: 'web', servicePort: 80, stickinessConfig: { enabled: true, durationSeconds: 60 } },
+      },
     });
-    await expect(ro.kubectl(['apply', '-f', '-'], tcp)).rejects.toThrow(
-      /unknown field "spec\.strategy\.canary\.trafficRouting\.istio\.virtualServices\[0\]\.tcpRoutes"/,
+    await expect(ro.kubectl(['apply', '-f', '-'], sticky)).rejects.toThrow(
+      /unknown field "spec\.strategy\.canary\.trafficRouting\.alb\.stickinessConfig"/,
     );
     const noServices = manifest('bare', { trafficRouting: { nginx: { stableIngress: 'web' }, smi: {} } });
     await expect(ro.kubectl(['apply', '-f', '-'], noServices)).rejects.toThrow(

@@ -1,7 +1,7 @@
 // Canary traffic through Traefik, APISIX, Ambassador/Emissary and the AWS Load Balancer
-// Controller end to end, against Traefik's published CRD and stand-ins for APISIX's and
-// Emissary's (test/support/router-crds.ts says why; ALB needs none): the objects at each step,
-// once promoted, and after an abort. And what a user sees when a router's CRD is not installed.
+// Controller end to end, against Traefik's, APISIX's and Emissary's published CRDs
+// (test/support/router-crds.ts; ALB needs none): the objects at each step, once promoted, and
+// after an abort. And what a user sees when a router's CRD is not installed.
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject, ResourceType } from '../../controller/kube/resources.ts';

@@ -3,7 +3,7 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { core, type KubeObject } from '../../controller/kube/resources.ts';
-import { rolloutSuite, SLOW, service, template } from '../support/rollouts.ts';
+import { POD_TEMPLATE_HASH_LABEL, rolloutSuite, SLOW, service, template } from '../support/rollouts.ts';
 import {
   installHttpRouteCrd,
   installTrafficSplitCrd,
@@ -121,13 +121,13 @@ describe('Istio, SMI and NGINX routers', () => {
     spec: { rules: { http: { paths: { backend: { service: { name: string } } }[] } }[] };
   }
 
-  /** The user's Ingress `name`, routing to `<name>-stable`. */
-  async function stableIngress(name: string): Promise<void> {
+  /** The user's Ingress `name` (or `ingress`), routing to `<name>-stable`. */
+  async function stableIngress(name: string, ingress = name): Promise<void> {
     const backend = { service: { name: `${name}-stable`, port: { number: 80 } } };
     await cluster.api.create(ingType, {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
-      metadata: { name, namespace: ro.ns },
+      metadata: { name: ingress, namespace: ro.ns },
       spec: {
         ingressClassName: 'nginx',
         rules: [{ host: `${name}.example`, http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } }],
@@ -136,11 +136,14 @@ describe('Istio, SMI and NGINX routers', () => {
   }
 
   /** What the canary Ingress NGINX reads says. */
-  async function canaryIngress(name: string) {
-    const ing = await cluster.api.get<Ingress>(ingType, ro.ns, `${name}-${name}-canary`);
+  async function canaryIngress(name: string, ingress = name) {
+    const ing = await cluster.api.get<Ingress>(ingType, ro.ns, `${name}-${ingress}-canary`);
     return {
       canary: ing.metadata.annotations?.['nginx.ingress.kubernetes.io/canary'],
       weight: ing.metadata.annotations?.['nginx.ingress.kubernetes.io/canary-weight'],
+      ...(ing.metadata.annotations?.['nginx.ingress.kubernetes.io/canary-weight-total']
+        ? { total: ing.metadata.annotations['nginx.ingress.kubernetes.io/canary-weight-total'] }
+        : {}),
       backend: ing.spec.rules[0]?.http.paths[0]?.backend.service.name,
     };
   }
@@ -150,8 +153,9 @@ describe('Istio, SMI and NGINX routers', () => {
     name: string,
     trafficRouting: object,
     read: () => Promise<unknown>,
+    setWeight = 40,
   ): Promise<unknown[]> {
-    await ro.createRouted(name, trafficRouting, [{ setWeight: 40 }, { pause: {} }]);
+    await ro.createRouted(name, trafficRouting, [{ setWeight }, { pause: {} }]);
     await ro.waitFor(name, (r) => expect(r.status?.phase).toBe('Healthy'));
     await ro.setImage(name, `example.invalid/${name}:2`);
     await ro.waitFor(name, (r) => expect(r.status?.phase).toBe('Paused'));
@@ -246,6 +250,142 @@ describe('Istio, SMI and NGINX routers', () => {
       });
       expect(during).toEqual(both(40));
       expect(after).toEqual(both(0));
+    },
+    SLOW,
+  );
+
+  it(
+    'with maxTrafficWeight, write weights out of it, and the API server refuses a setWeight above it',
+    async () => {
+      await stableIngress('max');
+      const routing = { nginx: { stableIngress: 'max' }, smi: {}, maxTrafficWeight: 1000 };
+      const [during, after] = await routed(
+        'max',
+        routing,
+        async () => ({
+          ingress: await canaryIngress('max'),
+          split: ((await cluster.api.get(tsType, ro.ns, 'max')).spec as { backends?: unknown }).backends,
+          weights: (await ro.get('max')).status?.canary?.weights,
+        }),
+        5,
+      );
+      const at = (canary: number) => ({
+        ingress: { canary: 'true', weight: String(canary), total: '1000', backend: 'max-canary' },
+        split: [
+          { service: 'max-canary', weight: canary },
+          { service: 'max-stable', weight: 1000 - canary },
+        ],
+        weights: expect.objectContaining({
+          canary: expect.objectContaining({ weight: canary }),
+          stable: expect.objectContaining({ weight: 1000 - canary }),
+          verified: true,
+        }),
+      });
+      expect(during).toEqual(at(5));
+      expect(after).toEqual(at(0));
+
+      await expect(ro.createRouted('over', routing, [{ setWeight: 1001 }])).rejects.toThrow(
+        'setWeight must be at most trafficRouting.maxTrafficWeight (100 unless set)',
+      );
+      await expect(
+        ro.createRouted('ist-max', { istio: { virtualService: { name: 'x' } }, maxTrafficWeight: 1000 }, [
+          { setWeight: 5 },
+        ]),
+      ).rejects.toThrow('maxTrafficWeight other than 100 cannot be used with istio or ambassador');
+    },
+    SLOW,
+  );
+
+  it(
+    'gives each of stableIngresses a canary Ingress with canaryIngressAnnotations, and refuses both forms at once',
+    async () => {
+      await stableIngress('many');
+      await stableIngress('many', 'many-admin');
+      const read = async () => {
+        const team = async (ingress: string) =>
+          (await cluster.api.get<Ingress>(ingType, ro.ns, `many-${ingress}-canary`)).metadata.annotations?.[
+            'example.com/team'
+          ];
+        return {
+          main: await canaryIngress('many'),
+          admin: await canaryIngress('many', 'many-admin'),
+          teams: [await team('many'), await team('many-admin')],
+        };
+      };
+      const [during, after] = await routed(
+        'many',
+        {
+          nginx: {
+            stableIngresses: ['many', 'many-admin'],
+            canaryIngressAnnotations: { 'example.com/team': 'shop' },
+          },
+        },
+        read,
+      );
+      const at = (weight: string) => ({
+        main: { canary: 'true', weight, backend: 'many-canary' },
+        admin: { canary: 'true', weight, backend: 'many-canary' },
+        teams: ['shop', 'shop'],
+      });
+      expect(during).toEqual(at('40'));
+      expect(after).toEqual(at('0'));
+
+      await expect(
+        ro.createRouted('both-forms', { nginx: { stableIngress: 'a', stableIngresses: ['b'] } }, [
+          { setWeight: 5 },
+        ]),
+      ).rejects.toThrow('nginx must set exactly one of stableIngress and stableIngresses');
+    },
+    SLOW,
+  );
+
+  it(
+    'with replicaProgressThreshold, goes on to the next step once that share of the canary is available',
+    async () => {
+      for (const svc of ['thr-stable', 'thr-canary'])
+        await cluster.api.create(core.services, service(ro.ns, svc, 'thr'));
+      await ro.create('thr', {
+        replicas: 4,
+        selector: { matchLabels: { app: 'thr' } },
+        template: template('thr', 'example.invalid/thr:1'),
+        strategy: {
+          canary: {
+            stableService: 'thr-stable',
+            canaryService: 'thr-canary',
+            trafficRouting: { smi: {} },
+            replicaProgressThreshold: { type: 'Percent', value: 75 },
+            steps: [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }, { pause: {} }],
+          },
+        },
+      });
+      await ro.waitFor('thr', (r) => expect(r.status?.phase).toBe('Healthy'));
+      await ro.setImage('thr', 'example.invalid/thr:2');
+      const paused = await ro.waitFor('thr', (r) => {
+        expect(r.status?.phase).toBe('Paused');
+        expect(r.status?.currentStepIndex).toBe(1);
+      });
+      // One of the two canary pods stops being ready: at the next step 3 of 4 are available.
+      const hash = paused.status?.currentPodHash as string;
+      const pods = await cluster.api.list<KubeObject>(core.pods, ro.ns, {
+        labelSelector: `${POD_TEMPLATE_HASH_LABEL}=${hash}`,
+      });
+      const [sick] = pods.items;
+      await cluster.api.mergePatch(core.pods, ro.ns, sick?.metadata.name ?? '', {
+        metadata: { annotations: { 'sluice.dev/test-fault': 'CrashLoopBackOff' } },
+      });
+      await ro.promote('thr');
+      const next = await ro.waitFor('thr', (r) => {
+        expect(r.status?.phase).toBe('Paused');
+        expect(r.status?.currentStepIndex).toBe(3);
+      });
+      expect(next.status?.canary?.weights?.canary?.weight).toBe(100);
+      const canaryPods = await cluster.api.list<
+        KubeObject & { status?: { conditions?: { type: string; status: string }[] } }
+      >(core.pods, ro.ns, { labelSelector: `${POD_TEMPLATE_HASH_LABEL}=${hash}` });
+      const ready = canaryPods.items.filter((p) =>
+        p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
+      expect([canaryPods.items.length, ready.length]).toEqual([4, 3]);
     },
     SLOW,
   );

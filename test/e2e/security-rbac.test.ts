@@ -51,7 +51,7 @@ const EVERYWHERE: Record<string, string> = {
   'replicasets.apps': 'get list watch create patch delete',
   'deployments.apps': 'get list watch patch',
   'pods/eviction': 'create',
-  services: 'get list watch patch',
+  services: 'get list watch create patch delete',
   'ingresses.networking.k8s.io': 'get create patch',
   'trafficsplits.split.smi-spec.io': 'get create patch',
   'httproutes.gateway.networking.k8s.io': 'get patch',

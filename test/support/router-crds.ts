@@ -1,9 +1,8 @@
-// Installs the CRDs of the traffic routers into the test control plane. Gateway API's and
-// Istio's are the published CRDs, data from their Go modules (fetched with `go mod download`
-// and cached next to the control-plane binaries). SMI publishes its CRDs only in the removed
+// Installs the CRDs of the traffic routers into the test control plane. Gateway API's, Istio's,
+// Traefik's, APISIX's and Emissary's are the published CRDs, data from their Go modules at pinned
+// versions (each overridable by an environment variable), fetched with `go mod download` and
+// cached next to the control-plane binaries. SMI publishes its CRDs only in the removed
 // apiextensions v1beta1 form, so a structural stand-in serves split.smi-spec.io/v1alpha2.
-// Traefik's comes from its Go module too; APISIX and Emissary publish theirs in no module the
-// proxy here serves, so stand-ins declare the fields the routers use with their documented types.
 
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -51,29 +50,49 @@ async function applyAndWait(cluster: TestCluster, manifest: string, crd: string)
   await waitForCondition(cluster.kubectl, [`crd/${crd}`], 'Established');
 }
 
-export async function installHttpRouteCrd(cluster: TestCluster): Promise<void> {
-  const file = await moduleFile(
-    'sigs.k8s.io/gateway-api',
-    GATEWAY_API_VERSION,
-    'config/crd/standard/gateway.networking.k8s.io_httproutes.yaml',
+export function installHttpRouteCrd(cluster: TestCluster): Promise<void> {
+  return installFromModule(
+    cluster,
+    [
+      'sigs.k8s.io/gateway-api',
+      GATEWAY_API_VERSION,
+      'config/crd/standard/gateway.networking.k8s.io_httproutes.yaml',
+    ],
+    'httproutes.gateway.networking.k8s.io',
   );
-  await applyAndWait(cluster, await readFile(file, 'utf8'), 'httproutes.gateway.networking.k8s.io');
+}
+
+/**
+ * The CRD named `name` out of a file of a Go module (module, version, path), which may hold
+ * several documents; `edit` may change it before it is applied.
+ */
+async function installFromModule(
+  cluster: TestCluster,
+  [module, version, path]: [string, string, string],
+  name: string,
+  edit?: (crd: Crd) => void,
+): Promise<void> {
+  const file = await moduleFile(module, version, path);
+  const docs = parseAllDocuments(await readFile(file, 'utf8'));
+  const doc = docs.find((d) => (d.toJS() as Crd | null)?.metadata?.name === name);
+  if (!doc) throw new Error(`${file} has no CustomResourceDefinition ${name}`);
+  const crd = doc.toJS() as Crd;
+  edit?.(crd);
+  await applyAndWait(cluster, JSON.stringify(crd), name);
+}
+
+interface Crd {
+  metadata?: { name?: string };
+  spec?: { conversion?: { strategy: string; webhook?: unknown } };
 }
 
 /** One CRD of Istio's published set (istio.io/api), e.g. `virtualservices`. */
-async function installIstioCrd(cluster: TestCluster, plural: string): Promise<void> {
-  const file = await moduleFile(
-    'istio.io/api',
-    ISTIO_API_VERSION,
-    'kubernetes/customresourcedefinitions.gen.yaml',
+function installIstioCrd(cluster: TestCluster, plural: string): Promise<void> {
+  return installFromModule(
+    cluster,
+    ['istio.io/api', ISTIO_API_VERSION, 'kubernetes/customresourcedefinitions.gen.yaml'],
+    `${plural}.networking.istio.io`,
   );
-  const name = `${plural}.networking.istio.io`;
-  const docs = parseAllDocuments(await readFile(file, 'utf8'));
-  const crd = docs.find(
-    (d) => (d.toJS() as { metadata?: { name?: string } } | null)?.metadata?.name === name,
-  );
-  if (!crd) throw new Error(`the Istio CRDs have no ${name}`);
-  await applyAndWait(cluster, crd.toString(), name);
 }
 
 export function installVirtualServiceCrd(cluster: TestCluster): Promise<void> {
@@ -136,96 +155,51 @@ export async function installTrafficSplitCrd(cluster: TestCluster): Promise<void
 const TRAEFIK_VERSION = process.env.SLUICE_TRAEFIK_VERSION ?? 'v3.7.13';
 
 /** Traefik's published TraefikService CRD, from its Go module (the docs carry the generated CRDs). */
-export async function installTraefikServiceCrd(cluster: TestCluster): Promise<void> {
-  const file = await moduleFile(
-    'github.com/traefik/traefik/v3',
-    TRAEFIK_VERSION,
-    'docs/content/reference/dynamic-configuration/traefik.io_traefikservices.yaml',
-  );
-  await applyAndWait(cluster, await readFile(file, 'utf8'), 'traefikservices.traefik.io');
-}
-
-type Schema = Record<string, unknown>;
-const str = { type: 'string' };
-const intOrString = { 'x-kubernetes-int-or-string': true };
-const open = (properties: Record<string, Schema>, required: string[] = []): Schema => ({
-  type: 'object',
-  'x-kubernetes-preserve-unknown-fields': true,
-  properties,
-  ...(required.length > 0 ? { required } : {}),
-});
-
-/** A namespaced CRD of one served and stored version, for the stand-ins below. */
-async function installStandIn(
-  cluster: TestCluster,
-  names: { group: string; kind: string; plural: string },
-  versions: string[],
-  spec: Schema,
-): Promise<void> {
-  const name = `${names.plural}.${names.group}`;
-  const crd = {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name },
-    spec: {
-      group: names.group,
-      scope: 'Namespaced',
-      names: {
-        kind: names.kind,
-        listKind: `${names.kind}List`,
-        plural: names.plural,
-        singular: names.kind.toLowerCase(),
-      },
-      versions: versions.map((v, i) => ({
-        name: v,
-        served: true,
-        storage: i === 0,
-        schema: { openAPIV3Schema: { type: 'object', properties: { spec } } },
-      })),
-    },
-  };
-  await applyAndWait(cluster, JSON.stringify(crd), name);
-}
-
-/**
- * APISIX's ApisixRoute (apisix.apache.org/v2). Its CRDs are not published in a Go module the
- * proxy here serves, so this stand-in declares, with the types of APISIX's API reference, the
- * fields the router reads and writes (rule names, backends with serviceName, servicePort and
- * weight) and keeps the rest as given.
- */
-export function installApisixRouteCrd(cluster: TestCluster): Promise<void> {
-  const backend = open(
-    {
-      serviceName: str,
-      servicePort: intOrString,
-      weight: { type: 'integer', minimum: 0 },
-      resolveGranularity: str,
-    },
-    ['serviceName'],
-  );
-  const rule = open({ name: str, backends: { type: 'array', minItems: 1, items: backend } }, ['name']);
-  return installStandIn(
+export function installTraefikServiceCrd(cluster: TestCluster): Promise<void> {
+  return installFromModule(
     cluster,
-    { group: 'apisix.apache.org', kind: 'ApisixRoute', plural: 'apisixroutes' },
-    ['v2'],
-    open({ http: { type: 'array', items: rule } }),
+    [
+      'github.com/traefik/traefik/v3',
+      TRAEFIK_VERSION,
+      'docs/content/reference/dynamic-configuration/traefik.io_traefikservices.yaml',
+    ],
+    'traefikservices.traefik.io',
   );
 }
 
+const APISIX_INGRESS_VERSION = process.env.SLUICE_APISIX_INGRESS_VERSION ?? 'v1.8.4';
+
+/** APISIX's published ApisixRoute CRD (apisix.apache.org/v2), from its ingress controller's module. */
+export function installApisixRouteCrd(cluster: TestCluster): Promise<void> {
+  return installFromModule(
+    cluster,
+    [
+      'github.com/apache/apisix-ingress-controller',
+      APISIX_INGRESS_VERSION,
+      'samples/deploy/crd/v1/ApisixRoute.yaml',
+    ],
+    'apisixroutes.apisix.apache.org',
+  );
+}
+
+const EMISSARY_VERSION = process.env.SLUICE_EMISSARY_VERSION ?? 'v3.10.0';
+
 /**
- * Emissary-ingress's Mapping (getambassador.io v3alpha1 and v2), a stand-in for the same reason
- * as APISIX's: the fields the router copies and sets (prefix, hostname, service, weight from 0 to
- * 100) with their documented types. Both versions share the schema, so no conversion webhook is
- * needed.
+ * Emissary-ingress's published Mapping CRD (getambassador.io v1, v2 stored, v3alpha1), from its
+ * module's install manifest. The published CRD converts between versions with a webhook served
+ * by emissary-apiext, which does not run here; without it every read and write of a Mapping
+ * would fail, so only the conversion strategy is changed, to None (the API server then just
+ * relabels the apiVersion). The schemas stay as published: v2, the stored version, keeps the
+ * spec's unknown fields, so a v3alpha1 Mapping (`hostname`) round-trips whole, and what the
+ * router writes is still checked against the schema of the version it writes.
  */
 export function installMappingCrd(cluster: TestCluster): Promise<void> {
-  return installStandIn(
+  return installFromModule(
     cluster,
-    { group: 'getambassador.io', kind: 'Mapping', plural: 'mappings' },
-    ['v3alpha1', 'v2'],
-    open(
-      { prefix: str, hostname: str, service: str, weight: { type: 'integer', minimum: 0, maximum: 100 } },
-      ['prefix', 'service'],
-    ),
+    ['github.com/emissary-ingress/emissary/v3', EMISSARY_VERSION, 'manifests/emissary/emissary-crds.yaml.in'],
+    'mappings.getambassador.io',
+    (crd) => {
+      if (crd.spec) crd.spec.conversion = { strategy: 'None' };
+    },
   );
 }

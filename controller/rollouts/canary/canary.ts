@@ -5,10 +5,10 @@
 import type { CanaryStrategy } from '../../api/rollout.ts';
 import { ROLLOUT_DEFAULTS } from '../../api/rollout.ts';
 import { apiTime } from '../../runtime/api-time.ts';
-import { allAvailable, allCreated, sumAvailable } from '../replica-math.ts';
+import { allCreated, availableEnough, type ProgressThreshold, sumAvailable } from '../replica-math.ts';
 import { viewOf } from '../replica-sets.ts';
 import type { RolloutSync } from '../rollout-sync.ts';
-import { routerFor } from '../traffic/routers.ts';
+import { maxTrafficWeight, routerFor } from '../traffic/routers.ts';
 import { ensureNewReplicaSet, fastRollbackReason, trimReplicaSetHistory } from '../workload.ts';
 import { reconcileCanaryAnalysis } from './canary-analysis.ts';
 import { reconcileCanaryExperiment } from './canary-experiment.ts';
@@ -51,11 +51,13 @@ export async function syncCanary(sync: RolloutSync): Promise<void> {
   const stableView = stableRS ? viewOf(stableRS) : undefined;
   const olderViews = ctx.olderRSs.map(viewOf);
   const weightsNow = sync.status.canary?.weights;
+  const maxWeight = maxTrafficWeight(ro);
 
   const simple = promoteFull || fullyPromoted || !prev.stableRS;
   const plan = planCanaryScale({
     replicas,
-    weight: simple ? 100 : currentSetWeight(steps, index, abortedBefore),
+    weight: simple ? maxWeight : currentSetWeight(steps, index, abortedBefore, maxWeight),
+    maxWeight,
     canaryScale: simple
       ? undefined
       : activeCanaryScale(steps, index, {
@@ -80,7 +82,8 @@ export async function syncCanary(sync: RolloutSync): Promise<void> {
     minPods: canary.minPodsPerReplicaSet,
     now,
   });
-  const atDesired = atDesiredCounts(plan, newView, stableView, olderViews, trafficRouted, dynamic);
+  const threshold = trafficRouted ? canary.replicaProgressThreshold : undefined;
+  const atDesired = atDesiredCounts(plan, newView, stableView, olderViews, trafficRouted, dynamic, threshold);
 
   // Services: stable → the stable version; canary → the new one once it has a pod to serve.
   if (canary.stableService && prev.stableRS && (stableRS || fullyPromoted)) {
@@ -229,6 +232,7 @@ async function reconcileTraffic(sync: RolloutSync, t: TrafficInput): Promise<boo
       stableAvailable: t.stableView?.availableReplicas ?? 0,
       currentWeight: previous?.canary?.weight,
       atDesiredReplicas: t.atDesired,
+      maxWeight: maxTrafficWeight(sync.ro),
     });
     if (decision.removeManagedRoutes) await router.removeManagedRoutes();
     else {
@@ -275,7 +279,8 @@ async function reconcileTraffic(sync: RolloutSync, t: TrafficInput): Promise<boo
         ...(canary.canaryService ? { serviceName: canary.canaryService } : {}),
       },
       stable: {
-        weight: 100 - weight,
+        // Out of maxTrafficWeight with a router; the replica ratio is a percentage.
+        weight: (router ? maxTrafficWeight(sync.ro) : 100) - weight,
         ...(stableHash ? { podTemplateHash: stableHash } : {}),
         ...(canary.stableService ? { serviceName: canary.stableService } : {}),
       },
@@ -292,9 +297,10 @@ function atDesiredCounts(
   olderRSs: readonly RsView[],
   trafficRouted: boolean,
   dynamic: boolean,
+  threshold: ProgressThreshold | undefined,
 ): boolean {
   if (plan.actions.some((a) => a.replicas !== undefined)) return false;
-  if (!allAvailable(newRS, plan.desired.newRS)) return false;
+  if (!availableEnough(newRS, plan.desired.newRS, threshold)) return false;
   if (stableRS && !(trafficRouted && dynamic) && !allCreated(stableRS, plan.desired.stableRS)) return false;
   return trafficRouted || sumAvailable(olderRSs) === 0;
 }

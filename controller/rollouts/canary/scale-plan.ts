@@ -19,8 +19,10 @@ export interface RsView extends RsCounts {
 
 export interface CanaryScaleInput {
   replicas: number;
-  /** Canary weight in force (0 when aborted, 100 when done). */
+  /** Canary weight in force (0 when aborted, maxWeight when done). */
   weight: number;
+  /** trafficRouting.maxTrafficWeight: what weights are out of with a router (100 unless set). */
+  maxWeight?: number | undefined;
   /** setCanaryScale replicas/weight in force, if any. */
   canaryScale?: { replicas?: number | undefined; weight?: number | undefined } | undefined;
   trafficRouted: boolean;
@@ -60,10 +62,15 @@ export function planCanaryScale(input: CanaryScaleInput): CanaryScalePlan {
   const { replicas, newRS, now } = input;
   const stableRS = input.stableRS && input.stableRS.name !== newRS?.name ? input.stableRS : undefined;
   const weight = input.canaryScale?.weight ?? input.weight;
+  // setCanaryScale's weight is a percentage of replicas; setWeight's is out of maxTrafficWeight.
+  const maxWeight = input.maxWeight ?? 100;
+  const routedWeight =
+    input.canaryScale?.weight !== undefined ? (input.canaryScale.weight * maxWeight) / 100 : input.weight;
   const desired = input.trafficRouted
     ? trafficRoutedCounts({
         replicas,
-        weight,
+        weight: routedWeight,
+        maxWeight: input.maxWeight,
         canaryReplicas: input.canaryScale?.replicas,
         dynamicStableScale: input.dynamicStableScale,
         aborted: input.aborted,

@@ -14,10 +14,18 @@ export function currentStep(steps: readonly CanaryStep[], index: number): Canary
   return index < steps.length ? steps[index] : undefined;
 }
 
-/** The last setWeight at or before the current step; 100 once every step is done; 0 when aborted. */
-export function currentSetWeight(steps: readonly CanaryStep[], index: number, aborted: boolean): number {
+/**
+ * The last setWeight at or before the current step; the whole (`total`, maxTrafficWeight or 100)
+ * once every step is done; 0 when aborted.
+ */
+export function currentSetWeight(
+  steps: readonly CanaryStep[],
+  index: number,
+  aborted: boolean,
+  total = 100,
+): number {
   if (aborted) return 0;
-  if (index >= steps.length) return 100;
+  if (index >= steps.length) return total;
   for (let i = index; i >= 0; i--) {
     const w = steps[i]?.setWeight;
     if (w !== undefined) return w;

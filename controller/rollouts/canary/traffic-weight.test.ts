@@ -15,6 +15,7 @@ const base: WeightInput = {
   stableAvailable: 10,
   currentWeight: 10,
   atDesiredReplicas: true,
+  maxWeight: 100,
 };
 
 describe('desiredWeight', () => {
@@ -46,6 +47,13 @@ describe('desiredWeight', () => {
   });
   it('after the last step, all traffic goes to the canary until it is promoted', () => {
     expect(desiredWeight({ ...base, index: 4 }).weight).toBe(100);
+  });
+  it('with maxTrafficWeight, weights are out of it: all of it after the last step', () => {
+    const max = { ...base, maxWeight: 1000, steps: [{ setWeight: 5 }, { pause: {} }] };
+    expect(desiredWeight({ ...max, index: 1 }).weight).toBe(5);
+    expect(desiredWeight({ ...max, index: 2 }).weight).toBe(1000);
+    const dynamic = { ...max, index: 2, dynamicStableScale: true, promoteFull: true, newAvailable: 4 };
+    expect(desiredWeight(dynamic).weight).toBe(400);
   });
   it('replica ratio weight is the share of available pods', () => {
     expect(replicaRatioWeight(1, 4)).toBe(25);

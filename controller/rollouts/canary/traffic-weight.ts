@@ -19,6 +19,8 @@ export interface WeightInput {
   currentWeight: number | undefined;
   /** Canary and stable are at the counts the current step asks for. */
   atDesiredReplicas: boolean;
+  /** trafficRouting.maxTrafficWeight: the weight of all traffic (100 unless set). */
+  maxWeight: number;
 }
 
 interface WeightDecision {
@@ -33,14 +35,17 @@ export function desiredWeight(input: WeightInput): WeightDecision {
   if (input.aborted) {
     if (!input.dynamicStableScale || replicas === 0) return { weight: 0, removeManagedRoutes: true };
     // Dynamic stable scaling: hand traffic back only as fast as the stable can take it.
-    let weight = 100 - Math.floor((100 * input.stableAvailable) / replicas);
+    let weight = input.maxWeight - Math.floor((input.maxWeight * input.stableAvailable) / replicas);
     if (input.currentWeight !== undefined) weight = Math.min(weight, input.currentWeight);
     return { weight: Math.max(0, weight), removeManagedRoutes: weight <= 0 };
   }
   if (input.newAvailable === 0) return { weight: 0, removeManagedRoutes: false };
   if (input.promoteFull) {
     if (input.dynamicStableScale && replicas > 0) {
-      return { weight: Math.floor((100 * input.newAvailable) / replicas), removeManagedRoutes: false };
+      return {
+        weight: Math.floor((input.maxWeight * input.newAvailable) / replicas),
+        removeManagedRoutes: false,
+      };
     }
     return { weight: input.currentWeight ?? 0, removeManagedRoutes: false };
   }
@@ -49,7 +54,7 @@ export function desiredWeight(input: WeightInput): WeightDecision {
   if (input.index < input.steps.length) {
     return { weight: currentSetWeight(input.steps, input.index, false), removeManagedRoutes: false };
   }
-  return { weight: 100, removeManagedRoutes: false };
+  return { weight: input.maxWeight, removeManagedRoutes: false };
 }
 
 /** Without a router the weight is the share of available pods running the canary. */

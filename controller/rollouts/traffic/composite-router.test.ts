@@ -158,7 +158,10 @@ routerContract({
   resource: trafficSplits,
   seed: (cluster) => void cluster.put(ingresses, stableIngress),
   newRouter: (api, t) =>
-    new CompositeRouter([new NginxRouter(api, t, nginxOpts), new SmiRouter(api, t, 'web', 'web')]),
+    new CompositeRouter([
+      new NginxRouter(api, t, { ...nginxOpts, stableIngresses: ['web'] }),
+      new SmiRouter(api, t, 'web', 'web'),
+    ]),
   weights: (cluster) => {
     const ing = cluster.find<Ingress>(ingresses, ROUTER_TARGET.namespace, 'web-web-canary');
     const nginx = Number(ing?.metadata.annotations?.['nginx.ingress.kubernetes.io/canary-weight'] ?? 0);

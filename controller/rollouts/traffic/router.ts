@@ -18,7 +18,12 @@ export interface RouterTarget {
   stableHash?: string;
   /** trafficRouting.managedRoutes names, highest precedence first. */
   managedRoutes?: readonly string[];
+  /** trafficRouting.maxTrafficWeight: what the canary and stable weights add up to. 100 when unset. */
+  maxWeight?: number;
 }
+
+/** What the canary and stable weights a router writes add up to. */
+export const totalWeight = (target: RouterTarget): number => target.maxWeight ?? 100;
 
 /** Pod hashes of the canary (desired) and stable ReplicaSets. */
 export interface PodHashes {
@@ -31,7 +36,7 @@ export interface TrafficRouter {
   readonly type: string;
   /** The route steps it carries out (ROUTE_STEP_SUPPORT); it refuses the others. */
   readonly routeSteps: readonly RouteStepKind[];
-  /** Sends `weight` percent of traffic (0-100) to the canary Service, the rest to stable. */
+  /** Sends `weight` (out of the target's total, 100 by default) to the canary Service, the rest to stable. */
   setWeight(weight: number): Promise<void>;
   /** Whether the weight is in effect; undefined when the router has no way to tell. */
   verifyWeight(weight: number): Promise<boolean | undefined>;

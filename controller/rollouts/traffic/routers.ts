@@ -16,6 +16,11 @@ import type { PodHashes, RouterTarget, TrafficRouter } from './router.ts';
 import { SmiRouter } from './smi/traffic-split.ts';
 import { traefikRouter } from './traefik/traefik-service.ts';
 
+/** trafficRouting.maxTrafficWeight: the total of setWeight and of every router's weights. */
+export function maxTrafficWeight(ro: Rollout): number {
+  return ro.spec.strategy.canary?.trafficRouting?.maxTrafficWeight ?? ROLLOUT_DEFAULTS.maxTrafficWeight;
+}
+
 export function routerFor(ro: Rollout, api: ObjectApi, hashes: PodHashes = {}): TrafficRouter | undefined {
   const canary = ro.spec.strategy.canary;
   const routing = canary?.trafficRouting;
@@ -33,6 +38,7 @@ export function routerFor(ro: Rollout, api: ObjectApi, hashes: PodHashes = {}): 
     ...(hashes.canary ? { canaryHash: hashes.canary } : {}),
     ...(hashes.stable ? { stableHash: hashes.stable } : {}),
     managedRoutes: (routing.managedRoutes ?? []).map((r) => r.name),
+    maxWeight: maxTrafficWeight(ro),
   };
   const routers: TrafficRouter[] = [];
   if (routing.istio) {
@@ -47,9 +53,12 @@ export function routerFor(ro: Rollout, api: ObjectApi, hashes: PodHashes = {}): 
   if (routing.nginx) {
     routers.push(
       new NginxRouter(api, target, {
-        stableIngress: routing.nginx.stableIngress,
+        stableIngresses: routing.nginx.stableIngress
+          ? [routing.nginx.stableIngress]
+          : (routing.nginx.stableIngresses ?? []),
         annotationPrefix: routing.nginx.annotationPrefix ?? ROLLOUT_DEFAULTS.nginxAnnotationPrefix,
         additionalAnnotations: routing.nginx.additionalIngressAnnotations ?? {},
+        canaryAnnotations: routing.nginx.canaryIngressAnnotations ?? {},
       }),
     );
   }

@@ -23,10 +23,19 @@ export type JsonPatchOp =
   | { op: 'add' | 'replace'; path: string; value: unknown }
   | { op: 'remove'; path: string };
 
-export function weightPatch(slots: readonly BackendSlot[], canaryWeight: number): JsonPatchOp[] {
+/** The weight a slot should carry: the canary's, or what is left of the total for the stable. */
+const wanted = (s: BackendSlot, canaryWeight: number, total: number) =>
+  s.role === 'canary' ? canaryWeight : total - canaryWeight;
+
+/** `total` is trafficRouting.maxTrafficWeight (100 unless set). */
+export function weightPatch(
+  slots: readonly BackendSlot[],
+  canaryWeight: number,
+  total: number,
+): JsonPatchOp[] {
   const ops: JsonPatchOp[] = [];
   for (const s of slots) {
-    const want = s.role === 'canary' ? canaryWeight : 100 - canaryWeight;
+    const want = wanted(s, canaryWeight, total);
     if (s.weight === want) continue;
     ops.push({ op: 'test', path: s.testPath, value: s.testValue });
     ops.push({ op: 'add', path: `${s.pointer}/weight`, value: want });
@@ -34,8 +43,8 @@ export function weightPatch(slots: readonly BackendSlot[], canaryWeight: number)
   return ops;
 }
 
-export function weightsInEffect(slots: readonly BackendSlot[], canaryWeight: number): boolean {
-  return slots.every((s) => s.weight === (s.role === 'canary' ? canaryWeight : 100 - canaryWeight));
+export function weightsInEffect(slots: readonly BackendSlot[], canaryWeight: number, total: number): boolean {
+  return slots.every((s) => s.weight === wanted(s, canaryWeight, total));
 }
 
 /** One object of the user's whose backends carry the weights, as read just now. */
@@ -54,23 +63,25 @@ export class BackendWeightsRouter extends RouterWithoutRouteSteps implements Tra
   readonly type: string;
   private readonly api: ObjectApi;
   private readonly read: () => Promise<WeightedObject[]>;
+  private readonly total: number;
 
-  constructor(type: string, api: ObjectApi, read: () => Promise<WeightedObject[]>) {
+  constructor(type: string, api: ObjectApi, total: number, read: () => Promise<WeightedObject[]>) {
     super();
     this.type = type;
     this.api = api;
+    this.total = total;
     this.read = read;
   }
 
   async setWeight(weight: number): Promise<void> {
     for (const o of await this.read()) {
-      const ops = weightPatch(o.slots, weight);
+      const ops = weightPatch(o.slots, weight, this.total);
       if (ops.length > 0) await this.api.jsonPatch(o.rt, o.namespace, o.name, ops);
     }
   }
 
   async verifyWeight(weight: number): Promise<boolean> {
-    return (await this.read()).every((o) => weightsInEffect(o.slots, weight));
+    return (await this.read()).every((o) => weightsInEffect(o.slots, weight, this.total));
   }
 
   removeManagedRoutes(): Promise<void> {

@@ -44,6 +44,14 @@ describe('ALB forward action', () => {
     );
   });
 
+  it('gives the stable what is left of maxTrafficWeight', () => {
+    const target = { ...ROUTER_TARGET, maxWeight: 1000 };
+    const action = albAction(target, 80, 5);
+    expect(action.ForwardConfig.TargetGroups.map((g) => g.Weight)).toEqual([5, 995]);
+    expect(albActionWeight(JSON.stringify(action), target)).toBe(5);
+    expect(albActionWeight(JSON.stringify(action), ROUTER_TARGET)).toBeUndefined();
+  });
+
   it('reads back only an action that splits between the two Services', () => {
     expect(albActionWeight(JSON.stringify(albAction(ROUTER_TARGET, 80, 40)), ROUTER_TARGET)).toBe(40);
     expect(albActionWeight('{"Type":"fixed-response"}', ROUTER_TARGET)).toBeUndefined();

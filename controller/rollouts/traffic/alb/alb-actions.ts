@@ -7,7 +7,13 @@
 import type { ObjectApi } from '../../../kube/objects.ts';
 import { RouterWithoutRouteSteps } from '../managed-routes.ts';
 import { type Ingress, ingresses } from '../nginx/canary-ingress.ts';
-import { getRouted, type RouterTarget, type TrafficRouter, TrafficRouterError } from '../router.ts';
+import {
+  getRouted,
+  type RouterTarget,
+  type TrafficRouter,
+  TrafficRouterError,
+  totalWeight,
+} from '../router.ts';
 
 interface AlbOptions {
   ingresses: readonly string[];
@@ -34,7 +40,7 @@ export function albAction(target: RouterTarget, servicePort: number, weight: num
     ForwardConfig: {
       TargetGroups: [
         { ServiceName: target.canaryService, ServicePort: port, Weight: weight },
-        { ServiceName: target.stableService, ServicePort: port, Weight: 100 - weight },
+        { ServiceName: target.stableService, ServicePort: port, Weight: totalWeight(target) - weight },
       ],
     },
   };
@@ -56,7 +62,7 @@ export function albActionWeight(value: string | undefined, target: RouterTarget)
     const groups = action.ForwardConfig?.TargetGroups ?? [];
     const canary = groups.find((g) => g.ServiceName === target.canaryService)?.Weight;
     const stable = groups.find((g) => g.ServiceName === target.stableService)?.Weight;
-    return canary !== undefined && stable === 100 - canary ? canary : undefined;
+    return canary !== undefined && stable === totalWeight(target) - canary ? canary : undefined;
   } catch {
     return undefined;
   }

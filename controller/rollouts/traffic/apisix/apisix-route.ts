@@ -3,7 +3,13 @@
 
 import type { ObjectApi } from '../../../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../../../kube/resources.ts';
-import { getRouted, type RouterTarget, type TrafficRouter, TrafficRouterError } from '../router.ts';
+import {
+  getRouted,
+  type RouterTarget,
+  type TrafficRouter,
+  TrafficRouterError,
+  totalWeight,
+} from '../router.ts';
 import { type BackendSlot, BackendWeightsRouter } from '../weighted-backends.ts';
 
 export const apisixRoutes: ResourceType = {
@@ -68,7 +74,7 @@ export function apisixRouter(
   name: string,
   rules: readonly string[],
 ): TrafficRouter {
-  return new BackendWeightsRouter('apisix', api, async () => {
+  return new BackendWeightsRouter('apisix', api, totalWeight(target), async () => {
     const route = await getRouted<ApisixRoute>(api, apisixRoutes, target.namespace, name);
     return [
       { rt: apisixRoutes, namespace: target.namespace, name, slots: apisixRouteSlots(route, target, rules) },

@@ -31,16 +31,26 @@ describe('HTTPRoute backend weights', () => {
   });
 
   it('patches only weights that differ, each guarded by a test of the backend name', () => {
-    const ops = weightPatch(httpRouteSlots(route, target), 30);
+    const ops = weightPatch(httpRouteSlots(route, target), 30, 100);
     expect(ops).toEqual([
       { op: 'test', path: '/spec/rules/1/backendRefs/0/name', value: 'web-stable' },
       { op: 'add', path: '/spec/rules/1/backendRefs/0/weight', value: 70 },
       { op: 'test', path: '/spec/rules/1/backendRefs/1/name', value: 'web-canary' },
       { op: 'add', path: '/spec/rules/1/backendRefs/1/weight', value: 30 },
     ]);
-    expect(weightPatch(httpRouteSlots(route, target), 0)).toEqual([]);
-    expect(weightsInEffect(httpRouteSlots(route, target), 0)).toBe(true);
-    expect(weightsInEffect(httpRouteSlots(route, target), 30)).toBe(false);
+    expect(weightPatch(httpRouteSlots(route, target), 0, 100)).toEqual([]);
+    expect(weightsInEffect(httpRouteSlots(route, target), 0, 100)).toBe(true);
+    expect(weightsInEffect(httpRouteSlots(route, target), 30, 100)).toBe(false);
+  });
+
+  it('gives the stable what is left of maxTrafficWeight', () => {
+    expect(weightPatch(httpRouteSlots(route, target), 5, 1000)).toEqual([
+      { op: 'test', path: '/spec/rules/1/backendRefs/0/name', value: 'web-stable' },
+      { op: 'add', path: '/spec/rules/1/backendRefs/0/weight', value: 995 },
+      { op: 'test', path: '/spec/rules/1/backendRefs/1/name', value: 'web-canary' },
+      { op: 'add', path: '/spec/rules/1/backendRefs/1/weight', value: 5 },
+    ]);
+    expect(weightsInEffect(httpRouteSlots(route, target), 0, 1000)).toBe(false);
   });
 
   it('ignores backends of another kind or namespace', () => {

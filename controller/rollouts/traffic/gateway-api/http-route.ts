@@ -12,7 +12,7 @@ import {
   withoutManagedItems,
 } from '../managed-routes.ts';
 import type { RouterTarget, TrafficRouter } from '../router.ts';
-import { getRouted, TrafficRouterError } from '../router.ts';
+import { getRouted, TrafficRouterError, totalWeight } from '../router.ts';
 import { type BackendSlot, weightPatch, weightsInEffect } from '../weighted-backends.ts';
 import {
   type BackendRef,
@@ -79,14 +79,14 @@ export class GatewayApiRouter implements TrafficRouter {
   async setWeight(weight: number): Promise<void> {
     for (const name of this.routeNames) {
       const route = await this.get(name);
-      const ops = weightPatch(this.slots(route), weight);
+      const ops = weightPatch(this.slots(route), weight, totalWeight(this.target));
       if (ops.length > 0) await this.api.jsonPatch(httpRoutes, this.routeNamespace, name, ops);
     }
   }
 
   async verifyWeight(weight: number): Promise<boolean> {
     for (const name of this.routeNames) {
-      if (!weightsInEffect(this.slots(await this.get(name)), weight)) return false;
+      if (!weightsInEffect(this.slots(await this.get(name)), weight, totalWeight(this.target))) return false;
     }
     return true;
   }

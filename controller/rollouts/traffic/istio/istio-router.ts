@@ -17,7 +17,7 @@ import {
   withoutManagedItems,
 } from '../managed-routes.ts';
 import type { RouterTarget, TrafficRouter } from '../router.ts';
-import { getRouted, TrafficRouterError } from '../router.ts';
+import { getRouted, TrafficRouterError, totalWeight } from '../router.ts';
 import { type BackendSlot, weightPatch, weightsInEffect } from '../weighted-backends.ts';
 import {
   type DestinationRule,
@@ -33,6 +33,7 @@ import {
 } from './managed-http-routes.ts';
 import {
   type DestinationRoles,
+  missingTcpRoutes,
   missingTlsRoutes,
   type VirtualService,
   type VirtualServiceHttpRoute,
@@ -70,7 +71,11 @@ export class IstioRouter implements TrafficRouter {
       if (ops.length > 0) await this.api.jsonPatch(destinationRules, this.target.namespace, rule.name, ops);
     }
     for (const ref of this.routing.virtualServices) {
-      const ops = weightPatch(this.slots(ref, await this.virtualService(ref)), weight);
+      const ops = weightPatch(
+        this.slots(ref, await this.virtualService(ref)),
+        weight,
+        totalWeight(this.target),
+      );
       const { namespace, name } = this.located(ref);
       if (ops.length > 0) await this.api.jsonPatch(virtualServices, namespace, name, ops);
     }
@@ -80,7 +85,8 @@ export class IstioRouter implements TrafficRouter {
     const rule = this.routing.destinationRule;
     if (rule && !subsetsInStep(await this.destinationRule(rule), rule, this.hashes())) return false;
     for (const ref of this.routing.virtualServices) {
-      if (!weightsInEffect(this.slots(ref, await this.virtualService(ref)), weight)) return false;
+      if (!weightsInEffect(this.slots(ref, await this.virtualService(ref)), weight, totalWeight(this.target)))
+        return false;
     }
     return true;
   }
@@ -157,14 +163,17 @@ export class IstioRouter implements TrafficRouter {
     const names = ref.routes ?? [];
     const missingHttp = names.filter((n) => !(vs.spec?.http ?? []).some((r) => r.name === n));
     const missingTls = missingTlsRoutes(vs, ref.tlsRoutes ?? []);
-    if (missingHttp.length > 0 || missingTls.length > 0) {
+    const missingTcp = missingTcpRoutes(vs, ref.tcpRoutes ?? []);
+    if (missingHttp.length > 0 || missingTls.length > 0 || missingTcp.length > 0) {
       const tls = missingTls.map(
         (t) => `port ${t.port ?? 'any'} sniHosts [${(t.sniHosts ?? []).join(', ')}]`,
       );
-      throw new TrafficRouterError(
-        'VirtualServiceRouteNotFound',
-        `${where} has no ${[...missingHttp.map((n) => `HTTP route ${n}`), ...tls.map((t) => `TLS route with ${t}`)].join(', ')}`,
-      );
+      const missing = [
+        ...missingHttp.map((n) => `HTTP route ${n}`),
+        ...tls.map((t) => `TLS route with ${t}`),
+        ...missingTcp.map((p) => `TCP route on port ${p} alone`),
+      ];
+      throw new TrafficRouterError('VirtualServiceRouteNotFound', `${where} has no ${missing.join(', ')}`);
     }
     // Mirror routes carry the weighted route's destinations, so they take the weights too.
     const withMirrors = names.length > 0 ? [...names, ...mirrorRouteNames(vs, this.managed())] : names;

@@ -6,6 +6,7 @@ import { weightPatch } from '../weighted-backends.ts';
 import { IstioRouter } from './istio-router.ts';
 import {
   type DestinationRoles,
+  tcpRouteMatches,
   tlsRouteMatches,
   type VirtualService,
   virtualServiceSlots,
@@ -67,11 +68,38 @@ describe('VirtualService route weights', () => {
   });
 
   it('guards each weight with a test of the destination host', () => {
-    expect(weightPatch(virtualServiceSlots(vs, hosts, {}), 10)[0]).toEqual({
+    expect(weightPatch(virtualServiceSlots(vs, hosts, {}), 10, 100)[0]).toEqual({
       op: 'test',
       path: '/spec/http/1/route/0/destination/host',
       value: 'web-stable.shop.svc.cluster.local',
     });
+  });
+
+  it('finds TCP routes by the one port their matches name', () => {
+    const tcp: VirtualService = {
+      metadata: { name: 'db', namespace: 'shop' },
+      spec: {
+        tcp: [
+          { match: [{ port: 5432 }], route: [{ destination: { host: 'web-stable' } }] },
+          {
+            match: [{ port: 6432 }],
+            route: [{ destination: { host: 'web-stable' } }, { destination: { host: 'web-canary' } }],
+          },
+          {
+            match: [{ port: 7000 }, { port: 7001 }],
+            route: [{ destination: { host: 'web-stable' } }, { destination: { host: 'web-canary' } }],
+          },
+        ],
+      },
+    };
+    expect(virtualServiceSlots(tcp, hosts, { tcpRoutes: [{ port: 6432 }] }).map((s) => s.pointer)).toEqual([
+      '/spec/tcp/1/route/0',
+      '/spec/tcp/1/route/1',
+    ]);
+    expect(virtualServiceSlots(tcp, hosts, { tcpRoutes: [{ port: 7000 }] })).toEqual([]);
+    expect(virtualServiceSlots(tcp, hosts, {})).toHaveLength(4);
+    expect(tcpRouteMatches([{ port: 7000 }, { port: 7000 }], 7000)).toBe(true);
+    expect(tcpRouteMatches([{}], 7000)).toBe(false);
   });
 
   it('finds TLS routes by port and exactly their SNI hosts', () => {
@@ -141,11 +169,19 @@ describe('IstioRouter', () => {
     const cluster = new FakeCluster();
     cluster.put(virtualServices, withTls);
     const router = new IstioRouter(cluster.api(), ROUTER_TARGET, {
-      virtualServices: [{ name: 'edge', routes: ['nope'], tlsRoutes: [{ port: 9, sniHosts: ['x'] }] }],
+      virtualServices: [
+        {
+          name: 'edge',
+          routes: ['nope'],
+          tlsRoutes: [{ port: 9, sniHosts: ['x'] }],
+          tcpRoutes: [{ port: 5432 }],
+        },
+      ],
     });
     await expect(router.setWeight(10)).rejects.toMatchObject({
       reason: 'VirtualServiceRouteNotFound',
-      message: 'VirtualService shop/edge has no HTTP route nope, TLS route with port 9 sniHosts [x]',
+      message:
+        'VirtualService shop/edge has no HTTP route nope, TLS route with port 9 sniHosts [x], TCP route on port 5432 alone',
     });
   });
 });

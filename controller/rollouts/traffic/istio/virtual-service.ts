@@ -1,4 +1,4 @@
-// Istio VirtualService route weights: in the chosen HTTP and TLS routes, the stable and canary
+// Istio VirtualService route weights: in the chosen HTTP, TLS and TCP routes, the stable and canary
 // destinations get the two weights. A destination is told apart by its host (the stable and
 // canary Services) or, with a DestinationRule, by its subset (as Argo Rollouts does).
 
@@ -38,6 +38,7 @@ export interface VirtualService extends KubeObject {
   spec?: {
     http?: VirtualServiceHttpRoute[];
     tls?: { match?: TlsMatch[]; route?: Destination[] }[];
+    tcp?: { match?: { port?: number }[]; route?: Destination[] }[];
   };
 }
 
@@ -77,6 +78,15 @@ export function tlsRouteMatches(match: readonly TlsMatch[], want: IstioTlsRoute)
   });
 }
 
+/**
+ * A TCP route is the one asked for when its matches name one port and it is that one (Argo
+ * Rollouts' searchTcpRoute): a route over several ports cannot be told apart.
+ */
+export function tcpRouteMatches(match: readonly { port?: number }[], port: number): boolean {
+  const ports = new Set(match.flatMap((m) => (m.port ? [m.port] : [])));
+  return ports.size === 1 && ports.has(port);
+}
+
 /** The stable and canary slots of one route, if it has both destinations. */
 function routeSlots(base: string, dests: readonly Destination[], roles: DestinationRoles): BackendSlot[] {
   const stable = dests.findIndex((d) => roleOf(d, roles) === 'stable');
@@ -99,16 +109,18 @@ function routeSlots(base: string, dests: readonly Destination[], roles: Destinat
 
 /**
  * The weighted destinations of a VirtualService the Rollout manages: HTTP routes named in
- * `routes` (every HTTP route with both destinations when none are named), and TLS routes found
- * by `tlsRoutes` (likewise every one with both destinations when none are given).
+ * `routes` (every HTTP route with both destinations when none are named), TLS routes found by
+ * `tlsRoutes` and TCP routes by `tcpRoutes` (likewise every one with both destinations when
+ * none are given).
  */
 export function virtualServiceSlots(
   vs: VirtualService,
   roles: DestinationRoles,
-  ref: Pick<IstioVirtualService, 'routes' | 'tlsRoutes'>,
+  ref: Pick<IstioVirtualService, 'routes' | 'tlsRoutes' | 'tcpRoutes'>,
 ): BackendSlot[] {
   const names = ref.routes ?? [];
   const tls = ref.tlsRoutes ?? [];
+  const tcp = ref.tcpRoutes ?? [];
   const slots: BackendSlot[] = [];
   (vs.spec?.http ?? []).forEach((http, i) => {
     if (names.length > 0 && !names.includes(http.name ?? '')) return;
@@ -118,7 +130,18 @@ export function virtualServiceSlots(
     if (tls.length > 0 && !tls.some((want) => tlsRouteMatches(route.match ?? [], want))) return;
     slots.push(...routeSlots(`/spec/tls/${i}`, route.route ?? [], roles));
   });
+  (vs.spec?.tcp ?? []).forEach((route, i) => {
+    if (tcp.length > 0 && !tcp.some((want) => tcpRouteMatches(route.match ?? [], want.port))) return;
+    slots.push(...routeSlots(`/spec/tcp/${i}`, route.route ?? [], roles));
+  });
   return slots;
+}
+
+/** The TCP routes asked for that the VirtualService does not have, for the error message. */
+export function missingTcpRoutes(vs: VirtualService, tcpRoutes: readonly { port: number }[]): number[] {
+  return tcpRoutes
+    .map((t) => t.port)
+    .filter((port) => !(vs.spec?.tcp ?? []).some((r) => tcpRouteMatches(r.match ?? [], port)));
 }
 
 /** The TLS routes asked for that the VirtualService does not have, for the error message. */

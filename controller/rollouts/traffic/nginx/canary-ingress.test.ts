@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FakeCluster } from '../../../../test/support/fake-cluster.ts';
 import { ROUTER_TARGET, routerContract } from '../../../../test/support/router-contract.ts';
 import { TrafficRouterError } from '../router.ts';
 import {
@@ -59,6 +60,14 @@ describe('NGINX canary Ingress', () => {
     expect(ing.metadata.ownerReferences?.[0]?.kind).toBe('Rollout');
   });
 
+  it('tells NGINX the total when maxTrafficWeight is not 100', () => {
+    const ing = canaryIngress(stable, { ...target, maxWeight: 1000 }, opts, 5);
+    expect(ing.metadata.annotations).toMatchObject({
+      'nginx.ingress.kubernetes.io/canary-weight': '5',
+      'nginx.ingress.kubernetes.io/canary-weight-total': '1000',
+    });
+  });
+
   it('routes one header: an exact value, or a prefix or regex as a pattern, replacing additionalIngressAnnotations', () => {
     const p = opts.annotationPrefix;
     const exact = headerRouteAnnotations(
@@ -84,6 +93,33 @@ describe('NGINX canary Ingress', () => {
     );
   });
 
+  it('puts canaryIngressAnnotations on the canary Ingress by their full names', () => {
+    const ing = canaryIngress(
+      stable,
+      target,
+      { ...opts, canaryAnnotations: { 'example.com/team': 'shop' } },
+      5,
+    );
+    expect(ing.metadata.annotations?.['example.com/team']).toBe('shop');
+  });
+
+  it('gives each of stableIngresses its own canary Ingress, verified only when all carry the weight', async () => {
+    const cluster = new FakeCluster();
+    const admin: Ingress = { ...stable, metadata: { ...stable.metadata, name: 'admin-ing' } };
+    cluster.put(ingresses, stable);
+    cluster.put(ingresses, admin);
+    const router = new NginxRouter(cluster.api(), target, { ...opts, stableIngresses: ['web', 'admin-ing'] });
+    await router.setWeight(20);
+    const weightOf = (name: string) =>
+      cluster.find<Ingress>(ingresses, 'shop', name)?.metadata.annotations?.[
+        'nginx.ingress.kubernetes.io/canary-weight'
+      ];
+    expect([weightOf('web-web-canary'), weightOf('web-admin-ing-canary')]).toEqual(['20', '20']);
+    expect(await router.verifyWeight(20)).toBe(true);
+    await cluster.api().delete(ingresses, 'shop', 'web-admin-ing-canary');
+    expect(await router.verifyWeight(20)).toBe(false);
+  });
+
   it('refuses a stable Ingress that never sends to stableService', () => {
     expect(() => canaryIngress({ metadata: { name: 'x' }, spec: {} }, target, opts, 10)).toThrow(
       TrafficRouterError,
@@ -95,7 +131,7 @@ routerContract({
   type: 'nginx',
   resource: ingresses,
   seed: (cluster) => void cluster.put(ingresses, stable),
-  newRouter: (api, t) => new NginxRouter(api, t, opts),
+  newRouter: (api, t) => new NginxRouter(api, t, { ...opts, stableIngresses: ['web'] }),
   weights: (cluster) => {
     const canary = cluster.find<Ingress>(ingresses, ROUTER_TARGET.namespace, 'web-web-canary');
     const weight = Number(canary?.metadata.annotations?.[`${opts.annotationPrefix}/canary-weight`] ?? 0);

@@ -1,4 +1,4 @@
-// NGINX Ingress canary: a copy of the stable Ingress that sends to the canary Service, owned by
+// NGINX Ingress canary: a copy of each stable Ingress that sends to the canary Service, owned by
 // the Rollout and marked with the canary annotations (`canary`, `canary-weight`), as Argo
 // Rollouts builds it. A header route is NGINX's `canary-by-header` (with `-value` for an exact
 // value, `-pattern` otherwise) on the same Ingress: one header per route, no mirroring.
@@ -10,7 +10,7 @@ import type { KubeObject, ResourceType } from '../../../kube/resources.ts';
 import { rolloutOwnerRef } from '../../owner.ts';
 import { prefixRegex, ROUTE_STEP_SUPPORT, routeStepNotSupported } from '../managed-routes.ts';
 import type { RouterTarget, TrafficRouter } from '../router.ts';
-import { applyRouted, getRouted, TrafficRouterError } from '../router.ts';
+import { applyRouted, getRouted, TrafficRouterError, totalWeight } from '../router.ts';
 
 export const ingresses: ResourceType = {
   group: 'networking.k8s.io',
@@ -36,7 +36,10 @@ export interface Ingress extends KubeObject {
 interface NginxOptions {
   stableIngress: string;
   annotationPrefix: string;
+  /** additionalIngressAnnotations: NGINX canary annotations, named without the prefix. */
   additionalAnnotations: Record<string, string>;
+  /** canaryIngressAnnotations: any annotations, by their full names. */
+  canaryAnnotations?: Record<string, string>;
 }
 
 function canaryIngressName(rollout: string, stableIngress: string): string {
@@ -105,9 +108,13 @@ export function canaryIngress(
   }
   const prefix = opts.annotationPrefix;
   const annotations: Record<string, string> = {
+    ...opts.canaryAnnotations,
     [`${prefix}/canary`]: 'true',
     [`${prefix}/canary-weight`]: String(weight),
   };
+  // NGINX reads canary-weight out of 100 unless told another total (maxTrafficWeight).
+  const total = totalWeight(target);
+  if (total !== 100) annotations[`${prefix}/canary-weight-total`] = String(total);
   for (const [k, v] of Object.entries(opts.additionalAnnotations)) annotations[`${prefix}/${k}`] = v;
   // A header route step replaces a canary-by-header the user set in additionalIngressAnnotations.
   if (Object.keys(headerRoute).length > 0) {
@@ -134,9 +141,50 @@ export function canaryIngress(
   };
 }
 
+/**
+ * The NGINX router: `stableIngress`, or each of `stableIngresses`, gets its own canary Ingress,
+ * all set alike at every step; the weight counts as verified once every one carries it.
+ */
 export class NginxRouter implements TrafficRouter {
   readonly type = 'nginx';
   readonly routeSteps = ROUTE_STEP_SUPPORT.nginx;
+  private readonly ingresses: OneIngress[];
+
+  constructor(
+    api: ObjectApi,
+    target: RouterTarget,
+    opts: Omit<NginxOptions, 'stableIngress'> & { stableIngresses: readonly string[] },
+  ) {
+    const { stableIngresses, ...rest } = opts;
+    this.ingresses = stableIngresses.map(
+      (stableIngress) => new OneIngress(api, target, { ...rest, stableIngress }),
+    );
+  }
+
+  async setWeight(weight: number): Promise<void> {
+    for (const one of this.ingresses) await one.setWeight(weight);
+  }
+
+  async verifyWeight(weight: number): Promise<boolean> {
+    for (const one of this.ingresses) if (!(await one.verifyWeight(weight))) return false;
+    return true;
+  }
+
+  async setHeaderRoute(set: SetHeaderRoute): Promise<void> {
+    for (const one of this.ingresses) await one.setHeaderRoute(set);
+  }
+
+  setMirrorRoute(_set: SetMirrorRoute): Promise<void> {
+    return Promise.reject(routeStepNotSupported(this.type, 'setMirrorRoute'));
+  }
+
+  async removeManagedRoutes(): Promise<void> {
+    for (const one of this.ingresses) await one.apply(0, {});
+  }
+}
+
+/** The canary Ingress of one stable Ingress. */
+class OneIngress {
   private readonly api: ObjectApi;
   private readonly target: RouterTarget;
   private readonly opts: NginxOptions;
@@ -163,15 +211,7 @@ export class NginxRouter implements TrafficRouter {
     await this.apply(weight, header);
   }
 
-  setMirrorRoute(_set: SetMirrorRoute): Promise<void> {
-    return Promise.reject(routeStepNotSupported(this.type, 'setMirrorRoute'));
-  }
-
-  removeManagedRoutes(): Promise<void> {
-    return this.apply(0, {});
-  }
-
-  private async apply(weight: number, header: Record<string, string>): Promise<void> {
+  async apply(weight: number, header: Record<string, string>): Promise<void> {
     const stable = await this.stableIngress();
     await applyRouted(this.api, ingresses, canaryIngress(stable, this.target, this.opts, weight, header));
   }

@@ -6,7 +6,7 @@ import type { ObjectApi } from '../../../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../../../kube/resources.ts';
 import { rolloutOwnerRef } from '../../owner.ts';
 import { RouterWithoutRouteSteps } from '../managed-routes.ts';
-import { applyRouted, type RouterTarget, type TrafficRouter } from '../router.ts';
+import { applyRouted, type RouterTarget, type TrafficRouter, totalWeight } from '../router.ts';
 
 export const trafficSplits: ResourceType = {
   group: 'split.smi-spec.io',
@@ -38,7 +38,7 @@ export function trafficSplit(
       service: rootService,
       backends: [
         { service: target.canaryService, weight },
-        { service: target.stableService, weight: 100 - weight },
+        { service: target.stableService, weight: totalWeight(target) - weight },
       ],
     },
   };
@@ -71,7 +71,10 @@ export class SmiRouter extends RouterWithoutRouteSteps implements TrafficRouter 
     try {
       const ts = await this.api.get<TrafficSplit>(trafficSplits, this.target.namespace, this.name);
       const w = (svc: string) => ts.spec?.backends?.find((b) => b.service === svc)?.weight;
-      return w(this.target.canaryService) === weight && w(this.target.stableService) === 100 - weight;
+      return (
+        w(this.target.canaryService) === weight &&
+        w(this.target.stableService) === totalWeight(this.target) - weight
+      );
     } catch (err) {
       if (isNotFound(err)) return false;
       throw err;

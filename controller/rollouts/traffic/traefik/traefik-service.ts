@@ -3,7 +3,13 @@
 
 import type { ObjectApi } from '../../../kube/objects.ts';
 import type { KubeObject, ResourceType } from '../../../kube/resources.ts';
-import { getRoutedFirst, type RouterTarget, type TrafficRouter, TrafficRouterError } from '../router.ts';
+import {
+  getRoutedFirst,
+  type RouterTarget,
+  type TrafficRouter,
+  TrafficRouterError,
+  totalWeight,
+} from '../router.ts';
 import { type BackendSlot, BackendWeightsRouter } from '../weighted-backends.ts';
 
 const traefikService = (group: string): ResourceType => ({
@@ -56,7 +62,7 @@ export function traefikServiceSlots(ts: TraefikService, target: RouterTarget): B
 }
 
 export function traefikRouter(api: ObjectApi, target: RouterTarget, name: string): TrafficRouter {
-  return new BackendWeightsRouter('traefik', api, async () => {
+  return new BackendWeightsRouter('traefik', api, totalWeight(target), async () => {
     const { rt, obj } = await getRoutedFirst<TraefikService>(api, traefikServices, target.namespace, name);
     return [{ rt, namespace: target.namespace, name, slots: traefikServiceSlots(obj, target) }];
   });
