@@ -114,7 +114,7 @@ describe('Experiment', () => {
       await cluster.api.create(experimentResource, {
         apiVersion: 'sluice.dev/v1alpha1',
         kind: 'Experiment',
-        metadata: { name: 'svc', namespace: ns },
+        metadata: { name: 'svc', namespace: ro.ns },
         spec: {
           templates: [
             {
@@ -140,7 +140,7 @@ describe('Experiment', () => {
       const hash = running.status?.templateStatuses?.[0]?.podTemplateHash;
       const svc = await cluster.api.get<KubeObject & { spec: Record<string, unknown> }>(
         core.services,
-        ns,
+        ro.ns,
         'svc-a',
       );
       expect(svc.spec).toMatchObject({
@@ -149,12 +149,12 @@ describe('Experiment', () => {
       });
       expect(svc.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Experiment', name: 'svc' });
 
-      await cluster.api.mergePatch(experimentResource, ns, 'svc', { spec: { terminate: true } });
+      await cluster.api.mergePatch(experimentResource, ro.ns, 'svc', { spec: { terminate: true } });
       await waitForExperiment('svc', (e) => {
         expect(e.status?.phase).toBe('Successful');
         expect(e.status?.templateStatuses?.[0]?.serviceName).toBeUndefined();
       });
-      expect(await cluster.api.getOrUndefined(core.services, ns, 'svc-a')).toBeUndefined();
+      expect(await cluster.api.getOrUndefined(core.services, ro.ns, 'svc-a')).toBeUndefined();
     },
     SLOW,
   );
@@ -165,7 +165,7 @@ describe('Experiment', () => {
       await cluster.api.create(experimentResource, {
         apiVersion: 'sluice.dev/v1alpha1',
         kind: 'Experiment',
-        metadata: { name: 'linger', namespace: ns },
+        metadata: { name: 'linger', namespace: ro.ns },
         spec: {
           duration: '1s',
           scaleDownDelaySeconds: 20,
@@ -201,7 +201,7 @@ describe('Experiment', () => {
       await cluster.api.create(experimentResource, {
         apiVersion: 'sluice.dev/v1alpha1',
         kind: 'Experiment',
-        metadata: { name: 'dry', namespace: ns },
+        metadata: { name: 'dry', namespace: ro.ns },
         spec: {
           templates: [
             {
@@ -232,7 +232,7 @@ describe('Experiment', () => {
       });
       const done = await waitForExperiment('dry', (e) => expect(e.status?.phase).toBe('Successful'));
       expect(done.status?.message).toBe('every analysis required for completion succeeded');
-      const run = await cluster.api.get<AnalysisRun>(analysisRunResource, ns, 'dry-check');
+      const run = await cluster.api.get<AnalysisRun>(analysisRunResource, ro.ns, 'dry-check');
       expect(run.spec.measurementRetention).toEqual([{ metricName: 'compare', limit: 1 }]);
       expect(run.status?.phase).toBe('Successful');
       expect(run.status?.metricResults?.[0]).toMatchObject({
