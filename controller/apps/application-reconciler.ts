@@ -49,6 +49,8 @@ import type { Capabilities } from './helm/render-chart.ts';
 import { carriedHooks } from './hooks/hook-objects.ts';
 import { SyncOperationFailed, SyncWaiting } from './hooks/operation.ts';
 import { checkIgnoreDifferences, IgnoreDifferencesError } from './ignore-differences.ts';
+import { declaredInputs } from './inputs/generate-paths.ts';
+import { touches } from './inputs/input-paths.ts';
 import { ManifestError } from './manifest.ts';
 import { health as appHealth, appTarget, sync, syncTarget } from './pipeline.ts';
 import { RenderError } from './render.ts';
@@ -186,11 +188,12 @@ export class ApplicationReconciler extends SkeletonReconciler<
     const previousRevision = status.lastAppliedRevision;
     const newSpec = status.observedGeneration !== app.metadata.generation;
     const running = status.operation?.phase === 'Running';
+    const moved = await this.inputsUnchanged(pass);
     const full =
       pass.forced ||
       newSpec ||
       running ||
-      previousRevision !== revision ||
+      (previousRevision !== revision && !moved) ||
       !this.deps.state.has(key, revision) ||
       (await this.chartInputsChanged(pass));
     const started = this.clock();
@@ -218,9 +221,51 @@ export class ApplicationReconciler extends SkeletonReconciler<
         pass.log.info({ objects: report.changedIds }, 'drift corrected');
       }
     }
+    if (moved && !full) {
+      status.lastAttemptedRevision = revision;
+      pass.log.debug(
+        { revision, previous: previousRevision },
+        'inputs unchanged: revision taken without a render',
+      );
+    }
     status.lastAppliedRevision = revision;
     status.syncStatus = 'Synced';
     status.observedGeneration = app.metadata.generation;
+  }
+
+  /**
+   * Whether the source's new revision leaves this Application as it is: no path its last
+   * render read (or that manifest-generate-paths declares) changed since the revision it
+   * applied. It then moves to the new revision without rendering or applying: its objects
+   * keep the revision stamp of the commit that last changed them.
+   */
+  private async inputsUnchanged(pass: ApplicationPass): Promise<boolean> {
+    const { object: app, status, key, revision, repo } = pass;
+    const previous = status.lastAppliedRevision;
+    if (!repo || !previous || previous === revision || pass.forced) return false;
+    if (status.observedGeneration !== app.metadata.generation) return false;
+    // A sync under way or failed, or a revision attempted and not applied, is no base to move from.
+    if (status.operation?.phase !== 'Succeeded') return false;
+    if (status.lastAttemptedRevision !== undefined && status.lastAttemptedRevision !== previous) return false;
+    if (!this.deps.state.has(key, previous)) return false;
+    if (await this.inputsChanged(app, repo)) return false;
+    return this.deps.state.advance(key, previous, revision);
+  }
+
+  /**
+   * True when the repository's current revision may change what this Application renders
+   * from the revision it applied: a path its inputs hold changed, or that cannot be told.
+   * The controller puts these first in its queue.
+   */
+  async inputsChanged(app: Application, repo: GitRepository): Promise<boolean> {
+    const previous = app.status?.lastAppliedRevision;
+    const revision = repo.status?.artifact?.revision;
+    if (!previous || !revision) return true;
+    if (previous === revision) return false;
+    const changed = await this.deps.source.changedFiles(repo, previous, revision);
+    if (!changed) return true;
+    const key = `${app.metadata.namespace}/${app.metadata.name}`;
+    return touches(declaredInputs(app) ?? this.deps.state.inputs(key), changed);
   }
 
   /**
@@ -289,6 +334,11 @@ export class ApplicationReconciler extends SkeletonReconciler<
     const { object: app, status, revision } = pass;
     const last = status.operation;
     const same = last?.revision === revision && last.generation === app.metadata.generation;
+    // Applied already: by this operation, or taken without a render since (inputsUnchanged).
+    const applied =
+      last?.phase === 'Succeeded' &&
+      last.generation === app.metadata.generation &&
+      (last.revision === revision || status.lastAppliedRevision === revision);
     if (same && last.phase === 'Running') return last;
     if (same && last.phase === 'Failed' && !pass.forced) {
       throw new StallingError(
@@ -303,7 +353,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
       phase: 'Running',
       step: 0,
       // Synced already, and only the memory of it is gone (a restart): apply, run no hook twice.
-      ...(same && last.phase === 'Succeeded' && !pass.forced ? { replay: true } : {}),
+      ...(applied && !pass.forced ? { replay: true } : {}),
       hooks: carriedHooks(last),
     };
   }

@@ -53,17 +53,30 @@ export function applicationController(deps: ApplicationControllerDeps): Controll
   });
   controller = wireController(deps, applications, reconciler);
   const c = controller;
-  const onSource = (repo: GitRepository) => {
-    for (const app of applications.list()) {
+  const onSource = (repo: GitRepository, old?: GitRepository) => {
+    const users = applications.list().filter((app) => {
       const ref = app.spec.sourceRef;
-      if (
-        ref &&
-        ref.name === repo.metadata.name &&
+      return (
+        ref?.name === repo.metadata.name &&
         (ref.namespace ?? app.metadata.namespace) === repo.metadata.namespace
-      ) {
-        c.enqueue(objectKey(app));
-      }
+      );
+    });
+    const revision = repo.status?.artifact?.revision;
+    if (!revision || revision === old?.status?.artifact?.revision) {
+      for (const app of users) c.enqueue(objectKey(app));
+      return;
     }
+    // A new revision: the Applications whose inputs it changed go first, ahead of the many
+    // that will only take the revision (one git diff for all of them, shared by GitSource).
+    void Promise.all(
+      users.map(async (app) => ({
+        app,
+        changed: await reconciler.inputsChanged(app, repo).catch(() => true),
+      })),
+    ).then((found) => {
+      for (const { app } of found.filter((f) => f.changed)) c.enqueueFirst(objectKey(app));
+      for (const { app } of found.filter((f) => !f.changed)) c.enqueue(objectKey(app));
+    });
   };
   repositories.on('add', onSource);
   repositories.on('update', onSource);

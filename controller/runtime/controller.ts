@@ -87,6 +87,11 @@ export class Controller<T extends KubeObject> {
     this.queue.addAfter(key, afterMs);
   }
 
+  /** Enqueues now, ahead of every key enqueued otherwise: an object a change concerns. */
+  enqueueFirst(key: string): void {
+    this.queue.add(key, { first: true });
+  }
+
   /** Enqueues every object in the cache (e.g. on becoming leader). */
   enqueueAll(): void {
     for (const obj of this.opts.informer.list()) this.queue.add(objectKey(obj));

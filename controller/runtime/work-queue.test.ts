@@ -278,3 +278,48 @@ describe('KeyBackoff', () => {
     expect(first).toBeLessThanOrEqual(100);
   });
 });
+
+describe('WorkQueue keys added first', () => {
+  it('takes them before the others, a waiting key moving ahead when added first again', async () => {
+    const seen: string[] = [];
+    const q = new WorkQueue({
+      concurrency: 1,
+      handler: async (key) => {
+        seen.push(key);
+      },
+    });
+    q.pause();
+    for (const key of ['a', 'b', 'c']) q.add(key);
+    q.add('d', { first: true });
+    q.add('c', { first: true });
+    q.add('a');
+    expect(q.depth).toBe(4);
+    q.resume();
+    await vi.waitFor(() => expect(seen).toHaveLength(4));
+    expect(seen).toEqual(['d', 'c', 'a', 'b']);
+    await q.shutdown();
+  });
+
+  it('keeps a key added first while it runs first for its next run', async () => {
+    const seen: string[] = [];
+    let release: () => void = () => undefined;
+    const q = new WorkQueue({
+      concurrency: 1,
+      handler: (key) => {
+        seen.push(key);
+        if (seen.length > 1) return Promise.resolve();
+        return new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      },
+    });
+    q.add('a');
+    await vi.waitFor(() => expect(seen).toEqual(['a']));
+    q.add('b');
+    q.add('a', { first: true });
+    release();
+    await vi.waitFor(() => expect(seen).toHaveLength(3));
+    expect(seen).toEqual(['a', 'a', 'b']);
+    await q.shutdown();
+  });
+});

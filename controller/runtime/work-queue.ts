@@ -14,15 +14,19 @@ interface WorkQueueOptions {
  * - de-duplication: a key queued twice is processed once;
  * - per-key serialisation: a key is never processed by two workers at once; a key
  *   added while it is being processed runs again right after;
- * - delayed adds (requeue-after), keeping the earliest deadline per key.
+ * - delayed adds (requeue-after), keeping the earliest deadline per key;
+ * - keys added `first` are taken before the others (in their own order), so the few
+ *   objects a change concerns are not stuck behind the many it merely wakes.
  */
 export class WorkQueue {
   private readonly opts: WorkQueueOptions;
   private readonly queue: string[] = [];
+  private readonly urgent: string[] = [];
   /** Keys waiting for a worker, with when they were queued. */
   private readonly queued = new Map<string, number>();
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
+  private readonly dirtyFirst = new Set<string>();
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private active = 0;
   private stopped = false;
@@ -34,10 +38,11 @@ export class WorkQueue {
   }
 
   get depth(): number {
-    return this.queue.length;
+    return this.queue.length + this.urgent.length;
   }
 
-  add(key: string): void {
+  /** `first`: before every key not added first, including this key if already waiting. */
+  add(key: string, opts: { first?: boolean } = {}): void {
     if (this.stopped) return;
     const pending = this.timers.get(key);
     if (pending) {
@@ -46,12 +51,19 @@ export class WorkQueue {
     }
     if (this.processing.has(key)) {
       this.dirty.add(key);
+      if (opts.first) this.dirtyFirst.add(key);
       return;
     }
-    if (this.queued.has(key)) return;
+    if (this.queued.has(key)) {
+      const at = opts.first ? this.queue.indexOf(key) : -1;
+      if (at < 0) return;
+      this.queue.splice(at, 1);
+      this.urgent.push(key);
+      return;
+    }
     this.queued.set(key, performance.now());
-    this.queue.push(key);
-    this.opts.onDepth?.(this.queue.length);
+    (opts.first ? this.urgent : this.queue).push(key);
+    this.opts.onDepth?.(this.depth);
     this.pump();
   }
 
@@ -89,17 +101,18 @@ export class WorkQueue {
     for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     this.queue.length = 0;
+    this.urgent.length = 0;
     this.queued.clear();
     if (this.active > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   private pump(): void {
-    while (!this.stopped && !this.paused && this.active < this.opts.concurrency && this.queue.length > 0) {
-      const key = this.queue.shift() as string;
+    while (!this.stopped && !this.paused && this.active < this.opts.concurrency && this.depth > 0) {
+      const key = (this.urgent.shift() ?? this.queue.shift()) as string;
       const queuedAt = this.queued.get(key);
       this.queued.delete(key);
       if (queuedAt !== undefined) this.opts.onWait?.((performance.now() - queuedAt) / 1000);
-      this.opts.onDepth?.(this.queue.length);
+      this.opts.onDepth?.(this.depth);
       this.active++;
       this.processing.add(key);
       void this.run(key);
@@ -114,7 +127,8 @@ export class WorkQueue {
     } finally {
       this.processing.delete(key);
       this.active--;
-      if (this.dirty.delete(key)) this.add(key);
+      const first = this.dirtyFirst.delete(key);
+      if (this.dirty.delete(key)) this.add(key, { first });
       if (this.active === 0 && this.stopped) {
         for (const w of this.idleWaiters.splice(0)) w();
       }
