@@ -3,7 +3,10 @@ import type { Application } from '../../api/application.ts';
 import { declaredInputs, MANIFEST_GENERATE_PATHS } from './generate-paths.ts';
 
 const app = (value: string | undefined, path = 'apps/guestbook'): Pick<Application, 'metadata' | 'spec'> => ({
-  metadata: { name: 'guestbook', ...(value !== undefined ? { annotations: { [MANIFEST_GENERATE_PATHS]: value } } : {}) },
+  metadata: {
+    name: 'guestbook',
+    ...(value !== undefined ? { annotations: { [MANIFEST_GENERATE_PATHS]: value } } : {}),
+  },
   spec: { path, interval: '5m', prune: true },
 });
 

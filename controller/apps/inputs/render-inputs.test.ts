@@ -50,7 +50,8 @@ describe('the inputs of a render', () => {
       'bases/web/cm.yaml': cm('web'),
       'bases/common/kustomization.yaml': 'resources: [cm.yaml]\n',
       'bases/common/cm.yaml': cm('common'),
-      'components/probes/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonLabels: {probes: "on"}\n',
+      'components/probes/kustomization.yaml':
+        'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonLabels: {probes: "on"}\n',
       'unrelated/cm.yaml': cm('other'),
     });
     const { inputs, rendered } = await renderSource(root, 'apps/a', { kustomize });
