@@ -3,6 +3,7 @@ import { type GitRepository, gitRepositoryResource } from '../api/git-repository
 import { type HelmRepository, helmRepositoryResource } from '../api/helm-repository.ts';
 import { ObjectApi } from '../kube/objects.ts';
 import { objectKey } from '../kube/resources.ts';
+import { findCondition, READY } from '../runtime/conditions.ts';
 import type { Controller } from '../runtime/controller.ts';
 import { type ControllerWiring, wireController } from '../runtime/wiring.ts';
 import type { GitSource } from '../sources/git-source.ts';
@@ -91,7 +92,10 @@ export function applicationController(deps: ApplicationControllerDeps): Controll
   };
   helmRepositories.on('add', onChartSource);
   helmRepositories.on('update', onChartSource);
-  const onDependency = (dep: Application) => {
+  const onDependency = (dep: Application, old?: Application) => {
+    // What dependents wait for is Ready at the current generation: a status patch that only
+    // moved the revision (a thousand of them per push) changes neither, and wakes nobody.
+    if (old && readiness(old) === readiness(dep)) return;
     for (const app of applications.list()) {
       if (
         app.spec.dependsOn?.some(
@@ -106,4 +110,10 @@ export function applicationController(deps: ApplicationControllerDeps): Controll
   };
   applications.on('update', onDependency);
   return c;
+}
+
+/** What checkDependencies reads of a dependency: its Ready status, and whether it is current. */
+function readiness(app: Application): string {
+  const ready = findCondition(app.status?.conditions, READY)?.status;
+  return `${ready}/${app.status?.observedGeneration === app.metadata.generation}`;
 }
