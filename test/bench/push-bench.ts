@@ -66,6 +66,14 @@ try {
   ]);
   rows.push(['load average then (1, 5, 15 min)', await loadAverage(), '']);
 
+  // One listener for every push: the ConfigMap a push waits for, and who to tell.
+  let awaited: { name: string; version: string; resolve: (at: number) => void } | undefined;
+  const check = (cm: ConfigMap) => {
+    if (cm.metadata.name === awaited?.name && cm.data?.version === awaited.version)
+      awaited.resolve(performance.now());
+  };
+  configMaps.on('add', check);
+  configMaps.on('update', check);
   const toApplied: number[] = [];
   const toAll: number[] = [];
   const cpu: number[] = [];
@@ -75,11 +83,7 @@ try {
     const name = fleetAppName(i);
     const sha = await work.commitAndPush(fleetAppFiles(i, p), `push ${p}: ${name}`, repo.remote('git'));
     const applied = new Promise<number>((resolve) => {
-      const check = (cm: ConfigMap) => {
-        if (cm.metadata.name === name && cm.data?.version === String(p)) resolve(performance.now());
-      };
-      configMaps.on('add', check);
-      configMaps.on('update', check);
+      awaited = { name, version: String(p), resolve };
     });
     const cpu0 = await cpuSeconds(pid);
     t = performance.now();
