@@ -1,10 +1,8 @@
-// What a render reads, found as it renders (render.ts, render-source.ts, chart-inputs.ts).
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, realpath, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pinnedBinary, writeRepo } from '../../../test/support/render-fixtures.ts';
 import { render } from '../render.ts';
 import { renderSource } from '../render-source.ts';
 import { recordChartInputs } from './chart-inputs.ts';
@@ -18,23 +16,13 @@ describe('the inputs of a render', () => {
 
   beforeAll(async () => {
     base = await realpath(await mkdtemp(join(tmpdir(), 'sluice-inputs-')));
-    // The control-plane build script prints the directory holding its pinned kustomize.
-    const script = fileURLToPath(new URL('../../../test/control-plane/build.sh', import.meta.url));
-    const bin = execFileSync('bash', [script], { encoding: 'utf8' }).trim().split('\n').pop();
-    kustomize = join(bin ?? '', 'kustomize');
+    kustomize = pinnedBinary('kustomize');
   });
   afterAll(async () => {
     await rm(base, { recursive: true, force: true });
   });
 
-  async function repo(files: Record<string, string>): Promise<string> {
-    const root = await mkdtemp(join(base, 'repo-'));
-    for (const [path, content] of Object.entries(files)) {
-      await mkdir(dirname(join(root, path)), { recursive: true });
-      await writeFile(join(root, path), content);
-    }
-    return root;
-  }
+  const repo = (files: Record<string, string>) => writeRepo(base, files);
 
   it('of plain YAML: the directory, and what a link in it points at', async () => {
     const root = await repo({ 'apps/a/cm.yaml': cm('a'), 'shared/extra.yaml': cm('extra') });
