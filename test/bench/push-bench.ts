@@ -14,10 +14,8 @@ import {
   cpuSeconds,
   createFleet,
   createFleetApplications,
-  fleetAppFiles,
-  fleetAppName,
+  fleetPusher,
   percentile,
-  signedPush,
   startBench,
   table,
   until,
@@ -49,10 +47,10 @@ const rows: [string, string, string][] = [['benchmark', 'result', 'goal']];
 try {
   const pid = bench.ctl.child.pid as number;
   await bench.api.create(core.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-  const { repo, work } = await createFleet(bench, APPS, NS, 'fleet');
+  const fleet = await createFleet(bench, APPS, NS, 'fleet');
   const apps = await watchCache<Application>(bench, applicationResource, NS);
   const configMaps = await watchCache<ConfigMap>(bench, configMapResource, NS);
-  let t = performance.now();
+  const t = performance.now();
   await createFleetApplications(bench, APPS, NS, 'fleet', 16);
   await until(
     async () => (apps.list().filter((a) => appReadyAt(a)).length === APPS ? true : undefined),
@@ -66,37 +64,18 @@ try {
   ]);
   rows.push(['load average then (1, 5, 15 min)', await loadAverage(), '']);
 
-  // One listener for every push: the ConfigMap a push waits for, and who to tell.
-  let awaited: { name: string; version: string; resolve: (at: number) => void } | undefined;
-  const check = (cm: ConfigMap) => {
-    if (cm.metadata.name === awaited?.name && cm.data?.version === awaited.version)
-      awaited.resolve(performance.now());
-  };
-  configMaps.on('add', check);
-  configMaps.on('update', check);
+  const push = fleetPusher(bench, fleet, apps, configMaps, APPS);
   const toApplied: number[] = [];
   const toAll: number[] = [];
   const cpu: number[] = [];
   const loads: string[] = [];
   for (let p = 1; p <= PUSHES; p++) {
-    const i = (p * 337) % APPS;
-    const name = fleetAppName(i);
-    const sha = await work.commitAndPush(fleetAppFiles(i, p), `push ${p}: ${name}`, repo.remote('git'));
-    const applied = new Promise<number>((resolve) => {
-      awaited = { name, version: String(p), resolve };
+    let cpu0 = 0;
+    const took = await push(p, async () => {
+      cpu0 = await cpuSeconds(pid);
     });
-    const cpu0 = await cpuSeconds(pid);
-    t = performance.now();
-    const res = await signedPush(bench.webhookUrl, { url: repo.urls.http, ref: 'refs/heads/main' });
-    if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
-    toApplied.push((await applied) - t);
-    const revision = `main@sha1:${sha}`;
-    await until(
-      async () => (apps.list().every((a) => appReadyAt(a, revision)) ? true : undefined),
-      600_000,
-      20,
-    );
-    toAll.push(performance.now() - t);
+    toApplied.push(took.toObject);
+    toAll.push(took.toAll);
     // What the push set going (events, health, status watch events) is counted too.
     await new Promise((r) => setTimeout(r, 1000));
     cpu.push((await cpuSeconds(pid)) - cpu0);
