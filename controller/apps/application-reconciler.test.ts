@@ -472,8 +472,12 @@ describe('a new revision that changed none of the paths the Application renders 
       syncStatus: 'Synced',
     });
     expect(condition('Ready')).toMatchObject({ status: 'True', message: `applied revision: ${revision(2)}` });
-    // No sync happened, so none is in the history.
-    expect(current().status?.history?.map((h) => h.revision)).toEqual([revision(1)]);
+    // In the history as the sync it stands for, saying nothing was rendered.
+    expect(current().status?.history?.[0]).toMatchObject({
+      revision: revision(2),
+      result: 'Succeeded',
+      message: 'inputs unchanged: not rendered',
+    });
 
     commit(3, ['deploy/cm.yaml']);
     await reconcile();

@@ -60,6 +60,8 @@ import { type RollbackReport, rollbackOf, servingOf } from './serving.ts';
 import { SyncError, type Syncer } from './sync.ts';
 
 const HISTORY_LIMIT = 10;
+/** The history message of a revision taken without a render (inputsUnchanged). */
+const INPUTS_UNCHANGED = 'inputs unchanged: not rendered';
 const WAIT_POLL_MS = 5_000;
 /**
  * How soon to look again while WaitForTermination waits: after a restart nothing watches
@@ -209,6 +211,13 @@ export class ApplicationReconciler extends SkeletonReconciler<
         if (latency !== undefined) this.deps.metrics.pushToApplied.observe(latency);
       }
     } else {
+      if (moved) {
+        // Recorded as the sync it stands for, so history, trail and `kubectl sluice get` tell
+        // that this revision is applied: nothing of it needed sending.
+        status.lastAttemptedRevision = revision;
+        this.recordHistory(status, { revision, started, result: 'Succeeded', message: INPUTS_UNCHANGED });
+        pass.log.debug({ revision, previous: previousRevision }, INPUTS_UNCHANGED);
+      }
       const report = await this.deps.state.correctDrift(key, this.syncer(app));
       if (report.changed > 0) {
         this.recordHistory(status, { revision, started, result: 'Succeeded', report, drift: true });
@@ -220,13 +229,6 @@ export class ApplicationReconciler extends SkeletonReconciler<
         );
         pass.log.info({ objects: report.changedIds }, 'drift corrected');
       }
-    }
-    if (moved && !full) {
-      status.lastAttemptedRevision = revision;
-      pass.log.debug(
-        { revision, previous: previousRevision },
-        'inputs unchanged: revision taken without a render',
-      );
     }
     status.lastAppliedRevision = revision;
     status.syncStatus = 'Synced';
