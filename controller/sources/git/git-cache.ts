@@ -130,9 +130,11 @@ export class GitCache {
    */
   changedFiles(url: string, from: string, to: string, timeoutMs: number): Promise<string[] | undefined> {
     return this.withRepo(url, undefined, timeoutMs, async (git) => {
-      if (!(await hasCommit(git, from)) || !(await hasCommit(git, to))) return undefined;
-      const out = await git.raw(['diff', '--name-only', '--no-renames', '-z', from, to, '--']);
-      return out.split('\0').filter((f) => f !== '');
+      // One git process on the push's path: a commit that is not there fails the diff.
+      const out = await git
+        .raw(['diff', '--name-only', '--no-renames', '-z', from, to, '--'])
+        .catch(() => undefined);
+      return out?.split('\0').filter((f) => f !== '');
     });
   }
 
