@@ -477,6 +477,8 @@ describe('a new revision that changed none of the paths the Application renders 
       revision: revision(2),
       result: 'Succeeded',
       message: 'inputs unchanged: not rendered',
+      objectsChanged: 0,
+      objectsPruned: 0,
     });
 
     commit(3, ['deploy/cm.yaml']);

@@ -215,7 +215,14 @@ export class ApplicationReconciler extends SkeletonReconciler<
         // Recorded as the sync it stands for, so history, trail and `kubectl sluice get` tell
         // that this revision is applied: nothing of it needed sending.
         status.lastAttemptedRevision = revision;
-        this.recordHistory(status, { revision, started, result: 'Succeeded', message: INPUTS_UNCHANGED });
+        const report = { changed: 0, changedIds: [], prunedIds: [], inventory: [] };
+        this.recordHistory(status, {
+          revision,
+          started,
+          result: 'Succeeded',
+          report,
+          message: INPUTS_UNCHANGED,
+        });
         pass.log.debug({ revision, previous: previousRevision }, INPUTS_UNCHANGED);
       }
       const report = await this.deps.state.correctDrift(key, this.syncer(app));
