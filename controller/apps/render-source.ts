@@ -1,4 +1,5 @@
 import { realpath } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type ChartApp, type ChartContext, isChart, renderAppChart } from './helm/app-chart.ts';
 import { recordChartInputs } from './inputs/chart-inputs.ts';
 import { type InputPaths, InputRecorder } from './inputs/input-paths.ts';
@@ -31,6 +32,8 @@ export async function renderSource(
   const dir = await resolveWithin(root, path || '.');
   const realRoot = await realpath(root);
   const inputs = new InputRecorder(realRoot);
+  // The path as written too: when it is a link, retargeting it is a change of input.
+  inputs.add(join(realRoot, path || '.'));
   if (isChart(dir)) {
     if (!opts.chart)
       throw new RenderError(`path ${JSON.stringify(path)} holds a Helm chart, which is not rendered here`);

@@ -1,4 +1,5 @@
-import { mkdtemp, realpath, rm, symlink } from 'node:fs/promises';
+// What a render reads, found as it renders (render.ts, render-source.ts, chart-inputs.ts).
+import { mkdir, mkdtemp, realpath, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +30,14 @@ describe('the inputs of a render', () => {
     await symlink('../../shared/extra.yaml', join(root, 'apps/a/extra.yaml'));
     const { inputs } = await renderSource(root, 'apps/a', { kustomize });
     expect(inputs).toEqual(['apps/a', 'shared/extra.yaml']);
+  });
+
+  it('of a path that is a link: the link and what it points at', async () => {
+    const root = await repo({ 'shared/a/cm.yaml': cm('a') });
+    await mkdir(join(root, 'apps'));
+    await symlink('../shared/a', join(root, 'apps/a'));
+    const { inputs } = await renderSource(root, 'apps/a', { kustomize });
+    expect(inputs).toEqual(['apps/a', 'shared/a']);
   });
 
   it('of a kustomize overlay: its directory and every base and component, recursively', async () => {
