@@ -68,7 +68,8 @@ export function applicationController(deps: ApplicationControllerDeps): Controll
       return;
     }
     // A new revision: the Applications whose inputs it changed go first, ahead of the many
-    // that will only take the revision (one git diff for all of them, shared by GitSource).
+    // that will only take the revision (one git diff for all of them, shared by GitSource),
+    // which are one status write each and so are taken by the queue's extra workers too.
     void Promise.all(
       users.map(async (app) => ({
         app,
@@ -76,7 +77,7 @@ export function applicationController(deps: ApplicationControllerDeps): Controll
       })),
     ).then((found) => {
       for (const { app } of found.filter((f) => f.changed)) c.enqueueFirst(objectKey(app));
-      for (const { app } of found.filter((f) => !f.changed)) c.enqueue(objectKey(app));
+      for (const { app } of found.filter((f) => !f.changed)) c.enqueueCheap(objectKey(app));
     });
   };
   repositories.on('add', onSource);

@@ -323,3 +323,40 @@ describe('WorkQueue keys added first', () => {
     await q.shutdown();
   });
 });
+
+describe('WorkQueue keys added cheap', () => {
+  it('come after the others, and extra workers take them beside a busy main worker', async () => {
+    const started: string[] = [];
+    const release = new Map<string, () => void>();
+    const q = new WorkQueue({
+      concurrency: 1,
+      cheapConcurrency: 2,
+      handler: (key) =>
+        new Promise<void>((resolve) => {
+          started.push(key);
+          release.set(key, resolve);
+        }),
+    });
+    q.pause();
+    q.add('c1', { cheap: true });
+    q.add('c2', { cheap: true });
+    q.add('c3', { cheap: true });
+    q.add('heavy');
+    q.resume();
+    // The main worker takes the ordinary key first; the two extra ones take cheap keys.
+    await vi.waitFor(() => expect(started).toEqual(['heavy', 'c1', 'c2']));
+    release.get('c1')?.();
+    await vi.waitFor(() => expect(started).toEqual(['heavy', 'c1', 'c2', 'c3']));
+    // A cheap key added first again goes ahead of everything, to the main worker.
+    q.add('c4', { cheap: true });
+    q.add('other');
+    q.add('c4', { first: true });
+    release.get('heavy')?.();
+    await vi.waitFor(() => expect(started).toHaveLength(5));
+    expect(started[4]).toBe('c4');
+    for (const r of release.values()) r();
+    await vi.waitFor(() => expect(started).toHaveLength(6));
+    for (const r of release.values()) r();
+    await q.shutdown();
+  });
+});
