@@ -6,6 +6,7 @@ import { deepEqual } from '../runtime/merge-patch.ts';
 import { managedShape, project } from './drift.ts';
 import type { LiveObject } from './health/app-health.ts';
 import { without } from './ignore-differences.ts';
+import type { InputPaths } from './inputs/input-paths.ts';
 import type { ManagedObjects } from './managed-objects.ts';
 import type { DesiredObject } from './manifest.ts';
 import type { RestMapper } from './rest-mapper.ts';
@@ -39,6 +40,8 @@ interface Applied {
   inventory: InventoryEntry[];
   /** For a chart: the render key (chart, values, capabilities) those objects came from. */
   renderKey?: string | undefined;
+  /** The repository paths the render read (undefined: not known, every commit counts). */
+  inputs?: InputPaths | undefined;
   /** The source revision stamped on each object, and the content it was stamped for. */
   stamps: Map<string, Stamp>;
 }
@@ -89,11 +92,33 @@ export class AppState {
    * True when `digest` is what was last applied, and then takes `revision` as applied too:
    * the caller has decided nothing else needs doing.
    */
-  takeUnchanged(key: string, digest: string, revision: string, renderKey?: string): boolean {
+  takeUnchanged(
+    key: string,
+    digest: string,
+    revision: string,
+    rendered: Pick<Applied, 'renderKey' | 'inputs'> = {},
+  ): boolean {
     const last = this.apps.get(key);
     if (last?.digest !== digest) return false;
     last.revision = revision;
-    last.renderKey = renderKey;
+    last.renderKey = rendered.renderKey;
+    last.inputs = rendered.inputs;
+    return true;
+  }
+
+  /** The repository paths the render of the revision last applied read, when known. */
+  inputs(key: string): InputPaths | undefined {
+    return this.apps.get(key)?.inputs;
+  }
+
+  /**
+   * Takes `to` as applied without rendering it, when `from` is what was last applied: the
+   * caller found that no path the render reads changed between the two.
+   */
+  advance(key: string, from: string, to: string): boolean {
+    const last = this.apps.get(key);
+    if (last?.revision !== from) return false;
+    last.revision = to;
     return true;
   }
 

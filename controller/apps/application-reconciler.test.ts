@@ -78,9 +78,19 @@ const scriptedSync = async (
   return nextSync;
 };
 
+/** The files each pair of revisions changed, as `from>to`; absent: cannot be told. */
+let changedFiles: Map<string, string[]>;
+
 function scriptedState(): AppState {
   return {
     has: (key: string, revision: string) => applied.get(key) === revision,
+    // Every render of this Application read `deploy/` alone.
+    inputs: () => ['deploy'],
+    advance: (key: string, from: string, to: string) => {
+      if (applied.get(key) !== from) return false;
+      applied.set(key, to);
+      return true;
+    },
     forget: (key: string) => applied.delete(key),
     renderKey: () => undefined,
     correctDrift: async () => ({ changed: 0, changedIds: [], prunedIds: [], inventory: [] }),
@@ -124,6 +134,7 @@ beforeEach(() => {
   operations = [];
   onOperation = undefined;
   applied = new Map();
+  changedFiles = new Map();
   live = [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'shop' } }];
   pods = [];
   nextSync = {
@@ -137,7 +148,11 @@ beforeEach(() => {
     mapper: {} as RestMapper,
     state: scriptedState(),
     sync: scriptedSync,
-    source: { artifactFiles: async () => ({ revision: REVISION, dir: '/tmp/none' }) } as unknown as GitSource,
+    source: {
+      artifactFiles: async () => ({ revision: REVISION, dir: '/tmp/none' }),
+      changedFiles: async (_repo: GitRepository, from: string, to: string) =>
+        changedFiles.get(`${from}>${to}`),
+    } as unknown as GitSource,
     charts,
     helmRepositories: cluster.informer<HelmRepository>(helmRepositoryResource),
     pods: async () => pods,
@@ -445,5 +460,100 @@ describe('an Application of a chart from a HelmRepository', () => {
       'chart web 1.1.0: dependency "lib" (repository "https://x.example"): no HelmRepository in namespace apps has this URL',
     );
     expect(syncs).toBe(0);
+  });
+});
+
+describe('a new revision that changed none of the paths the Application renders from', () => {
+  const revision = (n: number) => `main@sha1:${String(n).repeat(40)}`;
+  /** The GitRepository at revision `n`, which changed `files` since revision `n - 1`. */
+  const commit = (n: number, files: string[] | undefined) => {
+    if (files) changedFiles.set(`${revision(n - 1)}>${revision(n)}`, files);
+    const repo = cluster.find<GitRepository>(gitRepositoryResource, 'apps', 'shop') as GitRepository;
+    cluster.put(gitRepositoryResource, {
+      ...repo,
+      status: { artifact: { revision: revision(n), lastUpdateTime: '2025-01-02T03:00:00Z' } },
+    });
+  };
+
+  beforeEach(async () => {
+    newSource();
+    newApp();
+    commit(1, undefined);
+    await reconcile();
+    expect(syncs).toBe(1);
+  });
+
+  it('is taken without a sync; a change under its path is synced', async () => {
+    commit(2, ['other/cm.yaml', 'README.md']);
+    await reconcile();
+    expect(syncs).toBe(1);
+    expect(current().status).toMatchObject({
+      lastAppliedRevision: revision(2),
+      lastAttemptedRevision: revision(2),
+      syncStatus: 'Synced',
+    });
+    expect(condition('Ready')).toMatchObject({ status: 'True', message: `applied revision: ${revision(2)}` });
+    // In the history as the sync it stands for, saying nothing was rendered.
+    expect(current().status?.history?.[0]).toMatchObject({
+      revision: revision(2),
+      result: 'Succeeded',
+      message: 'inputs unchanged: not rendered',
+      objectsChanged: 0,
+      objectsPruned: 0,
+    });
+
+    commit(3, ['deploy/cm.yaml']);
+    await reconcile();
+    expect(syncs).toBe(2);
+    expect(current().status?.lastAppliedRevision).toBe(revision(3));
+  });
+
+  it('is synced when the changed files cannot be told, or a reconcile is requested', async () => {
+    commit(2, undefined);
+    await reconcile();
+    expect(syncs).toBe(2);
+    commit(3, ['other/cm.yaml']);
+    const app = current();
+    cluster.put(applicationResource, {
+      ...app,
+      metadata: { ...app.metadata, annotations: { [RECONCILE_REQUESTED_AT_ANNOTATION]: 'now' } },
+    });
+    await reconcile();
+    expect(syncs).toBe(3);
+  });
+
+  it('follows argocd.argoproj.io/manifest-generate-paths instead when it is set', async () => {
+    const app = current();
+    cluster.put(applicationResource, {
+      ...app,
+      metadata: { ...app.metadata, annotations: { 'argocd.argoproj.io/manifest-generate-paths': '/shared' } },
+    });
+    commit(2, ['deploy/cm.yaml']);
+    await reconcile();
+    expect(syncs).toBe(1);
+    commit(3, ['shared/values.yaml']);
+    await reconcile();
+    expect(syncs).toBe(2);
+  });
+
+  it('after a failed sync, the next revision is synced even if it changed nothing of it', async () => {
+    commit(2, ['deploy/cm.yaml']);
+    nextSync = new RenderError('deploy/cm.yaml:3: bad');
+    await reconcile().catch(() => undefined);
+    expect(syncs).toBe(2);
+    nextSync = { changed: 0, changedIds: [], prunedIds: [], inventory: [] };
+    commit(3, ['README.md']);
+    await reconcile();
+    expect(syncs).toBe(3);
+  });
+
+  it('queues first the Applications whose inputs changed', async () => {
+    commit(2, ['other/cm.yaml']);
+    const repo = cluster.find<GitRepository>(gitRepositoryResource, 'apps', 'shop') as GitRepository;
+    expect(await reconciler.inputsChanged(current(), repo)).toBe(false);
+    commit(3, ['deploy/cm.yaml']);
+    changedFiles.set(`${revision(1)}>${revision(3)}`, ['deploy/cm.yaml']);
+    const now = cluster.find<GitRepository>(gitRepositoryResource, 'apps', 'shop') as GitRepository;
+    expect(await reconciler.inputsChanged(current(), now)).toBe(true);
   });
 });

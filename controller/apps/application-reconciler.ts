@@ -50,6 +50,8 @@ import type { Capabilities } from './helm/render-chart.ts';
 import { carriedHooks } from './hooks/hook-objects.ts';
 import { SyncOperationFailed, SyncWaiting } from './hooks/operation.ts';
 import { checkIgnoreDifferences, IgnoreDifferencesError } from './ignore-differences.ts';
+import { declaredInputs } from './inputs/generate-paths.ts';
+import { touches } from './inputs/input-paths.ts';
 import { ManifestError } from './manifest.ts';
 import { health as appHealth, appTarget, sync, syncTarget } from './pipeline.ts';
 import { RenderError } from './render.ts';
@@ -60,6 +62,8 @@ import { SyncError, type Syncer } from './sync.ts';
 import { SyncTrace } from './sync-trace.ts';
 
 const HISTORY_LIMIT = 10;
+/** The history message of a revision taken without a render (inputsUnchanged). */
+const INPUTS_UNCHANGED = 'inputs unchanged: not rendered';
 const WAIT_POLL_MS = 5_000;
 /**
  * How soon to look again while WaitForTermination waits: after a restart nothing watches
@@ -190,11 +194,12 @@ export class ApplicationReconciler extends SkeletonReconciler<
     const previousRevision = status.lastAppliedRevision;
     const newSpec = status.observedGeneration !== app.metadata.generation;
     const running = status.operation?.phase === 'Running';
+    const moved = await this.inputsUnchanged(pass);
     const full =
       pass.forced ||
       newSpec ||
       running ||
-      previousRevision !== revision ||
+      (previousRevision !== revision && !moved) ||
       !this.deps.state.has(key, revision) ||
       (await this.chartInputsChanged(pass));
     const started = this.clock();
@@ -210,6 +215,20 @@ export class ApplicationReconciler extends SkeletonReconciler<
         if (latency !== undefined) this.deps.metrics.pushToApplied.observe(latency);
       }
     } else {
+      if (moved) {
+        // Recorded as the sync it stands for, so history, trail and `kubectl sluice get` tell
+        // that this revision is applied: nothing of it needed sending.
+        status.lastAttemptedRevision = revision;
+        const report = { changed: 0, changedIds: [], prunedIds: [], inventory: [] };
+        this.recordHistory(status, {
+          revision,
+          started,
+          result: 'Succeeded',
+          report,
+          message: INPUTS_UNCHANGED,
+        });
+        pass.log.debug({ revision, previous: previousRevision }, INPUTS_UNCHANGED);
+      }
       const report = await this.deps.state.correctDrift(key, this.syncer(app));
       if (report.changed > 0) {
         this.recordHistory(status, { revision, started, result: 'Succeeded', report, drift: true });
@@ -225,6 +244,41 @@ export class ApplicationReconciler extends SkeletonReconciler<
     status.lastAppliedRevision = revision;
     status.syncStatus = 'Synced';
     status.observedGeneration = app.metadata.generation;
+  }
+
+  /**
+   * Whether the source's new revision leaves this Application as it is: no path its last
+   * render read (or that manifest-generate-paths declares) changed since the revision it
+   * applied. It then moves to the new revision without rendering or applying: its objects
+   * keep the revision stamp of the commit that last changed them.
+   */
+  private async inputsUnchanged(pass: ApplicationPass): Promise<boolean> {
+    const { object: app, status, key, revision, repo } = pass;
+    const previous = status.lastAppliedRevision;
+    if (!repo || !previous || previous === revision || pass.forced) return false;
+    if (status.observedGeneration !== app.metadata.generation) return false;
+    // A sync under way or failed, or a revision attempted and not applied, is no base to move from.
+    if (status.operation?.phase !== 'Succeeded') return false;
+    if (status.lastAttemptedRevision !== undefined && status.lastAttemptedRevision !== previous) return false;
+    if (!this.deps.state.has(key, previous)) return false;
+    if (await this.inputsChanged(app, repo)) return false;
+    return this.deps.state.advance(key, previous, revision);
+  }
+
+  /**
+   * True when the repository's current revision may change what this Application renders
+   * from the revision it applied: a path its inputs hold changed, or that cannot be told.
+   * The controller puts these first in its queue.
+   */
+  async inputsChanged(app: Application, repo: GitRepository): Promise<boolean> {
+    const previous = app.status?.lastAppliedRevision;
+    const revision = repo.status?.artifact?.revision;
+    if (!previous || !revision) return true;
+    if (previous === revision) return false;
+    const changed = await this.deps.source.changedFiles(repo, previous, revision);
+    if (!changed) return true;
+    const key = `${app.metadata.namespace}/${app.metadata.name}`;
+    return touches(declaredInputs(app) ?? this.deps.state.inputs(key), changed);
   }
 
   /**
@@ -293,6 +347,11 @@ export class ApplicationReconciler extends SkeletonReconciler<
     const { object: app, status, revision } = pass;
     const last = status.operation;
     const same = last?.revision === revision && last.generation === app.metadata.generation;
+    // Applied already: by this operation, or taken without a render since (inputsUnchanged).
+    const applied =
+      last?.phase === 'Succeeded' &&
+      last.generation === app.metadata.generation &&
+      (last.revision === revision || status.lastAppliedRevision === revision);
     if (same && last.phase === 'Running') return last;
     if (same && last.phase === 'Failed' && !pass.forced) {
       throw new StallingError(
@@ -302,7 +361,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
     }
     // Synced already, and only the memory of it is gone (a restart, or new cluster
     // capabilities): apply, run no hook twice, and keep the record of the hooks that ran.
-    const replay = same && last.phase === 'Succeeded' && !pass.forced;
+    const replay = applied && !pass.forced;
     return {
       revision,
       ...(app.metadata.generation !== undefined ? { generation: app.metadata.generation } : {}),
@@ -310,7 +369,8 @@ export class ApplicationReconciler extends SkeletonReconciler<
       phase: 'Running',
       step: 0,
       ...(replay ? { replay: true } : {}),
-      hooks: replay ? (last.hooks ?? []).map((h) => ({ ...h })) : carriedHooks(last),
+      // A replay of this revision's own sync keeps the record of the hooks it ran.
+      hooks: replay && same ? (last.hooks ?? []).map((h) => ({ ...h })) : carriedHooks(last),
     };
   }
 

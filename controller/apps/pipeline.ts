@@ -145,7 +145,7 @@ export async function sync(state: AppState, key: string, input: SyncInput, s: Sy
     step: 0,
   };
   input.onStage?.('render');
-  const { rendered, renderKey } = await renderSource(input.dir, input.path, input);
+  const { rendered, renderKey, inputs } = await renderSource(input.dir, input.path, input);
   const desired = await plan(s.mapper, rendered, input);
   const owned = appObjects(desired);
   const digest = desiredDigest(desired);
@@ -154,7 +154,7 @@ export async function sync(state: AppState, key: string, input: SyncInput, s: Sy
     fresh &&
     input.skipUnchanged &&
     (!input.prune || nothingToPrune(input.previous, owned)) &&
-    state.takeUnchanged(key, digest, input.revision, renderKey)
+    state.takeUnchanged(key, digest, input.revision, { renderKey, inputs })
   ) {
     input.onStage?.('unchanged', { objects: owned.length });
     op.phase = 'Succeeded';
@@ -199,6 +199,7 @@ export async function sync(state: AppState, key: string, input: SyncInput, s: Sy
     digest,
     inventory,
     renderKey,
+    inputs,
     stamps,
   });
   return { changed: applied.changedIds.length, changedIds: applied.changedIds, prunedIds, inventory };

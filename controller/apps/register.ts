@@ -3,6 +3,7 @@ import { type GitRepository, gitRepositoryResource } from '../api/git-repository
 import { type HelmRepository, helmRepositoryResource } from '../api/helm-repository.ts';
 import { ObjectApi } from '../kube/objects.ts';
 import { objectKey } from '../kube/resources.ts';
+import { findCondition, READY } from '../runtime/conditions.ts';
 import type { Controller } from '../runtime/controller.ts';
 import { type ControllerWiring, wireController } from '../runtime/wiring.ts';
 import type { GitSource } from '../sources/git-source.ts';
@@ -54,17 +55,31 @@ export function applicationController(deps: ApplicationControllerDeps): Controll
   });
   controller = wireController(deps, applications, reconciler);
   const c = controller;
-  const onSource = (repo: GitRepository) => {
-    for (const app of applications.list()) {
+  const onSource = (repo: GitRepository, old?: GitRepository) => {
+    const users = applications.list().filter((app) => {
       const ref = app.spec.sourceRef;
-      if (
-        ref &&
-        ref.name === repo.metadata.name &&
+      return (
+        ref?.name === repo.metadata.name &&
         (ref.namespace ?? app.metadata.namespace) === repo.metadata.namespace
-      ) {
-        c.enqueue(objectKey(app));
-      }
+      );
+    });
+    const revision = repo.status?.artifact?.revision;
+    if (!revision || revision === old?.status?.artifact?.revision) {
+      for (const app of users) c.enqueue(objectKey(app));
+      return;
     }
+    // A new revision: the Applications whose inputs it changed go first, ahead of the many
+    // that will only take the revision (one git diff for all of them, shared by GitSource),
+    // which are one status write each and so are taken by the queue's extra workers too.
+    void Promise.all(
+      users.map(async (app) => ({
+        app,
+        changed: await reconciler.inputsChanged(app, repo).catch(() => true),
+      })),
+    ).then((found) => {
+      for (const { app } of found.filter((f) => f.changed)) c.enqueueFirst(objectKey(app));
+      for (const { app } of found.filter((f) => !f.changed)) c.enqueueCheap(objectKey(app));
+    });
   };
   repositories.on('add', onSource);
   repositories.on('update', onSource);
@@ -79,7 +94,10 @@ export function applicationController(deps: ApplicationControllerDeps): Controll
   };
   helmRepositories.on('add', onChartSource);
   helmRepositories.on('update', onChartSource);
-  const onDependency = (dep: Application) => {
+  const onDependency = (dep: Application, old?: Application) => {
+    // What dependents wait for is Ready at the current generation: a status patch that only
+    // moved the revision (a thousand of them per push) changes neither, and wakes nobody.
+    if (old && readiness(old) === readiness(dep)) return;
     for (const app of applications.list()) {
       if (
         app.spec.dependsOn?.some(
@@ -94,4 +112,10 @@ export function applicationController(deps: ApplicationControllerDeps): Controll
   };
   applications.on('update', onDependency);
   return c;
+}
+
+/** What checkDependencies reads of a dependency: its Ready status, and whether it is current. */
+function readiness(app: Application): string {
+  const ready = findCondition(app.status?.conditions, READY)?.status;
+  return `${ready}/${app.status?.observedGeneration === app.metadata.generation}`;
 }

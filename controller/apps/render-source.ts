@@ -1,5 +1,8 @@
 import { realpath } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type ChartApp, type ChartContext, isChart, renderAppChart } from './helm/app-chart.ts';
+import { recordChartInputs } from './inputs/chart-inputs.ts';
+import { type InputPaths, InputRecorder } from './inputs/input-paths.ts';
 import { RenderError, type RenderedObject, render } from './render.ts';
 import { resolveWithin } from './safe-path.ts';
 
@@ -13,6 +16,8 @@ export interface RenderedSource {
   rendered: RenderedObject[];
   /** For a chart: the digest of chart, values and capabilities it was rendered from. */
   renderKey?: string;
+  /** The repository paths the render read; undefined when some input lies outside it. */
+  inputs: InputPaths | undefined;
 }
 
 /**
@@ -25,12 +30,19 @@ export async function renderSource(
   opts: SourceRenderOptions,
 ): Promise<RenderedSource> {
   const dir = await resolveWithin(root, path || '.');
+  const realRoot = await realpath(root);
+  const inputs = new InputRecorder(realRoot);
+  // The path as written too: when it is a link, retargeting it is a change of input.
+  inputs.add(join(realRoot, path || '.'));
   if (isChart(dir)) {
     if (!opts.chart)
       throw new RenderError(`path ${JSON.stringify(path)} holds a Helm chart, which is not rendered here`);
-    return renderAppChart(await realpath(root), dir, opts.chart.app, opts.chart.ctx);
+    const chart = await renderAppChart(realRoot, dir, opts.chart.app, opts.chart.ctx);
+    await recordChartInputs(realRoot, dir, path, opts.chart.app.helm, inputs);
+    return { ...chart, inputs: inputs.result() };
   }
   if (opts.chart?.app.helm)
     throw new RenderError(`spec.helm is set, but path ${JSON.stringify(path)} holds no Chart.yaml`);
-  return { rendered: await render(root, path, { kustomize: opts.kustomize }) };
+  const rendered = await render(root, path, { kustomize: opts.kustomize, inputs });
+  return { rendered, inputs: inputs.result() };
 }

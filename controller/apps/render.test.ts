@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, realpath, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pinnedBinary, writeRepo } from '../../test/support/render-fixtures.ts';
 import { MAX_FILE_BYTES, parseManifests, RenderError, render } from './render.ts';
 import { PathEscapeError } from './safe-path.ts';
 
@@ -103,24 +102,13 @@ describe('render', () => {
 
   beforeAll(async () => {
     base = await realpath(await mkdtemp(join(tmpdir(), 'sluice-render-')));
-    // The control-plane build script prints the directory holding its pinned kustomize.
-    const script = fileURLToPath(new URL('../../test/control-plane/build.sh', import.meta.url));
-    const bin = execFileSync('bash', [script], { encoding: 'utf8' }).trim().split('\n').pop();
-    kustomize = join(bin ?? '', 'kustomize');
+    kustomize = pinnedBinary('kustomize');
   });
   afterAll(async () => {
     await rm(base, { recursive: true, force: true });
   });
 
-  /** Writes files (path → content) into a new repository directory and returns its root. */
-  async function repo(files: Record<string, string>): Promise<string> {
-    const root = await mkdtemp(join(base, 'repo-'));
-    for (const [path, content] of Object.entries(files)) {
-      await mkdir(dirname(join(root, path)), { recursive: true });
-      await writeFile(join(root, path), content);
-    }
-    return root;
-  }
+  const repo = (files: Record<string, string>) => writeRepo(base, files);
 
   const names = (objects: { object: Record<string, unknown> }[]) =>
     objects.map((o) => (o.object.metadata as { name: string }).name);

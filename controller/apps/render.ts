@@ -5,6 +5,7 @@ import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parse, parseAllDocuments } from 'yaml';
 import { isPlainObject } from '../runtime/merge-patch.ts';
+import type { InputRecorder } from './inputs/input-paths.ts';
 import { ParseCache } from './parse-cache.ts';
 import { isWithin, resolveWithin } from './safe-path.ts';
 
@@ -38,17 +39,19 @@ export interface RenderedObject {
 export async function render(
   root: string,
   path: string,
-  opts: { kustomize?: string } = {},
+  /** inputs: told every repository path the render reads (inputs/input-paths.ts). */
+  opts: { kustomize?: string; inputs?: InputRecorder } = {},
 ): Promise<RenderedObject[]> {
   const dir = await resolveWithin(root, path || '.');
   if (!(await stat(dir)).isDirectory())
     throw new RenderError(`path ${JSON.stringify(path)} is not a directory`);
   const realRoot = await realpath(root);
+  opts.inputs?.add(dir);
   if (KUSTOMIZATION_FILES.some((f) => existsSync(join(dir, f)))) {
-    await checkKustomizeRoots(realRoot, dir, new Set());
+    await checkKustomizeRoots(realRoot, dir, new Set(), opts.inputs);
     return renderKustomize(dir, relative(realRoot, dir) || '.', opts.kustomize ?? 'kustomize');
   }
-  const files = await yamlFiles(realRoot, dir);
+  const files = await yamlFiles(realRoot, dir, opts.inputs);
   const out: RenderedObject[] = [];
   for (const file of files) {
     const rel = relative(realRoot, file);
@@ -61,7 +64,7 @@ export async function render(
   return out;
 }
 
-async function yamlFiles(realRoot: string, dir: string): Promise<string[]> {
+async function yamlFiles(realRoot: string, dir: string, inputs?: InputRecorder): Promise<string[]> {
   const found: string[] = [];
   const walk = async (d: string, ancestors: Set<string>): Promise<void> => {
     const entries = (await readdir(d, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
@@ -75,6 +78,8 @@ async function yamlFiles(realRoot: string, dir: string): Promise<string[]> {
         if (!target || !isWithin(realRoot, target)) {
           throw new RenderError(`${relative(realRoot, full)}: symlink points outside the repository`);
         }
+        // What a link points at is read too, wherever in the repository it is.
+        inputs?.add(target);
         const s = await lstat(target);
         isDir = s.isDirectory();
         isFile = s.isFile();
@@ -143,11 +148,18 @@ const KUSTOMIZE_ROOT_FIELDS = [
 /**
  * kustomize refuses files outside a kustomization's directory but loads bases and
  * components from any directory; refuse those that leave the repository before running it.
- * Entries that do not exist locally (remote bases, mistakes) are left to kustomize.
+ * Entries that do not exist locally (remote bases, mistakes) are left to kustomize, and make
+ * what the render reads unknown; so does a helmCharts field (charts kustomize pulls).
  */
-async function checkKustomizeRoots(realRoot: string, dir: string, seen: Set<string>): Promise<void> {
+async function checkKustomizeRoots(
+  realRoot: string,
+  dir: string,
+  seen: Set<string>,
+  inputs: InputRecorder | undefined,
+): Promise<void> {
   if (seen.has(dir)) return;
   seen.add(dir);
+  inputs?.add(dir);
   const file = KUSTOMIZATION_FILES.map((f) => join(dir, f)).find((f) => existsSync(f));
   if (!file) return;
   let doc: unknown;
@@ -157,19 +169,26 @@ async function checkKustomizeRoots(realRoot: string, dir: string, seen: Set<stri
     return; // kustomize reports a broken kustomization itself
   }
   if (!isPlainObject(doc)) return;
+  if (doc.helmCharts !== undefined || doc.helmChartInflationGenerator !== undefined) inputs?.unknown();
   for (const field of KUSTOMIZE_ROOT_FIELDS) {
     const entries = doc[field];
     if (!Array.isArray(entries)) continue;
     for (const entry of entries) {
       if (typeof entry !== 'string') continue;
+      // An inline generator or transformer (YAML text) is not a path.
+      if (entry.includes('\n')) continue;
       const target = await realpath(resolve(dir, entry)).catch(() => undefined);
-      if (!target) continue;
+      if (!target) {
+        inputs?.unknown();
+        continue;
+      }
       if (!isWithin(realRoot, target)) {
         throw new RenderError(
           `${relative(realRoot, file)}: ${field} entry ${JSON.stringify(entry)} leaves the repository`,
         );
       }
-      if ((await stat(target)).isDirectory()) await checkKustomizeRoots(realRoot, target, seen);
+      if ((await stat(target)).isDirectory()) await checkKustomizeRoots(realRoot, target, seen, inputs);
+      else inputs?.add(target);
     }
   }
 }

@@ -57,6 +57,9 @@ export interface ShardGate {
   holds(claim: ShardClaim): boolean;
 }
 
+/** Extra workers for cheap keys (WorkQueue), per worker: four API round trips in flight each. */
+const CHEAP_WORKERS_PER_WORKER = 3;
+
 /**
  * Drives one reconciler from its informer: every add/update/delete enqueues the key;
  * workers take the latest cached object and reconcile it. Every failure of every kind is
@@ -75,6 +78,7 @@ export class Controller<T extends KubeObject> {
     const kind = opts.reconciler.kind;
     this.queue = new WorkQueue({
       concurrency: opts.concurrency ?? 4,
+      cheapConcurrency: CHEAP_WORKERS_PER_WORKER * (opts.concurrency ?? 4),
       handler: (key) => this.process(key),
       onDepth: (depth) => opts.metrics.queueDepth.set({ kind }, depth),
       onWait: (seconds) => opts.metrics.queueWait.observe({ kind }, seconds),
@@ -97,6 +101,16 @@ export class Controller<T extends KubeObject> {
 
   enqueue(key: string, afterMs = 0): void {
     this.queue.addAfter(key, afterMs);
+  }
+
+  /** Enqueues now, ahead of every key enqueued otherwise: an object a change concerns. */
+  enqueueFirst(key: string): void {
+    this.queue.add(key, { first: true });
+  }
+
+  /** Enqueues now work expected to be one status write, which extra workers take too. */
+  enqueueCheap(key: string): void {
+    this.queue.add(key, { cheap: true });
   }
 
   /** Enqueues every object in the cache (e.g. on becoming leader). */

@@ -278,3 +278,85 @@ describe('KeyBackoff', () => {
     expect(first).toBeLessThanOrEqual(100);
   });
 });
+
+describe('WorkQueue keys added first', () => {
+  it('takes them before the others, a waiting key moving ahead when added first again', async () => {
+    const seen: string[] = [];
+    const q = new WorkQueue({
+      concurrency: 1,
+      handler: async (key) => {
+        seen.push(key);
+      },
+    });
+    q.pause();
+    for (const key of ['a', 'b', 'c']) q.add(key);
+    q.add('d', { first: true });
+    q.add('c', { first: true });
+    q.add('a');
+    expect(q.depth).toBe(4);
+    q.resume();
+    await vi.waitFor(() => expect(seen).toHaveLength(4));
+    expect(seen).toEqual(['d', 'c', 'a', 'b']);
+    await q.shutdown();
+  });
+
+  it('keeps a key added first while it runs first for its next run', async () => {
+    const seen: string[] = [];
+    let release: () => void = () => undefined;
+    const q = new WorkQueue({
+      concurrency: 1,
+      handler: (key) => {
+        seen.push(key);
+        if (seen.length > 1) return Promise.resolve();
+        return new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      },
+    });
+    q.add('a');
+    await vi.waitFor(() => expect(seen).toEqual(['a']));
+    q.add('b');
+    q.add('a', { first: true });
+    release();
+    await vi.waitFor(() => expect(seen).toHaveLength(3));
+    expect(seen).toEqual(['a', 'a', 'b']);
+    await q.shutdown();
+  });
+});
+
+describe('WorkQueue keys added cheap', () => {
+  it('come after the others, and extra workers take them beside a busy main worker', async () => {
+    const started: string[] = [];
+    const release = new Map<string, () => void>();
+    const q = new WorkQueue({
+      concurrency: 1,
+      cheapConcurrency: 2,
+      handler: (key) =>
+        new Promise<void>((resolve) => {
+          started.push(key);
+          release.set(key, resolve);
+        }),
+    });
+    q.pause();
+    q.add('c1', { cheap: true });
+    q.add('c2', { cheap: true });
+    q.add('c3', { cheap: true });
+    q.add('heavy');
+    q.resume();
+    // The main worker takes the ordinary key first; the two extra ones take cheap keys.
+    await vi.waitFor(() => expect(started).toEqual(['heavy', 'c1', 'c2']));
+    release.get('c1')?.();
+    await vi.waitFor(() => expect(started).toEqual(['heavy', 'c1', 'c2', 'c3']));
+    // A cheap key added first again goes ahead of everything, to the main worker.
+    q.add('c4', { cheap: true });
+    q.add('other');
+    q.add('c4', { first: true });
+    release.get('heavy')?.();
+    await vi.waitFor(() => expect(started).toHaveLength(5));
+    expect(started[4]).toBe('c4');
+    for (const r of release.values()) r();
+    await vi.waitFor(() => expect(started).toHaveLength(6));
+    for (const r of release.values()) r();
+    await q.shutdown();
+  });
+});

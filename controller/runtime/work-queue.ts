@@ -2,6 +2,12 @@ type KeyHandler = (key: string) => Promise<void>;
 
 interface WorkQueueOptions {
   concurrency: number;
+  /**
+   * Workers beyond `concurrency` that take only keys added `cheap`: work that is mostly one
+   * API round trip (an Application taking a revision without rendering) should not wait
+   * four at a time behind the few that render.
+   */
+  cheapConcurrency?: number;
   handler: KeyHandler;
   /** Called whenever the number of waiting keys changes (for a depth gauge). */
   onDepth?: (depth: number) => void;
@@ -14,17 +20,24 @@ interface WorkQueueOptions {
  * - de-duplication: a key queued twice is processed once;
  * - per-key serialisation: a key is never processed by two workers at once; a key
  *   added while it is being processed runs again right after;
- * - delayed adds (requeue-after), keeping the earliest deadline per key.
+ * - delayed adds (requeue-after), keeping the earliest deadline per key;
+ * - keys added `first` are taken before the others (in their own order), so the few
+ *   objects a change concerns are not stuck behind the many it merely wakes;
+ * - keys added `cheap` come last, but extra workers (`cheapConcurrency`) take them too.
  */
 export class WorkQueue {
   private readonly opts: WorkQueueOptions;
   private readonly queue: string[] = [];
+  private readonly urgent: string[] = [];
+  private readonly cheap: string[] = [];
   /** Keys waiting for a worker, with when they were queued. */
   private readonly queued = new Map<string, number>();
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
+  private readonly dirtyFirst = new Set<string>();
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private active = 0;
+  private activeCheap = 0;
   private stopped = false;
   private paused = false;
   private idleWaiters: (() => void)[] = [];
@@ -34,10 +47,14 @@ export class WorkQueue {
   }
 
   get depth(): number {
-    return this.queue.length;
+    return this.queue.length + this.urgent.length + this.cheap.length;
   }
 
-  add(key: string): void {
+  /**
+   * `first`: before every key not added first, including this key if already waiting.
+   * `cheap`: after the others, and taken by the extra workers as well.
+   */
+  add(key: string, opts: { first?: boolean; cheap?: boolean } = {}): void {
     if (this.stopped) return;
     const pending = this.timers.get(key);
     if (pending) {
@@ -46,12 +63,23 @@ export class WorkQueue {
     }
     if (this.processing.has(key)) {
       this.dirty.add(key);
+      if (opts.first) this.dirtyFirst.add(key);
       return;
     }
-    if (this.queued.has(key)) return;
+    if (this.queued.has(key)) {
+      if (!opts.first) return;
+      for (const lane of [this.queue, this.cheap]) {
+        const at = lane.indexOf(key);
+        if (at >= 0) {
+          lane.splice(at, 1);
+          this.urgent.push(key);
+        }
+      }
+      return;
+    }
     this.queued.set(key, performance.now());
-    this.queue.push(key);
-    this.opts.onDepth?.(this.queue.length);
+    (opts.first ? this.urgent : opts.cheap ? this.cheap : this.queue).push(key);
+    this.opts.onDepth?.(this.depth);
     this.pump();
   }
 
@@ -89,33 +117,46 @@ export class WorkQueue {
     for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     this.queue.length = 0;
+    this.urgent.length = 0;
+    this.cheap.length = 0;
     this.queued.clear();
-    if (this.active > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if (this.active + this.activeCheap > 0)
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   private pump(): void {
-    while (!this.stopped && !this.paused && this.active < this.opts.concurrency && this.queue.length > 0) {
-      const key = this.queue.shift() as string;
+    while (!this.stopped && !this.paused) {
+      let key = this.active < this.opts.concurrency ? this.nextKey() : undefined;
+      const cheap = key === undefined && this.activeCheap < (this.opts.cheapConcurrency ?? 0);
+      if (cheap) key = this.cheap.shift();
+      if (key === undefined) break;
       const queuedAt = this.queued.get(key);
       this.queued.delete(key);
       if (queuedAt !== undefined) this.opts.onWait?.((performance.now() - queuedAt) / 1000);
-      this.opts.onDepth?.(this.queue.length);
-      this.active++;
+      this.opts.onDepth?.(this.depth);
+      if (cheap) this.activeCheap++;
+      else this.active++;
       this.processing.add(key);
-      void this.run(key);
+      void this.run(key, cheap);
     }
   }
 
-  private async run(key: string): Promise<void> {
+  private nextKey(): string | undefined {
+    return this.urgent.shift() ?? this.queue.shift() ?? this.cheap.shift();
+  }
+
+  private async run(key: string, cheap: boolean): Promise<void> {
     try {
       await this.opts.handler(key);
     } catch {
       // Handlers classify and log their own errors; the queue only keeps going.
     } finally {
       this.processing.delete(key);
-      this.active--;
-      if (this.dirty.delete(key)) this.add(key);
-      if (this.active === 0 && this.stopped) {
+      if (cheap) this.activeCheap--;
+      else this.active--;
+      const first = this.dirtyFirst.delete(key);
+      if (this.dirty.delete(key)) this.add(key, { first });
+      if (this.active + this.activeCheap === 0 && this.stopped) {
         for (const w of this.idleWaiters.splice(0)) w();
       }
       this.pump();

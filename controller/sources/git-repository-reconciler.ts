@@ -109,7 +109,9 @@ export class GitRepositoryReconciler extends SkeletonReconciler<
     const previous = status.artifact?.revision;
     if (previous !== revision) {
       status.artifact = { revision, lastUpdateTime: apiTime(pass.now) };
-      pass.log.info({ revision, previous }, 'new artifact');
+      // Computed here once, before any Application asks (they share it through GitSource).
+      const changed = previous ? await this.source.changedFiles(repo, previous, revision) : undefined;
+      pass.log.info({ revision, previous, changedFiles: changed?.length }, 'new artifact');
       this.events.record(repo, 'Normal', 'NewArtifact', `stored artifact for revision '${revision}'`);
     }
     sourceReady(pass, `stored artifact for revision '${revision}'`);

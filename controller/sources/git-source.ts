@@ -20,9 +20,13 @@ export interface FetchedSource {
  * Resolves and fetches GitRepositories, for their own reconciler and for Applications
  * that need the files of a revision (for instance after a restart emptied the cache).
  */
+/** Pairs of revisions whose changed files are kept: a push's, and a few older ones. */
+const CHANGED_FILES_KEPT = 32;
+
 export class GitSource {
   readonly cache: GitCache;
   private readonly api: ObjectApi;
+  private readonly changes = new Map<string, Promise<readonly string[] | undefined>>();
 
   constructor(api: ObjectApi, cache: GitCache) {
     this.api = api;
@@ -70,6 +74,26 @@ export class GitSource {
     } catch (err) {
       throw classifyGitError(err);
     }
+  }
+
+  /**
+   * The files a repository's revision `to` changed since `from` (revisions as in status,
+   * `<ref>@sha1:<sha>`), computed once for every Application that asks; undefined when it
+   * cannot be told (a commit not in the cache, a git failure): every path may have changed.
+   */
+  changedFiles(repo: GitRepository, from: string, to: string): Promise<readonly string[] | undefined> {
+    const [a, b] = [shaOfRevision(from), shaOfRevision(to)];
+    if (!a || !b) return Promise.resolve(undefined);
+    const key = `${repo.spec.url}\0${a}\0${b}`;
+    let found = this.changes.get(key);
+    if (!found) {
+      const timeoutMs = parseDuration(repo.spec.timeout ?? GIT_REPOSITORY_DEFAULTS.timeout);
+      found = this.cache.changedFiles(repo.spec.url, a, b, timeoutMs).catch(() => undefined);
+      this.changes.set(key, found);
+      if (this.changes.size > CHANGED_FILES_KEPT)
+        this.changes.delete(this.changes.keys().next().value as string);
+    }
+    return found;
   }
 
   private async credentials(repo: GitRepository): Promise<GitCredentials | undefined> {

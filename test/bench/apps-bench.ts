@@ -16,11 +16,9 @@ import {
   appReadyAt,
   createFleet,
   createFleetApplications,
-  fleetAppFiles,
-  fleetAppName,
+  fleetPusher,
   percentile,
   sampleProcess,
-  signedPush,
   startBench,
   table,
   until,
@@ -58,7 +56,8 @@ try {
   for (const ns of [NS, KUBECTL_NS]) {
     await api.create(core.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   }
-  const { files, repo, work } = await createFleet(bench, APPS, NS, 'fleet');
+  const fleet = await createFleet(bench, APPS, NS, 'fleet');
+  const { files } = fleet;
 
   // 1. The baseline: kubectl, one server-side apply per object, over the same files.
   const dir = join(git.rootDir, 'kubectl-files');
@@ -110,31 +109,14 @@ try {
     configMapResource,
     NS,
   );
+  const push = fleetPusher(bench, fleet, apps, configMaps, APPS);
   const toObject: number[] = [];
   const toAll: number[] = [];
   const pushSampler = sampleProcess(pid, 1000);
   for (let p = 1; p <= PUSHES; p++) {
-    const i = (p * 337) % APPS;
-    const name = fleetAppName(i);
-    const sha = await work.commitAndPush(fleetAppFiles(i, p), `push ${p}: ${name}`, repo.remote('git'));
-    const changed = new Promise<number>((resolve) => {
-      const check = (cm: KubeObject & { data?: Record<string, string> }) => {
-        if (cm.metadata.name === name && cm.data?.version === String(p)) resolve(performance.now());
-      };
-      configMaps.on('add', check);
-      configMaps.on('update', check);
-    });
-    const started = performance.now();
-    const res = await signedPush(bench.webhookUrl, { url: repo.urls.http, ref: 'refs/heads/main' });
-    if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
-    toObject.push((await changed) - started);
-    const revision = `main@sha1:${sha}`;
-    await until(
-      async () => (apps.list().every((a) => appReadyAt(a, revision)) ? true : undefined),
-      600_000,
-      50,
-    );
-    toAll.push(performance.now() - started);
+    const took = await push(p);
+    toObject.push(took.toObject);
+    toAll.push(took.toAll);
   }
   const pushSamples = await pushSampler.stop();
   rows.push([

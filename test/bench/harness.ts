@@ -282,3 +282,49 @@ export async function createFleetApplications(
     (i) => bench.api.apply(applicationResource, fleetApplication(i, namespace, source)),
   );
 }
+
+type FleetConfigMap = KubeObject & { data?: Record<string, string> };
+
+/**
+ * Push `p` of the fleet benchmarks: changes one app's ConfigMap (`version: p`), announces it
+ * through the generic webhook and measures from that call to the ConfigMap's watch event
+ * with the new data (`toObject`) and to every Application Ready at the new revision (`toAll`).
+ * `configMaps` is a watch cache of the fleet's namespace; `beforeWebhook` runs just before
+ * the call (to read the controller's CPU).
+ */
+export function fleetPusher(
+  bench: Bench,
+  fleet: Awaited<ReturnType<typeof createFleet>>,
+  apps: Informer<Application>,
+  configMaps: Informer<FleetConfigMap>,
+  appCount: number,
+) {
+  // One listener for every push: the ConfigMap a push waits for, and who to tell.
+  let awaited: { name: string; version: string; resolve: (at: number) => void } | undefined;
+  const check = (cm: FleetConfigMap) => {
+    if (cm.metadata.name === awaited?.name && cm.data?.version === awaited.version)
+      awaited.resolve(performance.now());
+  };
+  configMaps.on('add', check);
+  configMaps.on('update', check);
+  return async (p: number, beforeWebhook: () => Promise<void> = async () => undefined) => {
+    const name = fleetAppName((p * 337) % appCount);
+    const files = fleetAppFiles((p * 337) % appCount, p);
+    const sha = await fleet.work.commitAndPush(files, `push ${p}: ${name}`, fleet.repo.remote('git'));
+    const changed = new Promise<number>((resolve) => {
+      awaited = { name, version: String(p), resolve };
+    });
+    await beforeWebhook();
+    const started = performance.now();
+    const res = await signedPush(bench.webhookUrl, { url: fleet.repo.urls.http, ref: 'refs/heads/main' });
+    if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
+    const toObject = (await changed) - started;
+    const revision = `main@sha1:${sha}`;
+    await until(
+      async () => (apps.list().every((a) => appReadyAt(a, revision)) ? true : undefined),
+      600_000,
+      20,
+    );
+    return { toObject, toAll: performance.now() - started };
+  };
+}

@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { cp, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { pinnedBinary } from '../../../test/support/render-fixtures.ts';
 import { type ChartContext, chartObjects, renderAppChart } from './app-chart.ts';
 import { HelmRenderError } from './helm-errors.ts';
 import { type ChartRenderInput, helmMessage, renderChart, templateArgs } from './render-chart.ts';
@@ -14,9 +14,7 @@ let helm: string;
 let root: string;
 
 beforeAll(async () => {
-  const script = fileURLToPath(new URL('../../../test/control-plane/build.sh', import.meta.url));
-  const bin = execFileSync('bash', [script], { encoding: 'utf8' }).trim().split('\n').pop();
-  helm = join(bin ?? '', 'helm');
+  helm = pinnedBinary('helm');
   root = await realpath(await mkdtemp(join(tmpdir(), 'sluice-helm-test-')));
 });
 afterAll(async () => {

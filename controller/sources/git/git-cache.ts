@@ -123,6 +123,21 @@ export class GitCache {
     });
   }
 
+  /**
+   * The files that differ between two commits (`git diff --name-only`, renames as a delete
+   * and an add, so both paths count); undefined when either commit is not in the clone
+   * (a new cache, or history the shallow fetches never brought).
+   */
+  changedFiles(url: string, from: string, to: string, timeoutMs: number): Promise<string[] | undefined> {
+    return this.withRepo(url, undefined, timeoutMs, async (git) => {
+      // One git process on the push's path: a commit that is not there fails the diff.
+      const out = await git
+        .raw(['diff', '--name-only', '--no-renames', '-z', from, to, '--'])
+        .catch(() => undefined);
+      return out?.split('\0').filter((f) => f !== '');
+    });
+  }
+
   /** Removes artifacts not in `keep` (commits still referenced by some status). */
   async prune(keep: Set<string>): Promise<number> {
     const dir = join(this.root, 'artifacts');

@@ -1,0 +1,106 @@
+// Issue 19 benchmark, printed as a table: push to applied at N Applications (default 1,000)
+// sharing one repository, one directory per app (5 objects each). Each push changes one
+// app's ConfigMap and is announced through the generic webhook; for each it measures
+//  - push → the changed app applied (its ConfigMap's watch event with the new data);
+//  - push → all N Applications Ready at the new revision;
+//  - controller CPU (from /proc/<pid>/stat) from the webhook call until the next push.
+// The machine's load average is printed beside each figure: the machine is shared.
+// Run: npm run bench:push   (BENCH_APPS=100 for a quicker run; BENCH_PUSHES)
+import { readFile } from 'node:fs/promises';
+import { type Application, applicationResource } from '../../controller/api/application.ts';
+import { core, type KubeObject } from '../../controller/kube/resources.ts';
+import {
+  appReadyAt,
+  cpuSeconds,
+  createFleet,
+  createFleetApplications,
+  fleetPusher,
+  percentile,
+  startBench,
+  table,
+  until,
+  watchCache,
+} from './harness.ts';
+
+const APPS = Number(process.env.BENCH_APPS ?? 1000);
+const PUSHES = Number(process.env.BENCH_PUSHES ?? 12);
+const NS = 'bench-push';
+
+type ConfigMap = KubeObject & { data?: Record<string, string> };
+const configMapResource = {
+  group: '',
+  version: 'v1',
+  kind: 'ConfigMap',
+  plural: 'configmaps',
+  namespaced: true,
+};
+
+const loadAverage = async () => (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+
+// BENCH_CONTROLLER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the controller.
+const bench = await startBench([], {
+  env: process.env.BENCH_CONTROLLER_NODE_OPTIONS
+    ? { NODE_OPTIONS: process.env.BENCH_CONTROLLER_NODE_OPTIONS }
+    : {},
+});
+const rows: [string, string, string][] = [['benchmark', 'result', 'goal']];
+try {
+  const pid = bench.ctl.child.pid as number;
+  await bench.api.create(core.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+  const fleet = await createFleet(bench, APPS, NS, 'fleet');
+  const apps = await watchCache<Application>(bench, applicationResource, NS);
+  const configMaps = await watchCache<ConfigMap>(bench, configMapResource, NS);
+  const t = performance.now();
+  await createFleetApplications(bench, APPS, NS, 'fleet', 16);
+  await until(
+    async () => (apps.list().filter((a) => appReadyAt(a)).length === APPS ? true : undefined),
+    900_000,
+    100,
+  );
+  rows.push([
+    `${APPS} Applications created → all Ready`,
+    `${((performance.now() - t) / 1000).toFixed(1)} s`,
+    '',
+  ]);
+  rows.push(['load average then (1, 5, 15 min)', await loadAverage(), '']);
+
+  const push = fleetPusher(bench, fleet, apps, configMaps, APPS);
+  const toApplied: number[] = [];
+  const toAll: number[] = [];
+  const cpu: number[] = [];
+  const loads: string[] = [];
+  for (let p = 1; p <= PUSHES; p++) {
+    let cpu0 = 0;
+    const took = await push(p, async () => {
+      cpu0 = await cpuSeconds(pid);
+    });
+    toApplied.push(took.toObject);
+    toAll.push(took.toAll);
+    // What the push set going (events, health, status watch events) is counted too.
+    await new Promise((r) => setTimeout(r, 1000));
+    cpu.push((await cpuSeconds(pid)) - cpu0);
+    loads.push(await loadAverage());
+  }
+  const ms = (v: number) => `${v.toFixed(0)} ms`;
+  rows.push([
+    `push → changed app applied, p50 / p95 / max (${PUSHES} pushes)`,
+    `${ms(percentile(toApplied, 50))} / ${ms(percentile(toApplied, 95))} / ${ms(Math.max(...toApplied))}`,
+    'p50 < 1 s, p95 < 2 s',
+  ]);
+  rows.push([
+    `push → all ${APPS} Applications at the new revision, p50 / max`,
+    `${(percentile(toAll, 50) / 1000).toFixed(2)} s / ${(Math.max(...toAll) / 1000).toFixed(2)} s`,
+    '< 10 s',
+  ]);
+  rows.push([
+    'controller CPU per push, p50 / max',
+    `${percentile(cpu, 50).toFixed(2)} s / ${Math.max(...cpu).toFixed(2)} s`,
+    '< 1 s',
+  ]);
+  rows.push(['load average during the pushes (first, last)', `${loads[0]} … ${loads.at(-1)}`, '']);
+  apps.stop();
+  configMaps.stop();
+  process.stdout.write(`\n${table(rows)}\n`);
+} finally {
+  await bench.stop();
+}
