@@ -5,7 +5,8 @@ import { APP_NAME_LABEL, APP_NAMESPACE_LABEL } from './manifest.ts';
 
 /**
  * Caches of every kind Applications have applied, limited by our tracking label to the
- * objects we manage. A change to one (a hand edit, a Deployment becoming available) wakes
+ * objects we manage (or the whole kind's cache, when another controller holds one anyway:
+ * lookups are by name and wake-ups by label, so the other objects in it are never read). A change to one (a hand edit, a Deployment becoming available) wakes
  * its Application at once: that is how drift is corrected within seconds and health is
  * current without polling.
  */
@@ -27,7 +28,7 @@ export class ManagedObjects {
     // Applications in that namespace are ours.
     const ns = this.factory.namespace;
     const labelSelector = ns ? `${APP_NAME_LABEL},${APP_NAMESPACE_LABEL}=${ns}` : APP_NAME_LABEL;
-    inf = this.factory.for<KubeObject>(rt, { labelSelector, clusterWide: true });
+    inf = this.factory.for<KubeObject>(rt, { labelSelector, clusterWide: true, wholeKindServes: true });
     const notify = (obj: KubeObject) => {
       const name = obj.metadata.labels?.[APP_NAME_LABEL];
       const ns = obj.metadata.labels?.[APP_NAMESPACE_LABEL];

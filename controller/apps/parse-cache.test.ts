@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ParseCache } from './parse-cache.ts';
+import { isJsonData, ParseCache } from './parse-cache.ts';
 import { parseManifests, RenderError } from './render.ts';
 
 const cm = (v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {v: "${v}"}\n`;
@@ -45,5 +45,32 @@ describe('ParseCache', () => {
     // Texts too large to be worth a sixteenth of the budget are not kept at all.
     cache.parse('big', 'x'.repeat(200), (t) => t);
     expect(cache.parse('big', 'x'.repeat(200), () => 'parsed again')).toBe('parsed again');
+  });
+});
+
+describe('isJsonData', () => {
+  it('accepts what JSON gives back as it was, and nothing else', () => {
+    expect(isJsonData({ a: [1, 'x', true, null, { b: 2.5 }] })).toBe(true);
+    for (const v of [
+      undefined,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      -0,
+      new Date(0),
+      new Map(),
+      [undefined],
+      { a: undefined },
+    ]) {
+      expect(isJsonData(v), String(v)).toBe(false);
+    }
+    expect(isJsonData(JSON.parse('{"__proto__": 1}'))).toBe(false);
+  });
+
+  it('keeps a result that is not, such as .inf in YAML, as it was', () => {
+    const cache = new ParseCache<ReturnType<typeof parseManifests>>(1 << 20);
+    const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nspec: {limit: .inf}\n';
+    cache.parse('a.yaml', text, (t) => parseManifests(t, 'a.yaml'));
+    const again = cache.parse('a.yaml', text, () => []);
+    expect(again[0]?.object.spec).toEqual({ limit: Number.POSITIVE_INFINITY });
   });
 });

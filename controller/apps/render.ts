@@ -16,7 +16,7 @@ const MAX_OBJECTS = 10_000;
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 /**
  * Parsed files of recent revisions, by content. 8 MiB of YAML holds a fleet of a thousand
- * small apps (about 2 MiB) several times over; parsed, it takes a few times that in heap.
+ * small apps (about 2 MiB) several times over; kept as JSON, it takes about as much in heap.
  */
 const parsed = new ParseCache<RenderedObject[]>(8 << 20);
 

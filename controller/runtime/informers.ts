@@ -48,7 +48,12 @@ export class InformerFactory {
    */
   for<T extends KubeObject>(
     resource: ResourceType,
-    opts: { labelSelector?: string; clusterWide?: boolean } = {},
+    opts: {
+      labelSelector?: string;
+      clusterWide?: boolean;
+      /** The caller takes objects outside its selector too: an existing unselected cache serves it. */
+      wholeKindServes?: boolean;
+    } = {},
   ): Informer<T> {
     const namespace = resource.namespaced && !opts.clusterWide ? this.namespace : undefined;
     const sharded = this.shard?.resources.some(
@@ -56,8 +61,13 @@ export class InformerFactory {
     );
     const labelSelector =
       [opts.labelSelector, sharded ? this.shard?.selector : undefined].filter(Boolean).join(',') || undefined;
-    const id = `${resource.group}/${resource.version}/${resource.plural}/${namespace ?? ''}?${labelSelector ?? ''}`;
-    let inf = this.informers.get(id);
+    const scope = `${resource.group}/${resource.version}/${resource.plural}/${namespace ?? ''}?`;
+    const id = `${scope}${labelSelector ?? ''}`;
+    // A kind already cached whole over the same scope (Services and Deployments, which the
+    // Rollout controller reads by name) serves a selector too, so an applied object is held
+    // once, not once per cache: readers of a selected cache look objects up by the names they
+    // applied and by labels, so the others it holds change nothing for them.
+    let inf = this.informers.get(id) ?? (opts.wholeKindServes ? this.informers.get(scope) : undefined);
     if (!inf) {
       inf = new Informer<KubeObject>(this.client, {
         resource,

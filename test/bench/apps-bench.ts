@@ -8,6 +8,7 @@
 //     each change one app's ConfigMap, from the webhook call to the ConfigMap's watch event,
 //     and to every Application reporting the new revision.
 // Run: npm run bench:apps   (BENCH_APPS=100 for a quicker run; BENCH_PUSHES, BENCH_CONCURRENCY)
+// The 10,000-app figures: BENCH_APPS=10000 BENCH_PUSHES=0 (half an hour or more; never in CI).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type Application, applicationResource } from '../../controller/api/application.ts';
@@ -28,6 +29,8 @@ import {
 const APPS = Number(process.env.BENCH_APPS ?? 1000);
 const PUSHES = Number(process.env.BENCH_PUSHES ?? 30);
 const CONCURRENCY = process.env.BENCH_CONCURRENCY;
+/** The issue's goals: 1,000 apps below Flux's 287 MiB; 10,000 within 1 GiB and 1.3× kubectl. */
+const LARGE = APPS > 1000;
 const NS = 'bench-apps';
 const KUBECTL_NS = 'bench-kubectl';
 
@@ -79,21 +82,21 @@ try {
   await createFleetApplications(bench, APPS, NS, 'fleet', 16);
   const createdMs = performance.now() - t;
   const readyCount = () => apps.list().filter((a) => appReadyAt(a)).length;
-  await until(async () => (readyCount() === APPS ? true : undefined), 900_000, 100);
+  await until(async () => (readyCount() === APPS ? true : undefined), Math.max(900_000, APPS * 200), 100);
   const syncMs = performance.now() - t;
   const samples = await sampler.stop();
   const syncCpu = samples.at(-1)?.cpu ?? 0;
   rows.push([
     `${APPS} Applications × 5 objects, created → all Ready`,
     `${(syncMs / 1000).toFixed(1)} s (creating them took ${(createdMs / 1000).toFixed(1)} s)`,
-    '< 60 s',
+    LARGE ? '' : '< 60 s',
   ]);
-  rows.push(['ratio sluice / kubectl', `${(syncMs / kubectlMs).toFixed(2)}x`, '']);
+  rows.push(['ratio sluice / kubectl', `${(syncMs / kubectlMs).toFixed(2)}x`, LARGE ? '≤ 1.3x' : '']);
   rows.push(['controller CPU during that', `${syncCpu.toFixed(1)} s`, '']);
   rows.push([
     'controller peak resident memory (1 s samples)',
     `${sampler.peakMiB.toFixed(0)} MiB`,
-    '≤ 200 MiB',
+    LARGE ? '≤ 1024 MiB' : '≤ 200 MiB',
   ]);
   // The controller caches every Application and every object they applied.
   const idleMiB = samples[0]?.rssMiB ?? 0;
@@ -119,21 +122,23 @@ try {
     toAll.push(took.toAll);
   }
   const pushSamples = await pushSampler.stop();
-  rows.push([
-    `push → changed ConfigMap in cluster, p50 / p95 (${PUSHES} pushes)`,
-    `${percentile(toObject, 50).toFixed(0)} ms / ${percentile(toObject, 95).toFixed(0)} ms`,
-    '',
-  ]);
-  rows.push([
-    `push → all ${APPS} Applications at the new revision, p50 / p95`,
-    `${(percentile(toAll, 50) / 1000).toFixed(1)} s / ${(percentile(toAll, 95) / 1000).toFixed(1)} s`,
-    '',
-  ]);
-  rows.push([
-    'controller CPU per push (all apps re-reconciled)',
-    `${((pushSamples.at(-1)?.cpu ?? 0) / PUSHES).toFixed(2)} s`,
-    '',
-  ]);
+  if (PUSHES > 0) {
+    rows.push([
+      `push → changed ConfigMap in cluster, p50 / p95 (${PUSHES} pushes)`,
+      `${percentile(toObject, 50).toFixed(0)} ms / ${percentile(toObject, 95).toFixed(0)} ms`,
+      '',
+    ]);
+    rows.push([
+      `push → all ${APPS} Applications at the new revision, p50 / p95`,
+      `${(percentile(toAll, 50) / 1000).toFixed(1)} s / ${(percentile(toAll, 95) / 1000).toFixed(1)} s`,
+      '',
+    ]);
+    rows.push([
+      'controller CPU per push (all apps re-reconciled)',
+      `${((pushSamples.at(-1)?.cpu ?? 0) / PUSHES).toFixed(2)} s`,
+      '',
+    ]);
+  }
   rows.push([
     'controller peak resident memory, whole run',
     `${Math.max(sampler.peakMiB, pushSampler.peakMiB).toFixed(0)} MiB`,

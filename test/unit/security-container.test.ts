@@ -149,6 +149,7 @@ describe('Dockerfile', () => {
 
   it('keeps $HOME on the writable volume and starts node directly', () => {
     expect(final).toMatch(/^ENV[^\n]*HOME=\/tmp\b/m);
-    expect(final).toMatch(/^ENTRYPOINT \["node", "controller\/main\.ts"\]$/m);
+    // Node.js flags between the two (test/unit/node-flags.test.ts), no shell.
+    expect(final).toMatch(/^ENTRYPOINT \["node", (?:"--[\w-]+=\w+", )*"controller\/main\.ts"\]$/m);
   });
 });
