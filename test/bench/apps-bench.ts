@@ -34,14 +34,6 @@ const LARGE = APPS > 1000;
 const NS = 'bench-apps';
 const KUBECTL_NS = 'bench-kubectl';
 
-const configMapResource = {
-  group: '',
-  version: 'v1',
-  kind: 'ConfigMap',
-  plural: 'configmaps',
-  namespaced: true,
-};
-
 // BENCH_CONTROLLER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the controller;
 // BENCH_LOG_LEVEL=debug with BENCH_LOG_FILE keeps its log lines (sync stage timings) in a file.
 const bench = await startBench(CONCURRENCY ? [`--concurrency=${CONCURRENCY}`] : [], {
@@ -109,7 +101,7 @@ try {
   // 3. Push to applied at that scale: each push changes one app's ConfigMap.
   const configMaps = await watchCache<KubeObject & { data?: Record<string, string> }>(
     bench,
-    configMapResource,
+    core.configMaps,
     NS,
   );
   const push = fleetPusher(bench, fleet, apps, configMaps, APPS);

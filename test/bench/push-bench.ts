@@ -27,14 +27,6 @@ const PUSHES = Number(process.env.BENCH_PUSHES ?? 12);
 const NS = 'bench-push';
 
 type ConfigMap = KubeObject & { data?: Record<string, string> };
-const configMapResource = {
-  group: '',
-  version: 'v1',
-  kind: 'ConfigMap',
-  plural: 'configmaps',
-  namespaced: true,
-};
-
 const loadAverage = async () => (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
 
 // BENCH_CONTROLLER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the controller.
@@ -49,7 +41,7 @@ try {
   await bench.api.create(core.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
   const fleet = await createFleet(bench, APPS, NS, 'fleet');
   const apps = await watchCache<Application>(bench, applicationResource, NS);
-  const configMaps = await watchCache<ConfigMap>(bench, configMapResource, NS);
+  const configMaps = await watchCache<ConfigMap>(bench, core.configMaps, NS);
   const t = performance.now();
   await createFleetApplications(bench, APPS, NS, 'fleet', 16);
   await until(
