@@ -1,5 +1,6 @@
 import type { Informer } from '../kube/informer.ts';
 import { type KubeObject, objectKey } from '../kube/resources.ts';
+import { lazyChild } from '../observability/lazy-child.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ControllerMetrics } from '../observability/metrics.ts';
 import { classify } from './reconcile-errors.ts';
@@ -166,7 +167,7 @@ export class Controller<T extends KubeObject> {
     }
     const [namespace, name] = key.includes('/') ? key.split('/') : [undefined, key];
     // The shard and term go on every line, so logs show which replica's claim did what.
-    const log = this.opts.log.child({ kind: reconciler.kind, namespace, name, ...claim });
+    const log = lazyChild(this.opts.log, { kind: reconciler.kind, namespace, name, ...claim });
     const end = metrics.reconcileDuration.startTimer({ kind: reconciler.kind });
     try {
       const observe = (written: KubeObject | undefined) => {

@@ -8,6 +8,7 @@ import type { KubeObject, ResourceType } from '../kube/resources.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ReconcileContext, ReconcileResult, Reconciler } from './controller.ts';
 import { addFinalizer, holdsFinalizer, removeFinalizer } from './finalizers.ts';
+import { cloneJson } from './json-clone.ts';
 import { classify, type ReconcileError } from './reconcile-errors.ts';
 import { patchStatus } from './status.ts';
 
@@ -27,7 +28,7 @@ export class ReconcilePass<T extends StatusObject<S>, S extends object> {
 
   constructor(object: T, log: Logger, now: Date) {
     this.object = object;
-    this.status = structuredClone(object.status ?? ({} as S));
+    this.status = cloneJson(object.status ?? ({} as S));
     this.now = now;
     this.log = log;
     const requested = reconcileRequest(object.metadata.annotations);

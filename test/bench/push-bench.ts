@@ -3,7 +3,8 @@
 // app's ConfigMap and is announced through the generic webhook; for each it measures
 //  - push → the changed app applied (its ConfigMap's watch event with the new data);
 //  - push → all N Applications Ready at the new revision;
-//  - controller CPU (from /proc/<pid>/stat) from the webhook call until the next push.
+//  - controller CPU (from /proc/<pid>/stat) from the webhook call until the next push;
+//  - the controller's peak resident memory, from the first Application created to the last push.
 // The machine's load average is printed beside each figure: the machine is shared.
 // Run: npm run bench:push   (BENCH_APPS=100 for a quicker run; BENCH_PUSHES)
 import { readFile } from 'node:fs/promises';
@@ -16,6 +17,7 @@ import {
   createFleetApplications,
   fleetPusher,
   percentile,
+  sampleProcess,
   startBench,
   table,
   until,
@@ -42,6 +44,7 @@ try {
   const fleet = await createFleet(bench, APPS, NS, 'fleet');
   const apps = await watchCache<Application>(bench, applicationResource, NS);
   const configMaps = await watchCache<ConfigMap>(bench, core.configMaps, NS);
+  const memory = sampleProcess(pid, 500);
   const t = performance.now();
   await createFleetApplications(bench, APPS, NS, 'fleet', 16);
   await until(
@@ -88,6 +91,12 @@ try {
     'controller CPU per push, p50 / max',
     `${percentile(cpu, 50).toFixed(2)} s / ${Math.max(...cpu).toFixed(2)} s`,
     '< 1 s',
+  ]);
+  await memory.stop();
+  rows.push([
+    `controller peak RSS (${APPS} Applications × 5 objects, creation and pushes)`,
+    `${memory.peakMiB.toFixed(0)} MiB`,
+    '≤ 200 MiB',
   ]);
   rows.push(['load average during the pushes (first, last)', `${loads[0]} … ${loads.at(-1)}`, '']);
   apps.stop();
