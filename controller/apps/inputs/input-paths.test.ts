@@ -45,6 +45,23 @@ describe('touches', () => {
   });
 });
 
+describe('touches, asked many times with the same lists', () => {
+  it('answers each pair of inputs and changes on its own', () => {
+    const a = ['apps/a'];
+    const b = ['./apps/b/'];
+    const push1 = ['apps/a/cm.yaml'];
+    const push2 = ['/apps/b/cm.yaml', 'README.md'];
+    for (let round = 0; round < 2; round++) {
+      expect([touches(a, push1), touches(b, push1), touches(a, push2), touches(b, push2)]).toEqual([
+        true,
+        false,
+        false,
+        true,
+      ]);
+    }
+  });
+});
+
 describe('InputRecorder', () => {
   it('keeps the shortest list: nothing below a directory already in it', () => {
     const r = new InputRecorder('/repo');

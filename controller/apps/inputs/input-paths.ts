@@ -18,14 +18,27 @@ export function normalisePath(path: string): string {
   return clean === '.' ? '' : clean;
 }
 
+// A push asks this of every Application on the repository, twice (to order the queue, then
+// in the reconcile), with one list of changed files and each Application's remembered inputs:
+// both are normalised once per list, not once per question. Lists are never changed in place.
+const matchersOf = new WeakMap<InputPaths, ((file: string) => boolean)[]>();
+const normalisedOf = new WeakMap<readonly string[], string[]>();
+
 /** True when a commit changing `changed` (git diff --name-only) may change what `inputs` render. */
 export function touches(inputs: InputPaths | undefined, changed: readonly string[]): boolean {
   if (inputs === undefined) return changed.length > 0;
-  const matchers = inputs.map(matcher);
-  return changed.some((file) => {
-    const f = normalisePath(file);
-    return matchers.some((m) => m(f));
-  });
+  let matchers = matchersOf.get(inputs);
+  if (!matchers) {
+    matchers = inputs.map(matcher);
+    matchersOf.set(inputs, matchers);
+  }
+  let files = normalisedOf.get(changed);
+  if (!files) {
+    files = changed.map(normalisePath);
+    normalisedOf.set(changed, files);
+  }
+  const found = matchers;
+  return files.some((f) => found.some((m) => m(f)));
 }
 
 function matcher(input: string): (file: string) => boolean {
