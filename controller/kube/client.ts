@@ -105,7 +105,7 @@ export class KubeClient {
     let agent = this.agents.get(key);
     if (!agent) {
       if (this.agents.size > 4) this.agents.clear();
-      agent = new https.Agent({
+      agent = new TlsAgent({
         keepAlive: true,
         maxSockets: 64,
         maxFreeSockets: 16,
@@ -194,6 +194,18 @@ export class KubeClient {
       }
       req.end(payload);
     });
+  }
+}
+
+/**
+ * An agent for one set of TLS material (`agentFor` keys agents by it), so the names of its
+ * connection pools leave the certificates out. Node's put the PEM text of ca, cert and key,
+ * kilobytes, in the pool name it builds and looks up several times per request: at a
+ * thousand status patches per push that was a good part of the controller's HTTP work.
+ */
+class TlsAgent extends https.Agent {
+  override getName(options?: https.RequestOptions): string {
+    return super.getName({ ...options, ca: undefined, cert: undefined, key: undefined, pfx: undefined });
   }
 }
 

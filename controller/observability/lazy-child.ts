@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from './logger.ts';
 
 type Bindings = Record<string, unknown>;
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
