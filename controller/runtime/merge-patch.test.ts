@@ -23,6 +23,17 @@ describe('createMergePatch', () => {
     expect(createMergePatch({ a: 1, b: 2 }, { a: 1, b: undefined })).toEqual({ b: null });
   });
 
+  it('finds equality and change at any depth, undefined members counting as absent there too', () => {
+    const status = { op: { phase: 'Succeeded', hooks: [{ name: 'h' }] }, inv: { entries: [{ id: 'x' }] } };
+    expect(createMergePatch(status, { ...status, op: { ...status.op, extra: undefined } })).toBeUndefined();
+    expect(createMergePatch(status, { ...status, op: { ...status.op, phase: 'Running' } })).toEqual({
+      op: { phase: 'Running' },
+    });
+    expect(createMergePatch({ a: { b: 1 } }, { a: [1] })).toEqual({ a: [1] });
+    expect(createMergePatch({ a: [1] }, { a: { b: 1 } })).toEqual({ a: { b: 1 } });
+    expect(createMergePatch({ a: { b: 1 } }, { a: 'x' })).toEqual({ a: 'x' });
+  });
+
   it('patches from nothing', () => {
     expect(createMergePatch(undefined, { a: 1 })).toEqual({ a: 1 });
   });

@@ -4,8 +4,12 @@
  * two are equal, so callers can skip a request.
  */
 export function createMergePatch(from: unknown, to: unknown): unknown {
-  if (deepEqual(from, to)) return undefined;
-  if (!isPlainObject(from) || !isPlainObject(to)) return to === undefined ? null : to;
+  // Objects are compared member by member on the way down (an empty patch is equality):
+  // comparing each whole subtree first walked a status once per level of nesting.
+  if (!isPlainObject(from) || !isPlainObject(to)) {
+    if (deepEqual(from, to)) return undefined;
+    return to === undefined ? null : to;
+  }
   const patch: Record<string, unknown> = {};
   for (const key of Object.keys(from)) {
     if (!(key in to) || to[key] === undefined) {
