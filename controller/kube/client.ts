@@ -204,8 +204,10 @@ export class KubeClient {
  * thousand status patches per push that was a good part of the controller's HTTP work.
  */
 class TlsAgent extends https.Agent {
-  override getName(options?: https.RequestOptions): string {
-    return super.getName({ ...options, ca: undefined, cert: undefined, key: undefined, pfx: undefined });
+  override getName(options: https.RequestOptions = {}): string {
+    // host:port:localAddress:family, as for plain http, and the two TLS options a request could vary.
+    const base = http.Agent.prototype.getName.call(this, options);
+    return `${base}:${options.servername ?? ''}:${options.rejectUnauthorized ?? ''}`;
   }
 }
 
