@@ -59,6 +59,7 @@ try {
   ]);
   rows.push(['load average then (1, 5, 15 min)', await loadAverage(), '']);
 
+  const pushesFrom = memory.samples.at(-1)?.at ?? 0;
   const push = fleetPusher(bench, fleet, apps, configMaps, APPS);
   const toApplied: number[] = [];
   const toAll: number[] = [];
@@ -93,9 +94,10 @@ try {
     '< 1 s',
   ]);
   await memory.stop();
+  const pushPeak = Math.max(0, ...memory.samples.filter((s) => s.at >= pushesFrom).map((s) => s.rssMiB));
   rows.push([
-    `controller peak RSS (${APPS} Applications × 5 objects, creation and pushes)`,
-    `${memory.peakMiB.toFixed(0)} MiB`,
+    `controller peak RSS (${APPS} Applications × 5 objects): whole run / pushes`,
+    `${memory.peakMiB.toFixed(0)} MiB / ${pushPeak.toFixed(0)} MiB`,
     '≤ 200 MiB',
   ]);
   rows.push(['load average during the pushes (first, last)', `${loads[0]} … ${loads.at(-1)}`, '']);
