@@ -63,5 +63,6 @@ ENV NODE_ENV=production \
 USER 65532:65532
 EXPOSE 8080 9292
 # No HEALTHCHECK: Kubernetes probes /healthz and /readyz.
-# A young generation of a few MiB: V8 would grow it to 128 MiB in a burst of reconciles.
-ENTRYPOINT ["node", "--max-semi-space-size=2", "controller/main.ts"]
+# A young generation of a few MiB: V8 would grow it to 128 MiB in a burst of reconciles
+# (4, not 2: at 2 the scavenger cost more CPU per push than it saved in memory).
+ENTRYPOINT ["node", "--max-semi-space-size=4", "controller/main.ts"]

@@ -21,9 +21,12 @@ export interface ControllerProcess {
  * The Node.js flags the image starts the controller with (the Dockerfile's ENTRYPOINT;
  * test/unit/node-flags.test.ts keeps the two the same). A young generation capped at a few
  * MiB: V8 otherwise grows it to 128 MiB under a burst of reconciles, most of a 1,000-app
- * controller's peak memory, for garbage that dies young anyway.
+ * controller's peak memory, for garbage that dies young anyway. 4 rather than 2: at 2 the
+ * scavenger ran so often during a push's thousand status writes that it cost more CPU than
+ * the rest of the reconciles, and promoted in-flight data it should have let die
+ * (`npm run bench:push` prints both CPU per push and peak RSS).
  */
-export const CONTROLLER_NODE_FLAGS = ['--max-semi-space-size=2'];
+export const CONTROLLER_NODE_FLAGS = ['--max-semi-space-size=4'];
 
 /** Runs the controller as users do: its own process, talking to the API server. */
 export async function startController(opts: {
