@@ -154,7 +154,9 @@ function expectTakenAtExpiry(moved: Handover[], killedAt: number): string {
   return spread(moved.map((h) => h.acquired - killedAt));
 }
 
-const spread = (ms: number[]) => `${seconds(Math.min(...ms))}-${seconds(Math.max(...ms))}`;
+/** min-max of durations, to the hundredth: the bounds above are a second apart. */
+const spread = (ms: number[]) =>
+  `${(Math.min(...ms) / 1000).toFixed(2)}-${(Math.max(...ms) / 1000).toFixed(2)}s`;
 
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'sluice-sharding-'));
