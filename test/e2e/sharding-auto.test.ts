@@ -22,7 +22,7 @@ import { measurements } from '../support/analysis-runs.ts';
 import { configMaps, configMapYaml } from '../support/apps.ts';
 import { createNamespace, deleteNamespace, eventually, testCluster } from '../support/cluster.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
-import { requestReconcile, seconds } from '../support/faults.ts';
+import { requestReconcile } from '../support/faults.ts';
 import {
   type AnalysisBackend,
   errorRateTemplate,
