@@ -1,11 +1,11 @@
 // What a benchmark phase asked of the API server, from its own `apiserver_request_total`:
 // the controller's requests against kubectl's tell where an Application's cost goes.
 
-import type { Bench } from './harness.ts';
+type Kubectl = (args: string[]) => Promise<string>;
 
 /** Requests so far by "VERB resource[/subresource][ dry-run]" (watches and the bench's own reads included). */
-export async function apiRequests(bench: Bench): Promise<Map<string, number>> {
-  const text = await bench.kubectl(['get', '--raw', '/metrics']);
+export async function apiRequests(kubectl: Kubectl): Promise<Map<string, number>> {
+  const text = await kubectl(['get', '--raw', '/metrics']);
   const counts = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (!line.startsWith('apiserver_request_total{')) continue;
@@ -26,7 +26,7 @@ export function requestsBetween(
   before: Map<string, number>,
   after: Map<string, number>,
   unit: number,
-  top = 14,
+  top = 12,
 ): { total: number; summary: string } {
   const delta = [...after.entries()]
     .map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const)

@@ -141,20 +141,21 @@ function takenFrom(dead: string, leases: string[]): Promise<Handover[]> {
 
 /**
  * A dead replica's shards are taken once their lease expired and no later than a lease
- * duration after its last renewal (and a second for the taker's own requests): the taker
- * wakes for the expiry rather than at its next poll. Returns min-max of SIGKILL -> taken.
+ * duration after its last renewal, plus the taker's own requests (allowed one retry period,
+ * 2 s, so a loaded API server does not fail it; waiting for the next poll after noticing the
+ * expiry took up to 4.4 s). Returns min-max of SIGKILL -> taken.
  */
 function expectTakenAtExpiry(moved: Handover[], killedAt: number): string {
   expect(moved.length).toBeGreaterThan(0);
   for (const h of moved) {
     expect(h.next.holderIdentity, h.lease).toBe(h.newHolder);
     expect(h.acquired - h.lastRenewed, h.lease).toBeGreaterThanOrEqual(h.leaseDurationMs);
-    expect(h.acquired - h.lastRenewed, h.lease).toBeLessThanOrEqual(h.leaseDurationMs + 1_000);
+    expect(h.acquired - h.lastRenewed, h.lease).toBeLessThanOrEqual(h.leaseDurationMs + 2_000);
   }
   return spread(moved.map((h) => h.acquired - killedAt));
 }
 
-/** min-max of durations, to the hundredth: the bounds above are a second apart. */
+/** min-max of durations, to the hundredth. */
 const spread = (ms: number[]) =>
   `${(Math.min(...ms) / 1000).toFixed(2)}-${(Math.max(...ms) / 1000).toFixed(2)}s`;
 
