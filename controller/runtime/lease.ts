@@ -33,8 +33,9 @@ export const DEFAULT_LEASE_TIMINGS: LeaseTimings = {
 
 /**
  * What a replica remembers of the lease: the record it last saw, and when it saw it change
- * by its own clock. Expiry is judged from this local time, never from the holder's
- * renewTime, so clock skew between nodes cannot make a live lease look expired.
+ * by its own clock. Leader election judges expiry from this local time, never from the
+ * holder's renewTime, so clock skew between nodes cannot make a live lease look expired.
+ * (Shard Leases count from renewTime, bounded by this time: see sharding/shard-term.ts.)
  */
 export interface LeaseObservation {
   record: string;

@@ -15,7 +15,7 @@ import { kubectl } from '../support/cluster.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
 import { type GitServers, startGitServers } from '../support/git/index.ts';
 
-interface Bench {
+export interface Bench {
   cp: ControlPlane;
   api: ObjectApi;
   git: GitServers;
@@ -27,15 +27,17 @@ interface Bench {
 
 const WEBHOOK_SECRET = 'bench-secret';
 
+/** A control plane as every benchmark starts it. */
+export function benchControlPlane(nodes = 3): Promise<ControlPlane> {
+  return startControlPlane({ nodes, log: (m) => process.stderr.write(`[control-plane] ${m}\n`) });
+}
+
 export async function startBench(
   controllerArgs: string[] = [],
   /** env: extra controller environment, e.g. NODE_OPTIONS=--cpu-prof to profile it. */
   opts: { nodes?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Bench> {
-  const cp = await startControlPlane({
-    nodes: opts.nodes ?? 3,
-    log: (m) => process.stderr.write(`[control-plane] ${m}\n`),
-  });
+  const cp = await benchControlPlane(opts.nodes);
   const api = new ObjectApi(new KubeClient(loadKubeConfig({ kubeconfig: cp.kubeconfig })));
   const git = await startGitServers();
   await api.create(core.namespaces, {

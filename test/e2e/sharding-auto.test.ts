@@ -3,7 +3,10 @@
 // them, each shard held through its own Lease. One replica is SIGKILLed while AnalysisRuns
 // measure, another while the Applications sync a new commit, and a fourth joins: every object
 // converges, no step, ReplicaSet or AnalysisRun happens twice, and the logs of all replicas
-// show each (shard, lease term) handled by one replica only. Takeover times are printed.
+// show each (shard, lease term) handled by one replica only. The Leases' own timestamps show
+// each killed replica's shards taken once their lease expired, a lease duration after its last
+// renewal and not a poll later; a replica stopped with SIGTERM last releases its shards, which
+// move at once. Takeover times are printed.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,7 +22,7 @@ import { measurements } from '../support/analysis-runs.ts';
 import { configMaps, configMapYaml } from '../support/apps.ts';
 import { createNamespace, deleteNamespace, eventually, testCluster } from '../support/cluster.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
-import { requestReconcile, seconds } from '../support/faults.ts';
+import { requestReconcile } from '../support/faults.ts';
 import {
   type AnalysisBackend,
   errorRateTemplate,
@@ -29,6 +32,7 @@ import {
 import { type GitServers, type ServedRepo, startGitServers, type WorkTree } from '../support/git/index.ts';
 import { applyObject, condition, gitRepository } from '../support/kinds.ts';
 import { RolloutDriver, template } from '../support/rollouts.ts';
+import { type Handover, ShardLeaseHistory } from '../support/shard-lease-history.ts';
 
 const cluster = testCluster();
 const APPS = 300;
@@ -47,6 +51,7 @@ let remote: ReturnType<ServedRepo['remote']>;
 let backend: AnalysisBackend;
 let rec: RolloutRecorder;
 let apps: Informer<Application>;
+let history: ShardLeaseHistory;
 const replicas = new Map<string, ControllerProcess>();
 
 type LogLine = Record<string, unknown>;
@@ -125,14 +130,34 @@ async function waitFairShare(live: string[], timeoutMs = 90_000): Promise<number
 const handled = (ctl: ControllerProcess, kind: string) =>
   new Set(ctl.logs.filter((l) => l.kind === kind && l.namespace === ns).map((l) => String(l.name)));
 
-/** When a replica's log says it acquired each shard, after `since`. */
-const acquiredAfter = (since: number) =>
-  [...replicas.values()].flatMap((c) =>
-    c.logs
-      .map((l) => ({ msg: l.msg, at: Date.parse(String(l.time)) }))
-      .filter((l) => l.msg === 'acquired shard' && l.at >= since)
-      .map((l) => l.at),
-  );
+/** How the shards `dead` held were taken by the others, from the Leases, once all were. */
+function takenFrom(dead: string, leases: string[]): Promise<Handover[]> {
+  return eventually(async () => {
+    const moved = history.handovers(leases, dead);
+    expect(moved, `shard Leases of ${dead} taken`).toBeDefined();
+    return moved as Handover[];
+  }, 30_000);
+}
+
+/**
+ * A dead replica's shards are taken once their lease expired and no later than a lease
+ * duration after its last renewal, plus the taker's own requests (allowed one retry period,
+ * 2 s, so a loaded API server does not fail it; waiting for the next poll after noticing the
+ * expiry took up to 4.4 s). Returns min-max of SIGKILL -> taken.
+ */
+function expectTakenAtExpiry(moved: Handover[], killedAt: number): string {
+  expect(moved.length).toBeGreaterThan(0);
+  for (const h of moved) {
+    expect(h.next.holderIdentity, h.lease).toBe(h.newHolder);
+    expect(h.acquired - h.lastRenewed, h.lease).toBeGreaterThanOrEqual(h.leaseDurationMs);
+    expect(h.acquired - h.lastRenewed, h.lease).toBeLessThanOrEqual(h.leaseDurationMs + 2_000);
+  }
+  return spread(moved.map((h) => h.acquired - killedAt));
+}
+
+/** min-max of durations, to the hundredth. */
+const spread = (ms: number[]) =>
+  `${(Math.min(...ms) / 1000).toFixed(2)}-${(Math.max(...ms) / 1000).toFixed(2)}s`;
 
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'sluice-sharding-'));
@@ -152,6 +177,8 @@ beforeAll(async () => {
   apps = new Informer<Application>(cluster.client, { resource: applicationResource, namespace: ns });
   apps.start();
   await apps.synced;
+  history = new ShardLeaseHistory(cluster.client, ns);
+  await history.start();
   await applyObject(
     cluster.api,
     gitRepositoryResource,
@@ -162,6 +189,7 @@ beforeAll(async () => {
 afterAll(async () => {
   rec?.stop();
   apps?.stop();
+  history?.stop();
   await Promise.all([...replicas.values()].map((c) => c.stop('SIGKILL')));
   await backend?.stop();
   await git?.stop();
@@ -170,7 +198,7 @@ afterAll(async () => {
 });
 
 describe('--sharding=auto with three replicas', () => {
-  it('shares 300 Applications and 30 Rollouts, survives two SIGKILLs and a join, and never doubles work', async () => {
+  it('shares 300 Applications and 30 Rollouts, survives two SIGKILLs, a join and a SIGTERM, and never doubles work', async () => {
     for (const name of ['shard-a', 'shard-b', 'shard-c']) await replica(name);
     const firstShare = await waitFairShare(['shard-a', 'shard-b', 'shard-c']);
 
@@ -211,6 +239,7 @@ describe('--sharding=auto with three replicas', () => {
     expect(aRollouts.size).toBeGreaterThan(0);
     await mapLimit([...stable.keys()], 8, (name) => ro.setImage(name, `example.invalid/${name}:2`));
     let killedA = 0;
+    let aLeases: string[] = [];
     await rec.whenRun(
       (r) =>
         r.status?.phase === 'Running' &&
@@ -219,11 +248,12 @@ describe('--sharding=auto with three replicas', () => {
       () => {
         a.child.kill('SIGKILL');
         killedA = Date.now();
+        aLeases = history.heldBy('shard-a');
       },
       120_000,
     );
     await waitFairShare(['shard-b', 'shard-c']);
-    const takeoverA = Math.max(...acquiredAfter(killedA)) - killedA;
+    const takeoverA = expectTakenAtExpiry(await takenFrom('shard-a', aLeases), killedA);
     await eventually(async () => {
       for (const [name, h1] of stable) {
         const r = rec.rollouts.get(`${ns}/${name}`);
@@ -236,6 +266,7 @@ describe('--sharding=auto with three replicas', () => {
     // SIGKILL shard-b while the Applications sync the next commit; then shard-d joins.
     const b = replicas.get('shard-b') as ControllerProcess;
     let killedB = 0;
+    let bLeases: string[] = [];
     let synced = 0;
     const two = await new Promise<string>((resolve, reject) => {
       let sha = '';
@@ -244,6 +275,7 @@ describe('--sharding=auto with three replicas', () => {
         synced = apps.list().filter((x) => readyAt(x, sha)).length;
         b.child.kill('SIGKILL');
         killedB = Date.now();
+        bLeases = history.heldBy('shard-b');
         resolve(sha);
       };
       apps.on('update', onUpdate);
@@ -253,7 +285,7 @@ describe('--sharding=auto with three replicas', () => {
     });
     expect(synced).toBeLessThan(APPS);
     await waitFairShare(['shard-c']);
-    const takeoverB = Math.max(...acquiredAfter(killedB)) - killedB;
+    const takeoverB = expectTakenAtExpiry(await takenFrom('shard-b', bLeases), killedB);
     await replica('shard-d');
     await waitFairShare(['shard-c', 'shard-d']);
     await waitAppsAt(two, 150_000);
@@ -261,6 +293,22 @@ describe('--sharding=auto with three replicas', () => {
     const data = cms.items.filter((c) => c.metadata.name.startsWith('app-'));
     expect(data).toHaveLength(APPS * 3);
     expect(data.filter((c) => c.data?.commit !== 'two').map((c) => c.metadata.name)).toEqual([]);
+
+    // SIGTERM shard-c: it finishes its reconciles and releases its shards, which shard-d takes
+    // from the released Leases, without waiting for them to expire.
+    const c = replicas.get('shard-c') as ControllerProcess;
+    const cLeases = history.heldBy('shard-c');
+    expect(cLeases.length).toBeGreaterThan(0);
+    const terminatedC = Date.now();
+    await c.stop('SIGTERM');
+    await waitFairShare(['shard-d']);
+    const released = await takenFrom('shard-c', cLeases);
+    for (const h of released) {
+      expect(h.next.holderIdentity, h.lease).toBe('');
+      expect(h.newHolder, h.lease).toBe('shard-d');
+      expect(h.acquired - h.lastRenewed, h.lease).toBeLessThan(h.leaseDurationMs);
+    }
+    const handoverC = spread(released.map((h) => h.acquired - terminatedC));
 
     // No step, ReplicaSet or AnalysisRun twice.
     for (const [name, h1] of stable) {
@@ -301,9 +349,13 @@ describe('--sharding=auto with three replicas', () => {
     expect([...termsPerShard.values()].filter((n) => n > 1).length).toBeGreaterThan(0);
     expect(byObject.size).toBeGreaterThanOrEqual(APPS + ROLLOUTS * 2);
 
+    const afterRenewal = (moved: Handover[]) => spread(moved.map((h) => h.acquired - h.lastRenewed));
     process.stderr.write(
-      `[sharding-auto] shards at start ${firstShare.join('/')}; SIGKILL mid-analysis: shards taken over ${seconds(takeoverA)} after; ` +
-        `SIGKILL mid-sync (${synced}/${APPS} apps at the new commit): ${seconds(takeoverB)} (Lease 15 s); ` +
+      `[sharding-auto] shards at start ${firstShare.join('/')}; SIGKILL mid-analysis: ${aLeases.length} shards taken over ${takeoverA} after ` +
+        `(${afterRenewal(await takenFrom('shard-a', aLeases))} after their last renewal); ` +
+        `SIGKILL mid-sync (${synced}/${APPS} apps at the new commit): ${bLeases.length} shards ${takeoverB} after ` +
+        `(${afterRenewal(await takenFrom('shard-b', bLeases))} after their last renewal; Lease 15 s); ` +
+        `SIGTERM: ${released.length} shards taken ${handoverC} after; ` +
         `(shard, term) pairs ${byTerm.size}, objects ${byObject.size}\n`,
     );
   }, 600_000);

@@ -2,7 +2,7 @@
 // and few shards moving besides the joining or leaving member's own share.
 
 import { describe, expect, it } from 'vitest';
-import { assignShards, liveMembers, shardOf } from './assignment.ts';
+import { assignShards, liveMembers, memberExpiry, shardOf } from './assignment.ts';
 
 const S = 16;
 
@@ -94,5 +94,14 @@ describe('liveMembers', () => {
         now,
       ),
     ).toEqual(['fresh', 'me']);
+  });
+
+  it('says when a membership lapses, which is when it stops counting as live', () => {
+    const r = { holderIdentity: 'x', renewTime: '2026-01-01T00:00:20.000000Z', leaseDurationSeconds: 15 };
+    const expiry = memberExpiry(r) as number;
+    expect(expiry).toBe(Date.parse('2026-01-01T00:00:35Z'));
+    expect(liveMembers([r], 'me', expiry - 1)).toEqual(['me', 'x']);
+    expect(liveMembers([r], 'me', expiry)).toEqual(['me']);
+    expect(memberExpiry({ holderIdentity: 'x' })).toBeUndefined();
   });
 });

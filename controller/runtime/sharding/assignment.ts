@@ -63,6 +63,13 @@ export interface MemberRecord {
   leaseDurationSeconds?: number | undefined;
 }
 
+/** When a membership Lease lapses: a lease duration after its renewTime; undefined without one. */
+export function memberExpiry(r: MemberRecord): number | undefined {
+  if (!r.holderIdentity || !r.renewTime) return undefined;
+  const renewed = Date.parse(r.renewTime);
+  return Number.isFinite(renewed) ? renewed + (r.leaseDurationSeconds ?? 0) * 1000 : undefined;
+}
+
 /**
  * The members whose membership Lease was renewed within its duration, and `self` always.
  * Membership only decides how shards are shared; a stale view costs balance, never safety,
@@ -71,10 +78,8 @@ export interface MemberRecord {
 export function liveMembers(records: readonly MemberRecord[], self: string, now: number): string[] {
   const live = new Set([self]);
   for (const r of records) {
-    if (!r.holderIdentity || !r.renewTime) continue;
-    const renewed = Date.parse(r.renewTime);
-    if (Number.isFinite(renewed) && renewed + (r.leaseDurationSeconds ?? 0) * 1000 > now)
-      live.add(r.holderIdentity);
+    const expiry = memberExpiry(r);
+    if (r.holderIdentity && expiry !== undefined && expiry > now) live.add(r.holderIdentity);
   }
   return [...live].sort();
 }

@@ -13,8 +13,16 @@ import {
   observe,
   releasedSpec,
 } from '../lease.ts';
-import { assignShards, liveMembers } from './assignment.ts';
-import { acquiredSpec, fenceRefusal, type HeldShard, planShard, type ShardClaim } from './shard-term.ts';
+import { assignShards, liveMembers, memberExpiry } from './assignment.ts';
+import {
+  acquiredSpec,
+  fenceRefusal,
+  type HeldShard,
+  nextTickIn,
+  planShard,
+  type ShardClaim,
+  takeableAt,
+} from './shard-term.ts';
 
 /**
  * The label every shard and membership Lease of one group of replicas carries, valued with the
@@ -54,6 +62,8 @@ interface Held extends HeldShard {
  * each shard renews, releases (at renewal, once its reconciles drained) or takes it (once
  * nobody holds it). Writes carry the resourceVersion, so two replicas never both win a
  * shard; a replica that cannot renew stops writing at the renew deadline (fenceRefusal).
+ * A tick comes early when a Lease it waits for expires before the next retry period, so a
+ * dead replica's shards are taken a lease duration after its last renewal (takeableAt).
  */
 export class ShardLeases {
   private readonly opts: ShardLeasesOptions;
@@ -127,15 +137,15 @@ export class ShardLeases {
 
   private async runLoop(): Promise<void> {
     while (!this.stopped) {
-      await this.tick();
+      const wakeAt = await this.tick();
       if (this.stopped) return;
-      await sleep(jitteredRetry(this.timings), undefined, { signal: this.abort.signal }).catch(
-        () => undefined,
-      );
+      const delay = nextTickIn(Date.now(), jitteredRetry(this.timings), wakeAt);
+      await sleep(delay, undefined, { signal: this.abort.signal }).catch(() => undefined);
     }
   }
 
-  private async tick(): Promise<void> {
+  /** One round over membership and every shard; returns when it next wants to look (nextTickIn). */
+  private async tick(): Promise<number[]> {
     const { identity, shards } = this.opts;
     await this.renewMembership();
     const listed = await this.list();
@@ -147,20 +157,27 @@ export class ShardLeases {
       now,
     );
     this.members = members.length;
-    // Every shard Lease is observed every tick, wanted or not: when its holder dies, the lease
-    // duration is counted from its last renewal we saw, not from when we first wanted it.
+    // When another live member lapses, the shares change: look again then.
+    const wakeAt = records
+      .filter((r) => r.spec?.holderIdentity !== identity)
+      .map((r) => memberExpiry(r.spec ?? {}))
+      .filter((t): t is number => t !== undefined && t > now);
+    // Every shard Lease is observed every tick, wanted or not: when it first showed its last
+    // renewal bounds how far its renewTime is trusted (takeableAt), whenever we come to want it.
     const byName = new Map(listed.map((l) => [l.metadata.name, l]));
     const shardLeases = Array.from({ length: shards }, (_, shard) => byName.get(this.shardName(shard)));
     shardLeases.forEach((l, shard) => {
       if (l) this.observed.set(shard, observe(this.observed.get(shard), l.spec ?? {}, now));
     });
     const wanted = new Set(assignShards(members, shards).get(identity));
-    await Promise.all(shardLeases.map((l, shard) => this.step(shard, wanted.has(shard), l)));
+    const waits = await Promise.all(shardLeases.map((l, shard) => this.step(shard, wanted.has(shard), l)));
+    for (const t of waits) if (t !== undefined) wakeAt.push(t);
     this.report();
     for (const l of records) {
       const renewed = Date.parse(l.spec?.renewTime ?? '');
       if (Number.isFinite(renewed) && renewed + STALE_MEMBER_MS < now) void this.remove(l);
     }
+    return wakeAt;
   }
 
   /** Creates or renews our membership Lease. */
@@ -199,7 +216,8 @@ export class ShardLeases {
     }
   }
 
-  private async step(shard: number, wanted: boolean, listed: Lease | undefined): Promise<void> {
+  /** Renews, releases or takes one shard; when it waits for the Lease to expire, returns when. */
+  private async step(shard: number, wanted: boolean, listed: Lease | undefined): Promise<number | undefined> {
     const name = this.shardName(shard);
     const held = this.held.get(shard);
     const startedAt = Date.now();
@@ -211,15 +229,17 @@ export class ShardLeases {
         if (lease && !listed)
           this.observed.set(shard, observe(this.observed.get(shard), lease.spec ?? {}, Date.now()));
       }
+      const observedAt = this.observed.get(shard)?.at ?? startedAt;
       const action = planShard({
         wanted,
         held: held !== undefined,
         lease: lease === null ? null : lease?.spec,
-        observedAt: this.observed.get(shard)?.at ?? startedAt,
+        observedAt,
         identity: this.opts.identity,
         now: Date.now(),
         timings: this.timings,
       });
+      if (action === 'wait') return takeableAt(lease?.spec ?? {}, observedAt, this.timings);
       if (action === 'renew' && held) {
         const lapsed = startedAt - held.renewedAt >= this.timings.renewDeadlineMs;
         const spec = nextSpec(held.lease.spec, this.opts.identity, startedAt, this.timings);
@@ -251,7 +271,10 @@ export class ShardLeases {
         this.opts.onAcquired(shard, term);
       }
     } catch (err) {
-      if (!held) return this.warn(`shard ${shard} not acquired`, err, isConflict(err));
+      if (!held) {
+        this.warn(`shard ${shard} not acquired`, err, isConflict(err));
+        return undefined;
+      }
       // Someone else wrote our Lease (it was taken), or we could not renew in time: stop.
       const overdue = Date.now() - held.renewedAt >= this.timings.renewDeadlineMs;
       if (isConflict(err) || isNotFound(err) || overdue) this.lose(shard, held, (err as Error).message);

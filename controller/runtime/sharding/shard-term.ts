@@ -2,7 +2,7 @@
 // to write, and whether a reconcile may still write under the claim it started with.
 
 import { microTime } from '../api-time.ts';
-import { decide, type LeaseSpec, type LeaseTimings } from '../lease.ts';
+import type { LeaseSpec, LeaseTimings } from '../lease.ts';
 
 /** A shard this replica holds: the lease term it acquired and when it last renewed it. */
 export interface HeldShard {
@@ -44,17 +44,47 @@ export function fenceRefusal(
 type ShardAction = 'renew' | 'release' | 'create' | 'acquire' | 'wait' | 'none';
 
 /**
+ * When another replica's shard Lease may be taken: at once when released, else a lease
+ * duration after the renewTime its holder wrote. The holder stops writing at its renew
+ * deadline, by its own clock, after the instant it put in renewTime (shard-leases.ts writes
+ * the time taken before the request, the same one it fences from), so counting from renewTime
+ * leaves `leaseDuration - renewDeadline` (5 s by default) between the holder's last write and
+ * the takeover, less the clocks' skew. That assumes replicas' clocks differ by less than that
+ * margin (NTP keeps them within milliseconds). Two bounds keep a wrong clock from doing harm:
+ * a renewTime further ahead of our clock than the margin, when we first saw it, is not
+ * trusted (the expiry counts from when we saw it, as client-go does), and the expiry never
+ * counts from earlier than the margin before we saw the renewal, so even a holder whose clock
+ * is far behind has reached its renew deadline (measured from before we saw its write) when
+ * we take over.
+ */
+export function takeableAt(lease: LeaseSpec, observedAt: number, timings: LeaseTimings): number {
+  if (!lease.holderIdentity) return Number.NEGATIVE_INFINITY;
+  const durationMs =
+    lease.leaseDurationSeconds && lease.leaseDurationSeconds > 0
+      ? lease.leaseDurationSeconds * 1000
+      : timings.leaseDurationMs;
+  const marginMs = timings.leaseDurationMs - timings.renewDeadlineMs;
+  const renewed = Date.parse(lease.renewTime ?? '');
+  const from =
+    Number.isFinite(renewed) && renewed <= observedAt + marginMs
+      ? Math.max(renewed, observedAt - marginMs)
+      : observedAt;
+  return from + durationMs;
+}
+
+/**
  * What to do with one shard on a tick. A replica holds what the assignment gives it and lets
  * go of the rest at its next renewal; it takes a shard only once nobody holds it (released,
- * or not renewed for a lease duration as this replica observed it). A Lease naming this
- * replica that it does not hold (a previous process with the same name, or one it lost) is
- * taken anew, in a new term.
+ * or not renewed for a lease duration: see takeableAt). A Lease naming this replica that it
+ * does not hold (a previous process with the same name, or one it lost) is taken anew, in a
+ * new term.
  */
 export function planShard(input: {
   wanted: boolean;
   held: boolean;
   /** The Lease as read now; null when it does not exist; undefined when not read. */
   lease: LeaseSpec | null | undefined;
+  /** When this replica first saw the Lease as it is now, by its own clock. */
   observedAt: number;
   identity: string;
   now: number;
@@ -65,8 +95,19 @@ export function planShard(input: {
   if (!wanted || lease === undefined) return 'none';
   if (lease === null) return 'create';
   if (lease.holderIdentity === input.identity) return 'acquire';
-  const verdict = decide(lease, input.observedAt, input.identity, input.now, input.timings);
-  return verdict.action === 'wait' ? 'wait' : 'acquire';
+  return input.now < takeableAt(lease, input.observedAt, input.timings) ? 'wait' : 'acquire';
+}
+
+/**
+ * How long the shard loop sleeps before its next tick: a retry period, or less, so that it
+ * wakes when the first thing it waits for happens (a shard Lease it wants expires, or a
+ * member drops out and the shares change) rather than up to a retry period later. Times
+ * already past wake it at once; the tick after acts on them, so none comes round again.
+ */
+export function nextTickIn(now: number, retryMs: number, wakeAt: readonly number[]): number {
+  const first = Math.min(...wakeAt);
+  // +1: a timer may fire a millisecond before Date.now() reaches its due time.
+  return Math.max(0, Math.min(retryMs, first - now + 1));
 }
 
 /** The spec that takes a shard: this replica as holder, in a term no earlier claim has. */
