@@ -15,7 +15,7 @@ import { kubectl } from '../support/cluster.ts';
 import { type ControllerProcess, startController } from '../support/controller-process.ts';
 import { type GitServers, startGitServers } from '../support/git/index.ts';
 
-export interface Bench {
+interface Bench {
   cp: ControlPlane;
   api: ObjectApi;
   git: GitServers;
