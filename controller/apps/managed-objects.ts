@@ -6,9 +6,9 @@ import { APP_NAME_LABEL, APP_NAMESPACE_LABEL } from './manifest.ts';
 /**
  * Caches of every kind Applications have applied, limited by our tracking label to the
  * objects we manage (or the whole kind's cache, when another controller holds one anyway:
- * lookups are by name and wake-ups by label, so the other objects in it are never read). A change to one (a hand edit, a Deployment becoming available) wakes
- * its Application at once: that is how drift is corrected within seconds and health is
- * current without polling.
+ * lookups are by name and wake-ups by label, so the other objects in it are never read).
+ * A change to one (a hand edit, a Deployment becoming available) wakes its Application at
+ * once: that is how drift is corrected within seconds and health is current without polling.
  */
 export class ManagedObjects {
   private readonly factory: InformerFactory;

@@ -16,13 +16,13 @@ export interface FetchedSource {
   fetched: boolean;
 }
 
+/** Pairs of revisions whose changed files are kept: a push's, and a few older ones. */
+const CHANGED_FILES_KEPT = 32;
+
 /**
  * Resolves and fetches GitRepositories, for their own reconciler and for Applications
  * that need the files of a revision (for instance after a restart emptied the cache).
  */
-/** Pairs of revisions whose changed files are kept: a push's, and a few older ones. */
-const CHANGED_FILES_KEPT = 32;
-
 export class GitSource {
   readonly cache: GitCache;
   private readonly api: ObjectApi;

@@ -27,18 +27,19 @@ const normalisedOf = new WeakMap<readonly string[], string[]>();
 /** True when a commit changing `changed` (git diff --name-only) may change what `inputs` render. */
 export function touches(inputs: InputPaths | undefined, changed: readonly string[]): boolean {
   if (inputs === undefined) return changed.length > 0;
-  let matchers = matchersOf.get(inputs);
-  if (!matchers) {
-    matchers = inputs.map(matcher);
-    matchersOf.set(inputs, matchers);
+  const matchers = memo(matchersOf, inputs, () => inputs.map(matcher));
+  return memo(normalisedOf, changed, () => changed.map(normalisePath)).some((f) =>
+    matchers.some((m) => m(f)),
+  );
+}
+
+function memo<K extends object, V>(cache: WeakMap<K, V>, key: K, make: () => V): V {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = make();
+    cache.set(key, value);
   }
-  let files = normalisedOf.get(changed);
-  if (!files) {
-    files = changed.map(normalisePath);
-    normalisedOf.set(changed, files);
-  }
-  const found = matchers;
-  return files.some((f) => found.some((m) => m(f)));
+  return value;
 }
 
 function matcher(input: string): (file: string) => boolean {
