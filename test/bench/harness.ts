@@ -119,6 +119,48 @@ export async function scrape(probeUrl: string, metric: string): Promise<number> 
   return total;
 }
 
+/**
+ * What the controller's V8 says its memory is made of, in MiB, from the default metrics on
+ * its probe port: heap used and committed (total), by space, and external memory (Buffers
+ * and ArrayBuffers, malloc'd outside the heap). RSS minus committed heap minus external is
+ * the rest: the node binary and its code, thread stacks, and what malloc holds for
+ * HTTP, TLS and zlib or has not returned to the system.
+ */
+export async function controllerMemory(probeUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${probeUrl}/metrics`)).text();
+  const mib = (series: string) => {
+    const at = text.indexOf(`\nsluice_nodejs_${series} `);
+    return at < 0 ? Number.NaN : Number.parseFloat(text.slice(at + series.length + 16)) / 2 ** 20;
+  };
+  const space = (kind: 'used' | 'total', name: string) =>
+    mib(`heap_space_size_${kind}_bytes{space="${name}"}`);
+  return {
+    heapUsedMiB: mib('heap_size_used_bytes'),
+    heapTotalMiB: mib('heap_size_total_bytes'),
+    externalMiB: mib('external_memory_bytes'),
+    oldUsedMiB: space('used', 'old'),
+    oldTotalMiB: space('total', 'old'),
+    newTotalMiB: space('total', 'new'),
+    largeObjectTotalMiB: space('total', 'large_object'),
+  };
+}
+
+/** The sample with the most resident memory, and one line saying what it was made of. */
+export function atPeak(samples: ProcessSample[]): [string, string, string] {
+  const peak = samples.reduce<ProcessSample | undefined>(
+    (a, s) => (a && a.rssMiB >= s.rssMiB ? a : s),
+    undefined,
+  );
+  const m = peak?.extra ?? {};
+  const f = (v: number | undefined) => (v ?? Number.NaN).toFixed(0);
+  const rest = (peak?.rssMiB ?? 0) - (m.heapTotalMiB ?? 0) - (m.externalMiB ?? 0);
+  return [
+    `  at that peak (${f(peak?.rssMiB)} MiB, ${f(peak?.at)} s in): what V8 reports`,
+    `V8 heap ${f(m.heapUsedMiB)} used / ${f(m.heapTotalMiB)} MiB committed (old ${f(m.oldUsedMiB)} / ${f(m.oldTotalMiB)}, new ${f(m.newTotalMiB)}, large objects ${f(m.largeObjectTotalMiB)}), external ${f(m.externalMiB)} MiB, rest ${f(rest)} MiB`,
+    '',
+  ];
+}
+
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));

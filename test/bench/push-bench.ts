@@ -12,6 +12,8 @@ import { type Application, applicationResource } from '../../controller/api/appl
 import { core, type KubeObject } from '../../controller/kube/resources.ts';
 import {
   appReadyAt,
+  atPeak,
+  controllerMemory,
   cpuSeconds,
   createFleet,
   createFleetApplications,
@@ -44,7 +46,7 @@ try {
   const fleet = await createFleet(bench, APPS, NS, 'fleet');
   const apps = await watchCache<Application>(bench, applicationResource, NS);
   const configMaps = await watchCache<ConfigMap>(bench, core.configMaps, NS);
-  const memory = sampleProcess(pid, 500);
+  const memory = sampleProcess(pid, 500, () => controllerMemory(bench.ctl.probeUrl));
   const t = performance.now();
   await createFleetApplications(bench, APPS, NS, 'fleet', 16);
   await until(
@@ -100,6 +102,7 @@ try {
     `${memory.peakMiB.toFixed(0)} MiB / ${pushPeak.toFixed(0)} MiB`,
     '≤ 200 MiB',
   ]);
+  rows.push(atPeak(memory.samples));
   rows.push(['load average during the pushes (first, last)', `${loads[0]} … ${loads.at(-1)}`, '']);
   apps.stop();
   configMaps.stop();
