@@ -26,6 +26,7 @@ import {
   createFleetApplications,
   fleetAppFiles,
   fleetPusher,
+  gcPerPush,
   percentile,
   sampleProcess,
   startBench,
@@ -199,7 +200,7 @@ try {
     `${Math.max(sampler.peakMiB, pushSampler.peakMiB).toFixed(0)} MiB`,
     '',
   ]);
-  if (PUSHES > 0) rows.push(atPeak(pushSamples));
+  if (PUSHES > 0) rows.push(atPeak(pushSamples), gcPerPush(pushSamples, PUSHES));
   // What the controller wrote besides the objects: Events by reason, a load on the API
   // server that grows with the number of Applications.
   const reasons = new Map<string, number>();

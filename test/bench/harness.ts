@@ -128,10 +128,11 @@ export async function scrape(probeUrl: string, metric: string): Promise<number> 
  */
 export async function controllerMemory(probeUrl: string): Promise<Record<string, number>> {
   const text = await (await fetch(`${probeUrl}/metrics`)).text();
-  const mib = (series: string) => {
+  const value = (series: string) => {
     const at = text.indexOf(`\nsluice_nodejs_${series} `);
-    return at < 0 ? Number.NaN : Number.parseFloat(text.slice(at + series.length + 16)) / 2 ** 20;
+    return at < 0 ? Number.NaN : Number.parseFloat(text.slice(at + series.length + 16));
   };
+  const mib = (series: string) => value(series) / 2 ** 20;
   const space = (kind: 'used' | 'total', name: string) =>
     mib(`heap_space_size_${kind}_bytes{space="${name}"}`);
   return {
@@ -142,7 +143,21 @@ export async function controllerMemory(probeUrl: string): Promise<Record<string,
     oldTotalMiB: space('total', 'old'),
     newTotalMiB: space('total', 'new'),
     largeObjectTotalMiB: space('total', 'large_object'),
+    // Seconds the main thread has spent in garbage collection so far, what a heap setting costs.
+    gcMajorSeconds: value('gc_duration_seconds_sum{kind="major"}'),
+    gcMinorSeconds: value('gc_duration_seconds_sum{kind="minor"}'),
   };
+}
+
+/** Garbage collection pauses between the first and the last sample, per push. */
+export function gcPerPush(samples: ProcessSample[], pushes: number): [string, string, string] {
+  const spent = (key: string) =>
+    ((samples.at(-1)?.extra[key] ?? Number.NaN) - (samples[0]?.extra[key] ?? Number.NaN)) / pushes;
+  return [
+    '  controller time in garbage collection per push, major / minor',
+    `${(spent('gcMajorSeconds') * 1000).toFixed(0)} ms / ${(spent('gcMinorSeconds') * 1000).toFixed(0)} ms`,
+    '',
+  ];
 }
 
 /** The sample with the most resident memory, and one line saying what it was made of. */

@@ -18,6 +18,7 @@ import {
   createFleet,
   createFleetApplications,
   fleetPusher,
+  gcPerPush,
   percentile,
   sampleProcess,
   startBench,
@@ -103,6 +104,12 @@ try {
     '≤ 200 MiB',
   ]);
   rows.push(atPeak(memory.samples));
+  rows.push(
+    gcPerPush(
+      memory.samples.filter((s) => s.at >= pushesFrom),
+      PUSHES,
+    ),
+  );
   rows.push(['load average during the pushes (first, last)', `${loads[0]} … ${loads.at(-1)}`, '']);
   apps.stop();
   configMaps.stop();
