@@ -5,7 +5,7 @@ import { ObjectApi } from './objects.ts';
 import { type KubeObject, objectKey, type ResourceType, resourcePath } from './resources.ts';
 import { type WatchEvent, watchStream } from './watch.ts';
 
-interface InformerOptions {
+export interface InformerOptions {
   resource: ResourceType;
   namespace?: string | undefined;
   labelSelector?: string | undefined;

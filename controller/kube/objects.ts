@@ -167,7 +167,12 @@ export class ObjectApi {
     rt: ResourceType,
     namespace: string | undefined,
     name: string,
-    opts: { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'; impersonate?: Impersonation } = {},
+    opts: {
+      propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+      impersonate?: Impersonation | undefined;
+      /** Deletes only this incarnation of the object: one re-created since is left alone (409). */
+      uid?: string | undefined;
+    } = {},
   ): Promise<boolean> {
     try {
       await this.client.request({
@@ -177,6 +182,7 @@ export class ObjectApi {
           kind: 'DeleteOptions',
           apiVersion: 'v1',
           propagationPolicy: opts.propagationPolicy ?? 'Background',
+          ...(opts.uid ? { preconditions: { uid: opts.uid } } : {}),
         },
         impersonate: opts.impersonate,
       });
