@@ -45,6 +45,7 @@ export class ObjectApi {
     rt: ResourceType,
     namespace?: string,
     query: { labelSelector?: string; fieldSelector?: string; resourceVersion?: '0' } = {},
+    accept?: string,
   ): Promise<ObjectList<T>> {
     const items: T[] = [];
     let cont: string | undefined;
@@ -54,8 +55,10 @@ export class ObjectApi {
         path: resourcePath(rt, namespace),
         // A continue token carries its own snapshot; the API server refuses a version beside it.
         query: { ...query, limit: 500, ...(cont ? { continue: cont, resourceVersion: undefined } : {}) },
+        accept,
       });
-      items.push(...page.items);
+      // An empty metadata-only list comes back with `items: null`.
+      items.push(...(page.items ?? []));
       cont = page.metadata.continue || undefined;
       resourceVersion = page.metadata.resourceVersion;
     } while (cont);

@@ -85,13 +85,13 @@ export class InformerFactory {
     return (
       this.informers.get(scope) ??
       this.informers.get(id) ??
-      this.add(id, { resource, transform: nameOnly }, false)
+      this.add(id, { resource, transform: nameOnly, metadataOnly: true }, false)
     );
   }
 
   private add(
     id: string,
-    opts: Pick<InformerOptions, 'resource' | 'namespace' | 'labelSelector' | 'transform'>,
+    opts: Omit<InformerOptions, 'onError'>,
     gates = true,
   ): Informer<KubeObject> {
     const inf = new Informer<KubeObject>(this.client, {
