@@ -13,11 +13,14 @@ class Api {
   readonly objects = new Map<string, KubeObject>();
   readonly deleted: { id: string; uid: string | undefined }[] = [];
   readonly refuse = new Set<string>();
+  /** Objects someone else made just before: their managers, as the apply's answer lists them. */
+  readonly managers = new Map<string, string>();
   private uids = 0;
 
   async apply(rt: ResourceType, obj: KubeObject): Promise<KubeObject> {
     if (this.refuse.has(obj.metadata.name)) throw new KubeApiError(422, 'Invalid', `${rt.kind} is invalid`);
-    const live = { ...obj, metadata: { ...obj.metadata, uid: `uid-${++this.uids}` } };
+    const managedFields = [{ manager: this.managers.get(obj.metadata.name) ?? 'sluice', operation: 'Apply' }];
+    const live = { ...obj, metadata: { ...obj.metadata, uid: `uid-${++this.uids}`, managedFields } };
     this.objects.set(`${rt.kind}/${obj.metadata.name}`, live);
     return live;
   }
@@ -125,6 +128,25 @@ describe('a first sync that only creates', () => {
       /apply failed: ConfigMap team\/bad .*; the 2 objects this first sync had created were deleted again$/,
     );
     expect((err as SyncError).invalid).toBe(true);
+  });
+
+  it('leaves an object another manager had made a moment before, and says so', async () => {
+    const api = new Api();
+    api.refuse.add('bad');
+    api.managers.set('raced', 'kubectl');
+    const s = syncer(api);
+    const objects = await desired([
+      obj('ConfigMap', 'a'),
+      obj('ConfigMap', 'raced'),
+      obj('ConfigMap', 'bad'),
+    ]);
+    const err = await apply(s, objects).catch((e: unknown) => e);
+    await undoCreated(s, err);
+    expect(api.deleted.map((d) => d.id)).toEqual(['ConfigMap/a']);
+    expect([...api.objects.keys()]).toEqual(['ConfigMap/raced']);
+    expect((err as SyncError).message).toContain(
+      'the 1 object this first sync had created was deleted again; ConfigMap team/raced (f1.yaml): made by another manager just before, left in place',
+    );
   });
 
   it('names what it could not delete', async () => {

@@ -5,6 +5,8 @@
 // The dry-runs are half of the API server's requests for a first sync (README: Throughput),
 // which is what thousands of Applications created at once wait on.
 
+import { FIELD_MANAGER } from '../kube/objects.ts';
+import type { KubeObject } from '../kube/resources.ts';
 import { settleLimit } from './concurrency.ts';
 import { syncSteps } from './hooks/sync-steps.ts';
 import type { DesiredObject } from './manifest.ts';
@@ -40,7 +42,9 @@ export async function createsOnly(
  */
 export async function undoCreated(s: Syncer, err: unknown): Promise<void> {
   if (!(err instanceof SyncError) || err.written.length === 0) return;
-  const results = await settleLimit(err.written, CONCURRENCY, async ({ object, live }) => {
+  // One made by someone else a moment before (not yet in the names cache) is left alone.
+  const created = err.written.filter(({ live }) => onlyOurs(live));
+  const results = await settleLimit(created, CONCURRENCY, async ({ object, live }) => {
     const rt = await s.mapper.map(object.apiVersion, object.kind);
     await s.api.delete(rt, object.namespace, object.name, {
       impersonate: s.impersonate,
@@ -48,8 +52,20 @@ export async function undoCreated(s: Syncer, err: unknown): Promise<void> {
     });
   });
   const left = results.flatMap((r) => (r.ok ? [] : [describeObject(r.item.object)]));
-  err.message +=
+  const notes = [
     left.length === 0
-      ? `; the ${err.written.length} objects this first sync had created were deleted again`
-      : `; deleting what this first sync had created failed for ${left.join(', ')}`;
+      ? `the ${plural(created.length, 'object')} this first sync had created ${created.length === 1 ? 'was' : 'were'} deleted again`
+      : `deleting what this first sync had created failed for ${left.join(', ')}`,
+  ];
+  const found = err.written.filter((w) => !created.includes(w)).map((w) => describeObject(w.object));
+  if (found.length > 0) notes.push(`${found.join(', ')}: made by another manager just before, left in place`);
+  err.message += `; ${notes.join('; ')}`;
 }
+
+/** Whether the API server's answer shows no field manager but ours: then we created it. */
+function onlyOurs(live: KubeObject): boolean {
+  const managers = (live.metadata as { managedFields?: { manager?: string }[] }).managedFields ?? [];
+  return managers.length > 0 && managers.every((m) => m.manager === FIELD_MANAGER);
+}
+
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
