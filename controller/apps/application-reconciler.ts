@@ -42,6 +42,7 @@ import type { AppMetrics } from './app-metrics.ts';
 import type { AppState, DriftReport } from './app-state.ts';
 import { deleteApplication } from './deletion/delete-application.ts';
 import { keepOnDeleteReason } from './deletion/keep-reason.ts';
+import type { ExistingNames } from './existing-names.ts';
 import { CustomHealth, HealthCheckExprError } from './health/custom.ts';
 import { listPods, type PodLister } from './health/pod-reader.ts';
 import { type ChartContext, chartApp, chartContext, currentRenderKey } from './helm/app-chart.ts';
@@ -99,6 +100,8 @@ export interface ApplicationDeps {
   pods?: PodLister;
   /** The traces of commits: fetch, render and apply of each revision. */
   tracer?: CommitTracer | undefined;
+  /** Which objects exist, whoever made them: lets a first sync create without dry-runs. */
+  existing?: Pick<ExistingNames, 'absent'>;
   /** The sync pipeline (`pipeline.ts`); the reconciler's unit tests script it. */
   sync?: typeof sync;
   /** The clock; tests move it. */
@@ -204,10 +207,15 @@ export class ApplicationReconciler extends SkeletonReconciler<
       (await this.chartInputsChanged(pass));
     const started = this.clock();
     if (full) {
+      const firstSync = status.lastAttemptedRevision === undefined && !status.inventory?.entries?.length;
       status.lastAttemptedRevision = revision;
       const operation = this.operation(pass);
       status.operation = operation;
-      const report = await this.fullSync(pass, !pass.forced && !newSpec, operation);
+      const report = await this.fullSync(
+        pass,
+        { skipUnchanged: !pass.forced && !newSpec, firstSync },
+        operation,
+      );
       operation.phase = 'Succeeded';
       this.recordHistory(status, { revision, started, result: 'Succeeded', report });
       if (repo && previousRevision !== revision) {
@@ -498,7 +506,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
 
   private async fullSync(
     pass: ApplicationPass,
-    skipUnchanged: boolean,
+    { skipUnchanged, firstSync }: { skipUnchanged: boolean; firstSync: boolean },
     operation: SyncOperation,
   ): Promise<DriftReport> {
     const { object: app, status, revision, log } = pass;
@@ -530,6 +538,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
           chart: { app: chartApp(app), ctx: this.chartContext(pass) },
           onStage,
           skipUnchanged,
+          firstSync,
           operation,
           stepTimeoutMs: parseDuration(app.spec.timeout ?? app.spec.interval),
           now: () => this.clock(),
@@ -597,6 +606,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
   }
 
   private syncer(app: Application): Syncer {
+    const existing = this.deps.existing;
     return syncTarget({
       api: this.deps.api,
       mapper: this.deps.mapper,
@@ -605,6 +615,7 @@ export class ApplicationReconciler extends SkeletonReconciler<
       liveService: (o) => this.deps.state.liveService(o),
       liveObject: (o, rt) => this.deps.state.liveObject(this.deps.api, o, rt),
       notify: (reason, message) => this.deps.events.record(app, 'Normal', reason, message),
+      ...(existing ? { absent: (rt, ns, name) => existing.absent(rt, ns, name) } : {}),
     });
   }
 

@@ -56,3 +56,25 @@ describe('ManagedObjects', () => {
     expect(woken).toEqual(['apps/web']);
   });
 });
+
+describe('the names of a whole kind (ExistingNames reads them)', () => {
+  it('keep only what says an object is there, cluster-wide under --watch-namespace too', () => {
+    const informers = factory('apps');
+    const names = informers.names(core.services);
+    names.observe({ ...service('web'), spec: { selector: { app: 'web' } } } as KubeObject);
+    expect(names.get('apps/web')).toEqual({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: 'apps', resourceVersion: '1' },
+    });
+    expect(informers.names(core.services)).toBe(names);
+    // A label-selected cache of the same kind is a different one: it cannot say what is absent.
+    expect(new ManagedObjects(informers, () => {}).watch(core.services)).not.toBe(names);
+  });
+
+  it('come from the kind’s whole cluster-wide cache when one is held anyway', () => {
+    const informers = factory();
+    const whole = informers.for<KubeObject>(core.services);
+    expect(informers.names(core.services)).toBe(whole);
+  });
+});

@@ -16,6 +16,7 @@ import { applierIdentity } from './applier-account.ts';
 import { mapLimit } from './concurrency.ts';
 import { createNamespace } from './create-namespace.ts';
 import { desiredDigest, nothingToPrune } from './digest.ts';
+import { createsOnly, undoCreated } from './first-sync.ts';
 import { assessApplication, type HealthInputs } from './health/app-health.ts';
 import { HookObjects } from './hooks/hook-objects.ts';
 import { firstUnhealthy, runOperation, SyncOperationFailed, SyncWaiting } from './hooks/operation.ts';
@@ -59,6 +60,11 @@ export interface SyncInput extends AppTarget {
    * interrupted. Updated in place as steps finish. Absent: a fresh one nobody keeps.
    */
   operation?: SyncOperation;
+  /**
+   * The Application has never tried a sync: when none of its objects exists, they are
+   * created without dry-runs first (first-sync.ts). A retry after a failure dry-runs.
+   */
+  firstSync?: boolean;
   /** How long one step may wait for hooks or health before the sync fails. */
   stepTimeoutMs?: number;
   now?: () => Date;
@@ -89,6 +95,8 @@ export function syncTarget(opts: {
   liveObject: (o: DesiredObject, rt: ResourceType) => Promise<KubeObject | undefined>;
   /** Told when an object was re-created (the controller records a Normal event). */
   notify?: (reason: string, message: string) => void;
+  /** Whether an object exists, from a cache of names (the controller's; none in diff). */
+  absent?: Syncer['absent'];
 }): Syncer {
   const rules = opts.app.spec.ignoreDifferences ?? [];
   return {
@@ -104,6 +112,7 @@ export function syncTarget(opts: {
     },
     ignored: (o, live) => ignoredPointers(rulesFor(rules, o), live),
     ...(opts.notify ? { notify: opts.notify } : {}),
+    ...(opts.absent ? { absent: opts.absent } : {}),
   };
 }
 
@@ -167,7 +176,8 @@ export async function sync(state: AppState, key: string, input: SyncInput, s: Sy
       s.notify?.('NamespaceCreated', `created namespace ${input.targetNamespace} (CreateNamespace=true)`);
     }
   }
-  if (fresh) {
+  const creating = fresh && input.firstSync === true && (await createsOnly(s, desired, owned));
+  if (fresh && !creating) {
     input.onStage?.('validate', { objects: owned.length });
     await validate(s, owned);
   }
@@ -186,7 +196,10 @@ export async function sync(state: AppState, key: string, input: SyncInput, s: Sy
         objects: step.objects.length,
         hooks: step.hooks.length,
       }),
-    onApply: (i, stage) => input.onStage?.('apply', { wave: i, objects: stage.length }),
+    onApply: (i, stage) => input.onStage?.('apply', { wave: i, objects: stage.length, creating }),
+  }).catch(async (err: unknown) => {
+    if (creating) await undoCreated(s, err);
+    throw err;
   });
   await liveResponses(s, owned, responses);
   const applied = await state.track(key, s.mapper, owned, responses);

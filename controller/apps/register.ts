@@ -12,6 +12,7 @@ import type { PushTracker } from '../webhooks/push-tracker.ts';
 import { createAppMetrics } from './app-metrics.ts';
 import { AppState } from './app-state.ts';
 import { ApplicationReconciler } from './application-reconciler.ts';
+import { ExistingNames } from './existing-names.ts';
 import { ClusterCapabilities } from './helm/capabilities.ts';
 import { ManagedObjects } from './managed-objects.ts';
 import { RestMapper } from './rest-mapper.ts';
@@ -39,6 +40,7 @@ export function applicationController(deps: ApplicationControllerDeps): Controll
     api: new ObjectApi(deps.client),
     mapper: new RestMapper(deps.client),
     state: new AppState(managed),
+    existing: new ExistingNames(deps.informers),
     source: deps.source,
     repositories,
     charts: deps.charts,

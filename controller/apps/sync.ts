@@ -18,11 +18,19 @@ export class SyncError extends Error {
   override readonly name = 'SyncError';
   /** True when the API server refused what we sent (needs a fix in git), false for outages. */
   readonly invalid: boolean;
+  /** What an apply had written before it failed, and the API server's answers (first-sync.ts takes it back). */
+  readonly written: Written[];
 
-  constructor(message: string, invalid: boolean, options?: ErrorOptions) {
+  constructor(message: string, invalid: boolean, options?: ErrorOptions & { written?: Written[] }) {
     super(message, options);
     this.invalid = invalid;
+    this.written = options?.written ?? [];
   }
+}
+
+interface Written {
+  object: DesiredObject;
+  live: KubeObject;
 }
 
 export interface Syncer extends Sender {
@@ -33,6 +41,8 @@ export interface Syncer extends Sender {
   finalise?: (o: DesiredObject, rt: ResourceType) => Promise<KubeObject>;
   /** Fields of an object that are not drift (spec.ignoreDifferences), given its live state. */
   ignored?: (o: DesiredObject, live: KubeObject) => string[];
+  /** True when no such object exists, whoever made it; unset or false when that is not known. */
+  absent?: (rt: ResourceType, namespace: string | undefined, name: string) => Promise<boolean>;
 }
 
 function outgoing(s: Syncer, o: DesiredObject, rt: ResourceType): Promise<KubeObject> {
@@ -60,11 +70,18 @@ function reason(err: unknown): string {
   return field === undefined ? (err as Error).message : immutableMessage(field);
 }
 
-function failure(results: { item: DesiredObject; ok: false; error: unknown }[], verb: string): SyncError {
+function failure(
+  results: { item: DesiredObject; ok: false; error: unknown }[],
+  verb: string,
+  written: Written[] = [],
+): SyncError {
   const lines = results.slice(0, 5).map((r) => `${describeObject(r.item)}: ${reason(r.error)}`);
   const more = results.length > 5 ? `; and ${results.length - 5} more` : '';
   const invalid = results.every((r) => refused(r.error));
-  return new SyncError(`${verb} failed: ${lines.join('; ')}${more}`, invalid, { cause: results[0]?.error });
+  return new SyncError(`${verb} failed: ${lines.join('; ')}${more}`, invalid, {
+    cause: results[0]?.error,
+    written,
+  });
 }
 
 /** One object's server-side dry-run: what was sent, and what the API server answered. */
@@ -119,15 +136,20 @@ export async function apply(
   onStage?: (index: number, stage: DesiredObject[]) => void,
 ): Promise<Map<string, KubeObject>> {
   const applied = new Map<string, KubeObject>();
+  const written: Written[] = [];
   for (const [index, stage] of stages(objects).entries()) {
     onStage?.(index, stage);
     const results = await settleLimit(stage, CONCURRENCY, async (o) => {
       const rt = await s.mapper.map(o.apiVersion, o.kind);
       return send(s, rt, o, await outgoing(s, o, rt));
     });
+    for (const r of results) {
+      if (!r.ok || !r.value) continue;
+      applied.set(r.item.id, r.value);
+      written.push({ object: r.item, live: r.value });
+    }
     const failed = results.filter((r) => !r.ok) as { item: DesiredObject; ok: false; error: unknown }[];
-    if (failed.length > 0) throw failure(failed, 'apply');
-    for (const r of results) if (r.ok && r.value) applied.set(r.item.id, r.value);
+    if (failed.length > 0) throw failure(failed, 'apply', written);
     const crds = stage.filter((o) => o.kind === 'CustomResourceDefinition');
     if (crds.length > 0) {
       await waitEstablished(s, crds);

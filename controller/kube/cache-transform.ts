@@ -21,3 +21,21 @@ export function withoutBookkeeping<T extends KubeObject>(obj: T): T {
   }
   return { ...obj, metadata };
 }
+
+/**
+ * Only what says an object is there: for caches that answer "does it exist?" over a whole
+ * kind, whose objects are otherwise never read.
+ */
+export function nameOnly(obj: KubeObject): KubeObject {
+  const { name, namespace, uid, resourceVersion } = obj.metadata;
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    metadata: {
+      name,
+      ...(namespace ? { namespace } : {}),
+      ...(uid ? { uid } : {}),
+      ...(resourceVersion ? { resourceVersion } : {}),
+    },
+  };
+}

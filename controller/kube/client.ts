@@ -18,6 +18,8 @@ export interface RequestOptions {
   /** Sent as JSON unless it is already a string. */
   body?: unknown;
   contentType?: string;
+  /** The media type asked for: JSON unless told (metadata only, for example). */
+  accept?: string | undefined;
   signal?: AbortSignal | undefined;
   /** Per-request timeout; watches pass none. */
   timeoutMs?: number;
@@ -154,7 +156,7 @@ export class KubeClient {
     }
     const headers: http.OutgoingHttpHeaders = {
       ...(options.headers as http.OutgoingHttpHeaders | undefined),
-      Accept: 'application/json',
+      Accept: opts.accept ?? 'application/json',
     };
     let payload: string | undefined;
     if (opts.body !== undefined) {

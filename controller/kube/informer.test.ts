@@ -1,5 +1,6 @@
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { KubeClient } from './client.ts';
+import type { KubeClient, RequestOptions } from './client.ts';
 import { Informer } from './informer.ts';
 import { core, type KubeObject } from './resources.ts';
 
@@ -60,5 +61,54 @@ describe('Informer transform', () => {
     expect(inf.get('ns/a')?.metadata.labels).toEqual({ cached: 'yes' });
     expect(inf.ownedBy('u1').map((o) => o.metadata.name)).toEqual(['a']);
     expect(written.metadata.labels).toBeUndefined();
+  });
+});
+
+describe('Informer, metadata only', () => {
+  it('asks for PartialObjectMetadata and caches it as the kind it is', async () => {
+    const accepts: (string | undefined)[] = [];
+    const client = {
+      request: async (opts: RequestOptions) => {
+        accepts.push(opts.accept);
+        return {
+          metadata: { resourceVersion: '5' },
+          items: [
+            {
+              apiVersion: 'meta.k8s.io/v1',
+              kind: 'PartialObjectMetadata',
+              metadata: { name: 'a', namespace: 'ns', resourceVersion: '4' },
+            },
+          ],
+        };
+      },
+      stream: async (opts: RequestOptions) => {
+        accepts.push(opts.accept);
+        return Object.assign(Readable.from([]), { destroy: () => undefined });
+      },
+    };
+    const inf = new Informer<KubeObject>(client as unknown as KubeClient, {
+      resource: core.replicaSets,
+      metadataOnly: true,
+    });
+    inf.start();
+    await inf.synced;
+    inf.stop();
+    expect(inf.get('ns/a')).toMatchObject({ apiVersion: 'apps/v1', kind: 'ReplicaSet' });
+    expect(accepts[0]).toBe('application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1');
+  });
+
+  it('takes an empty list, which the API server sends with items: null', async () => {
+    const client = {
+      request: async () => ({ metadata: { resourceVersion: '5' }, items: null }),
+      stream: async () => Object.assign(Readable.from([]), { destroy: () => undefined }),
+    };
+    const inf = new Informer<KubeObject>(client as unknown as KubeClient, {
+      resource: core.replicaSets,
+      metadataOnly: true,
+    });
+    inf.start();
+    await inf.synced;
+    inf.stop();
+    expect(inf.list()).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { ObjectApi } from './objects.ts';
 import { type KubeObject, objectKey, type ResourceType, resourcePath } from './resources.ts';
 import { type WatchEvent, watchStream } from './watch.ts';
 
-interface InformerOptions {
+export interface InformerOptions {
   resource: ResourceType;
   namespace?: string | undefined;
   labelSelector?: string | undefined;
@@ -16,7 +16,15 @@ interface InformerOptions {
    * client-go's SetTransform: drops what no reader of this cache needs.
    */
   transform?: (obj: KubeObject) => KubeObject;
+  /**
+   * Lists and watches metadata only (PartialObjectMetadata, as client-go's metadata
+   * informers do): the API server sends no spec, status or data.
+   */
+  metadataOnly?: boolean;
 }
+
+const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+const METADATA = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
 type InformerHandler<T> = (obj: T, old?: T) => void;
 
@@ -124,9 +132,12 @@ export class Informer<T extends KubeObject> {
 
   private async relist(): Promise<void> {
     const api = new ObjectApi(this.client);
-    const list = await api.list<T>(this.resource, this.opts.namespace, {
-      ...(this.opts.labelSelector ? { labelSelector: this.opts.labelSelector } : {}),
-    });
+    const list = await api.list<T>(
+      this.resource,
+      this.opts.namespace,
+      this.opts.labelSelector ? { labelSelector: this.opts.labelSelector } : {},
+      this.opts.metadataOnly ? METADATA_LIST : undefined,
+    );
     const seen = new Set<string>();
     for (const item of list.items) {
       const obj = this.prepare(item);
@@ -156,6 +167,7 @@ export class Informer<T extends KubeObject> {
         timeoutSeconds,
         labelSelector: this.opts.labelSelector,
       },
+      accept: this.opts.metadataOnly ? METADATA : undefined,
       signal: this.abort.signal,
     });
     for await (const ev of watchStream<T>(res)) {
@@ -182,6 +194,8 @@ export class Informer<T extends KubeObject> {
   }
 
   private prepare(obj: T): T {
+    // Metadata-only objects say PartialObjectMetadata; the cache holds them as their kind.
+    if (this.opts.metadataOnly) obj.kind = '';
     const typed = withTypeMeta(obj, this.resource);
     return this.opts.transform ? (this.opts.transform(typed) as T) : typed;
   }

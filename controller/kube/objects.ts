@@ -45,6 +45,7 @@ export class ObjectApi {
     rt: ResourceType,
     namespace?: string,
     query: { labelSelector?: string; fieldSelector?: string; resourceVersion?: '0' } = {},
+    accept?: string,
   ): Promise<ObjectList<T>> {
     const items: T[] = [];
     let cont: string | undefined;
@@ -54,8 +55,10 @@ export class ObjectApi {
         path: resourcePath(rt, namespace),
         // A continue token carries its own snapshot; the API server refuses a version beside it.
         query: { ...query, limit: 500, ...(cont ? { continue: cont, resourceVersion: undefined } : {}) },
+        accept,
       });
-      items.push(...page.items);
+      // An empty metadata-only list comes back with `items: null`.
+      items.push(...(page.items ?? []));
       cont = page.metadata.continue || undefined;
       resourceVersion = page.metadata.resourceVersion;
     } while (cont);
@@ -167,7 +170,12 @@ export class ObjectApi {
     rt: ResourceType,
     namespace: string | undefined,
     name: string,
-    opts: { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'; impersonate?: Impersonation } = {},
+    opts: {
+      propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+      impersonate?: Impersonation | undefined;
+      /** Deletes only this incarnation of the object: one re-created since is left alone (409). */
+      uid?: string | undefined;
+    } = {},
   ): Promise<boolean> {
     try {
       await this.client.request({
@@ -177,6 +185,7 @@ export class ObjectApi {
           kind: 'DeleteOptions',
           apiVersion: 'v1',
           propagationPolicy: opts.propagationPolicy ?? 'Background',
+          ...(opts.uid ? { preconditions: { uid: opts.uid } } : {}),
         },
         impersonate: opts.impersonate,
       });

@@ -1,6 +1,6 @@
-import { withoutBookkeeping } from '../kube/cache-transform.ts';
+import { nameOnly, withoutBookkeeping } from '../kube/cache-transform.ts';
 import type { KubeClient } from '../kube/client.ts';
-import { Informer } from '../kube/informer.ts';
+import { Informer, type InformerOptions } from '../kube/informer.ts';
 import { type LabelSelector, parseLabelSelector } from '../kube/label-selector.ts';
 import type { KubeObject, ResourceType } from '../kube/resources.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -67,23 +67,44 @@ export class InformerFactory {
     // Rollout controller reads by name) serves a selector too, so an applied object is held
     // once, not once per cache: readers of a selected cache look objects up by the names they
     // applied and by labels, so the others it holds change nothing for them.
-    let inf = this.informers.get(id) ?? (opts.wholeKindServes ? this.informers.get(scope) : undefined);
-    if (!inf) {
-      inf = new Informer<KubeObject>(this.client, {
-        resource,
-        namespace,
-        labelSelector,
-        transform: withoutBookkeeping,
-        onError: (err, retryInMs) => {
-          this.metrics.informerRestarts.inc({ resource: resource.plural });
-          this.log.warn({ err: errorText(err), resource: id, retryInMs }, 'list/watch failed, retrying');
-        },
-      });
-      this.informers.set(id, inf);
-      if (this.started) inf.start();
-      else this.gating.add(inf);
-    }
+    const inf =
+      this.informers.get(id) ??
+      (opts.wholeKindServes ? this.informers.get(scope) : undefined) ??
+      this.add(id, { resource, namespace, labelSelector, transform: withoutBookkeeping });
     return inf as unknown as Informer<T>;
+  }
+
+  /**
+   * Which objects of a kind exist, cluster-wide and whatever their labels or shard: a cache
+   * of their names only, or the kind's whole cache when one is held anyway. Never gates
+   * readiness.
+   */
+  names(resource: ResourceType): Informer<KubeObject> {
+    const scope = `${resource.group}/${resource.version}/${resource.plural}/?`;
+    const id = `${scope}#names`;
+    return (
+      this.informers.get(scope) ??
+      this.informers.get(id) ??
+      this.add(id, { resource, transform: nameOnly, metadataOnly: true }, false)
+    );
+  }
+
+  private add(
+    id: string,
+    opts: Omit<InformerOptions, 'onError'>,
+    gates = true,
+  ): Informer<KubeObject> {
+    const inf = new Informer<KubeObject>(this.client, {
+      ...opts,
+      onError: (err, retryInMs) => {
+        this.metrics.informerRestarts.inc({ resource: opts.resource.plural });
+        this.log.warn({ err: errorText(err), resource: id, retryInMs }, 'list/watch failed, retrying');
+      },
+    });
+    this.informers.set(id, inf);
+    if (this.started) inf.start();
+    else if (gates) this.gating.add(inf);
+    return inf;
   }
 
   start(): void {
