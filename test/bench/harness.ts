@@ -129,8 +129,9 @@ export async function scrape(probeUrl: string, metric: string): Promise<number> 
 export async function controllerMemory(probeUrl: string): Promise<Record<string, number>> {
   const text = await (await fetch(`${probeUrl}/metrics`)).text();
   const value = (series: string) => {
-    const at = text.indexOf(`\nsluice_nodejs_${series} `);
-    return at < 0 ? Number.NaN : Number.parseFloat(text.slice(at + series.length + 16));
+    const line = `\nsluice_nodejs_${series} `;
+    const at = text.indexOf(line);
+    return at < 0 ? Number.NaN : Number.parseFloat(text.slice(at + line.length));
   };
   const mib = (series: string) => value(series) / 2 ** 20;
   const space = (kind: 'used' | 'total', name: string) =>
