@@ -89,11 +89,7 @@ export class InformerFactory {
     );
   }
 
-  private add(
-    id: string,
-    opts: Omit<InformerOptions, 'onError'>,
-    gates = true,
-  ): Informer<KubeObject> {
+  private add(id: string, opts: Omit<InformerOptions, 'onError'>, gates = true): Informer<KubeObject> {
     const inf = new Informer<KubeObject>(this.client, {
       ...opts,
       onError: (err, retryInMs) => {
