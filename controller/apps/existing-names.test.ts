@@ -1,15 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Informer } from '../kube/informer.ts';
-import type { KubeObject, ResourceType } from '../kube/resources.ts';
+import { core, type KubeObject } from '../kube/resources.ts';
 import { ExistingNames } from './existing-names.ts';
 
-const configMaps: ResourceType = {
-  group: '',
-  version: 'v1',
-  kind: 'ConfigMap',
-  plural: 'configmaps',
-  namespaced: true,
-};
+const configMaps = core.configMaps;
 
 /** A names cache that lists when told. */
 function cache(names: string[]) {

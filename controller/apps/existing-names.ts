@@ -1,3 +1,4 @@
+import { listedWithin } from '../kube/informer.ts';
 import type { ResourceType } from '../kube/resources.ts';
 import type { InformerFactory } from '../runtime/informers.ts';
 
@@ -28,9 +29,7 @@ export class ExistingNames {
     const kind = `${rt.group}/${rt.plural}`;
     if (!inf.hasSynced && !this.waited.has(kind)) {
       this.waited.add(kind);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([inf.synced, new Promise((r) => (timer = setTimeout(r, FIRST_LIST_WAIT_MS)))]);
-      clearTimeout(timer);
+      await listedWithin(inf, FIRST_LIST_WAIT_MS);
     }
     if (!inf.hasSynced) return false;
     return inf.get(namespace ? `${namespace}/${name}` : name) === undefined;

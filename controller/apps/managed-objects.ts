@@ -1,4 +1,4 @@
-import type { Informer } from '../kube/informer.ts';
+import { type Informer, listedWithin } from '../kube/informer.ts';
 import type { KubeObject, ResourceType } from '../kube/resources.ts';
 import type { InformerFactory } from '../runtime/informers.ts';
 import { APP_NAME_LABEL, APP_NAMESPACE_LABEL } from './manifest.ts';
@@ -70,10 +70,6 @@ export class ManagedObjects {
    * first look after a restart, where absence from an unsynced cache says nothing.
    */
   async waitSynced(rt: ResourceType, waitMs: number): Promise<void> {
-    const inf = this.watch(rt);
-    if (inf.hasSynced) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([inf.synced, new Promise((r) => (timer = setTimeout(r, waitMs)))]);
-    clearTimeout(timer);
+    await listedWithin(this.watch(rt), waitMs);
   }
 }

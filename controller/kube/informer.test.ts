@@ -65,21 +65,12 @@ describe('Informer transform', () => {
 });
 
 describe('Informer, metadata only', () => {
-  it('asks for PartialObjectMetadata and caches it as the kind it is', async () => {
-    const accepts: (string | undefined)[] = [];
+  /** A metadata-only informer over a client answering the list with `items`, and no watch events. */
+  async function listedOnce(items: KubeObject[] | null, accepts: (string | undefined)[] = []) {
     const client = {
       request: async (opts: RequestOptions) => {
         accepts.push(opts.accept);
-        return {
-          metadata: { resourceVersion: '5' },
-          items: [
-            {
-              apiVersion: 'meta.k8s.io/v1',
-              kind: 'PartialObjectMetadata',
-              metadata: { name: 'a', namespace: 'ns', resourceVersion: '4' },
-            },
-          ],
-        };
+        return { metadata: { resourceVersion: '5' }, items };
       },
       stream: async (opts: RequestOptions) => {
         accepts.push(opts.accept);
@@ -93,22 +84,27 @@ describe('Informer, metadata only', () => {
     inf.start();
     await inf.synced;
     inf.stop();
+    return inf;
+  }
+
+  it('asks for PartialObjectMetadata and caches it as the kind it is', async () => {
+    const accepts: (string | undefined)[] = [];
+    const inf = await listedOnce(
+      [
+        {
+          apiVersion: 'meta.k8s.io/v1',
+          kind: 'PartialObjectMetadata',
+          metadata: { name: 'a', namespace: 'ns', resourceVersion: '4' },
+        },
+      ],
+      accepts,
+    );
     expect(inf.get('ns/a')).toMatchObject({ apiVersion: 'apps/v1', kind: 'ReplicaSet' });
     expect(accepts[0]).toBe('application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1');
   });
 
   it('takes an empty list, which the API server sends with items: null', async () => {
-    const client = {
-      request: async () => ({ metadata: { resourceVersion: '5' }, items: null }),
-      stream: async () => Object.assign(Readable.from([]), { destroy: () => undefined }),
-    };
-    const inf = new Informer<KubeObject>(client as unknown as KubeClient, {
-      resource: core.replicaSets,
-      metadataOnly: true,
-    });
-    inf.start();
-    await inf.synced;
-    inf.stop();
+    const inf = await listedOnce(null);
     expect(inf.list()).toEqual([]);
   });
 });

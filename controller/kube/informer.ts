@@ -28,6 +28,21 @@ const METADATA = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
 type InformerHandler<T> = (obj: T, old?: T) => void;
 
+/**
+ * Resolves once a cache has listed, or after `waitMs` when the list is slow; says whether it
+ * has. For a first look, where absence from an unlisted cache says nothing.
+ */
+export async function listedWithin(
+  inf: { readonly synced: Promise<void>; readonly hasSynced: boolean },
+  waitMs: number,
+): Promise<boolean> {
+  if (inf.hasSynced) return true;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([inf.synced, new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+  clearTimeout(timer);
+  return inf.hasSynced;
+}
+
 const MIN_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
 
@@ -195,8 +210,7 @@ export class Informer<T extends KubeObject> {
 
   private prepare(obj: T): T {
     // Metadata-only objects say PartialObjectMetadata; the cache holds them as their kind.
-    if (this.opts.metadataOnly) obj.kind = '';
-    const typed = withTypeMeta(obj, this.resource);
+    const typed = withTypeMeta(obj, this.resource, this.opts.metadataOnly);
     return this.opts.transform ? (this.opts.transform(typed) as T) : typed;
   }
 
@@ -241,8 +255,8 @@ function isNewer(a: string | undefined, b: string | undefined): boolean {
 }
 
 /** Items of a list carry no kind/apiVersion; set them so handlers see whole objects. */
-function withTypeMeta<T extends KubeObject>(obj: T, rt: ResourceType): T {
-  if (obj.kind && obj.apiVersion) return obj;
+function withTypeMeta<T extends KubeObject>(obj: T, rt: ResourceType, always = false): T {
+  if (!always && obj.kind && obj.apiVersion) return obj;
   obj.kind = rt.kind;
   obj.apiVersion = rt.group ? `${rt.group}/${rt.version}` : rt.version;
   return obj;

@@ -61,7 +61,7 @@ export class InformerFactory {
     );
     const labelSelector =
       [opts.labelSelector, sharded ? this.shard?.selector : undefined].filter(Boolean).join(',') || undefined;
-    const scope = `${resource.group}/${resource.version}/${resource.plural}/${namespace ?? ''}?`;
+    const scope = scopeOf(resource, namespace);
     const id = `${scope}${labelSelector ?? ''}`;
     // A kind already cached whole over the same scope (Services and Deployments, which the
     // Rollout controller reads by name) serves a selector too, so an applied object is held
@@ -80,7 +80,7 @@ export class InformerFactory {
    * readiness.
    */
   names(resource: ResourceType): Informer<KubeObject> {
-    const scope = `${resource.group}/${resource.version}/${resource.plural}/?`;
+    const scope = scopeOf(resource, undefined);
     const id = `${scope}#names`;
     return (
       this.informers.get(scope) ??
@@ -125,6 +125,11 @@ interface ShardScope {
   selector: string;
   /** The kinds a shard is made of, watched with the selector. */
   resources: ResourceType[];
+}
+
+/** An informer's id before its label selector: resource and namespace ('' for cluster-wide). */
+function scopeOf(resource: ResourceType, namespace: string | undefined): string {
+  return `${resource.group}/${resource.version}/${resource.plural}/${namespace ?? ''}?`;
 }
 
 function errorText(err: unknown): string {
