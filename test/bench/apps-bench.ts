@@ -170,8 +170,8 @@ try {
   const push = fleetPusher(bench, fleet, apps, configMaps, APPS);
   const toObject: number[] = [];
   const toAll: number[] = [];
-  // With what V8 reports at each sample: the peak of a long push sequence is here, not at creation.
-  const pushSampler = sampleProcess(pid, 1000, () => controllerMemory(bench.ctl.probeUrl));
+  // With what V8 reports at each new peak: the peak of a long push sequence is here, not at creation.
+  const pushSampler = sampleProcess(pid, 1000, () => controllerMemory(bench.ctl.probeUrl), 'peaks');
   for (let p = 1; p <= PUSHES; p++) {
     const took = await push(p);
     toObject.push(took.toObject);
