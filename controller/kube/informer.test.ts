@@ -108,3 +108,35 @@ describe('Informer, metadata only', () => {
     expect(inf.list()).toEqual([]);
   });
 });
+
+describe('Informer watch events', () => {
+  it('skips the event of a write already observed, and transforms only the others', async () => {
+    const line = (o: KubeObject) => `${JSON.stringify({ type: 'MODIFIED', object: o })}\n`;
+    // One watch, open until stop(); its events are pushed once the write is observed.
+    const feed = new Readable({ read: () => undefined });
+    const client = {
+      request: async () => ({ metadata: { resourceVersion: '5' }, items: [rs('a', '5')] }),
+      stream: async () => feed,
+    };
+    let transformed = 0;
+    const inf = new Informer<KubeObject>(client as unknown as KubeClient, {
+      resource: core.replicaSets,
+      transform: (o) => {
+        transformed++;
+        return o;
+      },
+    });
+    const updates: string[] = [];
+    inf.on('update', (o) => updates.push(o.metadata.resourceVersion ?? ''));
+    inf.start();
+    await inf.synced;
+    inf.observe(rs('a', '7'));
+    feed.push(line(rs('a', '7')));
+    feed.push(line(rs('a', '8')));
+    await new Promise((r) => setTimeout(r, 50));
+    inf.stop();
+    expect(updates).toEqual(['7', '8']);
+    // The list's object, the observed one, and the event at 8; not the event at 7.
+    expect(transformed).toBe(3);
+  });
+});

@@ -199,8 +199,10 @@ export class Informer<T extends KubeObject> {
     const rv = ev.object.metadata?.resourceVersion;
     if (rv) this.resourceVersion = rv;
     if (ev.type === 'BOOKMARK') return;
+    const key = objectKey(ev.object);
+    // Our own writes are in the cache already (observe): their event changes nothing.
+    if (ev.type !== 'DELETED' && rv && this.store.get(key)?.metadata.resourceVersion === rv) return;
     const obj = this.prepare(ev.object);
-    const key = objectKey(obj);
     if (ev.type === 'DELETED') {
       this.remove(key, obj);
     } else {

@@ -45,4 +45,12 @@ describe('deepEqual', () => {
     expect(deepEqual({ a: [1] }, { a: [1, 2] })).toBe(false);
     expect(deepEqual([], {})).toBe(false);
   });
+
+  it('counts undefined members as absent, on either side', () => {
+    expect(deepEqual({ a: 1, b: undefined }, { a: 1 })).toBe(true);
+    expect(deepEqual({ a: 1 }, { a: 1, b: undefined })).toBe(true);
+    expect(deepEqual({ a: 1 }, { a: 1, b: 2 })).toBe(false);
+    expect(deepEqual({ a: 1, b: 2 }, { a: 1, c: 2 })).toBe(false);
+    expect(deepEqual({ a: undefined }, { b: undefined })).toBe(true);
+  });
 });
