@@ -508,6 +508,28 @@ describe('a new revision that changed none of the paths the Application renders 
     expect(current().status?.lastAppliedRevision).toBe(revision(3));
   });
 
+  it('keeps one history entry for the commits taken between two syncs, the latest', async () => {
+    for (const n of [2, 3, 4]) {
+      commit(n, ['other/cm.yaml']);
+      await reconcile();
+    }
+    const history = () => current().status?.history?.map((h) => [h.revision, h.message ?? 'synced']);
+    expect(history()).toEqual([
+      [revision(4), 'inputs unchanged: not rendered'],
+      [revision(1), 'synced'],
+    ]);
+    commit(5, ['deploy/cm.yaml']);
+    await reconcile();
+    commit(6, ['other/cm.yaml']);
+    await reconcile();
+    expect(history()).toEqual([
+      [revision(6), 'inputs unchanged: not rendered'],
+      [revision(5), 'synced'],
+      [revision(4), 'inputs unchanged: not rendered'],
+      [revision(1), 'synced'],
+    ]);
+  });
+
   it('is synced when the changed files cannot be told, or a reconcile is requested', async () => {
     commit(2, undefined);
     await reconcile();

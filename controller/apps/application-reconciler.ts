@@ -736,10 +736,15 @@ export class ApplicationReconciler extends SkeletonReconciler<
       ...(r.report ? { objectsChanged: r.report.changed, objectsPruned: r.report.prunedIds.length } : {}),
       ...(r.message ? { message: r.message.slice(0, 1024) } : r.drift ? { message: 'drift corrected' } : {}),
     };
-    const prev = status.history?.[0];
+    const [prev, ...older] = status.history ?? [];
     // A failure repeated on every retry is one entry, not ten.
     if (prev && r.result === 'Failed' && prev.result === 'Failed' && prev.revision === r.revision) return;
-    status.history = [record, ...(status.history ?? [])].slice(0, HISTORY_LIMIT);
+    // Commits that did not touch the Application take one entry between its syncs, the
+    // latest: in a busy repository they would push every sync out of the ten kept (Argo CD
+    // records none), and each status write and watch event would carry all ten.
+    const moves = (h: SyncRecord | undefined) => h?.message === INPUTS_UNCHANGED;
+    const kept = prev && !(moves(prev) && moves(record)) ? [prev, ...older] : older;
+    status.history = [record, ...kept].slice(0, HISTORY_LIMIT);
   }
 }
 
