@@ -360,3 +360,51 @@ describe('WorkQueue keys added cheap', () => {
     await q.shutdown();
   });
 });
+
+describe('WorkQueue keys added cheap while keys added first run', () => {
+  const queue = () => {
+    const started: string[] = [];
+    const release = new Map<string, () => void>();
+    const q = new WorkQueue({
+      concurrency: 2,
+      cheapConcurrency: 2,
+      handler: (key) =>
+        new Promise<void>((resolve) => {
+          started.push(key);
+          release.set(key, resolve);
+        }),
+    });
+    return { q, started, release };
+  };
+
+  it('wait until those have run', async () => {
+    const { q, started, release } = queue();
+    q.pause();
+    q.add('changed', { first: true });
+    for (const key of ['c1', 'c2', 'c3']) q.add(key, { cheap: true });
+    q.resume();
+    await vi.waitFor(() => expect(started).toEqual(['changed']));
+    release.get('changed')?.();
+    await vi.waitFor(() => expect(started).toEqual(['changed', 'c1', 'c2', 'c3']));
+    for (const r of release.values()) r();
+    await q.shutdown();
+  });
+
+  it('wait two seconds at most', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const { q, started, release } = queue();
+      q.add('slow', { first: true });
+      q.add('c1', { cheap: true });
+      expect(started).toEqual(['slow']);
+      await vi.advanceTimersByTimeAsync(1_900);
+      expect(started).toEqual(['slow']);
+      await vi.advanceTimersByTimeAsync(200);
+      expect(started).toEqual(['slow', 'c1']);
+      for (const r of release.values()) r();
+      await q.shutdown();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

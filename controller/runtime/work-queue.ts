@@ -1,5 +1,12 @@
 type KeyHandler = (key: string) => Promise<void>;
 
+/**
+ * How long cheap keys wait at most while keys added first are queued or running: a push's
+ * changed Applications get the API server to themselves for that long, instead of sharing
+ * it with the status writes of every Application the push merely moved.
+ */
+const CHEAP_HOLD_MS = 2_000;
+
 interface WorkQueueOptions {
   concurrency: number;
   /**
@@ -23,7 +30,8 @@ interface WorkQueueOptions {
  * - delayed adds (requeue-after), keeping the earliest deadline per key;
  * - keys added `first` are taken before the others (in their own order), so the few
  *   objects a change concerns are not stuck behind the many it merely wakes;
- * - keys added `cheap` come last, but extra workers (`cheapConcurrency`) take them too.
+ * - keys added `cheap` come last, but extra workers (`cheapConcurrency`) take them too;
+ *   none is started while keys added first wait or run, for up to CHEAP_HOLD_MS.
  */
 export class WorkQueue {
   private readonly opts: WorkQueueOptions;
@@ -33,6 +41,10 @@ export class WorkQueue {
   /** Keys waiting for a worker, with when they were queued. */
   private readonly queued = new Map<string, number>();
   private readonly processing = new Set<string>();
+  /** Keys taken from the `first` lane and still running. */
+  private readonly runningFirst = new Set<string>();
+  /** Since when cheap keys have been held back, and the timer that ends the hold. */
+  private hold: { since: number; timer: NodeJS.Timeout } | undefined;
   private readonly dirty = new Set<string>();
   private readonly dirtyFirst = new Set<string>();
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
@@ -120,16 +132,20 @@ export class WorkQueue {
     this.urgent.length = 0;
     this.cheap.length = 0;
     this.queued.clear();
+    this.endHold();
     if (this.active + this.activeCheap > 0)
       await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   private pump(): void {
     while (!this.stopped && !this.paused) {
-      let key = this.active < this.opts.concurrency ? this.nextKey() : undefined;
-      const cheap = key === undefined && this.activeCheap < (this.opts.cheapConcurrency ?? 0);
+      const holding = this.holdingCheap();
+      const first = this.active < this.opts.concurrency && this.urgent.length > 0;
+      let key = this.active < this.opts.concurrency ? this.nextKey(holding) : undefined;
+      const cheap = key === undefined && !holding && this.activeCheap < (this.opts.cheapConcurrency ?? 0);
       if (cheap) key = this.cheap.shift();
       if (key === undefined) break;
+      if (first) this.runningFirst.add(key);
       const queuedAt = this.queued.get(key);
       this.queued.delete(key);
       if (queuedAt !== undefined) this.opts.onWait?.((performance.now() - queuedAt) / 1000);
@@ -141,8 +157,28 @@ export class WorkQueue {
     }
   }
 
-  private nextKey(): string | undefined {
-    return this.urgent.shift() ?? this.queue.shift() ?? this.cheap.shift();
+  private nextKey(holdingCheap: boolean): string | undefined {
+    return this.urgent.shift() ?? this.queue.shift() ?? (holdingCheap ? undefined : this.cheap.shift());
+  }
+
+  /** Whether cheap keys wait: keys added first are queued or running, for CHEAP_HOLD_MS at most. */
+  private holdingCheap(): boolean {
+    if (this.urgent.length === 0 && this.runningFirst.size === 0) {
+      this.endHold();
+      return false;
+    }
+    if (!this.hold) {
+      const timer = setTimeout(() => this.pump(), CHEAP_HOLD_MS);
+      timer.unref();
+      this.hold = { since: performance.now(), timer };
+    }
+    return performance.now() - this.hold.since < CHEAP_HOLD_MS;
+  }
+
+  private endHold(): void {
+    if (!this.hold) return;
+    clearTimeout(this.hold.timer);
+    this.hold = undefined;
   }
 
   private async run(key: string, cheap: boolean): Promise<void> {
@@ -152,6 +188,7 @@ export class WorkQueue {
       // Handlers classify and log their own errors; the queue only keeps going.
     } finally {
       this.processing.delete(key);
+      this.runningFirst.delete(key);
       if (cheap) this.activeCheap--;
       else this.active--;
       const first = this.dirtyFirst.delete(key);
