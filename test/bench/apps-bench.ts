@@ -77,16 +77,8 @@ async function kubectlBaseline(): Promise<{ ms: number; requests: ReturnType<typ
 const baseline = await kubectlBaseline();
 const kubectlMs = baseline.ms;
 
-// BENCH_CONTROLLER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the controller;
-// BENCH_LOG_LEVEL=debug with BENCH_LOG_FILE keeps its log lines (sync stage timings) in a file.
-const bench = await startBench(CONCURRENCY ? [`--concurrency=${CONCURRENCY}`] : [], {
-  env: {
-    ...(process.env.BENCH_CONTROLLER_NODE_OPTIONS
-      ? { NODE_OPTIONS: process.env.BENCH_CONTROLLER_NODE_OPTIONS }
-      : {}),
-    ...(process.env.BENCH_LOG_LEVEL ? { LOG_LEVEL: process.env.BENCH_LOG_LEVEL } : {}),
-  },
-});
+// BENCH_CONTROLLER_NODE_OPTIONS, BENCH_LOG_LEVEL and BENCH_LOG_FILE: see startBench.
+const bench = await startBench(CONCURRENCY ? [`--concurrency=${CONCURRENCY}`] : []);
 const rows: [string, string, string][] = [['benchmark', 'result', 'goal']];
 try {
   const { api } = bench;
@@ -217,7 +209,4 @@ try {
   process.stdout.write(`\n${table(rows)}\n`);
 } finally {
   await bench.stop();
-  if (process.env.BENCH_LOG_FILE) {
-    await writeFile(process.env.BENCH_LOG_FILE, bench.ctl.logs.map((l) => JSON.stringify(l)).join('\n'));
-  }
 }

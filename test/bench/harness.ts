@@ -1,7 +1,7 @@
 // Shared setup for benchmarks: a real control plane, git servers and the controller
 // process, as in the end-to-end tests, but driven from a plain script that prints figures.
 import { createHmac } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { type Application, applicationResource } from '../../controller/api/application.ts';
 import { gitRepositoryResource } from '../../controller/api/git-repository.ts';
 import { mapLimit } from '../../controller/apps/concurrency.ts';
@@ -32,10 +32,14 @@ export function benchControlPlane(nodes = 3): Promise<ControlPlane> {
   return startControlPlane({ nodes, log: (m) => process.stderr.write(`[control-plane] ${m}\n`) });
 }
 
+/**
+ * The control plane, git servers and a controller at LOG_LEVEL info. From the environment:
+ * BENCH_CONTROLLER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the controller;
+ * BENCH_LOG_LEVEL=debug with BENCH_LOG_FILE keeps its log lines (sync stage timings) in a file.
+ */
 export async function startBench(
   controllerArgs: string[] = [],
-  /** env: extra controller environment, e.g. NODE_OPTIONS=--cpu-prof to profile it. */
-  opts: { nodes?: number; env?: NodeJS.ProcessEnv } = {},
+  opts: { nodes?: number } = {},
 ): Promise<Bench> {
   const cp = await benchControlPlane(opts.nodes);
   const api = new ObjectApi(new KubeClient(loadKubeConfig({ kubeconfig: cp.kubeconfig })));
@@ -58,7 +62,13 @@ export async function startBench(
       '--webhook-secret=sluice-system/sluice-webhook',
       ...controllerArgs,
     ],
-    env: { PATH: `${cp.binDir}:${process.env.PATH}`, LOG_LEVEL: 'info', ...opts.env },
+    env: {
+      PATH: `${cp.binDir}:${process.env.PATH}`,
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+      ...(process.env.BENCH_CONTROLLER_NODE_OPTIONS
+        ? { NODE_OPTIONS: process.env.BENCH_CONTROLLER_NODE_OPTIONS }
+        : {}),
+    },
   });
   const webhookUrl = await controllerWebhookUrl(ctl);
   return {
@@ -72,6 +82,9 @@ export async function startBench(
       await ctl.stop();
       await git.stop();
       await cp.stop();
+      if (process.env.BENCH_LOG_FILE) {
+        await writeFile(process.env.BENCH_LOG_FILE, ctl.logs.map((l) => JSON.stringify(l)).join('\n'));
+      }
     },
   };
 }

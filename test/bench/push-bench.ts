@@ -10,6 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { type Application, applicationResource } from '../../controller/api/application.ts';
 import { core, type KubeObject } from '../../controller/kube/resources.ts';
+import { apiRequests, requestsBetween } from './api-requests.ts';
 import {
   appReadyAt,
   atPeak,
@@ -34,12 +35,8 @@ const NS = 'bench-push';
 type ConfigMap = KubeObject & { data?: Record<string, string> };
 const loadAverage = async () => (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
 
-// BENCH_CONTROLLER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the controller.
-const bench = await startBench([], {
-  env: process.env.BENCH_CONTROLLER_NODE_OPTIONS
-    ? { NODE_OPTIONS: process.env.BENCH_CONTROLLER_NODE_OPTIONS }
-    : {},
-});
+// BENCH_CONTROLLER_NODE_OPTIONS, BENCH_LOG_LEVEL and BENCH_LOG_FILE: see startBench.
+const bench = await startBench();
 const rows: [string, string, string][] = [['benchmark', 'result', 'goal']];
 try {
   const pid = bench.ctl.child.pid as number;
@@ -63,6 +60,7 @@ try {
   rows.push(['load average then (1, 5, 15 min)', await loadAverage(), '']);
 
   const pushesFrom = (await memory.mark()).at;
+  const requestsBefore = await apiRequests(bench.kubectl);
   const push = fleetPusher(bench, fleet, apps, configMaps, APPS);
   const toApplied: number[] = [];
   const toAll: number[] = [];
@@ -80,6 +78,7 @@ try {
     cpu.push((await cpuSeconds(pid)) - cpu0);
     loads.push(await loadAverage());
   }
+  const requests = requestsBetween(requestsBefore, await apiRequests(bench.kubectl), PUSHES, 6);
   const ms = (v: number) => `${v.toFixed(0)} ms`;
   rows.push([
     `push → changed app applied, p50 / p95 / max (${PUSHES} pushes)`,
@@ -96,6 +95,11 @@ try {
     'controller CPU per push, p50 / max',
     `${percentile(cpu, 50).toFixed(2)} s / ${Math.max(...cpu).toFixed(2)} s`,
     '< 1 s',
+  ]);
+  rows.push([
+    'API requests per push, all clients (watches not counted)',
+    `${requests.total.toFixed(0)}: ${requests.summary}`,
+    '',
   ]);
   await memory.stop();
   const pushPeak = Math.max(0, ...memory.samples.filter((s) => s.at >= pushesFrom).map((s) => s.rssMiB));
