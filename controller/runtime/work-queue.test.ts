@@ -324,19 +324,25 @@ describe('WorkQueue keys added first', () => {
   });
 });
 
+/** A queue whose handler runs until the test releases its key; `started` in order. */
+function releasableQueue(concurrency: number, cheapConcurrency: number) {
+  const started: string[] = [];
+  const release = new Map<string, () => void>();
+  const q = new WorkQueue({
+    concurrency,
+    cheapConcurrency,
+    handler: (key) =>
+      new Promise<void>((resolve) => {
+        started.push(key);
+        release.set(key, resolve);
+      }),
+  });
+  return { q, started, release };
+}
+
 describe('WorkQueue keys added cheap', () => {
   it('come after the others, and extra workers take them beside a busy main worker', async () => {
-    const started: string[] = [];
-    const release = new Map<string, () => void>();
-    const q = new WorkQueue({
-      concurrency: 1,
-      cheapConcurrency: 2,
-      handler: (key) =>
-        new Promise<void>((resolve) => {
-          started.push(key);
-          release.set(key, resolve);
-        }),
-    });
+    const { q, started, release } = releasableQueue(1, 2);
     q.pause();
     q.add('c1', { cheap: true });
     q.add('c2', { cheap: true });
@@ -362,20 +368,7 @@ describe('WorkQueue keys added cheap', () => {
 });
 
 describe('WorkQueue keys added cheap while keys added first run', () => {
-  const queue = () => {
-    const started: string[] = [];
-    const release = new Map<string, () => void>();
-    const q = new WorkQueue({
-      concurrency: 2,
-      cheapConcurrency: 2,
-      handler: (key) =>
-        new Promise<void>((resolve) => {
-          started.push(key);
-          release.set(key, resolve);
-        }),
-    });
-    return { q, started, release };
-  };
+  const queue = () => releasableQueue(2, 2);
 
   it('wait until those have run', async () => {
     const { q, started, release } = queue();

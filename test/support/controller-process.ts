@@ -33,7 +33,7 @@ export interface ControllerProcess {
  * mostly beside the program (`npm run bench:apps` prints the heap at the peak and the
  * collection time per push; see "Memory" in the README).
  */
-export const CONTROLLER_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=30'];
+export const CONTROLLER_NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=30'];
 
 /** Runs the controller as users do: its own process, talking to the API server. */
 export async function startController(opts: {
