@@ -27,7 +27,10 @@ describe('blue-green', () => {
             activeService: 'bg-active',
             previewService: 'bg-preview',
             previewReplicaCount: 1,
-            scaleDownDelaySeconds: 5,
+            // The old version goes at the delay even while post-promotion analysis runs: the
+            // checks after the switch, and the second test's failed analysis, must come within
+            // it on a loaded machine. At 5 s they did not always.
+            scaleDownDelaySeconds: 20,
             prePromotionAnalysis: analysis,
             postPromotionAnalysis: analysis,
           },
