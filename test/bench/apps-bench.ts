@@ -77,7 +77,7 @@ async function kubectlBaseline(): Promise<{ ms: number; requests: ReturnType<typ
 const baseline = await kubectlBaseline();
 const kubectlMs = baseline.ms;
 
-// BENCH_CONTROLLER_NODE_OPTIONS, BENCH_LOG_LEVEL and BENCH_LOG_FILE: see startBench.
+// SLUICE_CONTROLLER_NODE_ARGS, BENCH_LOG_LEVEL and BENCH_LOG_FILE: see startBench.
 const bench = await startBench(CONCURRENCY ? [`--concurrency=${CONCURRENCY}`] : []);
 const rows: [string, string, string][] = [['benchmark', 'result', 'goal']];
 try {

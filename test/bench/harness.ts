@@ -34,8 +34,9 @@ export function benchControlPlane(nodes = 3): Promise<ControlPlane> {
 
 /**
  * The control plane, git servers and a controller at LOG_LEVEL info. From the environment:
- * BENCH_CONTROLLER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the controller;
- * BENCH_LOG_LEVEL=debug with BENCH_LOG_FILE keeps its log lines (sync stage timings) in a file.
+ * SLUICE_CONTROLLER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the controller
+ * (see startController); BENCH_LOG_LEVEL=debug with BENCH_LOG_FILE keeps its log lines (sync
+ * stage timings) in a file.
  */
 export async function startBench(
   controllerArgs: string[] = [],
@@ -65,9 +66,6 @@ export async function startBench(
     env: {
       PATH: `${cp.binDir}:${process.env.PATH}`,
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-      ...(process.env.BENCH_CONTROLLER_NODE_OPTIONS
-        ? { NODE_OPTIONS: process.env.BENCH_CONTROLLER_NODE_OPTIONS }
-        : {}),
     },
   });
   const webhookUrl = await controllerWebhookUrl(ctl);

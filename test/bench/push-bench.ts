@@ -35,7 +35,7 @@ const NS = 'bench-push';
 type ConfigMap = KubeObject & { data?: Record<string, string> };
 const loadAverage = async () => (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
 
-// BENCH_CONTROLLER_NODE_OPTIONS, BENCH_LOG_LEVEL and BENCH_LOG_FILE: see startBench.
+// SLUICE_CONTROLLER_NODE_ARGS, BENCH_LOG_LEVEL and BENCH_LOG_FILE: see startBench.
 const bench = await startBench();
 const rows: [string, string, string][] = [['benchmark', 'result', 'goal']];
 try {
